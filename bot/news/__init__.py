@@ -1,0 +1,1 @@
+"""The pure news core: fetch, extract, summarize, quote. It never imports discord."""

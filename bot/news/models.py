@@ -1,0 +1,67 @@
+"""The values that flow through the pipeline: immutable, plain, and free of any I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+WORDS_PER_MINUTE = 230
+"""Adult silent reading speed for non-fiction (Brysbaert 2019, 238 wpm), rounded down for news."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article's clean main text and the facts about it that a reader wants."""
+
+    paragraphs: tuple[str, ...]
+    url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    authors: tuple[str, ...] = ()
+    published: date | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(paragraph.split()) for paragraph in self.paragraphs)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A direct quotation and who said it (None when the text does not say)."""
+
+    text: str
+    speaker: str | None = None
+    paragraph: int = 0
+    """Index of the paragraph the quotation starts in."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Sentences chosen from the article, in article order."""
+
+    sentences: tuple[str, ...]
+    method: str = ""
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(sentence.split()) for sentence in self.sentences)
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """Everything newsbrief says about one article."""
+
+    article: Article
+    summary: Summary
+    quotes: tuple[Quote, ...] = ()
+    key_quotes: tuple[Quote, ...] = field(default=())
