@@ -65,3 +65,16 @@ class Briefing:
     summary: Summary
     quotes: tuple[Quote, ...] = ()
     key_quotes: tuple[Quote, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class RankedSentence:
+    """One sentence of an article with its importance, as the summarizer rates it."""
+
+    text: str
+    paragraph: int
+    """Index of the paragraph the sentence is in."""
+    position: int
+    """Index of the sentence in the whole article, from 0."""
+    score: float
+    """Importance in [0, 1]; higher is more important."""
