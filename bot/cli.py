@@ -1,0 +1,220 @@
+"""The `newsbrief` command line: run the bot, or run the news pipeline without Discord."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.news.models import Briefing
+    from bot.news.pipeline import Pipeline
+
+LOGGER = logging.getLogger("newsbrief")
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_USAGE = 2
+
+PARALLEL_MIN_INPUTS = 8
+"""Below this many local inputs, starting worker processes costs more than it saves."""
+
+URL_CONCURRENCY = 8
+"""Pages fetched at once by one command line run; the fetcher also limits each host."""
+
+MISSING_TOKEN_MESSAGE = """\
+newsbrief: DISCORD_TOKEN is not set, so the bot cannot log in.
+
+  1. Open https://discord.com/developers/applications, create an application (or pick yours),
+     then Bot > Reset Token, and copy the token.
+  2. Put it in a file named .env in this folder (start from .env.example):
+         DISCORD_TOKEN=your-token-here
+     or export DISCORD_TOKEN in your shell.
+  3. Invite the bot with the applications.commands and bot scopes, then run `newsbrief run` again.
+
+To try the news pipeline without Discord: newsbrief summarize https://example.com/some-article
+"""
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _positive_sentence_count(value: str) -> int:
+    count = int(value)
+    if not 1 <= count <= 20:
+        raise argparse.ArgumentTypeError("must be between 1 and 20")
+    return count
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbrief", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+
+    summarize = commands.add_parser(
+        "summarize",
+        help="summarize pages, saved .html files or plain-text files",
+        description="Summarize each input: an http(s) URL, a saved page (.html/.htm), a plain-text "
+        "file, or - for standard input.",
+    )
+    summarize.add_argument("inputs", nargs="+", metavar="URL|FILE")
+    summarize.add_argument(
+        "--sentences", type=_positive_sentence_count, default=None, help="summary length (default: 3 to 5)"
+    )
+    summarize.add_argument("--json", action="store_true", help="print one JSON object a line per input")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    _configure_logging(settings)
+    if args.command == "run":
+        return run_bot(settings)
+    return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
+
+
+def run_bot(settings: Settings) -> int:
+    """Start the bot, or explain how to get a token when there is none."""
+    if settings.discord_token is None:
+        sys.stderr.write(MISSING_TOKEN_MESSAGE)
+        return EXIT_USAGE
+    from bot.client import run
+
+    return run(settings)
+
+
+# ----------------------------------------------------------------------------- summarize
+
+
+def is_url(source: str) -> bool:
+    return "://" in source
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.enabled = total > 1 and stream.isatty()
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
+            if self.done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+
+
+async def brief_source(
+    pipeline: Pipeline, source: str, *, sentences: int | None, url_slots: asyncio.Semaphore
+) -> Briefing:
+    """Brief one command-line input: a URL, a file, or '-' for standard input."""
+    from bot.news.pipeline import brief_file, brief_file_bytes
+
+    if is_url(source):
+        async with url_slots:
+            return await pipeline.brief_url(source, sentences=sentences)
+    if source == "-":
+        data = await asyncio.to_thread(sys.stdin.buffer.read)
+        return await pipeline.run_cpu(brief_file_bytes, data, name="stdin.txt", sentences=sentences)
+    return await pipeline.run_cpu(brief_file, source, sentences=sentences)
+
+
+def _worker_pool(local_inputs: int) -> Executor | None:
+    """Processes for many local inputs: the work is CPU-bound and every core helps."""
+    cores = os.cpu_count() or 1
+    if local_inputs < PARALLEL_MIN_INPUTS or cores < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that has already imported the pipeline: each starts warm.
+    context.set_forkserver_preload(["bot.news.pipeline"])
+    return ProcessPoolExecutor(max_workers=cores, mp_context=context)
+
+
+async def summarize_inputs(
+    sources: Sequence[str],
+    *,
+    sentences: int | None,
+    as_json: bool,
+    out: TextIO = sys.stdout,
+    settings: Settings | None = None,
+) -> int:
+    """Brief every input in order, printing each as soon as it and those before it are done.
+
+    Returns:
+        0 when every input was briefed, 1 when any failed (its error is printed, the rest go on).
+    """
+    from bot.news.errors import NewsError
+    from bot.news.fetch import Fetcher
+    from bot.news.pipeline import Pipeline
+    from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
+
+    settings = settings or get_settings()
+    executor = _worker_pool(sum(1 for source in sources if not is_url(source)))
+    progress = ProgressBar(len(sources))
+    failed = False
+    url_slots = asyncio.Semaphore(URL_CONCURRENCY)
+    try:
+        async with Fetcher(
+            allow_private=settings.fetch_allow_private,
+            max_bytes=settings.fetch_max_bytes,
+            total_timeout=settings.fetch_timeout_seconds,
+        ) as fetcher:
+            pipeline = Pipeline(fetcher=fetcher, executor=executor)
+            tasks = [
+                asyncio.create_task(brief_source(pipeline, source, sentences=sentences, url_slots=url_slots))
+                for source in sources
+            ]
+            for index, (source, task) in enumerate(zip(sources, tasks, strict=True)):
+                record: dict[str, Any]
+                try:
+                    briefing = await task
+                except NewsError as error:
+                    failed = True
+                    record = error_to_json(error, source=source)
+                    text = f"{source}: {error.message}"
+                except Exception as error:  # one broken input must not lose the others
+                    LOGGER.exception("Unexpected failure on %s", source)
+                    failed = True
+                    unexpected = NewsError(f"Internal error: {type(error).__name__}: {error}")
+                    unexpected.kind = "internal"
+                    record = error_to_json(unexpected, source=source)
+                    text = f"{source}: {unexpected.message}"
+                else:
+                    record = briefing_to_json(briefing, source=source)
+                    text = briefing_to_markdown(briefing)
+                progress.advance()
+                if as_json:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                else:
+                    out.write(("\n\n" if index else "") + text + "\n")
+                out.flush()
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    return EXIT_INPUT_FAILED if failed else EXIT_OK

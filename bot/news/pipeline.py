@@ -1,0 +1,143 @@
+"""The chain from a URL, a saved page or a plain text to a Briefing.
+
+The steps after fetching are CPU work (HTML parsing, sentence ranking): they are plain functions
+here, and `Pipeline` runs them in an executor so that an event loop serving Discord never stalls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import replace
+from functools import partial
+from pathlib import Path, PurePath
+from typing import TypeVar
+
+from bot.news.errors import InputError, NotAnArticle
+from bot.news.extract import article_from_text, extract_article
+from bot.news.fetch import Fetcher
+from bot.news.language import detect_language
+from bot.news.models import Article, Briefing
+from bot.news.quotes import find_quotes, select_key_quotes
+from bot.news.summarize import rank_sentences, summarize
+
+LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+BINARY_CONTROL_SHARE = 0.05
+"""Text files hold almost no control characters; past 5% of the first KiB the input is binary."""
+
+
+def brief_article(article: Article, *, sentences: int | None = None) -> Briefing:
+    """Summarize an extracted article and find its quotes.
+
+    Raises:
+        NotAnArticle: the article has no text to summarize.
+    """
+    if not article.paragraphs:
+        raise NotAnArticle("No article text was found")
+    language = detect_language(article.text, hint=article.language)
+    if language != article.language:
+        article = replace(article, language=language)
+    ranking = rank_sentences(article.paragraphs, language=language, title=article.title)
+    summary = summarize(
+        article.paragraphs, language=language, sentences=sentences, title=article.title, ranking=ranking
+    )
+    if not summary.sentences:
+        raise NotAnArticle("The text has no sentences to summarize")
+    quotes = tuple(find_quotes(article.paragraphs))
+    key_quotes = select_key_quotes(quotes, ranking)
+    return Briefing(article=article, summary=summary, quotes=quotes, key_quotes=key_quotes)
+
+
+def brief_html(html: str | bytes, *, url: str | None = None, sentences: int | None = None) -> Briefing:
+    """Extract and summarize a web page."""
+    return brief_article(extract_article(html, url=url), sentences=sentences)
+
+
+def brief_text(
+    text: str, *, url: str | None = None, title: str | None = None, sentences: int | None = None
+) -> Briefing:
+    """Summarize a plain-text article."""
+    return brief_article(article_from_text(text, url=url, title=title), sentences=sentences)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a plain-text input: UTF-8 (with or without BOM), else the detected charset.
+
+    Raises:
+        InputError: the input is empty or binary.
+    """
+    if not data.strip():
+        raise InputError("The input is empty")
+    head = data[:1024]
+    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f")
+    if b"\x00" in head or controls > BINARY_CONTROL_SHARE * len(head):
+        raise InputError("The input is binary, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+        if best is None:
+            raise InputError("The input's character encoding could not be recognised") from None
+        return str(best)
+
+
+def brief_file_bytes(data: bytes, *, name: str, sentences: int | None = None) -> Briefing:
+    """Summarize a file's content: a saved page when `name` ends in .html/.htm, plain text otherwise."""
+    if PurePath(name).suffix.lower() in HTML_SUFFIXES:
+        if not data.strip():
+            raise InputError("The input is empty")
+        return brief_html(data, sentences=sentences)
+    return brief_text(decode_text(data), sentences=sentences)
+
+
+def brief_file(path: str, *, sentences: int | None = None) -> Briefing:
+    """Read a file and brief it (see `brief_file_bytes`). Runs in a worker, so it reads there too.
+
+    Raises:
+        InputError: the file cannot be read, is empty or is binary.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"No such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(f"Cannot read {path}: {error.strerror}") from None
+    return brief_file_bytes(data, name=path, sentences=sentences)
+
+
+class Pipeline:
+    """Fetches pages and briefs them, with the CPU work off the event loop."""
+
+    def __init__(self, *, fetcher: Fetcher, executor: Executor | None = None) -> None:
+        """Args:
+        fetcher: the shared fetcher (it owns the one HTTP session).
+        executor: where CPU work runs; None means the loop's default thread pool.
+        """
+        self.fetcher = fetcher
+        self.executor = executor
+
+    async def run_cpu(self, function: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run a CPU-bound function in the executor."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(function, *args, **kwargs))
+
+    async def brief_url(self, url: str, *, sentences: int | None = None) -> Briefing:
+        """Fetch a page and brief it.
+
+        Raises:
+            FetchError: the page could not be fetched.
+            NotAnArticle: the page holds no article.
+        """
+        page = await self.fetcher.fetch(url)
+        return await self.run_cpu(brief_html, page.text, url=page.final_url, sentences=sentences)

@@ -1,0 +1,59 @@
+"""The one reader of the environment: every setting newsbrief has, typed and documented."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class Settings(BaseSettings):
+    """Settings from environment variables, or from a `.env` file in the working directory."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = Field(
+        default=None, description="The bot's token from the Discord developer portal."
+    )
+    discord_api_base: str = Field(
+        default="https://discord.com/api/v10",
+        description="The whole REST base; point it at an HTTP rate-limit proxy or a test fake.",
+    )
+    discord_gateway_url: str = Field(
+        default="wss://gateway.discord.gg", description="The gateway websocket; a gateway proxy or a fake."
+    )
+    dev_guild_id: int | None = Field(
+        default=None, description="A guild whose slash commands are synced at once, for development."
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/newsbrief.db",
+        description="SQLAlchemy URL: SQLite (embedded) or postgresql+asyncpg://...",
+    )
+    fetch_allow_private: bool = Field(
+        default=False,
+        description="Allow fetching loopback and private-network addresses (tests and intranets only).",
+    )
+    fetch_max_bytes: int = Field(default=5_000_000, gt=0, description="Largest page or feed read, in bytes.")
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, description="Total time allowed for one fetch.")
+    log_level: LogLevel = Field(default="INFO", description="Logging level.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild_id", "discord_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`.env.example` leaves optional settings blank; blank means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process."""
+    return Settings()

@@ -1,0 +1,67 @@
+"""Settings: one typed reader of the environment."""
+
+import pytest
+
+from bot.settings import Settings
+
+
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_defaults_point_at_discord_and_sqlite(clean_environment: pytest.MonkeyPatch) -> None:
+    settings = Settings(_env_file=None)
+    assert (settings.discord_api_base, settings.discord_gateway_url, settings.database_url) == (
+        "https://discord.com/api/v10",
+        "wss://gateway.discord.gg",
+        "sqlite+aiosqlite:///data/newsbrief.db",
+    )
+
+
+def test_private_fetching_is_off_by_default(clean_environment: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).fetch_allow_private is False
+
+
+def test_token_is_secret_in_repr(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("DISCORD_TOKEN", "abc.def.ghi")
+    settings = Settings(_env_file=None)
+    assert "abc.def.ghi" not in repr(settings)
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "abc.def.ghi"
+
+
+def test_blank_optional_settings_are_unset(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("DISCORD_TOKEN", "")
+    clean_environment.setenv("DEV_GUILD_ID", " ")
+    settings = Settings(_env_file=None)
+    assert (settings.discord_token, settings.dev_guild_id) == (None, None)
+
+
+def test_reads_environment_variables(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("FETCH_ALLOW_PRIVATE", "true")
+    clean_environment.setenv("DEV_GUILD_ID", "123456789012345678")
+    clean_environment.setenv("LOG_LEVEL", "debug")
+    settings = Settings(_env_file=None)
+    assert (settings.fetch_allow_private, settings.dev_guild_id, settings.log_level) == (
+        True,
+        123456789012345678,
+        "DEBUG",
+    )
+
+
+def test_reads_dotenv_file(clean_environment: pytest.MonkeyPatch, tmp_path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=sqlite+aiosqlite:///elsewhere.db\n")
+    assert Settings(_env_file=env_file).database_url == "sqlite+aiosqlite:///elsewhere.db"
+
+
+def test_env_example_lists_every_setting() -> None:
+    from pathlib import Path
+
+    example = (Path(__file__).parents[1] / ".env.example").read_text()
+    settings_lines = [line for line in example.splitlines() if "=" in line and not line.startswith("#")]
+    listed = {line.split("=", 1)[0] for line in settings_lines}
+    assert listed == {name.upper() for name in Settings.model_fields}
