@@ -44,3 +44,9 @@ class InputError(NewsError):
     """The input itself is unusable: empty, binary, unreadable."""
 
     kind = "bad_input"
+
+
+class Busy(NewsError):
+    """Every pipeline slot is taken; the caller should try again shortly."""
+
+    kind = "busy"

@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path, PurePath
 from typing import TypeVar
 
-from bot.news.errors import InputError, NotAnArticle
+from bot.news.errors import Busy, InputError, NotAnArticle
 from bot.news.extract import article_from_text, extract_article
 from bot.news.fetch import Fetcher
 from bot.news.language import detect_language
 from bot.news.models import Article, Briefing
 from bot.news.quotes import find_quotes, select_key_quotes
 from bot.news.summarize import rank_sentences, summarize
+from bot.news.urls import normalize_url
 
 LOGGER = logging.getLogger(__name__)
 
@@ -116,28 +120,120 @@ def brief_file(path: str, *, sentences: int | None = None) -> Briefing:
     return brief_file_bytes(data, name=path, sentences=sentences)
 
 
-class Pipeline:
-    """Fetches pages and briefs them, with the CPU work off the event loop."""
+CacheKey = tuple[str, int | None]
 
-    def __init__(self, *, fetcher: Fetcher, executor: Executor | None = None) -> None:
+DEFAULT_CACHE_SECONDS = 3600.0
+"""An hour: news pages change little within it, and popular links get asked for again and again."""
+DEFAULT_CACHE_ENTRIES = 512
+"""A briefing is a few tens of KB; 512 of them stay well under 50 MB."""
+
+
+class BriefingCache:
+    """Recent briefings by normalized URL and sentence count, each kept for a time-to-live."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_CACHE_SECONDS,
+        max_entries: int = DEFAULT_CACHE_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: OrderedDict[CacheKey, tuple[float, Briefing]] = OrderedDict()
+
+    def get(self, key: CacheKey) -> Briefing | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, briefing = entry
+        if expires <= self.clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return briefing
+
+    def put(self, key: CacheKey, briefing: Briefing) -> None:
+        if self.ttl_seconds <= 0 or self.max_entries <= 0:
+            return
+        self._entries[key] = (self.clock() + self.ttl_seconds, briefing)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+class Pipeline:
+    """Fetches pages and briefs them: CPU work off the event loop, recent answers from a cache,
+    identical requests in flight done once, and a cap on jobs running at once."""
+
+    def __init__(
+        self,
+        *,
+        fetcher: Fetcher,
+        executor: Executor | None = None,
+        cache: BriefingCache | None = None,
+        max_jobs: int | None = None,
+    ) -> None:
         """Args:
         fetcher: the shared fetcher (it owns the one HTTP session).
         executor: where CPU work runs; None means the loop's default thread pool.
+        cache: recent briefings; None keeps none.
+        max_jobs: URL briefings running at once before `Busy` is raised; None for no cap.
         """
         self.fetcher = fetcher
         self.executor = executor
+        self.cache = cache
+        self.max_jobs = max_jobs
+        self.running_jobs = 0
+        self._in_flight: dict[CacheKey, asyncio.Future[Briefing]] = {}
 
     async def run_cpu(self, function: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run a CPU-bound function in the executor."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, partial(function, *args, **kwargs))
 
+    @asynccontextmanager
+    async def _job_slot(self) -> AsyncIterator[None]:
+        if self.max_jobs is not None and self.running_jobs >= self.max_jobs:
+            raise Busy("Too many summaries are being made right now; try again in a moment")
+        self.running_jobs += 1
+        try:
+            yield
+        finally:
+            self.running_jobs -= 1
+
     async def brief_url(self, url: str, *, sentences: int | None = None) -> Briefing:
-        """Fetch a page and brief it.
+        """Fetch a page and brief it, or answer from the cache.
 
         Raises:
             FetchError: the page could not be fetched.
             NotAnArticle: the page holds no article.
+            Busy: every job slot is taken.
         """
-        page = await self.fetcher.fetch(url)
-        return await self.run_cpu(brief_html, page.text, url=page.final_url, sentences=sentences)
+        key = (normalize_url(url), sentences)
+        if self.cache is not None and (cached := self.cache.get(key)):
+            return cached
+        if (pending := self._in_flight.get(key)) is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Briefing] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            async with self._job_slot():
+                page = await self.fetcher.fetch(url)
+                briefing = await self.run_cpu(brief_html, page.text, url=page.final_url, sentences=sentences)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as error:
+            future.set_exception(error)
+            future.exception()  # marks it retrieved, so a lone failure logs no "never retrieved"
+            raise
+        finally:
+            del self._in_flight[key]
+        future.set_result(briefing)
+        if self.cache is not None:
+            for address in {url, page.final_url, briefing.article.canonical_url}:
+                if address:
+                    self.cache.put((normalize_url(address), sentences), briefing)
+        return briefing
