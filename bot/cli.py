@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    commands.add_parser("sync", help="publish the slash commands to Discord globally, then exit")
 
     summarize = commands.add_parser(
         "summarize",
@@ -83,19 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
     _configure_logging(settings)
-    if args.command == "run":
-        return run_bot(settings)
+    if args.command in {"run", "sync"}:
+        return run_bot(settings, sync_only=args.command == "sync")
     return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
 
 
-def run_bot(settings: Settings) -> int:
-    """Start the bot, or explain how to get a token when there is none."""
+def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
+    """Start the bot (or only sync its commands), or explain how to get a token when there is none."""
     if settings.discord_token is None:
         sys.stderr.write(MISSING_TOKEN_MESSAGE)
         return EXIT_USAGE
-    from bot.client import run
+    from bot import client
 
-    return run(settings)
+    return client.sync(settings) if sync_only else client.run(settings)
 
 
 # ----------------------------------------------------------------------------- summarize

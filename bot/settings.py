@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -39,6 +40,21 @@ class Settings(BaseSettings):
     )
     fetch_max_bytes: int = Field(default=5_000_000, gt=0, description="Largest page or feed read, in bytes.")
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, description="Total time allowed for one fetch.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the bot keeps its state (the command-sync hash)."
+    )
+    pipeline_processes: int = Field(
+        default=2,
+        ge=0,
+        description="Worker processes for extraction and summaries; 0 runs them in threads instead.",
+    )
+    max_concurrent_jobs: int = Field(
+        default=4, gt=0, description="Summaries made at once; further requests are told to retry."
+    )
+    summarize_per_minute: int = Field(default=5, gt=0, description="Summaries one user may ask for a minute.")
+    summary_cache_seconds: float = Field(
+        default=3600.0, ge=0, description="How long a briefing is reused for the same URL."
+    )
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
 
     @field_validator("log_level", mode="before")
