@@ -1,0 +1,1043 @@
+"""Direct quotations in an article, who said them, and which few matter most.
+
+Pure rules over the text: quotation marks are paired per paragraph (so one stray mark cannot swallow
+the rest of the article), quoted stretches that belong together are joined, and the speaker is read
+from the attribution clause next to the quote (`“…,” Lavrov said`, `said Lavrov`, `Lavrov said: “…”`,
+`according to him`). Pronouns and role nouns are resolved to the people the article names.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.news.models import Quote, RankedSentence
+
+LOGGER = logging.getLogger(__name__)
+
+# ----------------------------------------------------------------------------- tuning
+MIN_STATEMENT_WORDS = 5
+"""An unattributed quotation shorter than this is a scare quote, a title or a slogan, not a statement
+(tuned on PolNeAR: 4 lets too many nicknames in, 6 loses short standalone quote paragraphs)."""
+
+MIN_ATTRIBUTED_WORDS = 2
+"""Even next to a speech verb, a one-word quotation is a label ("called it “treason”"), not speech."""
+
+MAX_APPOSITIVE_TOKENS = 16
+"""`Lavrov, Russia's foreign minister since 2004, said`: longer asides are a new clause, not a name."""
+
+MAX_TOKENS_AFTER_VERB = 10
+"""`Lavrov said in an interview with the BBC on Monday: “…”`: the tail between verb and mark."""
+
+MAX_ROLE_TOKENS = 7
+"""`a spokesman for the House Democratic caucus`: how long a role phrase standing for a speaker may be."""
+
+KEY_QUOTE_MIN_WORDS = 6
+"""A key quote should say something on its own; shorter ones are kept only when nothing better exists."""
+
+DUPLICATE_OVERLAP = 0.6
+"""Two quotes sharing this share of the shorter one's words say the same thing (a quote repeated in
+the lede and the body, or the same line in two outlets' wording)."""
+
+SENTENCE_OVERLAP = 0.5
+"""A ranked sentence rates a quote when at least this share of its words is inside the quotation."""
+
+# ----------------------------------------------------------------------------- quotation marks
+_CLOSERS: dict[str, frozenset[str]] = {
+    '"': frozenset('"'),
+    "“": frozenset("”“"),  # English; a second “ closes too when context says so (a common typo)
+    "”": frozenset("”"),  # Swedish and Finnish open with ”
+    "„": frozenset("“”"),  # German, Ukrainian, Polish: „…“ or „…”
+    "«": frozenset("»"),
+    "»": frozenset("«"),  # German and Danish »…«
+    "‹": frozenset("›"),
+    "›": frozenset("‹"),
+    "「": frozenset("」"),
+    "『": frozenset("』"),
+}
+_MARKS = frozenset('"“”„«»‹›「」『』')
+_ALWAYS_OPEN = frozenset("„«‹「『")
+_ALWAYS_CLOSE = frozenset("」』")
+_OPEN_BEFORE = frozenset("([{—–-/:;'‘")
+_CLOSE_AFTER = frozenset(".,;:!?)]}—–-…'’")
+
+
+@dataclass(slots=True)
+class _Span:
+    """One quoted stretch inside one paragraph."""
+
+    paragraph: int
+    start: int  # index of the opening mark
+    end: int  # index just after the closing mark, or the paragraph's length when unclosed
+    closed: bool
+
+    def inner(self, text: str) -> str:
+        return text[self.start + 1 : self.end - 1 if self.closed else self.end].strip()
+
+
+def _opens_by_context(text: str, i: int) -> bool | None:
+    """True when the mark at i can only open, False when it can only close, None when unclear."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    can_open = (before.isspace() or before in _OPEN_BEFORE or before in _MARKS) and not after.isspace()
+    can_close = not before.isspace() and (after.isspace() or after in _CLOSE_AFTER or after in _MARKS)
+    if can_open and not can_close:
+        return True
+    if can_close and not can_open:
+        return False
+    return None
+
+
+def _scan_paragraph(text: str, paragraph: int) -> list[_Span]:
+    """Pair the marks of one paragraph; unbalanced marks end their quote here rather than crash."""
+    spans: list[_Span] = []
+    stack: list[tuple[str, int]] = []  # (opening mark, index)
+    for i, mark in enumerate(text):
+        if mark not in _MARKS:
+            continue
+        by_context = _opens_by_context(text, i)
+        closes_top = next(
+            (depth for depth in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[depth][0]]), None
+        )
+        if mark in _ALWAYS_OPEN and not (stack and mark in _CLOSERS[stack[-1][0]]):
+            role = "open"
+        elif mark in _ALWAYS_CLOSE or (closes_top is not None and by_context is not True):
+            role = "close"
+        elif closes_top is not None and mark == stack[closes_top][0] == '"' and by_context is True:
+            role = "open"  # `"a "b"`: the first quote was never closed
+        elif closes_top is not None:
+            role = "close" if mark != stack[closes_top][0] else "open"
+        elif mark in _CLOSERS and by_context is not False:
+            role = "open"
+        else:
+            continue  # a stray closing mark: nothing to close
+        if role == "close":
+            assert closes_top is not None
+            del stack[closes_top + 1 :]
+            _mark, start = stack.pop()
+            if not stack:
+                spans.append(_Span(paragraph, start, i + 1, closed=True))
+            continue
+        if stack and mark in _CLOSERS[stack[0][0]] | {stack[0][0]}:
+            # the same kind of mark opens again while a quote is open: the earlier one was never closed
+            spans.append(_Span(paragraph, stack[0][1], i, closed=False))
+            stack.clear()
+        stack.append((mark, i))
+    if stack:
+        spans.append(_Span(paragraph, stack[0][1], len(text), closed=False))
+    return [span for span in spans if span.inner(text)]
+
+
+# ----------------------------------------------------------------------------- words and names
+def _word_set(words: str) -> frozenset[str]:
+    """A word list written as one whitespace-separated string, as a set."""
+    return frozenset(words.split())
+
+
+_TOKEN = re.compile(r"\w+(?:[’'.\-]\w+)*\.?|[^\w\s]", re.UNICODE)
+
+_ABBREVIATIONS = _word_set(
+    """
+    mr mrs ms dr prof sen rep gov gen lt col capt adm sgt rev hon st jr sr maj cmdr supt insp
+    pres sec atty no vs inc corp co ltd jan feb mar apr jun jul aug sep sept oct nov dec
+    """
+)
+
+_HONORIFIC_GENDER = {
+    "mr": "m",
+    "mrs": "f",
+    "ms": "f",
+    "miss": "f",
+    "sir": "m",
+    "dame": "f",
+    "lord": "m",
+    "lady": "f",
+    "king": "m",
+    "queen": "f",
+    "prince": "m",
+    "princess": "f",
+}
+
+_TITLES = _word_set(
+    """
+    mr mrs ms miss dr prof sen senator rep representative congressman congresswoman gov governor
+    president vice secretary minister prime chancellor mayor judge justice gen general lt col
+    colonel capt captain adm admiral sgt sergeant rev reverend pope king queen prince princess
+    sheikh ambassador chairman chairwoman chair commissioner attorney speaker leader majority
+    minority sir dame lord lady foreign defense defence interior deputy chief former press state
+    assistant acting executive officer director spokesman spokeswoman spokesperson candidate
+    nominee alderman councilman councilwoman lawmaker sheriff superintendent pastor father
+    bishop cardinal rabbi imam coach treasurer auditor comptroller justice first lady detective
+    officer agent professor
+    """
+)
+
+_PARTICLES = _word_set(
+    """
+    de da di du del der den van von la le al el bin ibn ter dos das st.
+    """
+)
+_SUFFIXES = frozenset(["jr", "jr.", "sr", "sr.", "ii", "iii", "iv"])
+
+_NOT_NAMES = _word_set(
+    """
+    the a an but and or so yet in on at for with from by as after before when while if this that
+    these those it he she they we i you his her their our my its there here then now still also
+    meanwhile however asked according speaking later earlier today yesterday tonight tomorrow
+    what why how who where which not no yes one another some many mr. mrs. ms. dr. monday
+    tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december
+    """
+)
+
+_PRONOUN_GENDER = {"he": "m", "she": "f"}
+_PRONOUNS = frozenset(["he", "she", "they", "i", "we", "it", "you"])
+
+_DETERMINERS = _word_set(
+    """
+    the a an one another his her their its our some several two three
+    """
+)
+
+_STOP_IN_PHRASE = _word_set(
+    """
+    who whom which that whose when where while because although though if as and but or , . ; :
+    ? ! “ ” " ( ) — –
+    """
+)
+
+_SKIPPABLE = _word_set(
+    """
+    also later then has had have would will once previously recently simply flatly again
+    repeatedly further often frequently reportedly publicly privately earlier bluntly angrily
+    quickly was is were are been quoted as then, even only just since subsequently
+    """
+)
+
+_SPEECH_VERBS = _word_set(
+    """
+    say says said saying tell tells told telling add adds added adding ask asks asked asking
+    declare declares declared declaring write writes wrote writing tweet tweeted tweeting posted
+    explain explains explained explaining noted noting argue argues argued arguing insist
+    insists insisted insisting warn warns warned warning stated stating continue continues
+    continued continuing reply replies replied replying recall recalls recalled recalling
+    acknowledge acknowledges acknowledged acknowledging announced announcing answered asserted
+    asserts claimed claims commented conceded concedes confirmed contended contends cautioned
+    emphasized emphasised exclaimed joked mused observed predicted promised quipped remarked
+    responded shouted stressed suggested testified urged vowed yelled boasted complained
+    admitted admits agreed countered counters retorted scoffed whispered chanted cried lamented
+    pledged demanded charged reiterated repeated concluded mentioned texted emailed wondered
+    insisted thundered notes tweets declares
+    """
+)
+
+_TIME_WORDS = _word_set(
+    """
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tonight last this
+    next earlier later
+    """
+)
+
+_FIRST_NAMES_MALE = _word_set(
+    """
+    donald bernie barack joe john mike michael ted marco jeb ben chris rand paul bill george
+    james robert david richard mark jeff scott rick tim tom tony steve steven peter kevin brian
+    jason eric newt mitt reince corey sean paul jim harry mitch lindsey rudy vladimir sergei
+    angela boris emmanuel francois justin xi kim bashar recep benjamin narendra andrew daniel
+    matthew joseph charles thomas william henry frank gary larry dennis jerry roger ron ronald
+    walter carl keith kenneth jack ryan adam nick nicholas patrick sam samuel anthony brandon
+    jonathan stephen alex alexander martin pete ed edward greg gregory roy bob bobby dick al
+    """
+)
+_FIRST_NAMES_FEMALE = _word_set(
+    """
+    hillary carly sarah nancy elizabeth michelle kellyanne huma hope ivanka melania debbie jill
+    mary patricia jennifer linda barbara susan jessica karen lisa betty margaret sandra ashley
+    kimberly emily donna carol michelle amanda melissa deborah stephanie rebecca laura sharon
+    cynthia kathleen amy angela anna helen samantha katie kate christine catherine julie rachel
+    heather maria marie diane alice joan judy janet megyn loretta condoleezza madeleine theresa
+    theresa marine nikki kamala elizabeth amy tammy kirsten claire dianne gloria alicia
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_cap(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def _tokens(text: str, offset: int = 0) -> list[_Token]:
+    """Words and punctuation with offsets; a full stop stays on abbreviations and initials only."""
+    found: list[_Token] = []
+    for match in _TOKEN.finditer(text):
+        word, start = match.group(), match.start() + offset
+        if len(word) > 1 and word.endswith(".") and not _keeps_stop(word):
+            found.append(_Token(word[:-1], start, start + len(word) - 1))
+            found.append(_Token(".", start + len(word) - 1, start + len(word)))
+        else:
+            found.append(_Token(word, start, start + len(word)))
+    return found
+
+
+def _keeps_stop(word: str) -> bool:
+    bare = word[:-1]
+    return (len(bare) == 1 and bare.isupper()) or "." in bare or bare.lower() in _ABBREVIATIONS
+
+
+def _bare(word: str) -> str:
+    """A word without a trailing possessive or full stop."""
+    for suffix in ("’s", "'s", "’", "."):
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _is_possessive(word: str) -> bool:
+    return word.endswith(("’s", "'s"))
+
+
+def _is_name_word(token: _Token) -> bool:
+    return token.is_cap and token.lower not in _NOT_NAMES and token.lower not in _SPEECH_VERBS
+
+
+def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
+    """Split `Foreign Minister Sergei Lavrov` into (['Foreign', 'Minister'], ['Sergei', 'Lavrov'])."""
+    i = 0
+    while i < len(words) - 1 and _bare(words[i]).lower().rstrip(".") in _TITLES:
+        i += 1
+    return words[:i], words[i:]
+
+
+@dataclass(frozen=True, slots=True)
+class _Speaker:
+    """Who an attribution clause names: a name, a pronoun or a role phrase, and where it stands."""
+
+    phrase: str
+    kind: str  # "name", "pronoun" or "role"
+    position: tuple[int, int]  # (paragraph, character) of the phrase
+    titles: tuple[str, ...] = ()
+
+
+def _name_run_backward(tokens: list[_Token], end: int) -> tuple[int, int] | None:
+    """The run of capitalised words ending at tokens[end - 1], as (start, end) indices."""
+    i = end
+    while i > 0:
+        token = tokens[i - 1]
+        if (
+            _is_name_word(token)
+            or token.lower in _SUFFIXES
+            or (token.lower in _PARTICLES and i - 1 > 0 and _is_name_word(tokens[i - 2]) and i < end)
+        ):
+            i -= 1
+        else:
+            break
+    while i < end and tokens[i].lower in _PARTICLES:
+        i += 1
+    return (i, end) if i < end else None
+
+
+def _name_run_forward(tokens: list[_Token], start: int) -> tuple[int, int] | None:
+    i = start
+    while i < len(tokens):
+        token = tokens[i]
+        if _is_name_word(token) and token.lower not in _TIME_WORDS:
+            i += 1
+            if _is_possessive(token.text):
+                break
+        elif (token.lower in _SUFFIXES and i > start) or (
+            token.lower in _PARTICLES and i > start and i + 1 < len(tokens) and _is_name_word(tokens[i + 1])
+        ):
+            i += 1
+        else:
+            break
+    return (start, i) if i > start else None
+
+
+def _speaker_from_words(
+    tokens: list[_Token], start: int, end: int, paragraph: int, *, determiner: bool
+) -> _Speaker | None:
+    """Classify tokens[start:end] (a noun phrase standing next to a speech verb) as name or role."""
+    words = [t.text for t in tokens[start:end]]
+    if not words:
+        return None
+    position = (paragraph, tokens[start].start)
+    if len(words) == 1 and words[0].lower() in _PRONOUNS:
+        return _Speaker(words[0].lower(), "pronoun", position)
+    last = tokens[end - 1]
+    if not determiner and _is_name_word(last) and not _is_possessive(last.text):
+        run = _name_run_backward(tokens, end)
+        if run is not None:
+            titles, name = _strip_titles([t.text for t in tokens[run[0] : run[1]]])
+            lead = [t.text.lower() for t in tokens[start : run[0]]] + [t.lower().rstrip(".") for t in titles]
+            if name:
+                return _Speaker(" ".join(name), "name", (paragraph, tokens[run[0]].start), tuple(lead))
+    if words[0].lower() in _DETERMINERS or determiner:
+        return _Speaker(" ".join(words), "role", position)
+    if all(t.is_cap for t in tokens[start:end]):
+        return None
+    if len(words) <= 3 and not any(_is_name_word(t) for t in tokens[start:end]):
+        return _Speaker(" ".join(words), "role", position)  # `officials said`, `police said`
+    return None
+
+
+def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker | None:
+    """The subject that ends just before tokens[verb]: `Lavrov`, `he`, `the minister`,
+    `Sergei Lavrov, Russia's foreign minister,` (the name before the appositive wins)."""
+    end = verb
+    skipped = 0
+    while (
+        end > 0
+        and (tokens[end - 1].lower in _SKIPPABLE or tokens[end - 1].lower.endswith("ly"))
+        and not tokens[end - 1].is_cap
+        and skipped < 3
+    ):
+        end -= 1
+        skipped += 1
+    if end == 0:
+        return None
+    if tokens[end - 1].text == ")":  # Sen. Amy Klobuchar (D-Minn.) said
+        opening = next((j for j in range(end - 2, max(-1, end - 10), -1) if tokens[j].text == "("), None)
+        if opening is None:
+            return None
+        end = opening
+    elif tokens[end - 1].text == ",":  # the appositive: find the comma that opens it
+        opening = next(
+            (
+                j
+                for j in range(end - 2, max(-1, end - 2 - MAX_APPOSITIVE_TOKENS), -1)
+                if tokens[j].text in {",", "—", "–"}
+            ),
+            None,
+        )
+        if opening is None or opening == 0:
+            return None
+        inner = tokens[opening + 1 : end - 1]
+        if any(t.lower in _SPEECH_VERBS for t in inner):
+            return None
+        head = _np_before_verb(tokens, opening, paragraph) if _is_name_word(tokens[opening - 1]) else None
+        return head if head is not None and head.kind == "name" else None
+    if end == 0:
+        return None
+    last = tokens[end - 1]
+    if last.lower in _PRONOUNS:
+        return _Speaker(last.lower, "pronoun", (paragraph, last.start))
+    if _is_name_word(last) and not _is_possessive(last.text):
+        run = _name_run_backward(tokens, end)
+        if run is None:
+            return None
+        start = run[0]
+        # keep role words just before the name (`White House spokesman Josh Earnest`) as titles
+        while (
+            start > 0
+            and start > run[0] - 3
+            and tokens[start - 1].text.isalpha()
+            and tokens[start - 1].lower in _TITLES
+        ):
+            start -= 1
+        return _speaker_from_words(tokens, start, end, paragraph, determiner=False)
+    # a role phrase: walk back to its determiner
+    for j in range(end - 1, max(-1, end - 1 - MAX_ROLE_TOKENS), -1):
+        token = tokens[j]
+        if token.lower in _STOP_IN_PHRASE or token.lower in _SPEECH_VERBS:
+            break
+        if token.lower in _DETERMINERS:
+            return _speaker_from_words(tokens, j, end, paragraph, determiner=True)
+    j = end
+    while (
+        j > 0
+        and end - j < 3
+        and tokens[j - 1].text.isalpha()
+        and tokens[j - 1].lower not in _STOP_IN_PHRASE
+        and tokens[j - 1].lower not in _SPEECH_VERBS
+    ):
+        j -= 1
+    if j < end and (j == 0 or tokens[j - 1].text in {",", ".", "—", ";", ":"}):
+        return _speaker_from_words(tokens, j, end, paragraph, determiner=False)
+    return None
+
+
+def _np_after_verb(tokens: list[_Token], start: int, paragraph: int) -> _Speaker | None:
+    """The speaker written after the verb: `said Sergei Lavrov, Russia's…`, `said a White House spokesman`."""
+    if start >= len(tokens):
+        return None
+    first = tokens[start]
+    if first.lower in _PRONOUNS:
+        return _Speaker(first.lower, "pronoun", (paragraph, first.start))
+    if first.lower in _DETERMINERS:
+        end = start + 1
+        while end < len(tokens) and end - start < MAX_ROLE_TOKENS:
+            token = tokens[end]
+            if token.lower in _STOP_IN_PHRASE or token.lower in _SPEECH_VERBS or token.lower in _TIME_WORDS:
+                break
+            end += 1
+        if end - start < 2:
+            return None
+        run = (
+            _name_run_forward(tokens, end) if end < len(tokens) and tokens[end - 1].lower in _TITLES else None
+        )
+        if run is not None:  # `said the company's founder, Bill Gates` is handled as a role; `the
+            end = run[1]  # president Barack Obama` as the name
+            return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
+        return _speaker_from_words(tokens, start, end, paragraph, determiner=True)
+    run = _name_run_forward(tokens, start)
+    if run is None:
+        return None
+    if _is_possessive(tokens[run[1] - 1].text):  # `said Clinton's spokesman, Brian Fallon`
+        tail = start
+        end = run[1]
+        while (
+            end < len(tokens)
+            and end - tail < MAX_ROLE_TOKENS
+            and tokens[end].text.isalpha()
+            and tokens[end].lower not in _STOP_IN_PHRASE
+        ):
+            end += 1
+        if end < len(tokens) and tokens[end].text == ",":
+            named = _name_run_forward(tokens, end + 1)
+            if named is not None:
+                return _speaker_from_words(tokens, named[0], named[1], paragraph, determiner=False)
+        return _Speaker(" ".join(t.text for t in tokens[start:end]), "role", (paragraph, tokens[start].start))
+    return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
+
+
+def _verb_at(tokens: list[_Token], i: int) -> int:
+    """Length in tokens of the speech verb at tokens[i] (2 for `according to`), 0 when there is none."""
+    token = tokens[i]
+    if token.lower == "according" and i + 1 < len(tokens) and tokens[i + 1].lower == "to":
+        return 2
+    return 1 if token.lower in _SPEECH_VERBS else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    speaker: _Speaker | None
+    end: int  # character offset in the paragraph where the attribution clause stops
+
+
+def _attribution_after(text: str, start: int, stop: int, paragraph: int) -> _Attribution | None:
+    """Parse `, Lavrov said`, `said Lavrov`, `, he added`, `according to him` right after a quote."""
+    tokens = _tokens(text[start:stop], start)
+    i = 0
+    while i < len(tokens) and tokens[i].text in {",", "—", "–", ")", "-"}:
+        i += 1
+    if i >= len(tokens):
+        return None
+    width = _verb_at(tokens, i)
+    if width:
+        j = i + width
+        while j < len(tokens) and tokens[j].lower in {"also", "later", "then"}:
+            j += 1
+        speaker = _np_after_verb(tokens, j, paragraph)
+        if speaker is None and tokens[i].lower in {"said", "says", "added", "adds"}:
+            return None
+        return _Attribution(speaker, _clause_end(tokens, j, stop))
+    # subject first: find a speech verb within reach and the noun phrase before it
+    limit = min(len(tokens), i + MAX_APPOSITIVE_TOKENS + 6)
+    for j in range(i + 1, limit):
+        if tokens[j].text in {".", "?", "!", ";", "“", "”", '"'}:
+            break
+        if _verb_at(tokens, j):
+            speaker = _np_before_verb(tokens, j, paragraph)
+            if speaker is None or tokens.index(_first_token(tokens, speaker)) != i:
+                return None
+            if _verb_at(tokens, j) == 2:
+                speaker = _np_after_verb(tokens, j + 2, paragraph) or speaker
+            return _Attribution(speaker, _clause_end(tokens, j, stop))
+    return None
+
+
+def _first_token(tokens: list[_Token], speaker: _Speaker) -> _Token:
+    """The token where the subject phrase (with its titles) begins, to check it opens the clause."""
+    offset = speaker.position[1]
+    index = next(k for k, t in enumerate(tokens) if t.start == offset)
+    back = index
+    while (
+        back > 0
+        and tokens[back - 1].text.isalpha()
+        and (
+            tokens[back - 1].lower in _TITLES
+            or tokens[back - 1].lower in _DETERMINERS
+            or (tokens[back - 1].is_cap and tokens[back - 1].lower not in _NOT_NAMES)
+        )
+    ):
+        back -= 1
+    while back > 0 and tokens[back - 1].lower in _DETERMINERS:
+        back -= 1
+    return tokens[back]
+
+
+def _clause_end(tokens: list[_Token], start: int, stop: int) -> int:
+    for token in tokens[start:]:
+        if token.text in {".", "?", "!", ";"}:
+            return token.end
+    return stop
+
+
+_SENTENCE_BREAK = re.compile(r"[.?!](?:[”\"’)]*)\s+(?=[“\"‘(]?[A-Z0-9])")
+
+
+def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _Attribution | None:
+    """Parse `Lavrov said: `, `According to him, `, `He told reporters that ` just before a quote."""
+    fragment = text[start:stop]
+    cut = 0
+    for match in _SENTENCE_BREAK.finditer(fragment):
+        if not _ends_with_abbreviation(fragment[: match.start() + 1]):
+            cut = match.end()
+    tokens = _tokens(fragment[cut:], start + cut)
+    if not tokens:
+        return None
+    ending = tokens[-1].text
+    body = tokens[:-1] if ending in {":", ",", "—", "–"} else tokens
+    if ending not in {":", ",", "—", "–"} and body and body[-1].lower == "that":
+        body = body[:-1]
+    for j in range(len(body) - 1, max(-1, len(body) - 1 - MAX_TOKENS_AFTER_VERB), -1):
+        width = _verb_at(body, j)
+        if not width:
+            if body[j].text in {".", "?", "!", ";", "“", "”", '"'}:
+                return None
+            continue
+        tail = body[j + width :]
+        loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
+        if width == 1 and loose_tail and ending not in {":", ",", "—", "–"}:
+            return None  # `said the city “condemns…”`: a partial quote inside reported speech
+        if width == 2:
+            speaker = _np_after_verb(body, j + 2, paragraph)
+        else:
+            speaker = _np_before_verb(body, j, paragraph)
+            if speaker is None and body[j].lower in {"saying", "adding", "writing", "noting", "asking"}:
+                speaker = _subject_of_sentence(body, j, paragraph)
+        return _Attribution(speaker, stop)
+    return None
+
+
+def _subject_of_sentence(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker | None:
+    """`Christie bristled at the suggestion, saying, “…”`: the sentence's first name or pronoun."""
+    for k in range(verb):
+        token = tokens[k]
+        if token.lower in _PRONOUNS and token.lower not in {"it", "you"}:
+            return _Speaker(token.lower, "pronoun", (paragraph, token.start))
+        if _is_name_word(token):
+            run = _name_run_forward(tokens, k)
+            if run is not None and not _is_possessive(tokens[run[1] - 1].text):
+                return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
+            return None
+    return None
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    word = text.rsplit(None, 1)[-1] if text.strip() else ""
+    return _keeps_stop(word) if word.endswith(".") and len(word) > 1 else False
+
+
+# ----------------------------------------------------------------------------- people in the article
+@dataclass(slots=True)
+class _Person:
+    name: str  # the fullest form the article uses
+    gender: Counter[str] = field(default_factory=Counter)
+    roles: set[str] = field(default_factory=set)
+
+    @property
+    def surname(self) -> str:
+        words = [w for w in self.name.split() if w.lower() not in _SUFFIXES]
+        return words[-1] if words else self.name
+
+
+@dataclass(slots=True)
+class _Cast:
+    """The people an article names, in order of mention, with what it says about their gender and roles."""
+
+    people: list[_Person] = field(default_factory=list)
+    mentions: list[tuple[tuple[int, int], _Person]] = field(default_factory=list)
+
+    def person(self, name: str) -> _Person:
+        surname = name.split()[-1]
+        for person in reversed(self.people):
+            if person.name == name or (len(name.split()) == 1 and person.surname == surname):
+                return person
+            if len(name.split()) > 1 and len(person.name.split()) == 1 and person.name == surname:
+                person.name = name
+                return person
+        person = _Person(name)
+        self.people.append(person)
+        return person
+
+    def mention(self, name: str, position: tuple[int, int]) -> _Person:
+        person = self.person(name)
+        self.mentions.append((position, person))
+        return person
+
+    def full_name(self, name: str, position: tuple[int, int]) -> str:
+        """`Lavrov` -> `Sergei Lavrov` when the article gives the full name (the latest before `position`)."""
+        words = name.split()
+        candidates = [
+            (pos, person)
+            for pos, person in self.mentions
+            if person.surname == words[-1] and len(person.name.split()) >= len(words)
+        ]
+        if not candidates:
+            return name
+        before = [c for c in candidates if c[0] <= position]
+        return (before[-1] if before else candidates[0])[1].name
+
+    def resolve_pronoun(self, pronoun: str, position: tuple[int, int]) -> str | None:
+        """The latest person mentioned before `position` whose gender fits `he`/`she`."""
+        wanted = _PRONOUN_GENDER.get(pronoun)
+        if wanted is None:
+            return None
+        for pos, person in reversed(self.mentions):
+            if pos >= position:
+                continue
+            gender = person.gender.most_common(1)[0][0] if person.gender else None
+            if gender is None or gender == wanted:
+                return person.name
+        return None
+
+    def resolve_role(self, phrase: str, position: tuple[int, int]) -> str | None:
+        """`the minister` -> the latest person introduced with that role word before `position`."""
+        words = phrase.lower().split()
+        if not words or words[0] != "the":
+            return None
+        head = next((w for w in reversed(_before_preposition(words[1:])) if w.isalpha()), None)
+        if head is None:
+            return None
+        for pos, person in reversed(self.mentions):
+            if pos < position and head in person.roles:
+                return person.name
+        return None
+
+
+def _before_preposition(words: list[str]) -> list[str]:
+    for k, word in enumerate(words):
+        if word in {"of", "for", "at", "to", "from", "with", "in", "on"}:
+            return words[:k]
+    return words
+
+
+_PERSON_CONTEXT = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.IGNORECASE)
+
+
+def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
+    """Find the people: names with a title, a known first name, or seen speaking; note genders and roles."""
+    speaking = {s.phrase.split()[-1] for s in speakers if s.kind == "name"}
+    cast = _Cast()
+    for index, text in enumerate(paragraphs):
+        tokens = _tokens(text)
+        sentence_people: list[tuple[int, _Person]] = []
+        k = 0
+        while k < len(tokens):
+            run = _name_run_forward(tokens, k) if _is_name_word(tokens[k]) else None
+            if run is None:
+                if tokens[k].text in {".", "?", "!"}:
+                    _note_pronoun_gender(tokens, sentence_people, k)
+                    sentence_people = []
+                k += 1
+                continue
+            words = [_bare(t.text) for t in tokens[run[0] : run[1]]]
+            leading = [t.lower.rstrip(".") for t in tokens[max(0, run[0] - 3) : run[0]]]
+            titles, name = _strip_titles(words)
+            titles = [w.lower().rstrip(".") for w in titles]
+            known = cast.people and any(p.surname == name[-1] for p in cast.people)
+            first = name[0].lower() if len(name) > 1 else ""
+            honorific = next(
+                (_HONORIFIC_GENDER[t] for t in titles + leading[-1:] if t in _HONORIFIC_GENDER), None
+            )
+            is_person = (
+                bool(titles)
+                or honorific is not None
+                or first in _FIRST_NAMES_MALE
+                or first in _FIRST_NAMES_FEMALE
+                or name[-1] in speaking
+                or known
+                or any(t in _TITLES for t in leading[-2:])
+            )
+            if is_person and name and name[-1].lower() not in _NOT_NAMES:
+                person = cast.mention(" ".join(name), (index, tokens[run[0]].start))
+                if honorific:
+                    person.gender[honorific] += 2
+                elif first in _FIRST_NAMES_MALE:
+                    person.gender["m"] += 2
+                elif first in _FIRST_NAMES_FEMALE:
+                    person.gender["f"] += 2
+                person.roles.update(titles)
+                person.roles.update(t for t in leading[-2:] if t in _TITLES)
+                person.roles.update(_appositive_roles(tokens, run[1]))
+                sentence_people.append((run[0], person))
+            k = run[1]
+        _note_pronoun_gender(tokens, sentence_people, len(tokens))
+    return cast
+
+
+def _appositive_roles(tokens: list[_Token], after: int) -> set[str]:
+    """`Samantha Phillips, the city's emergency operations director,` -> {'director', …}."""
+    if after + 1 >= len(tokens) or tokens[after].text != ",":
+        return set()
+    if tokens[after + 1].lower not in {"the", "a", "an"} and not tokens[after + 1].lower.endswith(
+        ("’s", "'s")
+    ):
+        return set()
+    roles: set[str] = set()
+    for token in tokens[after + 1 : after + 1 + MAX_ROLE_TOKENS]:
+        if token.text in {",", ".", ";", ":"} or token.lower in {"who", "which", "of", "for"}:
+            break
+        if token.text.isalpha():
+            roles.add(token.lower)
+    return roles
+
+
+def _note_pronoun_gender(tokens: list[_Token], people: list[tuple[int, _Person]], end: int) -> None:
+    """A sentence naming one person and saying `he`/`his` (never `she`) tells that person's gender."""
+    if len({id(p) for _, p in people}) != 1:
+        return
+    start = people[0][0]
+    words = [t.lower for t in tokens[start:end]]
+    male = sum(w in {"he", "him", "his"} for w in words)
+    female = sum(w in {"she", "her", "hers"} for w in words)
+    if male and not female:
+        people[0][1].gender["m"] += 1
+    elif female and not male:
+        people[0][1].gender["f"] += 1
+
+
+# ----------------------------------------------------------------------------- finding quotes
+@dataclass(slots=True)
+class _Group:
+    """Quoted spans that make one quotation, and what we know about who said it."""
+
+    spans: list[_Span]
+    texts: list[str]
+    speaker: _Speaker | None = None
+    attributed: bool = False
+    statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _looks_like_statement(text: str) -> bool:
+    """A quoted sentence, not a title, nickname or scare-quoted phrase."""
+    letters = text.lstrip("…. [(-—")
+    if not letters or not letters[0].isupper():
+        return False
+    words = re.findall(r"[^\W\d_][\w’'-]*", text)
+    if len(words) < MIN_STATEMENT_WORDS:
+        return False
+    capitalised = sum(w[0].isupper() for w in words)
+    has_punctuation = bool(re.search(r"[.,;:?!…]", text))
+    # a headline or film title: every word capitalised and no punctuation inside
+    return has_punctuation or capitalised < 0.6 * len(words)
+
+
+def _is_title(text: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) > 3]
+    return bool(words) and all(w[0].isupper() for w in words) and not re.search(r"[.,;?!]", text)
+
+
+def _opens_sentence(text: str, start: int, previous_end: int) -> bool:
+    before = text[previous_end:start].rstrip()
+    return not before or before[-1] in ".?!:;—–-(" or before.endswith(("…", ".”", '."'))
+
+
+def _gap_is_clause(gap: str) -> bool:
+    """The text between two quoted spans is one attribution clause (`, she said, ` or `, Ross said. `)."""
+    core = gap.strip()
+    return bool(core) and not re.search(r"[.?!;]\s+\S", core) and len(core.split()) <= MAX_APPOSITIVE_TOKENS
+
+
+def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
+    """Return every direct quotation in the article, in article order, with its speaker when known.
+
+    Args:
+        paragraphs: the article's paragraphs, in order.
+
+    Returns:
+        Quotes whose text is without the marks; a quotation split around its attribution, or running
+        over several paragraphs, is one quote (its parts joined with a space).
+    """
+    spans = [_scan_paragraph(text, index) for index, text in enumerate(paragraphs)]
+    groups: list[_Group] = []
+    continuing: _Group | None = None
+    last_speaker: _Speaker | None = None
+    for index, text in enumerate(paragraphs):
+        paragraph_groups: list[_Group] = []
+        previous: _Span | None = None
+        for position, span in enumerate(spans[index]):
+            following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
+            inner = span.inner(text)
+            after = _attribution_after(text, span.end, following, index) if span.closed else None
+            if continuing is not None and position == 0 and not text[: span.start].strip():
+                group = continuing  # a quote running on from the previous paragraph
+                group.spans.append(span)
+                group.texts.append(inner)
+            else:
+                joins = (
+                    previous is not None
+                    and paragraph_groups
+                    and (
+                        not text[previous.end : span.start].strip()
+                        or (
+                            _gap_is_clause(text[previous.end : span.start])
+                            and paragraph_groups[-1].attributed
+                            and after is None
+                            and not text[previous.end : span.start].rstrip().endswith(":")
+                        )
+                    )
+                )
+                if joins:
+                    group = paragraph_groups[-1]
+                    group.spans.append(span)
+                    group.texts.append(inner)
+                else:
+                    group = _Group([span], [inner])
+                    start_of_gap = previous.end if previous is not None else 0
+                    before = _attribution_before(text, start_of_gap, span.start, index)
+                    if before is not None:
+                        group.speaker, group.attributed = before.speaker, True
+                    group.statement_start = _opens_sentence(text, span.start, start_of_gap)
+                    paragraph_groups.append(group)
+                    groups.append(group)
+            if after is not None and not group.speaker:
+                group.speaker, group.attributed = after.speaker, True
+            elif after is not None:
+                group.attributed = True
+            previous = span
+        last = spans[index][-1] if spans[index] else None
+        next_opens = (
+            index + 1 < len(paragraphs)
+            and bool(spans[index + 1])
+            and not paragraphs[index + 1][: spans[index + 1][0].start].strip()
+        )
+        continuing = (
+            paragraph_groups[-1]
+            if (last is not None and not last.closed and next_opens and paragraph_groups)
+            else None
+        )
+        for group in paragraph_groups:
+            if group.speaker is None and group.attributed is False and group is not continuing:
+                group.speaker = last_speaker if group.statement_start else None
+            if group.speaker is not None:
+                last_speaker = group.speaker
+        reported = _reported_speaker(text, index)
+        if reported is not None and not paragraph_groups:
+            last_speaker = reported
+        elif not paragraph_groups and not spans[index]:
+            last_speaker = last_speaker if index == 0 or len(text) < 40 else None
+    cast = _gather_cast(paragraphs, [g.speaker for g in groups if g.speaker is not None])
+    quotes = []
+    for group in groups:
+        quote_text = " ".join(group.texts)
+        if not _keep(group, quote_text):
+            continue
+        speaker = _resolve(group.speaker, cast) if group.speaker else None
+        quotes.append(Quote(quote_text, speaker, group.spans[0].paragraph))
+    return quotes
+
+
+def _reported_speaker(text: str, paragraph: int) -> _Speaker | None:
+    """`Lavrov said the talks had failed.`: who is speaking in a paragraph without quotation marks."""
+    tokens = _tokens(text)
+    for j, token in enumerate(tokens[:40]):
+        if token.lower in _SPEECH_VERBS and j > 0:
+            return _np_before_verb(tokens, j, paragraph)
+    return None
+
+
+def _keep(group: _Group, text: str) -> bool:
+    words = _word_count(text)
+    if _is_title(text) and words < 2 * MIN_STATEMENT_WORDS:
+        return False
+    if group.attributed:
+        return words >= MIN_ATTRIBUTED_WORDS
+    return group.statement_start and _looks_like_statement(text)
+
+
+def _resolve(speaker: _Speaker, cast: _Cast) -> str | None:
+    if speaker.kind == "name":
+        return cast.full_name(speaker.phrase, speaker.position)
+    if speaker.kind == "pronoun":
+        return cast.resolve_pronoun(speaker.phrase, speaker.position)
+    return cast.resolve_role(speaker.phrase, speaker.position) or speaker.phrase
+
+
+# ----------------------------------------------------------------------------- key quotes
+def _quote_words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"\w+", text)]
+
+
+def _quote_score(quote: Quote, ranking: Sequence[RankedSentence]) -> float:
+    """The best rating among the summarizer's sentences that lie inside the quotation."""
+    words = set(_quote_words(quote.text))
+    best = 0.0
+    for sentence in ranking:
+        if sentence.paragraph < quote.paragraph:
+            continue
+        sentence_words = _quote_words(sentence.text)
+        if not sentence_words:
+            continue
+        inside = sum(w in words for w in sentence_words) / len(sentence_words)
+        if inside >= SENTENCE_OVERLAP:
+            best = max(best, sentence.score)
+    return best
+
+
+def _is_named(speaker: str | None) -> bool:
+    return (
+        bool(speaker)
+        and any(w[:1].isupper() for w in (speaker or "").split())
+        and (speaker or "").split()[0].lower() not in _DETERMINERS
+    )
+
+
+def _near_duplicate(a: Quote, b: Quote) -> bool:
+    words_a, words_b = set(_quote_words(a.text)), set(_quote_words(b.text))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) >= DUPLICATE_OVERLAP
+
+
+def select_key_quotes(
+    quotes: Sequence[Quote], ranking: Sequence[RankedSentence], *, limit: int = 3
+) -> tuple[Quote, ...]:
+    """Pick the few quotations a reader should see: full statements by named people first, then by how
+    highly the summarizer rates the sentences they are in; never two that say the same.
+
+    Args:
+        quotes: the article's quotes, as `find_quotes` returns them.
+        ranking: every sentence of the article with its importance, from the summarizer.
+        limit: at most this many quotes.
+
+    Returns:
+        Up to `limit` quotes, the most important first.
+    """
+    if limit < 1 or not quotes:
+        return ()
+
+    def tier(quote: Quote) -> int:
+        full = _word_count(quote.text) >= KEY_QUOTE_MIN_WORDS and _looks_like_statement(quote.text)
+        return (0 if full else 2) + (0 if _is_named(quote.speaker) else 1)
+
+    scored = sorted(
+        ((tier(q), -_quote_score(q, ranking), q.paragraph, i) for i, q in enumerate(quotes)),
+    )
+    chosen: list[Quote] = []
+    for _tier, _score, _paragraph, i in scored:
+        quote = quotes[i]
+        if any(_near_duplicate(quote, other) for other in chosen):
+            continue
+        chosen.append(quote)
+        if len(chosen) == limit:
+            break
+    return tuple(chosen)
