@@ -46,7 +46,8 @@ def run_cli(*args: str, cwd: Path, stdin: str | None = None, **env: str) -> subp
 def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
     result = run_cli("run", cwd=tmp_path)
     assert result.returncode == 2
-    assert "DISCORD_TOKEN" in result.stderr and ".env" in result.stderr
+    assert "DISCORD_TOKEN" in result.stderr
+    assert ".env" in result.stderr
     assert "Traceback" not in result.stderr
 
 
