@@ -165,7 +165,7 @@ class AddressPolicy:
             return "not a numeric address"
         if self.allow_private or any(ip in network for network in self.allowed_networks):
             return None
-        for candidate in (ip, *_embedded_ipv4(ip)):
+        for candidate in _addresses_to_judge(ip):
             label = _non_public_label(candidate)
             if label:
                 return label
@@ -182,14 +182,21 @@ _NOT_PUBLIC_EXTRA = (
 )
 
 
-def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """IPv4 addresses an IPv6 address carries (mapped, 6to4, Teredo, NAT64), which may be where it lands."""
+def _addresses_to_judge(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The address itself and any IPv4 address it carries (6to4, Teredo, NAT64), which may be where it lands.
+
+    An IPv4-mapped address (::ffff:a.b.c.d) is exactly its IPv4 address on the wire, so only that counts.
+    """
     if isinstance(ip, ipaddress.IPv4Address):
-        return []
-    embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+        return [ip]
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    embedded = [ip.sixtofour, *(ip.teredo or ())]
     if ip in _NAT64:
         embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return [address for address in embedded if address is not None]
+    return [ip, *(address for address in embedded if address is not None)]
 
 
 def _non_public_label(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
@@ -330,7 +337,7 @@ class Fetcher:
             if refused is not None:
                 refused.append((address, label))
             LOGGER.info("Refused to connect to %s (%s)", address, label)
-            raise _BlockedAddress(f"{address} is a {label} address")
+            raise _BlockedAddress(f"{address} is {_with_article(label)} address")
         return socket.socket(family, type_, proto)
 
     async def fetch(
@@ -631,8 +638,12 @@ def _blocked_message(host: str, refusal: tuple[str, str]) -> str:
     except ValueError:
         literal = False
     if literal:
-        return f"{address} is a {label} address"
-    return f"{host} points to {address}, a {label} address"
+        return f"{address} is {_with_article(label)} address"
+    return f"{host} points to {address}, {_with_article(label)} address"
+
+
+def _with_article(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _status_message(status: int) -> str:
@@ -649,9 +660,7 @@ def _status_message(status: int) -> str:
 
 def _not_wanted_message(media_type: str, accept: ContentKind) -> str:
     wanted = " or ".join(
-        name
-        for kind, name in ((ContentKind.PAGE, "a web page"), (ContentKind.FEED, "a news feed"))
-        if kind in accept
+        name for kind, name in ((ContentKind.PAGE, "a web page"), (ContentKind.FEED, "a news feed")) if kind in accept
     )
     major = media_type.partition("/")[0]
     if media_type == "application/pdf":
