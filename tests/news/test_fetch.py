@@ -147,100 +147,171 @@ def _random_bytes(size: int) -> bytes:
     return random.Random(1234).randbytes(size)
 
 
-async def _route(request: web.Request) -> web.StreamResponse:  # noqa: C901 - one table of routes
-    server = request.app[SERVER_KEY]
-    path = request.path
-    server.hits.append(path)
-    server.user_agents.append(request.headers.get("User-Agent", ""))
-    if path == "/article":
-        return _html(ARTICLE)
-    if path == "/gzip-article":
-        return web.Response(
-            body=zlib.compress(ARTICLE, wbits=31),
-            headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
-        )
-    if path == "/redirect":
-        hops = int(request.query["hops"])
-        target = "/article" if hops == 1 else f"/redirect?hops={hops - 1}"
-        raise web.HTTPFound(target)
-    if path == "/to":
-        response = web.HTTPFound(request.query["url"])
-        if "close" in request.query:
-            response.force_close()
-        raise response
-    if path == "/charset/header-koi8r":
-        # KOI8-R has no guillemets or dashes: typed-on-a-1990s-keyboard punctuation instead.
-        page = CYRILLIC.translate(str.maketrans({"«": '"', "»": '"', "—": "-"}))
-        return _html(page.encode("koi8_r"), "text/html; charset=koi8-r")
-    if path == "/charset/meta":
-        page = CYRILLIC.replace("<head>", '<head>\n<meta charset="windows-1251">')
-        return _html(page.encode("cp1251"), "text/html")
-    if path == "/charset/http-equiv":
-        meta = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
-        return _html(CYRILLIC.replace("<head>", f"<head>\n{meta}").encode("cp1251"), "text/html")
-    if path == "/charset/header-beats-meta":
-        page = CYRILLIC.replace("<head>", '<head>\n<meta charset="koi8-r">')
-        return _html(page.encode("cp1251"), "text/html; charset=windows-1251")
-    if path == "/charset/undeclared":
-        return _html(CYRILLIC.encode("cp1251"), "text/html")
-    if path == "/charset/latin1-label":
-        return _html(
-            "<p>\u201cIt was a fair result,\u201d she said.</p>".encode("cp1252"), "text/html; charset=iso-8859-1"
-        )
-    if path == "/feed/xml-declared":
-        feed = FEED.replace(b'encoding="utf-8"', b'encoding="ISO-8859-15"')
-        return _html(feed.decode("utf-8").encode("iso8859_15"), "application/rss+xml")
-    if path == "/feed/rss":
-        return _html(FEED, "application/rss+xml")
-    if path == "/feed/as-text-plain":
-        return _html(FEED, "text/plain")
-    if path == "/sniff/html-as-octet-stream":
-        return _html(ARTICLE, "application/octet-stream")
-    if path == "/image.png":
-        return _html(b"\x89PNG\r\n\x1a\n" + _random_bytes(2000), "image/png")
-    if path == "/report.pdf":
-        return _html(b"%PDF-1.7\n" + _random_bytes(2000), "application/pdf")
-    if path == "/empty":
-        return _html(b"", "text/html")
-    if path == "/random-as-html":
-        return _html(_random_bytes(20_000), "text/html")
-    if path == "/random-as-octet-stream":
-        return _html(_random_bytes(20_000), "application/octet-stream")
-    if path == "/over-cap-chunked":
-        response = web.StreamResponse(headers={"Content-Type": "text/html"})
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        await response.write(b"<html><body>")
-        for _ in range(100):  # up to 100x the cap: the client must stop long before
-            await response.write(b"<p>" + b"news " * 2000 + b"</p>\n")
-        await response.write_eof()
-        return response
-    if path == "/gzip-bomb":
-        return web.Response(body=_gzip_bomb(), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
-    if path == "/slow":
-        await asyncio.sleep(5)
-        return _html(ARTICLE)
-    if path.startswith("/status/"):
-        return web.Response(status=int(path.rsplit("/", 1)[1]), text="error page", content_type="text/html")
-    if path == "/conditional":
-        etag, modified = '"v1"', "Mon, 02 Mar 2026 07:30:00 GMT"
-        if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == modified:
-            return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(
-            body=FEED, headers={"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": modified}
-        )
-    raise web.HTTPNotFound()
-
-
+ROUTES = web.RouteTableDef()
 SERVER_KEY = web.AppKey("server", LocalServer)
+
+
+@web.middleware
+async def _record(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Any:
+    server = request.app[SERVER_KEY]
+    server.hits.append(request.path)
+    server.user_agents.append(request.headers.get("User-Agent", ""))
+    return await handler(request)
+
+
+@ROUTES.get("/article")
+async def _article(request: web.Request) -> web.Response:
+    return _html(ARTICLE)
+
+
+@ROUTES.get("/gzip-article")
+async def _gzip_article(request: web.Request) -> web.Response:
+    return web.Response(
+        body=zlib.compress(ARTICLE, wbits=31),
+        headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+    )
+
+
+@ROUTES.get("/redirect")
+async def _redirect_chain(request: web.Request) -> web.Response:
+    hops = int(request.query["hops"])
+    raise web.HTTPFound("/article" if hops == 1 else f"/redirect?hops={hops - 1}")
+
+
+@ROUTES.get("/to")
+async def _redirect_to(request: web.Request) -> web.Response:
+    response = web.HTTPFound(request.query["url"])
+    if "close" in request.query:
+        response.force_close()
+    raise response
+
+
+@ROUTES.get("/charset/header-koi8r")
+async def _koi8r_by_header(request: web.Request) -> web.Response:
+    # KOI8-R has no guillemets or dashes: typed-on-a-1990s-keyboard punctuation instead.
+    page = CYRILLIC.translate(str.maketrans({"«": '"', "»": '"', "—": "-"}))
+    return _html(page.encode("koi8_r"), "text/html; charset=koi8-r")
+
+
+@ROUTES.get("/charset/meta")
+async def _cp1251_by_meta(request: web.Request) -> web.Response:
+    page = CYRILLIC.replace("<head>", '<head>\n<meta charset="windows-1251">')
+    return _html(page.encode("cp1251"), "text/html")
+
+
+@ROUTES.get("/charset/http-equiv")
+async def _cp1251_by_http_equiv(request: web.Request) -> web.Response:
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+    return _html(CYRILLIC.replace("<head>", f"<head>\n{meta}").encode("cp1251"), "text/html")
+
+
+@ROUTES.get("/charset/header-beats-meta")
+async def _cp1251_header_against_meta(request: web.Request) -> web.Response:
+    page = CYRILLIC.replace("<head>", '<head>\n<meta charset="koi8-r">')
+    return _html(page.encode("cp1251"), "text/html; charset=windows-1251")
+
+
+@ROUTES.get("/charset/undeclared")
+async def _cp1251_undeclared(request: web.Request) -> web.Response:
+    return _html(CYRILLIC.encode("cp1251"), "text/html")
+
+
+@ROUTES.get("/charset/latin1-label")
+async def _cp1252_labelled_latin1(request: web.Request) -> web.Response:
+    page = "<p>\u201cIt was a fair result,\u201d she said.</p>"
+    return _html(page.encode("cp1252"), "text/html; charset=iso-8859-1")
+
+
+@ROUTES.get("/feed/xml-declared")
+async def _feed_declared_in_xml(request: web.Request) -> web.Response:
+    feed = FEED.replace(b'encoding="utf-8"', b'encoding="ISO-8859-15"')
+    return _html(feed.decode("utf-8").encode("iso8859_15"), "application/rss+xml")
+
+
+@ROUTES.get("/feed/rss")
+async def _feed(request: web.Request) -> web.Response:
+    return _html(FEED, "application/rss+xml")
+
+
+@ROUTES.get("/feed/as-text-plain")
+async def _feed_as_text(request: web.Request) -> web.Response:
+    return _html(FEED, "text/plain")
+
+
+@ROUTES.get("/sniff/html-as-octet-stream")
+async def _html_as_octet_stream(request: web.Request) -> web.Response:
+    return _html(ARTICLE, "application/octet-stream")
+
+
+@ROUTES.get("/image.png")
+async def _image(request: web.Request) -> web.Response:
+    return _html(b"\x89PNG\r\n\x1a\n" + _random_bytes(2000), "image/png")
+
+
+@ROUTES.get("/report.pdf")
+async def _pdf(request: web.Request) -> web.Response:
+    return _html(b"%PDF-1.7\n" + _random_bytes(2000), "application/pdf")
+
+
+@ROUTES.get("/empty")
+async def _empty(request: web.Request) -> web.Response:
+    return _html(b"", "text/html")
+
+
+@ROUTES.get("/random-as-html")
+async def _random_as_html(request: web.Request) -> web.Response:
+    return _html(_random_bytes(20_000), "text/html")
+
+
+@ROUTES.get("/random-as-octet-stream")
+async def _random_as_octet_stream(request: web.Request) -> web.Response:
+    return _html(_random_bytes(20_000), "application/octet-stream")
+
+
+@ROUTES.get("/over-cap-chunked")
+async def _over_cap_chunked(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/html"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(b"<html><body>")
+    for _ in range(100):  # up to 100x the cap: the client must stop long before
+        await response.write(b"<p>" + b"news " * 2000 + b"</p>\n")
+    await response.write_eof()
+    return response
+
+
+@ROUTES.get("/gzip-bomb")
+async def _bomb(request: web.Request) -> web.Response:
+    return web.Response(body=_gzip_bomb(), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+
+
+@ROUTES.get("/slow")
+async def _slow(request: web.Request) -> web.Response:
+    await asyncio.sleep(5)
+    return _html(ARTICLE)
+
+
+@ROUTES.get("/status/{status}")
+async def _status(request: web.Request) -> web.Response:
+    return web.Response(status=int(request.match_info["status"]), text="error page", content_type="text/html")
+
+
+@ROUTES.get("/conditional")
+async def _conditional(request: web.Request) -> web.Response:
+    etag, modified = '"v1"', "Mon, 02 Mar 2026 07:30:00 GMT"
+    if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == modified:
+        return web.Response(status=304, headers={"ETag": etag})
+    return web.Response(
+        body=FEED, headers={"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": modified}
+    )
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[LocalServer]:
     local = LocalServer()
-    app = web.Application()
+    app = web.Application(middlewares=[_record])
     app[SERVER_KEY] = local
-    app.router.add_route("GET", "/{tail:.*}", _route)
+    app.add_routes(ROUTES)
     # handler_cancellation: the slow handler stops when the client hangs up, so shutdown is quick.
     runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None)
     await runner.setup()
