@@ -26,7 +26,7 @@ MIN_STATEMENT_WORDS = 5
 MIN_ATTRIBUTED_WORDS = 2
 """Even next to a speech verb, a one-word quotation is a label ("called it “treason”"), not speech."""
 
-MAX_APPOSITIVE_TOKENS = 16
+MAX_APPOSITIVE_TOKENS = 24
 """`Lavrov, Russia's foreign minister since 2004, said`: longer asides are a new clause, not a name."""
 
 MAX_TOKENS_AFTER_VERB = 10
@@ -47,8 +47,8 @@ SENTENCE_OVERLAP = 0.5
 
 # ----------------------------------------------------------------------------- quotation marks
 _CLOSERS: dict[str, frozenset[str]] = {
-    '"': frozenset('"'),
-    "“": frozenset("”“"),  # English; a second “ closes too when context says so (a common typo)
+    '"': frozenset('"”'),  # a straight mark closed by a curly one: sloppy but common
+    "“": frozenset('”“"'),  # English; a second “ or a straight " closes too when context says so
     "”": frozenset("”"),  # Swedish and Finnish open with ”
     "„": frozenset("“”"),  # German, Ukrainian, Polish: „…“ or „…”
     "«": frozenset("»"),
@@ -99,9 +99,7 @@ def _scan_paragraph(text: str, paragraph: int) -> list[_Span]:
         if mark not in _MARKS:
             continue
         by_context = _opens_by_context(text, i)
-        closes_top = next(
-            (depth for depth in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[depth][0]]), None
-        )
+        closes_top = next((depth for depth in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[depth][0]]), None)
         if mark in _ALWAYS_OPEN and not (stack and mark in _CLOSERS[stack[-1][0]]):
             role = "open"
         elif mark in _ALWAYS_CLOSE or (closes_top is not None and by_context is not True):
@@ -230,9 +228,17 @@ _SPEECH_VERBS = _word_set(
     responded shouted stressed suggested testified urged vowed yelled boasted complained
     admitted admits agreed countered counters retorted scoffed whispered chanted cried lamented
     pledged demanded charged reiterated repeated concluded mentioned texted emailed wondered
-    insisted thundered notes tweets declares
+    thundered notes tweets declares remembered agrees pressed interjected answers reported
     """
 )
+
+_COORDINATORS = _word_set("and but then , yet so")
+
+_CLAUSE_WORDS = _word_set(
+    "and but or who whom which that because if when while as though although so after before since until where"
+)
+
+_PREPOSITIONS = _word_set("of for in on at to from with during after before via about into by")
 
 _TIME_WORDS = _word_set(
     """
@@ -314,11 +320,9 @@ def _is_name_word(token: _Token) -> bool:
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
-    """Split `Foreign Minister Sergei Lavrov` into (['Foreign', 'Minister'], ['Sergei', 'Lavrov'])."""
-    i = 0
-    while i < len(words) - 1 and _bare(words[i]).lower().rstrip(".") in _TITLES:
-        i += 1
-    return words[:i], words[i:]
+    """Split `Senate Minority Leader Harry Reid` into (['Senate', 'Minority', 'Leader'], ['Harry', 'Reid'])."""
+    last_title = max((k for k in range(len(words) - 1) if _bare(words[k]).lower() in _TITLES), default=-1)
+    return words[: last_title + 1], words[last_title + 1 :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +431,9 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
         inner = tokens[opening + 1 : end - 1]
         if any(t.lower in _SPEECH_VERBS for t in inner):
             return None
+        if inner and _name_run_forward(tokens, opening + 1) == (opening + 1, end - 1):
+            # `Rep. Duncan Hunter's chief of staff, Joe Kasper, told`: the appositive is the name
+            return _speaker_from_words(tokens, opening + 1, end - 1, paragraph, determiner=False)
         head = _np_before_verb(tokens, opening, paragraph) if _is_name_word(tokens[opening - 1]) else None
         return head if head is not None and head.kind == "name" else None
     if end == 0:
@@ -441,10 +448,7 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
         start = run[0]
         # keep role words just before the name (`White House spokesman Josh Earnest`) as titles
         while (
-            start > 0
-            and start > run[0] - 3
-            and tokens[start - 1].text.isalpha()
-            and tokens[start - 1].lower in _TITLES
+            start > 0 and start > run[0] - 3 and tokens[start - 1].text.isalpha() and tokens[start - 1].lower in _TITLES
         ):
             start -= 1
         return _speaker_from_words(tokens, start, end, paragraph, determiner=False)
@@ -470,47 +474,48 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
 
 
 def _np_after_verb(tokens: list[_Token], start: int, paragraph: int) -> _Speaker | None:
-    """The speaker written after the verb: `said Sergei Lavrov, Russia's…`, `said a White House spokesman`."""
+    """The speaker written after the verb: `said Sergei Lavrov, Russia's…`, `said former Vermont governor
+    Howard Dean`, `said a White House spokesman`, `said Clinton's spokesman, Brian Fallon`."""
     if start >= len(tokens):
         return None
     first = tokens[start]
     if first.lower in _PRONOUNS:
         return _Speaker(first.lower, "pronoun", (paragraph, first.start))
-    if first.lower in _DETERMINERS:
-        end = start + 1
-        while end < len(tokens) and end - start < MAX_ROLE_TOKENS:
-            token = tokens[end]
-            if token.lower in _STOP_IN_PHRASE or token.lower in _SPEECH_VERBS or token.lower in _TIME_WORDS:
-                break
-            end += 1
-        if end - start < 2:
-            return None
-        run = (
-            _name_run_forward(tokens, end) if end < len(tokens) and tokens[end - 1].lower in _TITLES else None
-        )
-        if run is not None:  # `said the company's founder, Bill Gates` is handled as a role; `the
-            end = run[1]  # president Barack Obama` as the name
+    if _is_name_word(first):  # `said Jason Gilbert of Cheyenne`: the name ends the phrase
+        run = _name_run_forward(tokens, start)
+        if run is not None and not _is_possessive(tokens[run[1] - 1].text):
             return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
-        return _speaker_from_words(tokens, start, end, paragraph, determiner=True)
-    run = _name_run_forward(tokens, start)
-    if run is None:
+    end = start
+    while end < len(tokens) and end - start < MAX_ROLE_TOKENS + 3:
+        token = tokens[end]
+        if token.lower in _STOP_IN_PHRASE or token.lower in _SPEECH_VERBS or token.lower in _TIME_WORDS:
+            break
+        if token.lower in _PREPOSITIONS - {"of", "for"} or not token.text[0].isalnum():
+            break
+        end += 1
+    if end == start:
         return None
-    if _is_possessive(tokens[run[1] - 1].text):  # `said Clinton's spokesman, Brian Fallon`
-        tail = start
-        end = run[1]
-        while (
-            end < len(tokens)
-            and end - tail < MAX_ROLE_TOKENS
-            and tokens[end].text.isalpha()
-            and tokens[end].lower not in _STOP_IN_PHRASE
-        ):
-            end += 1
-        if end < len(tokens) and tokens[end].text == ",":
-            named = _name_run_forward(tokens, end + 1)
-            if named is not None:
-                return _speaker_from_words(tokens, named[0], named[1], paragraph, determiner=False)
-        return _Speaker(" ".join(t.text for t in tokens[start:end]), "role", (paragraph, tokens[start].start))
-    return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
+    run = _name_run_backward(tokens, end) if not _is_possessive(tokens[end - 1].text) else None
+    if run is not None and run[0] < start:
+        run = (start, run[1])
+    if run is not None and run[0] < run[1]:
+        titles, _name = _strip_titles([t.text for t in tokens[run[0] : run[1]]])
+        introduced = run[0] > start and not tokens[run[0] - 1].is_cap
+        if run[0] == start or titles or (introduced and tokens[run[0] - 1].lower not in _DETERMINERS):
+            return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
+    if end + 1 < len(tokens) and tokens[end].text == ",":  # `said the company's founder, Bill Gates.`
+        named = _name_run_forward(tokens, end + 1)
+        if named is not None and (named[1] == len(tokens) or not tokens[named[1]].text[0].isalnum()):
+            return _speaker_from_words(tokens, named[0], named[1], paragraph, determiner=False)
+    if (
+        first.lower in _DETERMINERS
+        or _is_possessive(tokens[end - 1].text)
+        or any(_is_possessive(t.text) for t in tokens[start:end])
+    ):
+        return _Speaker(" ".join(t.text for t in tokens[start:end]), "role", (paragraph, first.start))
+    if end - start <= 3 and not any(t.is_cap for t in tokens[start:end]):
+        return _Speaker(" ".join(t.text for t in tokens[start:end]), "role", (paragraph, first.start))
+    return None
 
 
 def _verb_at(tokens: list[_Token], i: int) -> int:
@@ -546,37 +551,27 @@ def _attribution_after(text: str, start: int, stop: int, paragraph: int) -> _Att
         return _Attribution(speaker, _clause_end(tokens, j, stop))
     # subject first: find a speech verb within reach and the noun phrase before it
     limit = min(len(tokens), i + MAX_APPOSITIVE_TOKENS + 6)
-    for j in range(i + 1, limit):
-        if tokens[j].text in {".", "?", "!", ";", "“", "”", '"'}:
+    depth = 0
+    for j in range(i, limit):
+        token = tokens[j]
+        if token.text in {"(", ")"}:  # `Harry M. Reid (D-Nev.) said`
+            depth = max(0, depth + (1 if token.text == "(" else -1))
+            continue
+        if depth:
+            continue
+        if token.text in {".", "?", "!", ";", "“", "”", '"'}:
             break
-        if _verb_at(tokens, j):
+        if j > i and _verb_at(tokens, j):
             speaker = _np_before_verb(tokens, j, paragraph)
-            if speaker is None or tokens.index(_first_token(tokens, speaker)) != i:
+            if speaker is None:
                 return None
+            lead = [t for t in tokens[i:j] if t.start < speaker.position[1]]
+            if any(t.lower in _CLAUSE_WORDS for t in lead):
+                return None  # `, and then the senator said`: the verb belongs to another clause
             if _verb_at(tokens, j) == 2:
                 speaker = _np_after_verb(tokens, j + 2, paragraph) or speaker
             return _Attribution(speaker, _clause_end(tokens, j, stop))
     return None
-
-
-def _first_token(tokens: list[_Token], speaker: _Speaker) -> _Token:
-    """The token where the subject phrase (with its titles) begins, to check it opens the clause."""
-    offset = speaker.position[1]
-    index = next(k for k, t in enumerate(tokens) if t.start == offset)
-    back = index
-    while (
-        back > 0
-        and tokens[back - 1].text.isalpha()
-        and (
-            tokens[back - 1].lower in _TITLES
-            or tokens[back - 1].lower in _DETERMINERS
-            or (tokens[back - 1].is_cap and tokens[back - 1].lower not in _NOT_NAMES)
-        )
-    ):
-        back -= 1
-    while back > 0 and tokens[back - 1].lower in _DETERMINERS:
-        back -= 1
-    return tokens[back]
 
 
 def _clause_end(tokens: list[_Token], start: int, stop: int) -> int:
@@ -617,16 +612,27 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
             speaker = _np_after_verb(body, j + 2, paragraph)
         else:
             speaker = _np_before_verb(body, j, paragraph)
-            if speaker is None and body[j].lower in {"saying", "adding", "writing", "noting", "asking"}:
+            if speaker is None and (body[j].lower.endswith("ing") or body[j - 1].lower in _COORDINATORS):
+                # `Christie bristled, saying, “…”`; `Hayek confirmed it and said, “…”`
                 speaker = _subject_of_sentence(body, j, paragraph)
         return _Attribution(speaker, stop)
+    if ending == ":":
+        # `Hannity interjected: “…”`, `Rep. Trey Gowdy (R-S.C.): “…”`: the sentence's subject speaks
+        speaker = _subject_of_sentence(body, len(body), paragraph, opening_only=True)
+        if speaker is not None:
+            return _Attribution(speaker, stop)
     return None
 
 
-def _subject_of_sentence(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker | None:
-    """`Christie bristled at the suggestion, saying, “…”`: the sentence's first name or pronoun."""
+def _subject_of_sentence(
+    tokens: list[_Token], verb: int, paragraph: int, *, opening_only: bool = False
+) -> _Speaker | None:
+    """`Christie bristled at the suggestion, saying, “…”`: the sentence's first name or pronoun
+    (with `opening_only`, only when the sentence begins with it)."""
     for k in range(verb):
         token = tokens[k]
+        if opening_only and k > 0 and not (k == 1 and tokens[0].lower in _COORDINATORS):
+            return None
         if token.lower in _PRONOUNS and token.lower not in {"it", "you"}:
             return _Speaker(token.lower, "pronoun", (paragraph, token.start))
         if _is_name_word(token):
@@ -751,9 +757,7 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
             titles = [w.lower().rstrip(".") for w in titles]
             known = cast.people and any(p.surname == name[-1] for p in cast.people)
             first = name[0].lower() if len(name) > 1 else ""
-            honorific = next(
-                (_HONORIFIC_GENDER[t] for t in titles + leading[-1:] if t in _HONORIFIC_GENDER), None
-            )
+            honorific = next((_HONORIFIC_GENDER[t] for t in titles + leading[-1:] if t in _HONORIFIC_GENDER), None)
             is_person = (
                 bool(titles)
                 or honorific is not None
@@ -784,9 +788,7 @@ def _appositive_roles(tokens: list[_Token], after: int) -> set[str]:
     """`Samantha Phillips, the city's emergency operations director,` -> {'director', …}."""
     if after + 1 >= len(tokens) or tokens[after].text != ",":
         return set()
-    if tokens[after + 1].lower not in {"the", "a", "an"} and not tokens[after + 1].lower.endswith(
-        ("’s", "'s")
-    ):
+    if tokens[after + 1].lower not in {"the", "a", "an"} and not tokens[after + 1].lower.endswith(("’s", "'s")):
         return set()
     roles: set[str] = set()
     for token in tokens[after + 1 : after + 1 + MAX_ROLE_TOKENS]:
@@ -877,7 +879,11 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         for position, span in enumerate(spans[index]):
             following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
             inner = span.inner(text)
-            after = _attribution_after(text, span.end, following, index) if span.closed else None
+            after = (
+                _attribution_after(text, span.end, following, index)
+                if span.closed and not inner.endswith(".")
+                else None
+            )
             if continuing is not None and position == 0 and not text[: span.start].strip():
                 group = continuing  # a quote running on from the previous paragraph
                 group.spans.append(span)
@@ -921,9 +927,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             and not paragraphs[index + 1][: spans[index + 1][0].start].strip()
         )
         continuing = (
-            paragraph_groups[-1]
-            if (last is not None and not last.closed and next_opens and paragraph_groups)
-            else None
+            paragraph_groups[-1] if (last is not None and not last.closed and next_opens and paragraph_groups) else None
         )
         for group in paragraph_groups:
             if group.speaker is None and group.attributed is False and group is not continuing:
