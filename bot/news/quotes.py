@@ -228,7 +228,10 @@ _SPEECH_VERBS = _word_set(
     responded shouted stressed suggested testified urged vowed yelled boasted complained
     admitted admits agreed countered counters retorted scoffed whispered chanted cried lamented
     pledged demanded charged reiterated repeated concluded mentioned texted emailed wondered
-    thundered notes tweets declares remembered agrees pressed interjected answers reported
+    thundered notes tweets declares remembered agrees pressed interjected answers reported barked
+    snapped riffed griped gushed fumed sneered interrupted mocked teased chided scolded cracked laughed
+    reading reads read explains recounted recounts recalled elaborated offered pleaded begged
+    implored screamed bellowed wrote shrugged sang intoned proclaimed announced ordered advised
     """
 )
 
@@ -824,6 +827,10 @@ class _Group:
     attributed: bool = False
     statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
 
+    def add(self, span: _Span, text: str) -> None:
+        self.spans.append(span)
+        self.texts.append(text)
+
 
 def _word_count(text: str) -> int:
     return len(re.findall(r"\w+", text))
@@ -876,6 +883,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     for index, text in enumerate(paragraphs):
         paragraph_groups: list[_Group] = []
         previous: _Span | None = None
+        previous_after: _Attribution | None = None
         for position, span in enumerate(spans[index]):
             following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
             inner = span.inner(text)
@@ -884,42 +892,31 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 if span.closed and not inner.endswith(".")
                 else None
             )
-            if continuing is not None and position == 0 and not text[: span.start].strip():
+            start_of_gap = previous.end if previous is not None else 0
+            gap = text[start_of_gap : span.start]
+            if continuing is not None and position == 0 and not gap.strip():
                 group = continuing  # a quote running on from the previous paragraph
-                group.spans.append(span)
-                group.texts.append(inner)
+                group.add(span, inner)
+                paragraph_groups.append(group)
+            elif previous is not None and (
+                not gap.strip()
+                # `“A,” she said, “B.”` and `“A,” Ross said. “B.”`: B goes on where A stopped
+                or (previous_after is not None and after is None and _gap_is_clause(gap))
+            ):
+                group = paragraph_groups[-1]
+                group.add(span, inner)
             else:
-                joins = (
-                    previous is not None
-                    and paragraph_groups
-                    and (
-                        not text[previous.end : span.start].strip()
-                        or (
-                            _gap_is_clause(text[previous.end : span.start])
-                            and paragraph_groups[-1].attributed
-                            and after is None
-                            and not text[previous.end : span.start].rstrip().endswith(":")
-                        )
-                    )
-                )
-                if joins:
-                    group = paragraph_groups[-1]
-                    group.spans.append(span)
-                    group.texts.append(inner)
-                else:
-                    group = _Group([span], [inner])
-                    start_of_gap = previous.end if previous is not None else 0
-                    before = _attribution_before(text, start_of_gap, span.start, index)
-                    if before is not None:
-                        group.speaker, group.attributed = before.speaker, True
-                    group.statement_start = _opens_sentence(text, span.start, start_of_gap)
-                    paragraph_groups.append(group)
-                    groups.append(group)
-            if after is not None and not group.speaker:
-                group.speaker, group.attributed = after.speaker, True
-            elif after is not None:
+                group = _Group([span], [inner])
+                before = _attribution_before(text, start_of_gap, span.start, index)
+                if before is not None:
+                    group.speaker, group.attributed = before.speaker, True
+                group.statement_start = _opens_sentence(text, span.start, start_of_gap)
+                paragraph_groups.append(group)
+                groups.append(group)
+            if after is not None:
+                group.speaker = group.speaker or after.speaker
                 group.attributed = True
-            previous = span
+            previous, previous_after = span, after
         last = spans[index][-1] if spans[index] else None
         next_opens = (
             index + 1 < len(paragraphs)
@@ -955,7 +952,8 @@ def _reported_speaker(text: str, paragraph: int) -> _Speaker | None:
     tokens = _tokens(text)
     for j, token in enumerate(tokens[:40]):
         if token.lower in _SPEECH_VERBS and j > 0:
-            return _np_before_verb(tokens, j, paragraph)
+            speaker = _np_before_verb(tokens, j, paragraph)
+            return speaker if speaker is not None and speaker.kind != "role" else None
     return None
 
 
@@ -964,7 +962,9 @@ def _keep(group: _Group, text: str) -> bool:
     if _is_title(text) and words < 2 * MIN_STATEMENT_WORDS:
         return False
     if group.attributed:
-        return words >= MIN_ATTRIBUTED_WORDS
+        # a one-word answer (`“Absolutely,” he said`) is speech; a one-word label is not
+        exclamation = text[:1].isupper() and text[-1:] in {",", ".", "!", "?"}
+        return words >= MIN_ATTRIBUTED_WORDS or exclamation
     return group.statement_start and _looks_like_statement(text)
 
 
