@@ -162,7 +162,7 @@ class AddressPolicy:
             ip = ipaddress.ip_address(address)
         except ValueError:
             # Anything but a numeric address would be resolved again inside connect(), unchecked.
-            return "not a numeric address"
+            return NOT_NUMERIC
         if self.allow_private or any(ip in network for network in self.allowed_networks):
             return None
         for candidate in _addresses_to_judge(ip):
@@ -174,6 +174,9 @@ class AddressPolicy:
     def is_allowed(self, address: str) -> bool:
         return self.refusal(address) is None
 
+
+NOT_NUMERIC = "not numeric"
+"""The refusal for a host name where an IP address was expected."""
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NOT_PUBLIC_EXTRA = (
@@ -225,7 +228,35 @@ class _BlockedAddress(OSError):
 _REFUSED: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
     "newsbrief_fetch_refused", default=None
 )
-"""The (address, label) pairs the guard refused during the current fetch, to name the error."""
+"""Where the socket factory, deep inside aiohttp, reports refusals to the fetch that caused them."""
+
+
+@dataclass(slots=True)
+class _Chain:
+    """One fetch in progress: what was asked for, and the hops so far."""
+
+    requested: str
+    accept: ContentKind
+    headers: dict[str, str]
+    etag: str | None
+    last_modified: str | None
+    visited: list[URL] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    """The guard's refusals, as (address, label), while connecting for the current hop."""
+
+
+def _network_error(error: BaseException, chain: _Chain) -> FetchError:
+    """Name an aiohttp or socket failure in words a user understands."""
+    host = chain.visited[-1].host or ""
+    if chain.refused and isinstance(error, aiohttp.ClientConnectorError):
+        return FetchError(FetchErrorKind.BLOCKED_ADDRESS, _blocked_message(host, chain.refused[0]))
+    if isinstance(error, aiohttp.ClientConnectorDNSError):
+        return FetchError(FetchErrorKind.NETWORK, f"Could not find the server {host}")
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return FetchError(FetchErrorKind.NETWORK, f"Could not connect to {host}")
+    if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return FetchError(FetchErrorKind.NETWORK, f"{host} sent a damaged response")
+    return FetchError(FetchErrorKind.NETWORK, f"The connection to {host} failed")
 
 
 class Fetcher:
@@ -337,7 +368,7 @@ class Fetcher:
             if refused is not None:
                 refused.append((address, label))
             LOGGER.info("Refused to connect to %s (%s)", address, label)
-            raise _BlockedAddress(f"{address} is {_with_article(label)} address")
+            raise _BlockedAddress(f"{address} is {_address_phrase(label)}")
         return socket.socket(family, type_, proto)
 
     async def fetch(
@@ -370,59 +401,44 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        visited = [target]
-        refused: list[tuple[str, str]] = []
-        token = _REFUSED.set(refused)
+        chain = _Chain(requested=url, accept=accept, headers=headers, etag=etag, last_modified=last_modified)
+        chain.visited.append(target)
+        token = _REFUSED.set(chain.refused)
         try:
             async with asyncio.timeout(self.total_timeout):
-                page = await self._follow(session, url, visited, headers, accept, etag, last_modified)
+                page = await self._follow(session, chain)
         except TimeoutError:
             raise FetchError(
                 FetchErrorKind.TIMEOUT, f"The site did not answer within {self.total_timeout:g} seconds"
             ) from None
         except aiohttp.InvalidURL as error:
-            raise FetchError(FetchErrorKind.BAD_URL, f"{visited[-1]} is not a valid link") from error
+            raise FetchError(FetchErrorKind.BAD_URL, f"{chain.visited[-1]} is not a valid link") from error
         except (aiohttp.ClientError, OSError) as error:
-            host = visited[-1].host or ""
-            if refused:
-                raise FetchError(FetchErrorKind.BLOCKED_ADDRESS, _blocked_message(host, refused[0])) from None
-            if isinstance(error, aiohttp.ClientConnectorDNSError):
-                raise FetchError(FetchErrorKind.NETWORK, f"Could not find the server {host}") from error
-            if isinstance(error, aiohttp.ClientConnectorError):
-                raise FetchError(FetchErrorKind.NETWORK, f"Could not connect to {host}") from error
-            raise FetchError(FetchErrorKind.NETWORK, f"The connection to {host} failed") from error
+            raise _network_error(error, chain) from error
         finally:
             _REFUSED.reset(token)
         LOGGER.debug("Fetched %s -> %s (%s, %d bytes)", url, page.final_url, page.status, len(page.body))
         return page
 
-    async def _follow(
-        self,
-        session: aiohttp.ClientSession,
-        requested: str,
-        visited: list[URL],
-        headers: dict[str, str],
-        accept: ContentKind,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> FetchedPage:
-        """Request `visited[-1]`, following redirects by hand so every hop's URL is checked."""
+    async def _follow(self, session: aiohttp.ClientSession, chain: _Chain) -> FetchedPage:
+        """Request `chain.visited[-1]`, following redirects by hand so every hop's URL is checked."""
         while True:
-            current = visited[-1]
-            async with session.get(current, headers=headers, allow_redirects=False) as response:
+            current = chain.visited[-1]
+            chain.refused.clear()  # refusals name the error only for the hop that failed
+            async with session.get(current, headers=chain.headers, allow_redirects=False) as response:
                 status = response.status
                 if status in REDIRECT_STATUSES and "Location" in response.headers:
-                    if len(visited) > self.max_redirects:
+                    if len(chain.visited) > self.max_redirects:
                         raise FetchError(
                             FetchErrorKind.HTTP_STATUS,
                             f"The link redirects more than {self.max_redirects} times",
                             status=status,
                         )
-                    visited.append(_redirect_target(current, response.headers["Location"]))
+                    chain.visited.append(_redirect_target(current, response.headers["Location"]))
                     continue
                 if status == 304:
                     return FetchedPage(
-                        url=requested,
+                        url=chain.requested,
                         final_url=str(response.url),
                         status=status,
                         content_type="",
@@ -432,39 +448,41 @@ class Fetcher:
                         text="",
                         body=b"",
                         # A 304 may omit the validators; the caller's stay valid.
-                        etag=response.headers.get("ETag", etag),
-                        last_modified=response.headers.get("Last-Modified", last_modified),
+                        etag=response.headers.get("ETag", chain.etag),
+                        last_modified=response.headers.get("Last-Modified", chain.last_modified),
                         not_modified=True,
                     )
                 if not 200 <= status < 300:
                     raise FetchError(FetchErrorKind.HTTP_STATUS, _status_message(status), status=status)
-                has_type = "Content-Type" in response.headers
-                media_type = response.content_type if has_type else ""
-                declared = _declared_kind(media_type)
-                wanted = _accepts(accept, declared)
-                if not wanted and media_type not in _SNIFFED_TYPES | _PAGE_TYPES:
-                    # Refuse before reading: an image or a PDF is no use whatever its body.
-                    raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, accept))
-                body = await self._read_body(response, accept)
-                kind = declared if wanted else _sniff(body)
-                if kind is None or not _accepts(accept, kind):
-                    raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, accept))
-                text, charset, source = await asyncio.to_thread(
-                    decode_body, body, declared_charset=response.charset, kind=kind
-                )
-                return FetchedPage(
-                    url=requested,
-                    final_url=str(response.url),
-                    status=status,
-                    content_type=media_type,
-                    kind=kind,
-                    charset=charset,
-                    charset_source=source,
-                    text=text,
-                    body=body,
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                )
+                return await self._read_page(response, chain)
+
+    async def _read_page(self, response: aiohttp.ClientResponse, chain: _Chain) -> FetchedPage:
+        """Check what a 2xx response holds, read it within the cap and decode it."""
+        has_type = "Content-Type" in response.headers
+        media_type = response.content_type if has_type else ""
+        declared = _declared_kind(media_type)
+        wanted = _accepts(chain.accept, declared)
+        if not wanted and media_type not in _SNIFFED_TYPES | _PAGE_TYPES:
+            # Refuse before reading: an image or a PDF is no use whatever its body.
+            raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, chain.accept))
+        body = await self._read_body(response, chain.accept)
+        kind = declared if wanted else _sniff(body)
+        if kind is None or not _accepts(chain.accept, kind):
+            raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, chain.accept))
+        text, charset, source = await asyncio.to_thread(decode_body, body, declared_charset=response.charset, kind=kind)
+        return FetchedPage(
+            url=chain.requested,
+            final_url=str(response.url),
+            status=response.status,
+            content_type=media_type,
+            kind=kind,
+            charset=charset,
+            charset_source=source,
+            text=text,
+            body=body,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
 
     async def _read_body(self, response: aiohttp.ClientResponse, accept: ContentKind) -> bytes:
         """Read the (decompressed) body in chunks, stopping as soon as it passes `max_bytes`."""
@@ -634,16 +652,19 @@ def decode_body(
 def _blocked_message(host: str, refusal: tuple[str, str]) -> str:
     address, label = refusal
     try:
-        literal = ipaddress.ip_address(host.strip("[]")) == ipaddress.ip_address(address)
+        literal = ipaddress.ip_address(host) == ipaddress.ip_address(address)
     except ValueError:
         literal = False
     if literal:
-        return f"{address} is {_with_article(label)} address"
-    return f"{host} points to {address}, {_with_article(label)} address"
+        return f"{address} is {_address_phrase(label)}"
+    return f"{host} points to {address}, which is {_address_phrase(label)}"
 
 
-def _with_article(word: str) -> str:
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+def _address_phrase(label: str) -> str:
+    """'a private address', 'an unspecified address', 'not a numeric address'."""
+    if label == NOT_NUMERIC:
+        return "not a numeric address"
+    return f"{'an' if label[0] in 'aeiou' else 'a'} {label} address"
 
 
 def _status_message(status: int) -> str:

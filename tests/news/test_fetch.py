@@ -285,6 +285,11 @@ async def _bomb(request: web.Request) -> web.Response:
     return web.Response(body=_gzip_bomb(), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
 
 
+@ROUTES.get("/corrupt-gzip")
+async def _corrupt_gzip(request: web.Request) -> web.Response:
+    return web.Response(body=_random_bytes(5000), headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
+
+
 @ROUTES.get("/slow")
 async def _slow(request: web.Request) -> web.Response:
     await asyncio.sleep(5)
@@ -424,6 +429,14 @@ async def test_gzip_page_is_decompressed(server: LocalServer) -> None:
     async with _fetcher() as fetcher:
         page = await fetcher.fetch(server.url("/gzip-article"))
     assert page.body == ARTICLE
+
+
+async def test_international_domain_name_is_fetched(server: LocalServer) -> None:
+    resolver = ScriptedResolver({"xn--e1afmkfd.xn--p1ai": [["127.0.0.1"]]})
+    async with _fetcher(address_policy=LOOPBACK_ONLY, resolver=resolver) as fetcher:
+        page = await fetcher.fetch(server.url("/article", host="пример.рф"))
+    assert page.status == 200
+    assert resolver.lookups == ["xn--e1afmkfd.xn--p1ai"]
 
 
 async def test_fetcher_cannot_be_used_after_close(server: LocalServer) -> None:
@@ -581,6 +594,11 @@ async def test_gzip_bomb_is_refused_without_inflating_it(server: LocalServer) ->
     assert peak < 4_000_000, f"peak {peak} bytes: the 40 MB bomb was inflated"
 
 
+async def test_corrupt_gzip_body_is_network_error(server: LocalServer) -> None:
+    error = await _fetch_error(server.url("/corrupt-gzip"))
+    assert (error.kind, error.message) == (FetchErrorKind.NETWORK, "127.0.0.1 sent a damaged response")
+
+
 # --- time, status, URLs, network -----------------------------------------------------------------
 
 
@@ -590,6 +608,14 @@ async def test_slow_server_times_out(server: LocalServer) -> None:
     error = await _fetch_error(server.url("/slow"), total_timeout=0.3)
     assert (error.kind, error.message) == (FetchErrorKind.TIMEOUT, "The site did not answer within 0.3 seconds")
     assert loop.time() - started < 2
+
+
+async def test_body_that_stalls_times_out(raw_server: RawServer) -> None:
+    url = await raw_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n<html>\r\n"
+    )
+    error = await _fetch_error(url, total_timeout=0.3)
+    assert error.kind == FetchErrorKind.TIMEOUT
 
 
 @pytest.mark.parametrize("status", [404, 500])
@@ -711,9 +737,20 @@ async def test_hostname_resolving_to_private_address_is_blocked_before_connectin
     error = await _fetch_error("http://intranet.test/", address_policy=AddressPolicy(), resolver=resolver)
     assert (error.kind, error.message) == (
         FetchErrorKind.BLOCKED_ADDRESS,
-        "intranet.test points to 10.0.0.1, a private address",
+        "intranet.test points to 10.0.0.1, which is a private address",
     )
     assert resolver.lookups == ["intranet.test"]
+    assert tripwire == []
+
+
+async def test_resolver_answer_that_is_a_name_is_refused(tripwire: list[object]) -> None:
+    # connect() would resolve a name again, unchecked: only numeric answers may pass.
+    resolver = ScriptedResolver({"sneaky.test": [["intranet.example"]]})
+    error = await _fetch_error("http://sneaky.test/", address_policy=LOOPBACK_ONLY, resolver=resolver)
+    assert (error.kind, error.message) == (
+        FetchErrorKind.BLOCKED_ADDRESS,
+        "sneaky.test points to intranet.example, which is not a numeric address",
+    )
     assert tripwire == []
 
 
@@ -753,7 +790,7 @@ async def test_dns_rebinding_to_private_address_is_blocked(server: LocalServer, 
     error = await _fetch_error(url, address_policy=LOOPBACK_ONLY, resolver=resolver)
     assert (error.kind, error.message) == (
         FetchErrorKind.BLOCKED_ADDRESS,
-        "rebind.test points to 10.0.0.1, a private address",
+        "rebind.test points to 10.0.0.1, which is a private address",
     )
     assert resolver.lookups == ["rebind.test", "rebind.test"]
     assert server.hits == ["/to"]
