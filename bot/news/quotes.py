@@ -850,6 +850,11 @@ def _looks_like_statement(text: str) -> bool:
     return has_punctuation or capitalised < 0.6 * len(words)
 
 
+def _starts_lowercase(text: str) -> bool:
+    first = text.lstrip("…. [(-—‘'")[:1]
+    return first.islower()
+
+
 def _is_title(text: str) -> bool:
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", text) if len(w) > 3]
     return bool(words) and all(w[0].isupper() for w in words) and not re.search(r"[.,;?!]", text)
@@ -958,8 +963,13 @@ def _reported_speaker(text: str, paragraph: int) -> _Speaker | None:
 
 
 def _keep(group: _Group, text: str) -> bool:
+    """Keep quotations of speech; drop titles, labels and fragments woven into the writer's sentence."""
     words = _word_count(text)
     if _is_title(text) and words < 2 * MIN_STATEMENT_WORDS:
+        return False
+    if _starts_lowercase(text) and not group.statement_start:
+        # `voted no because “they put some unnecessary stuff in that bill”`: reported speech with
+        # quoted words (on PolNeAR three in four of these are not annotated as quotations)
         return False
     if group.attributed:
         # a one-word answer (`“Absolutely,” he said`) is speech; a one-word label is not
