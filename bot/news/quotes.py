@@ -29,7 +29,7 @@ MIN_ATTRIBUTED_WORDS = 2
 MAX_APPOSITIVE_TOKENS = 24
 """`Lavrov, Russia's foreign minister since 2004, said`: longer asides are a new clause, not a name."""
 
-MAX_TOKENS_AFTER_VERB = 10
+MAX_TOKENS_AFTER_VERB = 14
 """`Lavrov said in an interview with the BBC on Monday: “…”`: the tail between verb and mark."""
 
 MAX_ROLE_TOKENS = 7
@@ -826,6 +826,7 @@ class _Group:
     speaker: _Speaker | None = None
     attributed: bool = False
     statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
+    introduced: bool = False  # `she added, “…”`: a speech verb and a comma or colon lead into it
 
     def add(self, span: _Span, text: str) -> None:
         self.spans.append(span)
@@ -892,13 +893,17 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         for position, span in enumerate(spans[index]):
             following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
             inner = span.inner(text)
-            after = (
-                _attribution_after(text, span.end, following, index)
-                if span.closed and not inner.endswith(".")
-                else None
-            )
             start_of_gap = previous.end if previous is not None else 0
             gap = text[start_of_gap : span.start]
+            opens = _opens_sentence(text, span.start, start_of_gap)
+            # `Remarking on his "empathy," Starr said, "…"`: the clause after a fragment introduces the
+            # next quotation; after a full stop inside the marks a new sentence begins
+            fragment = _starts_lowercase(inner) and not opens
+            after = (
+                _attribution_after(text, span.end, following, index)
+                if span.closed and not inner.endswith(".") and not fragment
+                else None
+            )
             if continuing is not None and position == 0 and not gap.strip():
                 group = continuing  # a quote running on from the previous paragraph
                 group.add(span, inner)
@@ -906,7 +911,12 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             elif previous is not None and (
                 not gap.strip()
                 # `“A,” she said, “B.”` and `“A,” Ross said. “B.”`: B goes on where A stopped
-                or (previous_after is not None and after is None and _gap_is_clause(gap))
+                or (
+                    previous_after is not None
+                    and after is None
+                    and _gap_is_clause(gap)
+                    and not gap.rstrip().endswith(":")
+                )
             ):
                 group = paragraph_groups[-1]
                 group.add(span, inner)
@@ -915,7 +925,8 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 before = _attribution_before(text, start_of_gap, span.start, index)
                 if before is not None:
                     group.speaker, group.attributed = before.speaker, True
-                group.statement_start = _opens_sentence(text, span.start, start_of_gap)
+                    group.introduced = gap.rstrip().endswith((",", ":"))
+                group.statement_start = opens
                 paragraph_groups.append(group)
                 groups.append(group)
             if after is not None:
@@ -928,8 +939,15 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             and bool(spans[index + 1])
             and not paragraphs[index + 1][: spans[index + 1][0].start].strip()
         )
+        # a quotation left open runs on only if the next paragraph opens one; a fragment left open is a typo
         continuing = (
-            paragraph_groups[-1] if (last is not None and not last.closed and next_opens and paragraph_groups) else None
+            paragraph_groups[-1]
+            if last is not None
+            and not last.closed
+            and next_opens
+            and paragraph_groups
+            and not _starts_lowercase(paragraph_groups[-1].texts[0])
+            else None
         )
         for group in paragraph_groups:
             if group.speaker is None and group.attributed is False and group is not continuing:
@@ -967,7 +985,7 @@ def _keep(group: _Group, text: str) -> bool:
     words = _word_count(text)
     if _is_title(text) and words < 2 * MIN_STATEMENT_WORDS:
         return False
-    if _starts_lowercase(text) and not group.statement_start:
+    if _starts_lowercase(text) and not group.statement_start and not group.introduced:
         # `voted no because “they put some unnecessary stuff in that bill”`: reported speech with
         # quoted words (on PolNeAR three in four of these are not annotated as quotations)
         return False
