@@ -1,0 +1,415 @@
+"""The fake Discord carries a real discord.py bot through login, commands, Discord's rules and faults."""
+
+import asyncio
+import io
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from .fake_discord import (
+    INTENT_GUILD_MEMBERS,
+    OP_IDENTIFY,
+    OP_RESUME,
+    TO_BOT,
+    FakeDiscord,
+    running_client,
+)
+
+# discord.py waits this long after the last GUILD_CREATE before on_ready (default 2 s).
+GUILD_READY_TIMEOUT = 0.1
+# How long a test waits for the bot's error handler before declaring the bot stuck.
+ERROR_WAIT_SECONDS = 10.0
+
+
+class EchoCog(commands.Cog):
+    """Test-only commands: /echo defers then follows up with an embed, /slow answers late,
+    and the "Echo message" context menu quotes a message back."""
+
+    def __init__(self, bot: "EchoBot") -> None:
+        self.bot = bot
+        self.echo_message_menu = app_commands.ContextMenu(name="Echo message", callback=self.echo_message)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.echo_message_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.echo_message_menu.name, type=self.echo_message_menu.type)
+
+    @app_commands.command()
+    @app_commands.describe(text="The text to send back")
+    async def echo(self, interaction: discord.Interaction, text: str) -> None:
+        """Send the text back in an embed."""
+        await interaction.response.defer(thinking=True)
+        await interaction.followup.send(embed=discord.Embed(title="Echo", description=text))
+
+    @app_commands.command()
+    async def slow(self, interaction: discord.Interaction, seconds: float) -> None:
+        """Wait, then answer: too late once the wait passes the acknowledgement deadline."""
+        await asyncio.sleep(seconds)
+        await interaction.response.send_message("Done.")
+
+    async def echo_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(embed=discord.Embed(title="Echo", description=message.content))
+
+
+class EchoBot(commands.Bot):
+    """A bot with default intents (no members, no message content) that syncs its commands on start."""
+
+    def __init__(self, *, intents: discord.Intents | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents or discord.Intents.default(),
+            help_command=None,
+            guild_ready_timeout=GUILD_READY_TIMEOUT,
+        )
+        self.app_command_errors: asyncio.Queue[app_commands.AppCommandError] = asyncio.Queue()
+        self.tree.error(self._record_app_command_error)
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(EchoCog(self))
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """No 5 s pause before a repeated IDENTIFY: the fake has no identify rate limit."""
+
+    async def _record_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        self.app_command_errors.put_nowait(error)
+
+    async def next_error(self) -> BaseException:
+        """The next exception an app command raised, unwrapped from CommandInvokeError."""
+        error = await asyncio.wait_for(self.app_command_errors.get(), ERROR_WAIT_SECONDS)
+        return error.original if isinstance(error, app_commands.CommandInvokeError) else error
+
+
+async def call_fake(
+    fake: FakeDiscord, method: str, path: str, body: object, *, as_bot: bool = False
+) -> tuple[int, dict]:
+    """One raw request to the fake, for rules discord.py would never let the bot break."""
+    headers = {"Authorization": f"Bot {fake.token}"} if as_bot else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, fake.api_base + path, json=body, headers=headers) as response,
+    ):
+        return response.status, await response.json()
+
+
+@pytest.fixture
+def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
+    return discord_pointed_at_fake
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord):
+    echo_bot = EchoBot()
+    async with running_client(echo_bot, fake):
+        yield echo_bot
+
+
+async def test_login_and_ready_reach_on_ready(bot: EchoBot, fake: FakeDiscord) -> None:
+    assert bot.is_ready()
+    assert bot.user is not None
+    assert bot.user.id == fake.application_id
+    assert [guild.id for guild in bot.guilds] == [fake.guild_id]
+    assert bot.get_channel(fake.channel_id) is not None
+    assert [(r.method, r.path) for r in fake.requests[:2]] == [
+        ("GET", "/users/@me"),
+        ("GET", "/oauth2/applications/@me"),
+    ]
+
+
+async def test_bot_identifies_without_the_members_intent(bot: EchoBot, fake: FakeDiscord) -> None:
+    identify = await fake.wait_for_frame(op=OP_IDENTIFY)
+
+    assert identify.data["intents"] & INTENT_GUILD_MEMBERS == 0
+    assert identify.data["token"] == fake.token
+
+
+async def test_gateway_frames_are_compressed_as_the_client_asked(bot: EchoBot, fake: FakeDiscord) -> None:
+    connection = fake.gateway_connections[0]
+
+    asked = connection.query.get("compress")
+    assert asked in ("zlib-stream", "zstd-stream")
+    assert connection.compression == ("zlib-stream" if asked == "zlib-stream" else None)
+
+
+async def test_command_sync_put_is_recorded_and_answered_with_ids(bot: EchoBot, fake: FakeDiscord) -> None:
+    sync = await fake.wait_for_request("PUT", rf"/applications/{fake.application_id}/commands", status=200)
+
+    assert {command["name"] for command in sync.json} == {"echo", "slow", "Echo message"}
+    assert all(command["id"] for command in sync.response)
+    assert fake.commands[None] == sync.response
+
+
+async def test_slash_command_is_deferred_then_followed_up_with_an_embed(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "Parliament passes the budget"})
+
+    callback = await fake.wait_for_callback(interaction)
+    followup = await fake.wait_for_followup(interaction)
+
+    assert callback.status == 200
+    assert callback.json["type"] == 5
+    assert followup.status == 200
+    assert followup.json["embeds"][0]["description"] == "Parliament passes the budget"
+    # The first follow-up after a deferral replaces the "thinking" message, as on Discord.
+    assert followup.response["id"] == callback.response["resource"]["message"]["id"]
+
+
+async def test_slash_command_options_take_their_types_from_the_synced_command(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("slow", {"seconds": 0})
+
+    await fake.wait_for_callback(interaction, status=200)
+
+    option = interaction.payload["data"]["options"][0]
+    assert option["type"] == discord.AppCommandOptionType.number.value
+
+
+async def test_message_command_replies_with_the_target_message(bot: EchoBot, fake: FakeDiscord) -> None:
+    target = fake.add_message("Rates held at 4.5%, the central bank said.")
+
+    interaction = await fake.send_message_command("Echo message", target=target)
+    callback = await fake.wait_for_callback(interaction)
+
+    assert callback.status == 200
+    assert callback.json["type"] == 4
+    assert callback.json["data"]["embeds"][0]["description"] == "Rates held at 4.5%, the central bank said."
+
+
+async def test_follow_up_with_oversized_embed_is_refused_with_http_exception(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "x" * 4097})
+
+    followup = await fake.wait_for_followup(interaction)
+    error = await bot.next_error()
+
+    assert followup.status == 400
+    assert followup.response["code"] == 50035
+    assert isinstance(error, discord.HTTPException)
+    assert error.status == 400
+    assert error.code == 50035
+    assert "embeds.0.description" in error.text
+
+
+async def test_rate_limited_follow_up_is_retried_and_delivered(bot: EchoBot, fake: FakeDiscord) -> None:
+    fault = fake.fail_next("POST", r"/webhooks/\d+/[^/]+", status=429, retry_after=0.2)
+
+    interaction = await fake.send_slash_command("echo", {"text": "Storm warning"})
+    delivered = await fake.wait_for_followup(interaction, status=200)
+
+    limited = fake.requests[fault.hits[0]]
+    assert limited.status == 429
+    assert delivered.at - limited.at >= 0.2
+    assert delivered.json["embeds"][0]["description"] == "Storm warning"
+
+
+async def test_server_error_on_channel_post_is_retried(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", status=500)
+
+    sent = await channel.send("Morning digest")
+
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.startswith("/channels/")]
+    assert [r.status for r in posts] == [500, 200]
+    assert fake.messages[sent.id]["content"] == "Morning digest"
+
+
+async def test_reconnect_resumes_and_the_next_interaction_works(bot: EchoBot, fake: FakeDiscord) -> None:
+    identify = await fake.wait_for_frame(op=OP_IDENTIFY)
+    ready = await fake.wait_for_frame(event="READY", direction=TO_BOT)
+    mark = len(fake.frames)
+
+    await fake.request_reconnect()
+    resume = await fake.wait_for_frame(op=OP_RESUME, since=mark)
+    await fake.wait_for_frame(event="RESUMED", direction=TO_BOT, since=mark)
+    interaction = await fake.send_slash_command("echo", {"text": "Still here"})
+    followup = await fake.wait_for_followup(interaction, status=200)
+
+    assert resume.data["session_id"] == ready.data["session_id"]
+    assert len(fake.gateway_connections) == 2
+    assert [f for f in fake.frames if f.op == OP_IDENTIFY] == [identify]
+    assert followup.json["embeds"][0]["description"] == "Still here"
+
+
+async def test_invalid_session_makes_the_bot_identify_again(bot: EchoBot, fake: FakeDiscord) -> None:
+    mark = len(fake.frames)
+
+    await fake.invalidate_session()
+    await fake.wait_for_frame(op=OP_IDENTIFY, since=mark)
+    interaction = await fake.send_slash_command("echo", {"text": "New session"})
+
+    assert (await fake.wait_for_followup(interaction)).status == 200
+
+
+async def test_callback_after_the_ack_deadline_is_refused(bot: EchoBot, fake: FakeDiscord) -> None:
+    fake.ack_deadline = 0.3
+
+    interaction = await fake.send_slash_command("slow", {"seconds": 0.5})
+    callback = await fake.wait_for_callback(interaction)
+    error = await bot.next_error()
+
+    assert callback.status == 404
+    assert callback.response["code"] == 10062
+    assert isinstance(error, discord.NotFound)
+    assert error.code == 10062
+
+
+async def test_second_callback_is_refused_as_already_acknowledged(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "Once"})
+    await fake.wait_for_callback(interaction, status=200)
+
+    status, body = await call_fake(
+        fake, "POST", f"/interactions/{interaction.id}/{interaction.token}/callback", {"type": 5}
+    )
+
+    assert status == 400
+    assert body["code"] == 40060
+
+
+async def test_follow_up_for_an_unacknowledged_interaction_is_unknown(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("no-such-command")
+    assert isinstance(await bot.next_error(), app_commands.CommandNotFound)
+
+    status, body = await call_fake(
+        fake, "POST", f"/webhooks/{fake.application_id}/{interaction.token}?wait=true", {"content": "Too soon"}
+    )
+
+    assert status == 404
+    assert body["code"] == 10015
+    assert not interaction.acknowledged
+
+
+async def test_interaction_webhook_expires_after_the_token_lifetime(bot: EchoBot, fake: FakeDiscord) -> None:
+    fake.token_lifetime = 0.3
+    interaction = await fake.send_slash_command("echo", {"text": "Short-lived"})
+    await fake.wait_for_followup(interaction, status=200)
+    await asyncio.sleep(0.4)
+
+    status, body = await call_fake(
+        fake,
+        "PATCH",
+        f"/webhooks/{fake.application_id}/{interaction.token}/messages/@original",
+        {"content": "Edited late"},
+    )
+
+    assert status == 401
+    assert body["code"] == 50027
+
+
+@pytest.mark.parametrize(
+    ("content", "embeds", "error_key"),
+    [
+        ("x" * 2001, [], "content"),
+        (None, [discord.Embed(title="t" * 257)], "embeds.0.title"),
+        (None, [discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2001)], "embeds"),
+        (None, [discord.Embed(title="Fields").add_field(name="n", value="v" * 1025)], "embeds.0.fields.0.value"),
+        (None, [discord.Embed().set_footer(text="f" * 2049)], "embeds.0.footer.text"),
+        (None, [discord.Embed().set_author(name="a" * 257)], "embeds.0.author.name"),
+    ],
+    ids=["content", "title", "total-6000", "field-value", "footer", "author"],
+)
+async def test_channel_post_over_discord_limits_is_invalid_form_body(
+    bot: EchoBot, fake: FakeDiscord, content: str | None, embeds: list[discord.Embed], error_key: str
+) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    with pytest.raises(discord.HTTPException) as raised:
+        await channel.send(content, embeds=embeds)
+
+    assert raised.value.status == 400
+    assert raised.value.code == 50035
+    assert f"In {error_key}:" in raised.value.text
+
+
+async def test_twenty_six_embed_fields_are_refused(bot: EchoBot, fake: FakeDiscord) -> None:
+    embed = discord.Embed(title="Fields")
+    for number in range(26):
+        embed.add_field(name=f"Field {number}", value="value")
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    with pytest.raises(discord.HTTPException) as raised:
+        await channel.send(embed=embed)
+
+    assert "In embeds.0.fields: Must be 25 or fewer in length." in raised.value.text
+
+
+async def test_eleven_embeds_are_refused(fake_discord: FakeDiscord) -> None:
+    embeds = [{"description": f"Story {number}"} for number in range(11)]
+
+    status, body = await call_fake(
+        fake_discord, "POST", f"/channels/{fake_discord.channel_id}/messages", {"embeds": embeds}, as_bot=True
+    )
+
+    assert status == 400
+    assert body["errors"]["embeds"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+
+
+async def test_empty_message_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await call_fake(
+        fake_discord, "POST", f"/channels/{fake_discord.channel_id}/messages", {"content": " "}, as_bot=True
+    )
+
+    assert status == 400
+    assert body["code"] == 50006
+
+
+async def test_request_without_the_bot_token_is_unauthorized(fake_discord: FakeDiscord) -> None:
+    status, _ = await call_fake(fake_discord, "GET", "/users/@me", None)
+
+    assert status == 401
+
+
+async def test_multipart_post_is_parsed_into_payload_json_and_files(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    sent = await channel.send("Full briefing attached", file=discord.File(io.BytesIO(b"Budget passes."), "brief.txt"))
+
+    post = await fake.wait_for_request("POST", rf"/channels/{fake.channel_id}/messages", status=200)
+    assert post.json["content"] == "Full briefing attached"
+    assert [(f.field, f.filename, f.data) for f in post.files] == [("files[0]", "brief.txt", b"Budget passes.")]
+    assert sent.attachments[0].filename == "brief.txt"
+    assert await sent.attachments[0].read() == b"Budget passes."
+
+
+async def test_unknown_route_is_answered_404_and_recorded(bot: EchoBot, fake: FakeDiscord) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.fetch_user(fake.application_id)
+
+    assert [(r.method, r.path) for r in fake.unknown_routes] == [("GET", f"/users/{fake.application_id}")]
+
+
+async def test_wrong_token_fails_login(fake: FakeDiscord) -> None:
+    client = EchoBot()
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await client.login("not-the-token")
+    finally:
+        await client.close()
+
+
+async def test_privileged_intent_not_enabled_closes_the_gateway(fake: FakeDiscord) -> None:
+    client = EchoBot(intents=discord.Intents.all())
+
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with running_client(client, fake):
+            pass
+
+
+async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: FakeDiscord) -> None:
+    client = commands.AutoShardedBot(
+        command_prefix=commands.when_mentioned,
+        intents=discord.Intents.default(),
+        guild_ready_timeout=GUILD_READY_TIMEOUT,
+    )
+
+    async with running_client(client, fake):
+        identify = await fake.wait_for_frame(op=OP_IDENTIFY)
+
+    assert fake.requests[2].path == "/gateway/bot"
+    assert identify.data["shard"] == [0, 1]
