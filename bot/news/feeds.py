@@ -1,0 +1,623 @@
+"""News feeds: find a site's feed, fetch it with a conditional GET, and read its items.
+
+Parsing is feedparser's, always on bytes we fetched ourselves (feedparser never touches the
+network or the file system here), after we have settled the character encoding: servers and feeds
+often declare the wrong one. Parsing is CPU work, so the async functions run it in an executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import codecs
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from html.parser import HTMLParser
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import feedparser
+
+from bot.news.errors import FetchErrorKind, NewsError
+from bot.news.fetch import ContentKind, FetchedPage, Fetcher
+from bot.news.language import normalize_language_tag
+from bot.news.urls import is_http_url, normalize_url
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_ENTRIES = 500
+"""Items read from one feed. News feeds carry 10-100; a feed with thousands is an archive dump,
+and its oldest items would never make a digest anyway."""
+
+MAX_SUMMARY_CHARS = 1200
+"""An item's summary is a teaser of a paragraph or two; some feeds put the whole article there,
+which a digest line does not need and which would drown the story matching in one outlet's words."""
+
+UNTITLED_WORDS = 12
+"""An untitled item (RSS allows it) is shown by the first words of its summary: about a headline's length."""
+
+MAX_ALTERNATE_LINKS = 3
+"""Feeds announced by <link rel="alternate"> tried in turn: the first is the main feed on nearly
+every site; the next ones cover a dead first link without trying a page's dozen category feeds."""
+
+GUESSED_PATHS = ("/feed", "/rss", "/rss.xml", "/atom.xml", "/feed.xml")
+"""Where sites that announce no feed most often keep one (WordPress, Ghost, Hugo, Jekyll, static sites).
+Tried only when the page has no alternate link, one after another, so a site sees at most five misses."""
+
+HEAD_SCAN_CHARS = 300_000
+"""Alternate links live in <head>; pages with inline scripts and styles can push </head> that far down."""
+
+SUMMARY_HASH_CHARS = 32
+"""Hex digits kept of a SHA-256 for an item's hash key: 128 bits, no collisions in any real archive."""
+
+DETECTION_SAMPLE_BYTES = 64_000
+"""charset-normalizer is as sure of a feed's first 64 kB as of all of it, and much quicker."""
+
+DEFAULT_PER_HOST = 2
+"""Feeds fetched at once from one host: many guilds follow several sections of the same outlet,
+and an outlet should see a polite reader, not a burst."""
+
+DEFAULT_CONCURRENCY = 16
+"""Feeds fetched at once overall: enough to refresh hundreds of feeds within a minute on a small bot."""
+
+FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_FEED_ROOT = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
+_CHARSET_PARAMETER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+_LATIN1_LABELS = frozenset({"latin-1", "iso8859-1", "ascii"})
+"""Labels that really mean windows-1252 in the wild (WHATWG Encoding), with its curly quotes at 0x93/0x94."""
+
+_SITE_DOWN = frozenset(
+    {FetchErrorKind.TIMEOUT.value, FetchErrorKind.NETWORK.value, FetchErrorKind.BLOCKED_ADDRESS.value}
+)
+"""Failures that say the site itself is unreachable, not that one path is missing."""
+
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "blockquote", "figure"}
+)
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "figcaption"})
+
+
+class FeedError(NewsError):
+    """A feed was fetched but cannot be read, or a site has no feed we could find."""
+
+    kind = "bad_feed"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One item of a feed, as plain text.
+
+    `key` identifies the item within its feed across fetches, so a digest can tell what it has
+    already sent. In order of preference:
+
+    - ``guid:<id>`` — the feed's own guid (RSS) or id (Atom), which publishers keep stable even when
+      they fix a headline or move an article;
+    - ``link:<url>`` — the item's link, normalized (tracking parameters such as utm_* removed), when
+      the feed gives no id;
+    - ``hash:<hex>`` — SHA-256 of the title and publication time when there is neither.
+
+    The prefixes keep the three kinds apart (a guid that happens to equal some URL cannot collide
+    with a link key). Guids are unique within a feed, not across feeds: store keys with the feed URL.
+    """
+
+    key: str
+    title: str
+    link: str | None
+    summary: str
+    """The item's description as plain text, at most MAX_SUMMARY_CHARS; "" when it has none."""
+    published: datetime | None
+    """When it was published (or last updated, when the feed says only that), in UTC."""
+    authors: tuple[str, ...]
+    feed_url: str
+    source: str
+    """The outlet's name: the item's own <source> (aggregators carry it), else the feed's title, else
+    the site's host."""
+    language: str | None = None
+    """The language the feed declares (ISO 639-1), a hint only: templates often keep 'en'."""
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed feed and the validators to fetch it conditionally next time."""
+
+    url: str
+    """The feed's address (after redirects, when it was fetched)."""
+    title: str
+    link: str | None
+    """The site the feed belongs to, as the feed says."""
+    items: tuple[FeedItem, ...]
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """The answer to one conditional fetch: a fresh feed, or `not_modified` and no feed."""
+
+    url: str
+    """The URL as requested."""
+    feed: Feed | None
+    not_modified: bool = False
+    etag: str | None = None
+    """Send it back as `etag` next time (it is also on `feed`)."""
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredFeed:
+    """Where a site's feed lives, with the feed itself as read while checking it."""
+
+    url: str
+    """The feed's URL, to store and fetch from now on."""
+    feed: Feed
+    found_by: Literal["direct", "link", "guess"]
+    """The URL given was the feed itself, the page linked to it, or a common path answered."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    """A feed to refresh, with the validators from the last fetch of it."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> Feed:
+    """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom document. Pure CPU work: run it in an executor.
+
+    Broken XML is accepted as long as items could still be recovered from it.
+
+    Args:
+        data: the document's bytes as fetched.
+        url: where it came from; relative links are resolved against it.
+        content_type: the HTTP Content-Type, whose charset is one hint among several.
+
+    Raises:
+        FeedError: the document is not a feed, or is too broken to yield any item.
+    """
+    if not data.strip():
+        raise FeedError("The feed is empty")
+    text = decode_feed(data, declared_charset=_charset_of(content_type))
+    document = _XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
+    # A stream, not bytes: given bytes, feedparser first tries them as a file name to open.
+    parsed = feedparser.parse(
+        io.BytesIO(document),
+        response_headers={"content-type": "application/xml; charset=utf-8", "content-location": url},
+        resolve_relative_uris=True,
+        sanitize_html=True,
+    )
+    entries: list[Any] = parsed.get("entries") or []
+    shown = _shown(url)
+    if not parsed.get("version") and not entries:
+        raise FeedError(f"{shown} is not a news feed")
+    if parsed.get("bozo") and not entries:
+        reason = parsed.get("bozo_exception")
+        detail = f" ({_one_line(str(reason))})" if reason else ""
+        raise FeedError(f"The feed at {shown} is broken and no items could be read from it{detail}")
+    if parsed.get("bozo"):
+        LOGGER.info("Feed %s is not well-formed; recovered %d items", url, len(entries))
+    if len(entries) > MAX_ENTRIES:
+        LOGGER.info("Feed %s has %d items; reading the first %d", url, len(entries), MAX_ENTRIES)
+        entries = entries[:MAX_ENTRIES]
+
+    channel = parsed.get("feed") or {}
+    site_link = _absolute_link(_get(channel, "link"), url)
+    title = _text_of(channel, "title") or urlsplit(site_link or url).hostname or url
+    language = normalize_language_tag(_get(channel, "language") or None)
+    items: list[FeedItem] = []
+    seen: set[str] = set()
+    for entry in entries:
+        item = _item(entry, feed_url=url, feed_title=title, language=language, seen=seen)
+        if item is not None:
+            items.append(item)
+    return Feed(url=url, title=title, link=site_link, items=tuple(items))
+
+
+def decode_feed(data: bytes, *, declared_charset: str | None = None) -> str:
+    """Decode a feed's bytes, trusting the bytes over what anybody declares about them.
+
+    Order: a byte-order mark; UTF-8 when the bytes are valid UTF-8 (valid UTF-8 that is really
+    something else is vanishingly rare, while "declared ISO-8859-1, actually UTF-8" is common);
+    the XML declaration, then the HTTP charset, whichever decodes without error (the feed's author
+    wrote the declaration, a server's default charset is global); then detection.
+    """
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    if data.startswith(b"<\x00") or data.startswith(b"\x00<"):  # UTF-16 without a mark (XML spec, appendix F)
+        return data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declaration = _XML_ENCODING.match(data[:1024])
+    for label in (declaration.group(1).decode("ascii") if declaration else None, declared_charset):
+        codec = _codec(label)
+        if codec is None or codec == "utf-8":
+            continue
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            if codec == "cp1252":  # five bytes are undefined in cp1252; ISO-8859-1 maps them
+                return data.decode("latin-1")
+    best = charset_normalizer.from_bytes(data[:DETECTION_SAMPLE_BYTES]).best()
+    codec = _codec(best.encoding) if best is not None else None
+    return data.decode(codec or "cp1252", errors="replace")
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    if name.startswith(("utf-16", "utf-32")):
+        return None  # declared in ASCII bytes, so the document is not really UTF-16/32
+    return "cp1252" if name in _LATIN1_LABELS else name
+
+
+def _charset_of(content_type: str | None) -> str | None:
+    match = _CHARSET_PARAMETER.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def _get(mapping: Any, key: str) -> Any:
+    """A field of a feedparser dict without its legacy key mapping (which warns for some keys)."""
+    return dict.get(mapping, key) if isinstance(mapping, dict) else None
+
+
+def _text_of(mapping: Any, key: str) -> str:
+    """A text field as plain text, whether the feed marked it up as HTML or not."""
+    value = _get(mapping, key)
+    if not isinstance(value, str):
+        return ""
+    detail = _get(mapping, f"{key}_detail")
+    kind = _get(detail, "type") if detail else None
+    if kind == "text/plain":
+        return _WHITESPACE.sub(" ", value).strip()
+    return html_to_text(value)
+
+
+def _item(entry: Any, *, feed_url: str, feed_title: str, language: str | None, seen: set[str]) -> FeedItem | None:
+    link = _absolute_link(_get(entry, "link"), feed_url)
+    summary = _text_of(entry, "summary")
+    if not summary:
+        contents = _get(entry, "content") or []
+        if contents:
+            summary = _text_of(contents[0], "value")
+    summary = _clip(summary, MAX_SUMMARY_CHARS)
+    title = _text_of(entry, "title") or _first_words(summary, UNTITLED_WORDS)
+    if not title and not link:
+        return None
+    published = _utc(_get(entry, "published_parsed")) or _utc(_get(entry, "updated_parsed"))
+    key = _item_key(_get(entry, "id"), link, title, published, seen)
+    if key is None:
+        return None  # the same item twice in one feed
+    source = _text_of(_get(entry, "source"), "title") or feed_title
+    return FeedItem(
+        key=key,
+        title=title,
+        link=link,
+        summary=summary,
+        published=published,
+        authors=_authors(entry),
+        feed_url=feed_url,
+        source=source,
+        language=language,
+    )
+
+
+def _item_key(guid: Any, link: str | None, title: str, published: datetime | None, seen: set[str]) -> str | None:
+    """The first of guid, link and hash keys not already taken in this feed (see FeedItem).
+
+    Every candidate is marked as taken, so a later item repeating this one's guid or link is seen.
+    """
+    candidates = []
+    if isinstance(guid, str) and guid.strip():
+        candidates.append(f"guid:{guid.strip()}")
+    if link:
+        candidates.append(f"link:{normalize_url(link)}")
+    stamp = published.isoformat() if published else ""
+    digest = hashlib.sha256(f"{title}\x1f{stamp}".encode()).hexdigest()[:SUMMARY_HASH_CHARS]
+    candidates.append(f"hash:{digest}")
+    # A CMS that repeats one guid on every item still has distinct links; a repeated link is a repeat.
+    chosen = None
+    for candidate in candidates:
+        if candidate not in seen:
+            chosen = candidate
+            break
+        if candidate.startswith("link:"):
+            break
+    seen.update(candidates)
+    return chosen
+
+
+def _authors(entry: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for author in _get(entry, "authors") or []:
+        name = _get(author, "name")
+        if isinstance(name, str):
+            names.append(name)
+    if not names and isinstance(_get(entry, "author"), str):
+        names.append(_get(entry, "author"))
+    cleaned = (_WHITESPACE.sub(" ", html_to_text(name)).strip() for name in names)
+    return tuple(dict.fromkeys(name for name in cleaned if name))
+
+
+def _utc(parsed: Any) -> datetime | None:
+    """feedparser's UTC struct_time as an aware datetime."""
+    if parsed is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (OverflowError, ValueError, OSError, TypeError):
+        return None
+
+
+def _absolute_link(link: Any, base: str) -> str | None:
+    if not isinstance(link, str) or not link.strip():
+        return None
+    absolute = urljoin(base, link.strip())
+    return absolute if is_http_url(absolute) else None
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return f"{cut}…"
+
+
+def _first_words(text: str, count: int) -> str:
+    words = text.split()
+    return " ".join(words[:count]) + ("…" if len(words) > count else "")
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= 80 else url[:77] + "..."
+
+
+def _one_line(text: str) -> str:
+    return _clip(_WHITESPACE.sub(" ", text).strip(), 120)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """The readable text of an HTML fragment, on one line: tags dropped, entities decoded."""
+    if "<" not in markup and "&" not in markup:
+        return _WHITESPACE.sub(" ", markup).strip()
+    collector = _TextCollector()
+    collector.feed(markup)
+    collector.close()
+    return _WHITESPACE.sub(" ", "".join(collector.parts)).strip()
+
+
+# --- discovery ---------------------------------------------------------------------------------
+
+
+class _AlternateLinks(HTMLParser):
+    """Collects <base href> and the feed URLs of <link rel="alternate"> in document order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.feeds: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "base" and self.base is None and values.get("href"):
+            self.base = values["href"].strip()
+        elif tag in ("link", "a"):
+            rel = values.get("rel", "").lower().split()
+            media_type = values.get("type", "").lower().split(";")[0].strip()
+            href = values.get("href", "").strip()
+            if "alternate" in rel and media_type in FEED_LINK_TYPES and href and href not in self.feeds:
+                self.feeds.append(href)
+
+
+def find_feed_links(html: str, *, url: str) -> list[str]:
+    """The feed URLs a page announces with <link rel="alternate" type="application/rss+xml|atom+xml">,
+    in document order, resolved against <base href> or the page's own URL."""
+    head = html[:HEAD_SCAN_CHARS]
+    end = head.lower().find("</head>")
+    collector = _AlternateLinks()
+    collector.feed(head if end < 0 else head[:end])
+    collector.close()
+    base = urljoin(url, collector.base) if collector.base else url
+    links = [urljoin(base, href) for href in collector.feeds]
+    return [link for link in dict.fromkeys(links) if is_http_url(link)]
+
+
+def looks_like_feed(data: bytes) -> bool:
+    """Whether a body opens like an RSS, RDF or Atom document (served with whatever content type)."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(_FEED_ROOT.search(head)) and not head.lower().startswith((b"<!doctype html", b"<html"))
+
+
+async def discover_feed(fetcher: Fetcher, url: str, *, executor: Executor | None = None) -> DiscoveredFeed:
+    """Find the feed for a URL: the URL itself when it is a feed, else the first feed the page
+    announces that really parses, else a common feed path on the site (only when it announces none).
+
+    Raises:
+        FetchError: the URL itself could not be fetched (404, timeout, too large...).
+        FeedError: it is not a feed and no feed could be found for it.
+    """
+    page = await fetcher.fetch(url, accept=ContentKind.PAGE | ContentKind.FEED)
+    if page.kind is ContentKind.FEED or looks_like_feed(page.body):
+        feed = await _parse_page(page, executor)
+        return DiscoveredFeed(url=feed.url, feed=feed, found_by="direct")
+
+    links: list[str] = await _run(executor, find_feed_links, page.text, url=page.final_url)
+    found_by: Literal["link", "guess"] = "link" if links else "guess"
+    if links:
+        candidates = links[:MAX_ALTERNATE_LINKS]
+    else:
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.final_url))
+        candidates = [origin + path for path in GUESSED_PATHS]
+    failures: list[str] = []
+    for candidate in candidates:
+        try:
+            result = await fetch_feed(fetcher, candidate, executor=executor)
+        except NewsError as error:
+            LOGGER.debug("Feed candidate %s for %s failed: %s", candidate, url, error.message)
+            failures.append(error.message)
+            if found_by == "guess" and error.kind in _SITE_DOWN:
+                break  # every guess is on the same site: it will not answer the next one either
+            continue
+        if result.feed is not None:  # an unconditional fetch is never "not modified"
+            return DiscoveredFeed(url=result.feed.url, feed=result.feed, found_by=found_by)
+    if found_by == "link":
+        raise FeedError(f"The feed that {_shown(url)} announces could not be read: {failures[-1]}")
+    raise FeedError(f"No news feed was found at {_shown(url)}")
+
+
+# --- fetching ----------------------------------------------------------------------------------
+
+
+async def fetch_feed(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    executor: Executor | None = None,
+) -> FeedResult:
+    """Fetch and parse a feed with a conditional GET.
+
+    Args:
+        fetcher: the shared fetcher (its size cap and timeouts apply).
+        url: the feed's URL.
+        etag: the ETag from the last fetch; sent as If-None-Match.
+        last_modified: the Last-Modified from the last fetch; sent as If-Modified-Since.
+        executor: where parsing runs; None means the loop's default thread pool.
+
+    Returns:
+        The feed, or `not_modified=True` with no feed when the server answered 304.
+
+    Raises:
+        FetchError: timeout, too_large, http_status (404...), not_html (not a feed) and the rest.
+        FeedError: the body is not a readable feed.
+    """
+    page = await fetcher.fetch(url, accept=ContentKind.FEED, etag=etag, last_modified=last_modified)
+    if page.not_modified:
+        return FeedResult(url=url, feed=None, not_modified=True, etag=page.etag, last_modified=page.last_modified)
+    feed = await _parse_page(page, executor)
+    return FeedResult(url=url, feed=feed, etag=page.etag, last_modified=page.last_modified)
+
+
+async def _parse_page(page: FetchedPage, executor: Executor | None) -> Feed:
+    content_type = page.content_type
+    if page.charset_source == "header":
+        content_type = f"{content_type}; charset={page.charset}"
+    feed = await _run(executor, parse_feed, page.body, url=page.final_url, content_type=content_type)
+    return replace(feed, etag=page.etag, last_modified=page.last_modified)
+
+
+async def _run(executor: Executor | None, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, partial(function, *args, **kwargs))
+
+
+async def fetch_feeds(
+    fetcher: Fetcher,
+    requests: Iterable[FeedRequest | str],
+    *,
+    per_host: int = DEFAULT_PER_HOST,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    executor: Executor | None = None,
+) -> dict[str, FeedResult | NewsError]:
+    """Fetch many feeds at once, each distinct feed once, never letting one failure stop the rest.
+
+    Requests whose URLs normalize alike (a feed many guilds follow) share one fetch. That fetch is
+    conditional only when they all carry the same validators: a 304 must not answer a caller that
+    holds no copy.
+
+    Args:
+        fetcher: the shared fetcher.
+        requests: feeds with their last validators, or bare URLs.
+        per_host: feeds fetched at once from one host.
+        concurrency: feeds fetched at once overall.
+        executor: where parsing runs.
+
+    Returns:
+        For every requested URL (as given): its FeedResult, or the FetchError / FeedError that
+        stopped it. An unexpected exception is logged and reported as a FeedError.
+    """
+    if per_host <= 0 or concurrency <= 0:
+        raise ValueError("per_host and concurrency must be positive")
+    groups: dict[str, list[FeedRequest]] = {}
+    for request in requests:
+        wanted = FeedRequest(request) if isinstance(request, str) else request
+        groups.setdefault(normalize_url(wanted.url), []).append(wanted)
+
+    overall = asyncio.Semaphore(concurrency)
+    hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def one(group: Sequence[FeedRequest]) -> FeedResult | NewsError:
+        first = group[0]
+        agreed = all((r.etag, r.last_modified) == (first.etag, first.last_modified) for r in group)
+        etag, last_modified = (first.etag, first.last_modified) if agreed else (None, None)
+        host = urlsplit(normalize_url(first.url)).netloc
+        # Take the host's slot first, so feeds waiting on a busy host hold no overall slot.
+        async with hosts.setdefault(host, asyncio.Semaphore(per_host)), overall:
+            try:
+                return await fetch_feed(fetcher, first.url, etag=etag, last_modified=last_modified, executor=executor)
+            except NewsError as error:
+                LOGGER.info("Feed %s failed (%s): %s", first.url, error.kind, error.message)
+                return error
+            except Exception:
+                LOGGER.error("Unexpected failure reading feed %s", first.url, exc_info=True)
+                return FeedError(f"The feed at {_shown(first.url)} could not be read")
+
+    outcomes = await asyncio.gather(*(one(group) for group in groups.values()))
+    results: dict[str, FeedResult | NewsError] = {}
+    for group, outcome in zip(groups.values(), outcomes, strict=True):
+        for request in group:
+            if isinstance(outcome, FeedResult) and outcome.url != request.url:
+                results[request.url] = replace(outcome, url=request.url)
+            else:
+                results[request.url] = outcome
+    return results
