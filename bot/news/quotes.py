@@ -35,6 +35,10 @@ MAX_TOKENS_AFTER_VERB = 14
 MAX_ROLE_TOKENS = 7
 """`a spokesman for the House Democratic caucus`: how long a role phrase standing for a speaker may be."""
 
+MAX_OPENING_WORDS = 2
+"""`Yet, “…”`, `In fact, “…”`: a word or two before a comma still leaves the quotation opening its
+sentence; more is the writer's own clause, and a lower-case quotation after it is a fragment."""
+
 KEY_QUOTE_MIN_WORDS = 6
 """A key quote should say something on its own; shorter ones are kept only when nothing better exists."""
 
@@ -135,6 +139,9 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+_PARTY_STATE = re.compile(r"^[DRI]-[A-Z][a-z]{1,4}$")
+"""`Sen. Amy Klobuchar (D-Minn.)`: the full stop of a party-state label does not end the sentence."""
+
 _TOKEN = re.compile(r"\w+(?:[’'.\-]\w+)*\.?|[^\w\s]", re.UNICODE)
 
 _ABBREVIATIONS = _word_set(
@@ -191,6 +198,34 @@ _NOT_NAMES = _word_set(
     """
 )
 
+_ORGANIZATION_WORDS = _word_set(
+    """
+    department house committee party senate congress court council office agency administration
+    campaign university college school times post news journal foundation institute center centre
+    association union bureau service network group company corporation inc board commission
+    ministry government county city state states republic kingdom airport street avenue
+    """
+)
+"""`the State Department`, `the White House`: capitalised, but not a person."""
+
+_ROLE_ABBREVIATIONS = {
+    "sen": "senator",
+    "rep": "representative",
+    "gov": "governor",
+    "gen": "general",
+    "pres": "president",
+    "sec": "secretary",
+    "atty": "attorney",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "capt": "captain",
+    "sgt": "sergeant",
+    "adm": "admiral",
+    "rev": "reverend",
+    "prof": "professor",
+    "dr": "doctor",
+}
+
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _PRONOUNS = frozenset(["he", "she", "they", "i", "we", "it", "you"])
 
@@ -215,25 +250,54 @@ _SKIPPABLE = _word_set(
     """
 )
 
-_SPEECH_VERBS = _word_set(
-    """
-    say says said saying tell tells told telling add adds added adding ask asks asked asking
-    declare declares declared declaring write writes wrote writing tweet tweeted tweeting posted
-    explain explains explained explaining noted noting argue argues argued arguing insist
-    insists insisted insisting warn warns warned warning stated stating continue continues
-    continued continuing reply replies replied replying recall recalls recalled recalling
-    acknowledge acknowledges acknowledged acknowledging announced announcing answered asserted
-    asserts claimed claims commented conceded concedes confirmed contended contends cautioned
-    emphasized emphasised exclaimed joked mused observed predicted promised quipped remarked
-    responded shouted stressed suggested testified urged vowed yelled boasted complained
-    admitted admits agreed countered counters retorted scoffed whispered chanted cried lamented
-    pledged demanded charged reiterated repeated concluded mentioned texted emailed wondered
-    thundered notes tweets declares remembered agrees pressed interjected answers reported barked
-    snapped riffed griped gushed fumed sneered interrupted mocked teased chided scolded cracked laughed
-    reading reads read explains recounted recounts recalled elaborated offered pleaded begged
-    implored screamed bellowed wrote shrugged sang intoned proclaimed announced ordered advised
-    """
-)
+_SPEECH_VERB_BASES = """
+    say tell add ask declare write explain argue insist warn continue recall acknowledge announce assert
+    concede contend exclaim observe predict suggest testify urge complain admit agree lament reiterate
+    repeat conclude mention wonder remember interject recount elaborate plead implore proclaim advise
+    emphasize emphasise caution opine confirm
+"""
+"""Verbs that introduce speech, in every form."""
+
+_SPEECH_NOUN_VERBS = """
+    note state claim comment joke promise stress vow counter pledge demand charge report answer post
+    crack offer order cry tweet reply muse quip remark respond shout yell boast retort scoff whisper chant
+    text email thunder press bark snap gripe gush fume sneer interrupt mock tease chide scold laugh beg
+    scream bellow intone rebut
+"""
+"""Verbs that are nouns too (`the chant`, `his reply`): only their -ed and -ing forms count."""
+
+_IRREGULAR = {
+    "say": ("says", "said", "saying"),
+    "tell": ("tells", "told", "telling"),
+    "write": ("writes", "wrote", "written", "writing"),
+    "quip": ("quips", "quipped", "quipping"),
+    "admit": ("admits", "admitted", "admitting"),
+    "snap": ("snaps", "snapped", "snapping"),
+    "rebut": ("rebuts", "rebutted", "rebutting"),
+}
+
+
+def _inflections(base: str) -> tuple[str, str, str, str]:
+    """(base, -s, -ed, -ing) of a regular English verb."""
+    if base.endswith("e"):
+        return base, base + "s", base + "d", base[:-1] + "ing"
+    if base.endswith("y") and base[-2] not in "aeiou":
+        return base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"
+    if base.endswith(("s", "sh", "ch", "x", "z")):
+        return base, base + "es", base + "ed", base + "ing"
+    return base, base + "s", base + "ed", base + "ing"
+
+
+def _speech_verbs() -> frozenset[str]:
+    forms: set[str] = set()
+    for base in _SPEECH_VERB_BASES.split():
+        forms.update((base, *_IRREGULAR[base]) if base in _IRREGULAR else _inflections(base))
+    for base in _SPEECH_NOUN_VERBS.split():
+        forms.update(_IRREGULAR[base][1:] if base in _IRREGULAR else _inflections(base)[2:])
+    return frozenset(forms | {"read", "reads", "reading"})
+
+
+_SPEECH_VERBS = _speech_verbs()
 
 _COORDINATORS = _word_set("and but then , yet so")
 
@@ -303,7 +367,12 @@ def _tokens(text: str, offset: int = 0) -> list[_Token]:
 
 def _keeps_stop(word: str) -> bool:
     bare = word[:-1]
-    return (len(bare) == 1 and bare.isupper()) or "." in bare or bare.lower() in _ABBREVIATIONS
+    return (
+        (len(bare) == 1 and bare.isupper())
+        or "." in bare
+        or bare.lower() in _ABBREVIATIONS
+        or bool(_PARTY_STATE.match(bare))
+    )
 
 
 def _bare(word: str) -> str:
@@ -319,7 +388,12 @@ def _is_possessive(word: str) -> bool:
 
 
 def _is_name_word(token: _Token) -> bool:
-    return token.is_cap and token.lower not in _NOT_NAMES and token.lower not in _SPEECH_VERBS
+    return (
+        token.is_cap
+        and token.lower not in _NOT_NAMES
+        and token.lower not in _SPEECH_VERBS
+        and not _PARTY_STATE.match(token.text.rstrip("."))
+    )
 
 
 def _strip_titles(words: list[str]) -> tuple[list[str], list[str]]:
@@ -455,6 +529,8 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
         ):
             start -= 1
         return _speaker_from_words(tokens, start, end, paragraph, determiner=False)
+    if last.lower in _PREPOSITIONS or last.lower in _CLAUSE_WORDS:
+        return None  # `asserted his plans by saying`: no subject next to the verb
     # a role phrase: walk back to its determiner
     for j in range(end - 1, max(-1, end - 1 - MAX_ROLE_TOKENS), -1):
         token = tokens[j]
@@ -526,6 +602,8 @@ def _verb_at(tokens: list[_Token], i: int) -> int:
     token = tokens[i]
     if token.lower == "according" and i + 1 < len(tokens) and tokens[i + 1].lower == "to":
         return 2
+    if token.lower == "put" and i + 1 < len(tokens) and tokens[i + 1].lower == "it":
+        return 1  # `as Cornyn put it: “…”`
     return 1 if token.lower in _SPEECH_VERBS else 0
 
 
@@ -569,6 +647,8 @@ def _attribution_after(text: str, start: int, stop: int, paragraph: int) -> _Att
             if speaker is None:
                 return None
             lead = [t for t in tokens[i:j] if t.start < speaker.position[1]]
+            if lead[:1] and lead[0].lower == "as" and tokens[j].lower == "put":
+                lead = lead[1:]  # `“…,” as Cornyn put it.`
             if any(t.lower in _CLAUSE_WORDS for t in lead):
                 return None  # `, and then the senator said`: the verb belongs to another clause
             if _verb_at(tokens, j) == 2:
@@ -605,7 +685,7 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
         width = _verb_at(body, j)
         if not width:
             if body[j].text in {".", "?", "!", ";", "“", "”", '"'}:
-                return None
+                break
             continue
         tail = body[j + width :]
         loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
@@ -640,9 +720,13 @@ def _subject_of_sentence(
             return _Speaker(token.lower, "pronoun", (paragraph, token.start))
         if _is_name_word(token):
             run = _name_run_forward(tokens, k)
-            if run is not None and not _is_possessive(tokens[run[1] - 1].text):
-                return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
-            return None
+            if run is None or (k > 0 and tokens[k - 1].lower in _DETERMINERS):
+                return None  # `The Republican candidate …`: not a name
+            if _is_possessive(tokens[run[1] - 1].text):  # `Ryan’s campaign shrugged it off, telling …`
+                end = min(run[1] + 1, verb)
+                phrase = " ".join(t.text for t in tokens[run[0] : end])
+                return _Speaker(phrase, "role", (paragraph, token.start))
+            return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
     return None
 
 
@@ -722,8 +806,9 @@ class _Cast:
         head = next((w for w in reversed(_before_preposition(words[1:])) if w.isalpha()), None)
         if head is None:
             return None
+        former = "former" in words  # a former president is not the president
         for pos, person in reversed(self.mentions):
-            if pos < position and head in person.roles:
+            if pos < position and head in person.roles and ("former" in person.roles) == former:
                 return person.name
         return None
 
@@ -761,6 +846,7 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
             known = cast.people and any(p.surname == name[-1] for p in cast.people)
             first = name[0].lower() if len(name) > 1 else ""
             honorific = next((_HONORIFIC_GENDER[t] for t in titles + leading[-1:] if t in _HONORIFIC_GENDER), None)
+            introduced = [t for t in leading[-2:] if t in _TITLES] if leading[-1:] and leading[-1] in _TITLES else []
             is_person = (
                 bool(titles)
                 or honorific is not None
@@ -768,9 +854,9 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
                 or first in _FIRST_NAMES_FEMALE
                 or name[-1] in speaking
                 or known
-                or any(t in _TITLES for t in leading[-2:])
+                or bool(introduced)
             )
-            if is_person and name and name[-1].lower() not in _NOT_NAMES:
+            if is_person and name[-1].lower() not in _NOT_NAMES | _ORGANIZATION_WORDS:
                 person = cast.mention(" ".join(name), (index, tokens[run[0]].start))
                 if honorific:
                     person.gender[honorific] += 2
@@ -778,8 +864,9 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
                     person.gender["m"] += 2
                 elif first in _FIRST_NAMES_FEMALE:
                     person.gender["f"] += 2
-                person.roles.update(titles)
-                person.roles.update(t for t in leading[-2:] if t in _TITLES)
+                person.roles.update(_ROLE_ABBREVIATIONS.get(t, t) for t in titles + introduced)
+                if leading[-1:] == ["former"] or (introduced and leading[-3:-2] == ["former"]):
+                    person.roles.add("former")
                 person.roles.update(_appositive_roles(tokens, run[1]))
                 sentence_people.append((run[0], person))
             k = run[1]
@@ -862,8 +949,12 @@ def _is_title(text: str) -> bool:
 
 
 def _opens_sentence(text: str, start: int, previous_end: int) -> bool:
+    """The quotation begins its sentence, perhaps after a colon or an opening word (`Yet, “…”`)."""
     before = text[previous_end:start].rstrip()
-    return not before or before[-1] in ".?!:;—–-(" or before.endswith(("…", ".”", '."'))
+    if not before or before[-1] in ".?!:;—–-(" or before.endswith(("…", ".”", '."')):
+        return True
+    sentence = re.split(r"[.?!:;]\s", before)[-1]
+    return before.endswith(",") and len(sentence.split()) <= MAX_OPENING_WORDS
 
 
 def _gap_is_clause(gap: str) -> bool:
@@ -890,6 +981,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         paragraph_groups: list[_Group] = []
         previous: _Span | None = None
         previous_after: _Attribution | None = None
+        introducing: _Attribution | None = None  # a fragment's `, Starr said,` leads into the next quote
         for position, span in enumerate(spans[index]):
             following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
             inner = span.inner(text)
@@ -901,9 +993,10 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             fragment = _starts_lowercase(inner) and not opens
             after = (
                 _attribution_after(text, span.end, following, index)
-                if span.closed and not inner.endswith(".") and not fragment
+                if span.closed and not inner.endswith(".")
                 else None
             )
+            pending, after = (after, None) if fragment else (None, after)
             if continuing is not None and position == 0 and not gap.strip():
                 group = continuing  # a quote running on from the previous paragraph
                 group.add(span, inner)
@@ -922,7 +1015,9 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 group.add(span, inner)
             else:
                 group = _Group([span], [inner])
-                before = _attribution_before(text, start_of_gap, span.start, index)
+                before = _attribution_before(text, start_of_gap, span.start, index) or introducing
+                if before is None and position == 0 and not gap.strip() and index > 0:
+                    before = _lead_in(paragraphs[index - 1], spans[index - 1], index - 1)
                 if before is not None:
                     group.speaker, group.attributed = before.speaker, True
                     group.introduced = gap.rstrip().endswith((",", ":"))
@@ -932,7 +1027,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             if after is not None:
                 group.speaker = group.speaker or after.speaker
                 group.attributed = True
-            previous, previous_after = span, after
+            previous, previous_after, introducing = span, after, pending
         last = spans[index][-1] if spans[index] else None
         next_opens = (
             index + 1 < len(paragraphs)
@@ -968,6 +1063,14 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         speaker = _resolve(group.speaker, cast) if group.speaker else None
         quotes.append(Quote(quote_text, speaker, group.spans[0].paragraph))
     return quotes
+
+
+def _lead_in(text: str, spans: list[_Span], paragraph: int) -> _Attribution | None:
+    """`Cruz continued:` closing the paragraph before a paragraph that is a quotation."""
+    if not text.rstrip().endswith(":"):
+        return None
+    start = spans[-1].end if spans else 0
+    return _attribution_before(text, start, len(text.rstrip()), paragraph)
 
 
 def _reported_speaker(text: str, paragraph: int) -> _Speaker | None:
