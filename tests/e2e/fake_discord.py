@@ -699,13 +699,17 @@ class FakeDiscord:
             member["permissions"] = str(permissions)
         return member
 
+    def _guild_members(self) -> list[dict[str, Any]]:
+        """The bot, the member who runs the commands, and the owner: everyone in the fake guild."""
+        return [self._member(user) for user in (self.bot_user, self.member_user, self.owner_user)]
+
     def _guild_create_payload(self, guild_id: int) -> dict[str, Any]:
         channels = [channel for channel in self.channels.values() if channel.get("guild_id") == str(guild_id)]
         return {
             **self.guilds[guild_id],
             "unavailable": False,
             "large": False,
-            "member_count": 2,
+            "member_count": len(self._guild_members()),
             "joined_at": _utc_now_iso(),
             "channels": channels,
             "threads": [],
@@ -1544,7 +1548,7 @@ class FakeDiscord:
             return
         chunk = {
             "guild_id": str(guild_id),
-            "members": [self._member(self.bot_user)],
+            "members": self._guild_members(),
             "chunk_index": 0,
             "chunk_count": 1,
             "not_found": [],
@@ -1687,14 +1691,16 @@ class FakeDiscord:
             payload["authorizing_integration_owners"] = {"0": str(guild_id)}
         if message is not None:
             payload["message"] = dict(message)
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        sessions = await self._wait_for_sessions(guild_id, timeout)
+        # The deadline runs from when Discord hands the interaction over, so after any wait for the client.
         interaction = FakeInteraction(
             id=interaction_id, token=token, payload=payload, created_at=asyncio.get_running_loop().time()
         )
         self.interactions[interaction_id] = interaction
         self._interactions_by_token[token] = interaction
-        await self.dispatch("INTERACTION_CREATE", payload, timeout=timeout)
-        # The deadline runs from when Discord hands the interaction over, not from when a test built it.
-        interaction.created_at = asyncio.get_running_loop().time()
+        for session in sessions:
+            await self._send_dispatch(session, "INTERACTION_CREATE", payload)
         return interaction
 
     def _slash_data(

@@ -11,7 +11,10 @@ from discord.ext import commands
 
 from .fake_discord import (
     INTENT_GUILD_MEMBERS,
+    OP_HEARTBEAT,
+    OP_HEARTBEAT_ACK,
     OP_IDENTIFY,
+    OP_REQUEST_GUILD_MEMBERS,
     OP_RESUME,
     TO_BOT,
     FakeDiscord,
@@ -168,6 +171,16 @@ async def test_slash_command_options_take_their_types_from_the_synced_command(bo
     assert option["type"] == discord.AppCommandOptionType.number.value
 
 
+async def test_slash_command_in_a_direct_message_is_answered(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "Just for me"}, dm=True)
+
+    followup = await fake.wait_for_followup(interaction)
+
+    assert "guild_id" not in interaction.payload
+    assert followup.status == 200
+    assert followup.json["embeds"][0]["description"] == "Just for me"
+
+
 async def test_message_command_replies_with_the_target_message(bot: EchoBot, fake: FakeDiscord) -> None:
     target = fake.add_message("Rates held at 4.5%, the central bank said.")
 
@@ -232,6 +245,23 @@ async def test_reconnect_resumes_and_the_next_interaction_works(bot: EchoBot, fa
     assert len(fake.gateway_connections) == 2
     assert [f for f in fake.frames if f.op == OP_IDENTIFY] == [identify]
     assert followup.json["embeds"][0]["description"] == "Still here"
+
+
+async def test_every_heartbeat_is_acknowledged(bot: EchoBot, fake: FakeDiscord) -> None:
+    heartbeat = await fake.wait_for_frame(op=OP_HEARTBEAT)
+    ack = await fake.wait_for_frame(op=OP_HEARTBEAT_ACK, direction=TO_BOT, since=heartbeat.index)
+
+    assert ack.connection == heartbeat.connection
+
+
+async def test_dropped_connection_is_resumed(bot: EchoBot, fake: FakeDiscord) -> None:
+    mark = len(fake.frames)
+
+    await fake.drop_connection()
+    await fake.wait_for_frame(op=OP_RESUME, since=mark)
+    interaction = await fake.send_slash_command("echo", {"text": "Back online"})
+
+    assert (await fake.wait_for_followup(interaction)).status == 200
 
 
 async def test_invalid_session_makes_the_bot_identify_again(bot: EchoBot, fake: FakeDiscord) -> None:
@@ -401,6 +431,20 @@ async def test_privileged_intent_not_enabled_closes_the_gateway(fake: FakeDiscor
             pass
 
 
+async def test_members_intent_chunk_request_is_answered(fake: FakeDiscord) -> None:
+    fake.privileged_intents = INTENT_GUILD_MEMBERS
+    intents = discord.Intents.default()
+    intents.members = True
+
+    async with running_client(EchoBot(intents=intents), fake) as client:
+        request = await fake.wait_for_frame(op=OP_REQUEST_GUILD_MEMBERS)
+        guild = client.get_guild(fake.guild_id)
+
+    assert int(request.data["guild_id"]) == fake.guild_id
+    assert guild is not None
+    assert guild.chunked
+
+
 async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: FakeDiscord) -> None:
     client = commands.AutoShardedBot(
         command_prefix=commands.when_mentioned,
@@ -409,7 +453,7 @@ async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: Fa
     )
 
     async with running_client(client, fake):
+        await fake.wait_for_request("GET", "/gateway/bot", status=200)
         identify = await fake.wait_for_frame(op=OP_IDENTIFY)
 
-    assert fake.requests[2].path == "/gateway/bot"
     assert identify.data["shard"] == [0, 1]
