@@ -109,6 +109,7 @@ UNKNOWN_MESSAGE = 10008
 UNKNOWN_WEBHOOK = 10015
 UNKNOWN_INTERACTION = 10062
 INTERACTION_ALREADY_ACKNOWLEDGED = 40060
+MISSING_ACCESS = 50001
 CANNOT_EDIT_ANOTHER_USERS_MESSAGE = 50005
 CANNOT_SEND_EMPTY_MESSAGE = 50006
 INVALID_WEBHOOK_TOKEN = 50027
@@ -963,8 +964,7 @@ class FakeDiscord:
             reply = incoming_or_reply
         else:
             incoming = incoming_or_reply
-            index = len(self.requests)
-            reply = self._fault_reply(incoming, index) or None
+            reply = self._fault_reply(incoming, len(self.requests))
             if reply is None:
                 reply, routed = await self._route(incoming)
         self.requests.append(
@@ -1075,7 +1075,7 @@ class FakeDiscord:
 
     def _wrong_application(self, app: str) -> _Reply | None:
         if int(app) != self.application_id:
-            return _error(403, 0, "403: Forbidden")
+            return _error(403, MISSING_ACCESS, "Missing Access")
         return None
 
     async def _get_commands(self, incoming: _Incoming, app: str, guild: str | None = None) -> _Reply:
@@ -1389,7 +1389,7 @@ class FakeDiscord:
         if not followup:
             chat_input = command_type == COMMAND_CHAT_INPUT
             message_type = MESSAGE_CHAT_INPUT_COMMAND if chat_input else MESSAGE_CONTEXT_MENU_COMMAND
-        flags = int(body.get("flags") or 0) & (FLAG_EPHEMERAL | FLAG_LOADING)
+        flags = int(body.get("flags") or 0)
         message = self._new_message(
             channel_id=int(payload["channel_id"]),
             author=self.bot_user,
@@ -1745,35 +1745,78 @@ class FakeDiscord:
         self,
         name: str,
         options: Mapping[str, object] | Sequence[Mapping[str, Any]] | None = None,
-        **context: Any,
+        *,
+        channel_id: int | None = None,
+        user: Mapping[str, Any] | None = None,
+        permissions: int = DEFAULT_PERMISSIONS,
+        dm: bool = False,
+        locale: str = "en-US",
+        timeout: float = DEFAULT_WAIT_SECONDS,
     ) -> FakeInteraction:
         """Dispatch a slash command (interaction type 2, data type 1).
 
         ``options`` maps option names to values (types from the synced command, else inferred from the
         Python value), or is a list of raw option dicts. ``name`` may hold sub-commands: "feed add".
-        ``context``: channel_id, user, permissions, dm, locale, timeout (see send_interaction).
+        The other arguments are send_interaction's.
         """
-        guild_id = None if context.get("dm") else self._guild_of(context.get("channel_id"))
-        data = self._slash_data(name, options, guild_id, focused=None)
-        return await self.send_interaction(INTERACTION_APPLICATION_COMMAND, data, **context)
+        data = self._slash_data(name, options, self._command_guild(channel_id, dm), focused=None)
+        return await self.send_interaction(
+            INTERACTION_APPLICATION_COMMAND,
+            data,
+            channel_id=channel_id,
+            user=user,
+            permissions=permissions,
+            dm=dm,
+            locale=locale,
+            timeout=timeout,
+        )
 
     async def send_autocomplete(
-        self, name: str, options: Mapping[str, object], *, focused: str, **context: Any
+        self,
+        name: str,
+        options: Mapping[str, object],
+        *,
+        focused: str,
+        channel_id: int | None = None,
+        user: Mapping[str, Any] | None = None,
+        dm: bool = False,
+        timeout: float = DEFAULT_WAIT_SECONDS,
     ) -> FakeInteraction:
-        """Dispatch an autocomplete interaction (type 4) with ``focused`` marked as the option being typed."""
-        guild_id = None if context.get("dm") else self._guild_of(context.get("channel_id"))
-        data = self._slash_data(name, options, guild_id, focused=focused)
-        return await self.send_interaction(INTERACTION_AUTOCOMPLETE, data, **context)
+        """Dispatch an autocomplete interaction (type 4), ``focused`` naming the option being typed."""
+        data = self._slash_data(name, options, self._command_guild(channel_id, dm), focused=focused)
+        return await self.send_interaction(
+            INTERACTION_AUTOCOMPLETE, data, channel_id=channel_id, user=user, dm=dm, timeout=timeout
+        )
 
-    async def send_message_command(self, name: str, *, target: Mapping[str, Any], **context: Any) -> FakeInteraction:
+    async def send_message_command(
+        self,
+        name: str,
+        *,
+        target: Mapping[str, Any],
+        channel_id: int | None = None,
+        user: Mapping[str, Any] | None = None,
+        permissions: int = DEFAULT_PERMISSIONS,
+        dm: bool = False,
+        timeout: float = DEFAULT_WAIT_SECONDS,
+    ) -> FakeInteraction:
         """Dispatch a message context-menu command (data type 3) on ``target`` (see add_message)."""
-        guild_id = None if context.get("dm") else self._guild_of(context.get("channel_id"))
-        data = self._command_data(name, COMMAND_MESSAGE, guild_id)
+        data = self._command_data(name, COMMAND_MESSAGE, self._command_guild(channel_id, dm))
         data["target_id"] = target["id"]
         data["resolved"] = {"messages": {target["id"]: dict(target)}}
-        return await self.send_interaction(INTERACTION_APPLICATION_COMMAND, data, **context)
+        return await self.send_interaction(
+            INTERACTION_APPLICATION_COMMAND,
+            data,
+            channel_id=channel_id,
+            user=user,
+            permissions=permissions,
+            dm=dm,
+            timeout=timeout,
+        )
 
-    def _guild_of(self, channel_id: int | None) -> int:
+    def _command_guild(self, channel_id: int | None, dm: bool) -> int | None:
+        """The guild whose commands are looked up first (then the global ones): none in a DM."""
+        if dm:
+            return None
         return int(self.channels[channel_id or self.channel_id]["guild_id"])
 
 
