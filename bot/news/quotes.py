@@ -191,7 +191,8 @@ _NOT_NAMES = _word_set(
     """
     the a an but and or so yet in on at for with from by as after before when while if this that
     these those it he she they we i you his her their our my its there here then now still also
-    meanwhile however asked according speaking later earlier today yesterday tonight tomorrow
+    meanwhile however asked according like see watch click follow speaking later earlier today
+    yesterday tonight tomorrow neither either nor both each every whether unless despite unlike
     what why how who where which not no yes one another some many mr. mrs. ms. dr. monday
     tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december
@@ -511,8 +512,8 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
         if inner and _name_run_forward(tokens, opening + 1) == (opening + 1, end - 1):
             # `Rep. Duncan Hunter's chief of staff, Joe Kasper, told`: the appositive is the name
             return _speaker_from_words(tokens, opening + 1, end - 1, paragraph, determiner=False)
-        head = _np_before_verb(tokens, opening, paragraph) if _is_name_word(tokens[opening - 1]) else None
-        return head if head is not None and head.kind == "name" else None
+        # `an intelligence source, who was not authorized to speak, told Fox News`
+        return _np_before_verb(tokens, opening, paragraph)
     if end == 0:
         return None
     last = tokens[end - 1]
@@ -688,6 +689,8 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
                 break
             continue
         tail = body[j + width :]
+        if body[j].lower.endswith("ing") and len(tail) > 2:
+            continue  # `responding to Sanders’ description of …`: a participle, not the lead-in
         loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
         if width == 1 and loose_tail and ending not in {":", ",", "—", "–"}:
             return None  # `said the city “condemns…”`: a partial quote inside reported speech
@@ -695,16 +698,38 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
             speaker = _np_after_verb(body, j + 2, paragraph)
         else:
             speaker = _np_before_verb(body, j, paragraph)
-            if speaker is None and (body[j].lower.endswith("ing") or body[j - 1].lower in _COORDINATORS):
-                # `Christie bristled, saying, “…”`; `Hayek confirmed it and said, “…”`
-                speaker = _subject_of_sentence(body, j, paragraph)
+            if speaker is None and (
+                body[j].lower.endswith("ing") or (j > 0 and body[j - 1].lower in _COORDINATORS | {"to"})
+            ):
+                # `Christie bristled, saying, “…”`; `Lazar said … and added, “…”`; `interjected to say:`
+                speaker = _earlier_subject(body, j, paragraph)
         return _Attribution(speaker, stop)
     if ending == ":":
         # `Hannity interjected: “…”`, `Rep. Trey Gowdy (R-S.C.): “…”`: the sentence's subject speaks
         speaker = _subject_of_sentence(body, len(body), paragraph, opening_only=True)
-        if speaker is not None:
+        if speaker is not None and _followed_by_predicate(body, speaker):
             return _Attribution(speaker, stop)
     return None
+
+
+def _earlier_subject(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker | None:
+    """The subject of the sentence's earlier speech verb (`Lazar said he … and added`), else its first."""
+    for k in range(verb - 1, 0, -1):
+        if _verb_at(tokens, k) == 1:
+            speaker = _np_before_verb(tokens, k, paragraph)
+            if speaker is not None:
+                return speaker
+    return _subject_of_sentence(tokens, verb, paragraph)
+
+
+def _followed_by_predicate(tokens: list[_Token], speaker: _Speaker) -> bool:
+    """`Cruz continued:` or `Rep. Trey Gowdy (R-S.C.):`, not `Like the page:` or `See the results:`."""
+    index = next(k for k, t in enumerate(tokens) if t.start == speaker.position[1])
+    after = index + len(speaker.phrase.split())
+    if after >= len(tokens) or tokens[after].text == "(" or len(speaker.phrase.split()) > 1:
+        return True
+    word = tokens[after].lower
+    return tokens[after].text.islower() and (word.endswith(("ed", "s")) or word in _SKIPPABLE)
 
 
 def _subject_of_sentence(
@@ -875,18 +900,21 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
 
 
 def _appositive_roles(tokens: list[_Token], after: int) -> set[str]:
-    """`Samantha Phillips, the city's emergency operations director,` -> {'director', …}."""
+    """`Samantha Phillips, the city's emergency operations director,` -> {'director'}: the head of a
+    closed appositive (and `former`, which makes it another office)."""
     if after + 1 >= len(tokens) or tokens[after].text != ",":
         return set()
-    if tokens[after + 1].lower not in {"the", "a", "an"} and not tokens[after + 1].lower.endswith(("’s", "'s")):
+    if tokens[after + 1].lower not in {"the", "a", "an"} and not _is_possessive(tokens[after + 1].text):
         return set()
-    roles: set[str] = set()
-    for token in tokens[after + 1 : after + 1 + MAX_ROLE_TOKENS]:
-        if token.text in {",", ".", ";", ":"} or token.lower in {"who", "which", "of", "for"}:
-            break
-        if token.text.isalpha():
-            roles.add(token.lower)
-    return roles
+    words: list[str] = []
+    for token in tokens[after + 1 : after + 2 + MAX_ROLE_TOKENS]:
+        if token.text in {",", ".", ";"}:
+            head = _before_preposition(words)
+            return {head[-1]} | ({"former"} & set(words)) if head and head[-1].isalpha() else set()
+        if token.lower in _SPEECH_VERBS or token.lower in _CLAUSE_WORDS or not token.text[0].isalnum():
+            return set()
+        words.append(token.lower)
+    return set()
 
 
 def _note_pronoun_gender(tokens: list[_Token], people: list[tuple[int, _Person]], end: int) -> None:
@@ -1016,7 +1044,8 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             else:
                 group = _Group([span], [inner])
                 before = _attribution_before(text, start_of_gap, span.start, index) or introducing
-                if before is None and position == 0 and not gap.strip() and index > 0:
+                if before is None and position == 0 and not gap.strip() and index > 0 and after is None:
+                    # `Cruz continued:` ending the paragraph before; a clause after the quote comes first
                     before = _lead_in(paragraphs[index - 1], spans[index - 1], index - 1)
                 if before is not None:
                     group.speaker, group.attributed = before.speaker, True
