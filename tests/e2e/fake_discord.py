@@ -857,9 +857,11 @@ class FakeDiscord:
         """Make the next ``count`` requests matching ``method`` ("*" for any) and regex ``path`` fail.
 
         429 answers carry Discord's body (``retry_after``, ``global``) and headers (Retry-After,
-        X-RateLimit-Limit/-Remaining/-Reset/-Reset-After/-Bucket/-Scope, X-RateLimit-Global, Via);
-        other statuses a plain Discord error body. discord.py retries 429 after ``retry_after`` and
-        500/502/504 after 1 s, 3 s...; other statuses it raises.
+        X-RateLimit-Limit/-Remaining/-Reset/-Reset-After/-Bucket/-Scope, X-RateLimit-Global, Via).
+        Of these discord.py 2.7 reads the body's ``retry_after`` and ``global`` and needs ``Via`` (a 429
+        without it is taken for a Cloudflare ban and raised); it reads the X-RateLimit headers only on
+        answers that are not 429. Other statuses get a plain Discord error body: discord.py retries
+        500/502/504 after 1 s, 3 s... and raises on the rest.
         """
         fault = InjectedFault(
             method=method,

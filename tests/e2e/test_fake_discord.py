@@ -218,6 +218,20 @@ async def test_rate_limited_follow_up_is_retried_and_delivered(bot: EchoBot, fak
     assert delivered.json["embeds"][0]["description"] == "Storm warning"
 
 
+async def test_global_rate_limit_on_channel_post_is_waited_out(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    fault = fake.fail_next("POST", rf"/channels/{fake.channel_id}/messages", retry_after=0.2, is_global=True)
+
+    sent = await channel.send("Evening digest")
+
+    limited = fake.requests[fault.hits[0]]
+    delivered = await fake.wait_for_request("POST", rf"/channels/{fake.channel_id}/messages", status=200)
+    assert limited.response["global"] is True
+    assert delivered.at - limited.at >= 0.2
+    assert fake.messages[sent.id]["content"] == "Evening digest"
+
+
 async def test_server_error_on_channel_post_is_retried(bot: EchoBot, fake: FakeDiscord) -> None:
     channel = bot.get_channel(fake.channel_id)
     assert isinstance(channel, discord.TextChannel)
@@ -412,6 +426,13 @@ async def test_unknown_route_is_answered_404_and_recorded(bot: EchoBot, fake: Fa
         await bot.fetch_user(fake.application_id)
 
     assert [(r.method, r.path) for r in fake.unknown_routes] == [("GET", f"/users/{fake.application_id}")]
+
+
+async def test_waiting_for_a_request_that_never_comes_lists_what_came(fake_discord: FakeDiscord) -> None:
+    await call_fake(fake_discord, "GET", "/gateway", None)
+
+    with pytest.raises(TimeoutError, match=r"GET /gateway -> 200"):
+        await fake_discord.wait_for_request("POST", r"/webhooks/.*", timeout=0.05)
 
 
 async def test_wrong_token_fails_login(fake: FakeDiscord) -> None:
