@@ -25,12 +25,14 @@ Rules enforced as Discord does: a callback later than ``ack_deadline`` (3 s) get
 callback 400 40060; webhooks of a never-acknowledged interaction answer 404 10015 and expire after
 ``token_lifetime`` (15 min, 401 50027); message content over 2000 characters and embeds over their limits
 answer 400 50035 "Invalid Form Body" with Discord's nested ``errors``; an empty message 400 50006;
-privileged intents not enabled with ``privileged_intents`` close the gateway with 4014.
+privileged intents not enabled with ``privileged_intents`` close the gateway with 4014. After a deferral
+(callback type 5) the first follow-up fills the "thinking" message (same id, the deferral's visibility).
 The limits are written here on purpose rather than imported from bot/embeds.py, so that a wrong constant
 in the bot fails a test instead of agreeing with itself.
 
 Faults: ``fail_next(method, path, status=429 | 5xx, count=..., retry_after=...)``, ``request_reconnect()``
-(op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9), ``drop_connection()``.
+(op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9; override the bot's
+``before_identify_hook``, which otherwise sleeps 5 s before identifying again), ``drop_connection()``.
 
 Gateway compression: discord.py asks for ``compress=zlib-stream`` (``zstd-stream`` where a zstd module is
 installed) and decompresses binary frames only; text frames it reads as they are. zlib-stream is honoured
