@@ -32,6 +32,10 @@ MAX_APPOSITIVE_TOKENS = 24
 MAX_TOKENS_AFTER_VERB = 14
 """`Lavrov said in an interview with the BBC on Monday: “…”`: the tail between verb and mark."""
 
+MAX_CLOSING_TAIL = 5
+"""`Sanders said in a statement. “…”`: a sentence ending this close after its speech verb says who
+speaks next; a longer one reports speech of its own."""
+
 MAX_ROLE_TOKENS = 7
 """`a spokesman for the House Democratic caucus`: how long a role phrase standing for a speaker may be."""
 
@@ -255,17 +259,19 @@ _SPEECH_VERB_BASES = """
     say tell add ask declare write explain argue insist warn continue recall acknowledge announce assert
     concede contend exclaim observe predict suggest testify urge complain admit agree lament reiterate
     repeat conclude mention wonder remember interject recount elaborate plead implore proclaim advise
-    emphasize emphasise caution opine confirm
+    emphasize emphasise caution opine confirm respond exhort echo react
 """
 """Verbs that introduce speech, in every form."""
 
 _SPEECH_NOUN_VERBS = """
     note state claim comment joke promise stress vow counter pledge demand charge report answer post
-    crack offer order cry tweet reply muse quip remark respond shout yell boast retort scoff whisper chant
+    crack offer order cry tweet reply muse quip remark shout yell boast retort scoff whisper chant
     text email thunder press bark snap gripe gush fume sneer interrupt mock tease chide scold laugh beg
     scream bellow intone rebut
 """
 """Verbs that are nouns too (`the chant`, `his reply`): only their -ed and -ing forms count."""
+
+_PRESENT_TENSE_TOO = "notes replies quips remarks answers counters shouts tweets jokes claims"
 
 _IRREGULAR = {
     "say": ("says", "said", "saying"),
@@ -274,6 +280,7 @@ _IRREGULAR = {
     "quip": ("quips", "quipped", "quipping"),
     "admit": ("admits", "admitted", "admitting"),
     "snap": ("snaps", "snapped", "snapping"),
+    "echo": ("echoes", "echoed", "echoing"),
     "rebut": ("rebuts", "rebutted", "rebutting"),
 }
 
@@ -295,7 +302,8 @@ def _speech_verbs() -> frozenset[str]:
         forms.update((base, *_IRREGULAR[base]) if base in _IRREGULAR else _inflections(base))
     for base in _SPEECH_NOUN_VERBS.split():
         forms.update(_IRREGULAR[base][1:] if base in _IRREGULAR else _inflections(base)[2:])
-    return frozenset(forms | {"read", "reads", "reading"})
+    # present-tense attributions common in features (`Conway notes`), rarely plural nouns beside a quote
+    return frozenset(forms | {"read", "reads", "reading"} | set(_PRESENT_TENSE_TOO.split()))
 
 
 _SPEECH_VERBS = _speech_verbs()
@@ -532,13 +540,21 @@ def _np_before_verb(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker
         return _speaker_from_words(tokens, start, end, paragraph, determiner=False)
     if last.lower in _PREPOSITIONS or last.lower in _CLAUSE_WORDS:
         return None  # `asserted his plans by saying`: no subject next to the verb
-    # a role phrase: walk back to its determiner
-    for j in range(end - 1, max(-1, end - 1 - MAX_ROLE_TOKENS), -1):
+    # a role phrase: walk back to its determiner, across `in the room` to `a Democratic staffer`
+    found = None
+    j = end - 1
+    while j >= max(0, end - MAX_ROLE_TOKENS):
         token = tokens[j]
         if token.lower in _STOP_IN_PHRASE or token.lower in _SPEECH_VERBS:
             break
         if token.lower in _DETERMINERS:
-            return _speaker_from_words(tokens, j, end, paragraph, determiner=True)
+            found = j
+            if j == 0 or tokens[j - 1].lower not in _PREPOSITIONS:
+                break
+            j -= 1  # step over the preposition and look for the phrase's own determiner
+        j -= 1
+    if found is not None:
+        return _speaker_from_words(tokens, found, end, paragraph, determiner=True)
     j = end
     while (
         j > 0
@@ -605,6 +621,8 @@ def _verb_at(tokens: list[_Token], i: int) -> int:
         return 2
     if token.lower == "put" and i + 1 < len(tokens) and tokens[i + 1].lower == "it":
         return 1  # `as Cornyn put it: “…”`
+    if token.lower in {"shot", "fired"} and i + 1 < len(tokens) and tokens[i + 1].lower == "back":
+        return 1  # `Bennett shot back`
     return 1 if token.lower in _SPEECH_VERBS else 0
 
 
@@ -677,7 +695,7 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
             cut = match.end()
     tokens = _tokens(fragment[cut:], start + cut)
     if not tokens:
-        return None
+        return _closing_attribution(text, start, start + cut, paragraph) if cut else None
     ending = tokens[-1].text
     body = tokens[:-1] if ending in {":", ",", "—", "–"} else tokens
     if ending not in {":", ",", "—", "–"} and body and body[-1].lower == "that":
@@ -694,8 +712,9 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
         loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
         if width == 1 and loose_tail and ending not in {":", ",", "—", "–"}:
             return None  # `said the city “condemns…”`: a partial quote inside reported speech
-        if width == 2:
-            speaker = _np_after_verb(body, j + 2, paragraph)
+        if width == 2 or (j == 0 and tail and _is_name_word(tail[0])):
+            # `According to him, “…”`; `Said Comey, “…”`, `Continued Stone: “…”`
+            speaker = _np_after_verb(body, j + width, paragraph)
         else:
             speaker = _np_before_verb(body, j, paragraph)
             if speaker is None and (
@@ -710,6 +729,23 @@ def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _At
         if speaker is not None and _followed_by_predicate(body, speaker):
             return _Attribution(speaker, stop)
     return None
+
+
+def _closing_attribution(text: str, start: int, stop: int, paragraph: int) -> _Attribution | None:
+    """`Iowa State University's Dianne Bystrom agreed. “…”`: a sentence that only names who speaks next."""
+    sentence = text[start:stop].rstrip()
+    if not sentence.endswith("."):
+        return None
+    cut = 0
+    for match in _SENTENCE_BREAK.finditer(sentence):
+        if not _ends_with_abbreviation(sentence[: match.start() + 1]):
+            cut = match.end()
+    tokens = _tokens(sentence[cut:-1], start + cut)
+    verb = next((k for k in range(len(tokens) - 1, 0, -1) if _verb_at(tokens, k) == 1), None)
+    if verb is None or len(tokens) - verb > MAX_CLOSING_TAIL or any(t.lower == "that" for t in tokens[verb:]):
+        return None
+    speaker = _np_before_verb(tokens, verb, paragraph)
+    return _Attribution(speaker, stop) if speaker is not None and speaker.kind == "name" else None
 
 
 def _earlier_subject(tokens: list[_Token], verb: int, paragraph: int) -> _Speaker | None:
