@@ -99,6 +99,20 @@ def _opens_by_context(text: str, i: int) -> bool | None:
     return None
 
 
+def _mark_role(text: str, i: int, stack: list[tuple[str, int]]) -> int | str | None:
+    """What the mark at text[i] does: "open", close the quote at that stack depth, or nothing."""
+    mark = text[i]
+    closes = next((depth for depth in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[depth][0]]), None)
+    if mark in _ALWAYS_OPEN:
+        return closes if closes is not None and closes == len(stack) - 1 else "open"
+    if mark in _ALWAYS_CLOSE or closes is None:
+        # nothing to close: a mark that can open does so unless its context says it closes
+        return "open" if closes is None and mark in _CLOSERS and _opens_by_context(text, i) is not False else closes
+    if _opens_by_context(text, i) is True:
+        return "open"  # `"a "b"`: context says this one opens, so the earlier quote was never closed
+    return closes
+
+
 def _scan_paragraph(text: str, paragraph: int) -> list[_Span]:
     """Pair the marks of one paragraph; unbalanced marks end their quote here rather than crash."""
     spans: list[_Span] = []
@@ -106,32 +120,18 @@ def _scan_paragraph(text: str, paragraph: int) -> list[_Span]:
     for i, mark in enumerate(text):
         if mark not in _MARKS:
             continue
-        by_context = _opens_by_context(text, i)
-        closes_top = next((depth for depth in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[depth][0]]), None)
-        if mark in _ALWAYS_OPEN and not (stack and mark in _CLOSERS[stack[-1][0]]):
-            role = "open"
-        elif mark in _ALWAYS_CLOSE or (closes_top is not None and by_context is not True):
-            role = "close"
-        elif closes_top is not None and mark == stack[closes_top][0] == '"' and by_context is True:
-            role = "open"  # `"a "b"`: the first quote was never closed
-        elif closes_top is not None:
-            role = "close" if mark != stack[closes_top][0] else "open"
-        elif mark in _CLOSERS and by_context is not False:
-            role = "open"
-        else:
-            continue  # a stray closing mark: nothing to close
-        if role == "close":
-            assert closes_top is not None
-            del stack[closes_top + 1 :]
+        role = _mark_role(text, i, stack)
+        if isinstance(role, int):
+            del stack[role + 1 :]
             _mark, start = stack.pop()
             if not stack:
                 spans.append(_Span(paragraph, start, i + 1, closed=True))
-            continue
-        if stack and mark in _CLOSERS[stack[0][0]] | {stack[0][0]}:
-            # the same kind of mark opens again while a quote is open: the earlier one was never closed
-            spans.append(_Span(paragraph, stack[0][1], i, closed=False))
-            stack.clear()
-        stack.append((mark, i))
+        elif role == "open":
+            if stack and mark in _CLOSERS[stack[0][0]] | {stack[0][0]}:
+                # the same kind of mark opens again while a quote is open: the earlier one was never closed
+                spans.append(_Span(paragraph, stack[0][1], i, closed=False))
+                stack.clear()
+            stack.append((mark, i))
     if stack:
         spans.append(_Span(paragraph, stack[0][1], len(text), closed=False))
     return [span for span in spans if span.inner(text)]
