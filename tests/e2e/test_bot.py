@@ -1,0 +1,270 @@
+"""newsbrief's bot end to end: the real discord.py client, the fake Discord, a local news site."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from bot.client import NewsBot
+from bot.embeds import briefing_embed
+from bot.news.pipeline import brief_html
+from bot.settings import Settings
+from tests.local_site import LocalSite
+
+from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, running_client
+
+PAGES = Path(__file__).parent / "pages"
+HARBOUR_PAGE = (PAGES / "harbour.html").read_text()
+EPHEMERAL = 64
+CALLBACK_MESSAGE = 4
+CALLBACK_DEFERRED = 5
+HEADLINE = "Harbour tunnel opens two years late and 40% over budget"
+
+
+@pytest.fixture
+def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
+    return discord_pointed_at_fake
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "fetch_allow_private": True,
+            "pipeline_processes": 0,
+            "data_dir": tmp_path / "data",
+            "fetch_timeout_seconds": 10,
+        }
+        return Settings(_env_file=None, **(values | overrides))
+
+    return make
+
+
+@asynccontextmanager
+async def running_news_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[NewsBot]:
+    bot = NewsBot(settings, guild_ready_timeout=0.1)
+    async with running_client(bot, fake):
+        yield bot
+
+
+@pytest.fixture
+async def news_bot(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> AsyncIterator[NewsBot]:
+    async with running_news_bot(fake, make_settings()) as bot:
+        yield bot
+
+
+async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict:
+    followup = await fake.wait_for_followup(interaction, status=200, since=since, timeout=15)
+    return followup.json["embeds"][0]
+
+
+async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
+    """The text of an answer only the user sees: a direct reply, or a follow-up after a deferral."""
+    callback = await fake.wait_for_callback(interaction, status=200, timeout=15)
+    if callback.json["type"] == CALLBACK_MESSAGE:
+        assert callback.json["data"]["flags"] & EPHEMERAL
+        return callback.json["data"]["content"]
+    followup: RecordedRequest = await fake.wait_for_request(
+        "POST",
+        rf"/webhooks/{fake.application_id}/{interaction.token}",
+        status=200,
+        predicate=lambda request: bool(request.json.get("content")),
+        timeout=15,
+    )
+    assert followup.json["flags"] & EPHEMERAL
+    return followup.json["content"]
+
+
+async def test_summarize_answers_with_the_article_embed(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    embed = await embed_answer(fake, interaction)
+    assert embed["title"] == HEADLINE
+
+
+async def test_summarize_embed_matches_the_command_line_briefing(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    embed = await embed_answer(fake, interaction)
+    expected = briefing_embed(brief_html(HARBOUR_PAGE, url=url)).to_dict()
+    assert (embed["description"], embed["fields"]) == (expected["description"], expected["fields"])
+
+
+async def test_summarize_shows_a_key_quote_with_its_speaker(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    fields = (await embed_answer(fake, interaction))["fields"]
+    assert "— Helen Okafor" in [field["name"] for field in fields]
+
+
+async def test_summarize_keeps_boilerplate_out_of_the_embed(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    embed = await embed_answer(fake, interaction)
+    text = str(embed).lower()
+    assert [phrase for phrase in ("cookies", "newsletter", "read also", "patron") if phrase in text] == []
+
+
+async def test_summarize_private_answer_is_ephemeral(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    interaction = await fake.send_slash_command("summarize", {"url": url, "private": True})
+    callback = await fake.wait_for_callback(interaction, status=200)
+    assert callback.json["data"]["flags"] & EPHEMERAL
+
+
+async def test_summarize_explains_a_text_that_is_not_a_link(news_bot: NewsBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("summarize", {"url": "the tunnel story"})
+    assert "http" in await private_reply(fake, interaction)
+
+
+async def test_summarize_refuses_a_private_address(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    async with running_news_bot(fake, make_settings(fetch_allow_private=False)):
+        interaction = await fake.send_slash_command("summarize", {"url": url})
+        assert await private_reply(fake, interaction) == "That address is not allowed."
+
+
+async def test_summarize_defers_then_follows_up_for_a_slow_page(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/slow", HARBOUR_PAGE, delay=5.0)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    callback = await fake.wait_for_callback(interaction, status=200)
+    embed = await embed_answer(fake, interaction)
+    assert (callback.json["type"], embed["title"]) == (CALLBACK_DEFERRED, HEADLINE)
+
+
+async def test_summarize_reports_a_server_error(news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite) -> None:
+    url = local_site.add("/news/broken", "<h1>Internal error</h1>", status=500)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    assert "HTTP 500" in await private_reply(fake, interaction)
+
+
+async def test_summarize_error_replaces_the_public_thinking_message(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/broken", "<h1>Internal error</h1>", status=500)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    await private_reply(fake, interaction)
+    await fake.wait_for_request("DELETE", rf"/webhooks/{fake.application_id}/{interaction.token}/messages/@original")
+
+
+async def test_summarize_refuses_an_oversized_page(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    url = local_site.add("/news/huge", HARBOUR_PAGE.replace("</article>", "<p>filler</p>" * 30_000 + "</article>"))
+    async with running_news_bot(fake, make_settings(fetch_max_bytes=100_000)):
+        interaction = await fake.send_slash_command("summarize", {"url": url})
+        assert await private_reply(fake, interaction) == "That page is too large to summarize."
+
+
+async def test_summarize_retries_a_rate_limited_follow_up(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    fake.fail_next("POST", rf"/webhooks/{fake.application_id}/.*", status=429, retry_after=0.3)
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    await fake.wait_for_followup(interaction, status=429)
+    assert (await embed_answer(fake, interaction))["title"] == HEADLINE
+
+
+async def test_commands_work_after_a_gateway_reconnect(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    await fake.request_reconnect()
+    await fake.wait_for_frame(op=6)  # RESUME
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    assert (await embed_answer(fake, interaction))["title"] == HEADLINE
+
+
+async def test_summarize_cooldown_stops_a_user_going_too_fast(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    async with running_news_bot(fake, make_settings(summarize_per_minute=2)):
+        for _ in range(2):
+            await embed_answer(fake, await fake.send_slash_command("summarize", {"url": url}))
+        third = await fake.send_slash_command("summarize", {"url": url})
+        assert "ask again in" in await private_reply(fake, third)
+
+
+async def test_message_command_summarizes_the_link_in_a_message(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    target = fake.add_message(f"Finally open: {url}!")
+    interaction = await fake.send_message_command("Summarize", target=target)
+    assert (await embed_answer(fake, interaction))["title"] == HEADLINE
+
+
+async def test_message_command_without_a_link_says_so(news_bot: NewsBot, fake: FakeDiscord) -> None:
+    target = fake.add_message("What a day for the harbour.")
+    interaction = await fake.send_message_command("Summarize", target=target)
+    assert await private_reply(fake, interaction) == "No link found in that message."
+
+
+async def test_bot_syncs_its_commands_once(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    async with running_news_bot(fake, settings):
+        pass
+    async with running_news_bot(fake, settings):
+        pass
+    syncs = [r for r in fake.requests if r.method == "PUT" and r.path.endswith("/commands")]
+    assert len(syncs) == 1
+
+
+async def test_dev_guild_gets_its_commands_at_once(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
+    async with running_news_bot(fake, make_settings(dev_guild_id=fake.guild_id)):
+        sync = await fake.wait_for_request(
+            "PUT", rf"/applications/{fake.application_id}/guilds/{fake.guild_id}/commands"
+        )
+    assert {command["name"] for command in sync.json} >= {"summarize", "Summarize"}
+
+
+async def test_newsbrief_run_as_a_process_answers_summarize(
+    fake: FakeDiscord, local_site: LocalSite, tmp_path: Path
+) -> None:
+    url = local_site.add("/news/harbour", HARBOUR_PAGE)
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DISCORD_")} | {
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_TOKEN": fake.token,
+        "FETCH_ALLOW_PRIVATE": "true",
+        "DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await fake.wait_for_request("PUT", rf"/applications/{fake.application_id}/commands", timeout=30)
+        await fake.wait_until_connected()
+        interaction = await fake.send_slash_command("summarize", {"url": url})
+        embed = await embed_answer(fake, interaction)
+        process.send_signal(signal.SIGTERM)
+        exit_code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert (embed["title"], exit_code) == (HEADLINE, 0)
