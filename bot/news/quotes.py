@@ -43,6 +43,9 @@ MAX_OPENING_WORDS = 2
 """`Yet, “…”`, `In fact, “…”`: a word or two before a comma still leaves the quotation opening its
 sentence; more is the writer's own clause, and a lower-case quotation after it is a fragment."""
 
+MAX_ANTECEDENTS = 4
+"""A pronoun refers to someone in the last few people named; further back, the text would name them again."""
+
 KEY_QUOTE_MIN_WORDS = 6
 """A key quote should say something on its own; shorter ones are kept only when nothing better exists."""
 
@@ -68,6 +71,7 @@ _CLOSERS: dict[str, frozenset[str]] = {
 }
 _MARKS = frozenset('"“”„«»‹›「」『』')
 _ALWAYS_OPEN = frozenset("„«‹「『")
+_CONTEXT_MARKS = frozenset('"“”')  # marks whose role the spacing around them decides (French « » is spaced)
 _ALWAYS_CLOSE = frozenset("」』")
 _OPEN_BEFORE = frozenset("([{—–-/:;'‘")
 _CLOSE_AFTER = frozenset(".,;:!?)]}—–-…'’")
@@ -108,7 +112,7 @@ def _mark_role(text: str, i: int, stack: list[tuple[str, int]]) -> int | str | N
     if mark in _ALWAYS_CLOSE or closes is None:
         # nothing to close: a mark that can open does so unless its context says it closes
         return "open" if closes is None and mark in _CLOSERS and _opens_by_context(text, i) is not False else closes
-    if _opens_by_context(text, i) is True:
+    if mark in _CONTEXT_MARKS and _opens_by_context(text, i) is True:
         return "open"  # `"a "b"`: context says this one opens, so the earlier quote was never closed
     return closes
 
@@ -230,6 +234,8 @@ _ROLE_ABBREVIATIONS = {
     "prof": "professor",
     "dr": "doctor",
 }
+
+_OBJECT_PRONOUNS = {"him": "he", "her": "she", "them": "they", "me": "i", "us": "we"}
 
 _PRONOUN_GENDER = {"he": "m", "she": "f"}
 _PRONOUNS = frozenset(["he", "she", "they", "i", "we", "it", "you"])
@@ -575,8 +581,8 @@ def _np_after_verb(tokens: list[_Token], start: int, paragraph: int) -> _Speaker
     if start >= len(tokens):
         return None
     first = tokens[start]
-    if first.lower in _PRONOUNS:
-        return _Speaker(first.lower, "pronoun", (paragraph, first.start))
+    if first.lower in _PRONOUNS or first.lower in _OBJECT_PRONOUNS:  # `said he`, `according to her`
+        return _Speaker(_OBJECT_PRONOUNS.get(first.lower, first.lower), "pronoun", (paragraph, first.start))
     if _is_name_word(first):  # `said Jason Gilbert of Cheyenne`: the name ends the phrase
         run = _name_run_forward(tokens, start)
         if run is not None and not _is_possessive(tokens[run[1] - 1].text):
@@ -847,16 +853,22 @@ class _Cast:
         return (before[-1] if before else candidates[0])[1].name
 
     def resolve_pronoun(self, pronoun: str, position: tuple[int, int]) -> str | None:
-        """The latest person mentioned before `position` whose gender fits `he`/`she`."""
+        """`he`/`she` -> among the last few people mentioned before `position`, the latest whose known
+        gender fits; failing that, the latest whose gender the text does not tell."""
         wanted = _PRONOUN_GENDER.get(pronoun)
         if wanted is None:
             return None
+        recent: list[_Person] = []
         for pos, person in reversed(self.mentions):
-            if pos >= position:
-                continue
-            gender = person.gender.most_common(1)[0][0] if person.gender else None
-            if gender is None or gender == wanted:
-                return person.name
+            if pos < position and all(other is not person for other in recent):
+                recent.append(person)
+                if len(recent) == MAX_ANTECEDENTS:
+                    break
+        genders = [person.gender.most_common(1)[0][0] if person.gender else None for person in recent]
+        for wanted_gender in (wanted, None):
+            for person, gender in zip(recent, genders, strict=True):
+                if gender == wanted_gender:
+                    return person.name
         return None
 
     def resolve_role(self, phrase: str, position: tuple[int, int]) -> str | None:
@@ -888,16 +900,18 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
     """Find the people: names with a title, a known first name, or seen speaking; note genders and roles."""
     speaking = {s.phrase.split()[-1] for s in speakers if s.kind == "name"}
     cast = _Cast()
+    sentences: list[_Sentence] = []
     for index, text in enumerate(paragraphs):
         tokens = _tokens(text)
-        sentence_people: list[tuple[int, _Person]] = []
+        sentence = _Sentence(tokens, 0)
         k = 0
         while k < len(tokens):
             run = _name_run_forward(tokens, k) if _is_name_word(tokens[k]) else None
             if run is None:
                 if tokens[k].text in {".", "?", "!"}:
-                    _note_pronoun_gender(tokens, sentence_people, k)
-                    sentence_people = []
+                    sentence.end = k
+                    sentences.append(sentence)
+                    sentence = _Sentence(tokens, k + 1)
                 k += 1
                 continue
             words = [_bare(t.text) for t in tokens[run[0] : run[1]]]
@@ -929,9 +943,12 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
                 if leading[-1:] == ["former"] or (introduced and leading[-3:-2] == ["former"]):
                     person.roles.add("former")
                 person.roles.update(_appositive_roles(tokens, run[1]))
-                sentence_people.append((run[0], person))
+                sentence.people.append((run[0], run[1], person))
             k = run[1]
-        _note_pronoun_gender(tokens, sentence_people, len(tokens))
+        sentence.end = len(tokens)
+        sentences.append(sentence)
+    for sentence, following in zip(sentences, [*sentences[1:], None], strict=True):
+        _note_pronoun_gender(sentence, following)
     return cast
 
 
@@ -953,18 +970,28 @@ def _appositive_roles(tokens: list[_Token], after: int) -> set[str]:
     return set()
 
 
-def _note_pronoun_gender(tokens: list[_Token], people: list[tuple[int, _Person]], end: int) -> None:
-    """A sentence naming one person and saying `he`/`his` (never `she`) tells that person's gender."""
-    if len({id(p) for _, p in people}) != 1:
+@dataclass(slots=True)
+class _Sentence:
+    tokens: list[_Token]
+    start: int
+    end: int = 0
+    people: list[tuple[int, int, _Person]] = field(default_factory=list)  # (first token, end token, who)
+
+
+def _note_pronoun_gender(sentence: _Sentence, following: _Sentence | None) -> None:
+    """Learn a person's gender from how the text refers back to them: `Hale arrived late. He apologized`
+    (the only person a sentence opens with, and the next sentence opens with `He`), or `Hale said he`."""
+    tokens = sentence.tokens
+    for _first, end, person in sentence.people:
+        if end + 1 < sentence.end and tokens[end].lower in _SPEECH_VERBS and tokens[end + 1].lower in _PRONOUN_GENDER:
+            person.gender[_PRONOUN_GENDER[tokens[end + 1].lower]] += 1
+    if following is None or (following.people and following.people[0][0] == following.start):
         return
-    start = people[0][0]
-    words = [t.lower for t in tokens[start:end]]
-    male = sum(w in {"he", "him", "his"} for w in words)
-    female = sum(w in {"she", "her", "hers"} for w in words)
-    if male and not female:
-        people[0][1].gender["m"] += 1
-    elif female and not male:
-        people[0][1].gender["f"] += 1
+    if len({id(p) for _, _, p in sentence.people}) != 1 or sentence.people[0][0] > sentence.start + 2:
+        return
+    opening = following.tokens[following.start].lower if following.start < following.end else ""
+    if opening in _PRONOUN_GENDER:
+        sentence.people[0][2].gender[_PRONOUN_GENDER[opening]] += 1
 
 
 # ----------------------------------------------------------------------------- finding quotes
@@ -1222,7 +1249,9 @@ def select_key_quotes(
     Returns:
         Up to `limit` quotes, the most important first.
     """
-    if limit < 1 or not quotes:
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    if not quotes:
         return ()
 
     def tier(quote: Quote) -> int:

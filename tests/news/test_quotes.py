@@ -1,0 +1,208 @@
+"""Direct quotations and their speakers, and the choice of key quotes, on small news-style texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.news.models import Quote, RankedSentence
+from bot.news.quotes import find_quotes, select_key_quotes
+
+
+def _only(paragraphs: list[str]) -> Quote:
+    quotes = find_quotes(paragraphs)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+# ----------------------------------------------------------------------------- attribution
+def test_said_after_quote_names_the_speaker() -> None:
+    quote = _only(["“We will not accept any ultimatum from Washington,” Lavrov said on Tuesday."])
+    assert quote == Quote("We will not accept any ultimatum from Washington,", "Lavrov", 0)
+
+
+def test_said_before_the_speaker_names_the_speaker() -> None:
+    quote = _only(["“The talks were useful but nothing was settled,” said Ursula Brandt, the EU negotiator."])
+    assert quote.speaker == "Ursula Brandt"
+
+
+def test_said_before_quote_with_colon() -> None:
+    quote = _only(["Mayor Dana Ortiz said at a news conference: “The bridge will reopen by Friday.”"])
+    assert quote == Quote("The bridge will reopen by Friday.", "Dana Ortiz", 0)
+
+
+def test_split_quote_is_one_quote() -> None:
+    quote = _only(["“The first part of the plan is done,” she said, “and the second will start in May.”"])
+    assert quote.text == "The first part of the plan is done, and the second will start in May."
+
+
+def test_pronoun_resolves_to_named_person_of_matching_gender() -> None:
+    paragraphs = [
+        "Maria Keller, the finance minister, met Mr. Tomas Brenner on Monday to discuss the budget.",
+        "“We cannot borrow our way out of this crisis,” she said after the meeting.",
+    ]
+    assert _only(paragraphs).speaker == "Maria Keller"
+
+
+def test_pronoun_gender_is_learned_from_earlier_usage() -> None:
+    paragraphs = [
+        "Senator Hale arrived late. He apologized to the committee and took his seat.",
+        "Senator Ward opened the session. She thanked the staff for the report.",
+        "“I have read every page of this report,” he said.",
+    ]
+    assert _only(paragraphs).speaker == "Hale"
+
+
+def test_pronoun_without_gender_clues_is_the_latest_person() -> None:
+    paragraphs = [
+        "Senator Hale arrived late and took a seat.",
+        "Senator Ward opened the session and thanked the staff.",
+        "“I have read every page of this report,” she said.",
+    ]
+    assert _only(paragraphs).speaker == "Ward"
+
+
+def test_according_to_names_the_speaker() -> None:
+    paragraphs = [
+        "Prime Minister Ana Costa spoke to reporters in Lisbon.",
+        "According to her, “the agreement protects every fishing family in the country.”",
+    ]
+    assert _only(paragraphs).speaker == "Ana Costa"
+
+
+def test_role_noun_resolves_to_the_named_holder() -> None:
+    paragraphs = [
+        "Foreign Minister Sergei Lavrov arrived in Geneva on Monday.",
+        "“There will be no agreement without guarantees,” the minister said.",
+    ]
+    assert _only(paragraphs).speaker == "Sergei Lavrov"
+
+
+def test_role_noun_without_named_holder_stays_a_phrase() -> None:
+    quote = _only(["“The president has full confidence in the team,” a White House spokesman said."])
+    assert quote.speaker == "a White House spokesman"
+
+
+def test_surname_resolves_to_full_name() -> None:
+    paragraphs = [
+        "Sergei Lavrov met his Turkish counterpart in Antalya.",
+        "“We discussed grain, gas and the prisoners,” Lavrov said.",
+    ]
+    assert _only(paragraphs).speaker == "Sergei Lavrov"
+
+
+def test_quote_records_its_paragraph() -> None:
+    paragraphs = ["The council met on Tuesday.", "“We have heard the residents loud and clear,” Ms. Ruiz said."]
+    assert _only(paragraphs).paragraph == 1
+
+
+# ----------------------------------------------------------------------------- what is not a quote
+def test_scare_quotes_are_not_quotes() -> None:
+    text = "The so-called “reform” package, which critics call a “giveaway,” passed the Senate on Thursday."
+    assert find_quotes([text]) == []
+
+
+def test_titles_and_nicknames_are_not_quotes() -> None:
+    paragraphs = [
+        "The director of “Jaws” and “Close Encounters of the Third Kind” returned to the festival.",
+        "Its new host, Dwayne “The Rock” Johnson, opened the evening.",
+    ]
+    assert find_quotes(paragraphs) == []
+
+
+def test_lowercase_fragment_inside_narrative_is_not_a_quote() -> None:
+    text = "Tester said he voted against the bill because “they put some unnecessary stuff in it” last year."
+    assert find_quotes([text]) == []
+
+
+# ----------------------------------------------------------------------------- marks
+def test_multi_paragraph_quote_is_joined() -> None:
+    paragraphs = [
+        "The governor ended her speech with a warning.",
+        "“We have cut every program we could cut. We have delayed every project we could delay.",
+        "“Now the legislature has to decide what kind of state it wants,” Gov. Ruth Alvarez said.",
+    ]
+    quote = _only(paragraphs)
+    assert quote.text.startswith("We have cut every program")
+    assert quote.text.endswith("what kind of state it wants,")
+    assert (quote.speaker, quote.paragraph) == ("Ruth Alvarez", 1)
+
+
+def test_straight_quotes_are_found() -> None:
+    quote = _only(['"Prices will keep rising through the winter," said Omar Haddad, an economist.'])
+    assert quote == Quote("Prices will keep rising through the winter,", "Omar Haddad", 0)
+
+
+def test_unbalanced_quote_does_not_hide_later_quotes() -> None:
+    paragraphs = [
+        "Residents called the plan “a disaster for the neighborhood and left the meeting early.",
+        "“We were never asked what we wanted,” said Grace Obi, who has lived on the street for 30 years.",
+    ]
+    quote = _only(paragraphs)
+    assert (quote.text, quote.speaker) == ("We were never asked what we wanted,", "Grace Obi")
+
+
+def test_french_guillemets_are_found() -> None:
+    text = "« Nous ne céderons pas sur les retraites », a déclaré Élisabeth Borne mardi."
+    assert [q.text for q in find_quotes([text])] == ["Nous ne céderons pas sur les retraites"]
+
+
+def test_ukrainian_marks_are_found() -> None:
+    text = "Зеленський заявив: «Ми не віддамо жодного міста, і „перемир’я“ на таких умовах неможливе»."
+    quotes = find_quotes([text])
+    assert [q.text for q in quotes] == ["Ми не віддамо жодного міста, і „перемир’я“ на таких умовах неможливе"]
+
+
+def test_german_low_high_marks_are_found() -> None:
+    text = "„Wir werden die Schulden nicht erhöhen“, sagte Finanzminister Lindner am Montag."
+    assert [q.text for q in find_quotes([text])] == ["Wir werden die Schulden nicht erhöhen"]
+
+
+# ----------------------------------------------------------------------------- key quotes
+def _ranked(*rows: tuple[str, int, float]) -> list[RankedSentence]:
+    return [RankedSentence(text, paragraph, position, score) for position, (text, paragraph, score) in enumerate(rows)]
+
+
+def test_key_quotes_prefer_named_full_statement() -> None:
+    named = Quote("We will rebuild the school before the winter comes.", "Ruth Alvarez", 2)
+    unnamed = Quote("Nobody expected the water to rise that fast overnight.", None, 1)
+    fragment = Quote("historic failure", "Ruth Alvarez", 3)
+    ranking = _ranked(
+        ("“Nobody expected the water to rise that fast overnight.”", 1, 0.9),
+        ("“We will rebuild the school before the winter comes,” Alvarez said.", 2, 0.4),
+        ("She called it a “historic failure.”", 3, 0.95),
+    )
+    assert select_key_quotes([unnamed, named, fragment], ranking)[0] == named
+
+
+def test_key_quotes_respect_the_limit_and_rank_by_score() -> None:
+    quotes = [
+        Quote("The levee held because volunteers worked through the night.", "Ana Costa", 0),
+        Quote("Insurance claims will take months to settle for most owners.", "Luis Prado", 1),
+        Quote("Our schools reopen on Monday with buses on the usual routes.", "Grace Obi", 2),
+        Quote("Federal money for the repairs has been promised but not paid.", "Omar Haddad", 3),
+    ]
+    scores = [0.2, 0.9, 0.5, 0.7]
+    ranking = _ranked(*((f"“{q.text}” said {q.speaker}.", q.paragraph, s) for q, s in zip(quotes, scores, strict=True)))
+    chosen = select_key_quotes(quotes, ranking, limit=2)
+    assert [q.speaker for q in chosen] == ["Luis Prado", "Omar Haddad"]
+
+
+def test_key_quotes_skip_near_duplicates() -> None:
+    first = Quote("We will not raise taxes on working families this year.", "Ana Costa", 1)
+    repeat = Quote("We will not raise taxes on working families this year or next.", "Ana Costa", 6)
+    other = Quote("The deficit is smaller than anyone predicted in the spring.", "Luis Prado", 4)
+    ranking = _ranked(
+        (f"“{first.text}”", 1, 0.9),
+        (f"“{other.text}”", 4, 0.5),
+        (f"“{repeat.text}”", 6, 0.8),
+    )
+    assert select_key_quotes([first, other, repeat], ranking) == (first, other)
+
+
+def test_key_quotes_of_no_quotes_are_empty() -> None:
+    assert select_key_quotes([], _ranked(("Nothing was said.", 0, 1.0))) == ()
+
+
+def test_key_quotes_reject_a_limit_below_one() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        select_key_quotes([Quote("We are ready for the storm season.", "Ana Costa", 0)], [], limit=0)
