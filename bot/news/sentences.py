@@ -114,7 +114,7 @@ _CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 
 _CJK_END = "。！？｡"
 _CLOSERS = "\"'”’»›)\\]}」』）】〉》"
-_OPENERS = "\"'“‘«‹([{„‚¿¡「『（【〈《"
+_OPENERS = "\"'`“‘«‹([{„‚¿¡「『（【〈《"
 
 _BOUNDARY = re.compile(
     rf"(?P<cjk>[{_CJK_END}]+[{_CLOSERS}]*)"
@@ -146,6 +146,9 @@ _WORD = re.compile(
     rf"|{_LETTER_CLASS}(?:\.{_LETTER_CLASS})+(?![^\W_])"  # U.S, e.g, J.K: one token each
     rf"|(?:{_LETTER_CLASS}|\d)+(?:['’\-](?:{_LETTER_CLASS}|\d)+)*"
 )
+
+_ROUGH_WORD = re.compile(r"[^\W_]+(?:['’\-.,][^\W_]+)*")
+"""Candidate words in one fast pass; those with dots, commas or non-ASCII letters are refined by _WORD."""
 
 
 def _lines(paragraph: str) -> list[str]:
@@ -252,7 +255,13 @@ def split_sentences(text: str, *, language: str | None = None) -> list[str]:
 def split_words(sentence: str) -> list[str]:
     """Word tokens of `sentence`: runs of letters or digits (with inner apostrophes and hyphens),
     decimals as one token, and each CJK ideograph on its own (there is no segmenter offline)."""
-    return _WORD.findall(sentence)
+    words: list[str] = []
+    for token in _ROUGH_WORD.findall(sentence):
+        if token.isascii() and "." not in token and "," not in token:
+            words.append(token)  # the common case, already a word: skip the slower full pattern
+        else:
+            words.extend(_WORD.findall(token))
+    return words
 
 
 class NewsTokenizer:
