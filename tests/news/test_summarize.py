@@ -1,0 +1,135 @@
+"""Sentence ranking and summaries: order, length, redundancy, the lead, other languages, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.news.summarize import (
+    MAX_SENTENCE_CHARS,
+    MAX_SENTENCES,
+    MAX_TEXT_CHARS,
+    default_sentence_count,
+    rank_sentences,
+    summarize,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "summarize"
+
+
+def _paragraphs(name: str) -> list[str]:
+    return (FIXTURES / name).read_text(encoding="utf-8").strip().split("\n\n")
+
+
+@pytest.fixture
+def article() -> list[str]:
+    return _paragraphs("inverted_pyramid.txt")
+
+
+def test_summary_sentences_are_in_article_order(article: list[str]) -> None:
+    text = "\n\n".join(article)
+    summary = summarize(article, language="en", sentences=4)
+    offsets = [text.index(sentence) for sentence in summary.sentences]
+    assert offsets == sorted(offsets)
+
+
+def test_summary_has_the_requested_number_of_sentences(article: list[str]) -> None:
+    assert len(summarize(article, language="en", sentences=2).sentences) == 2
+    assert len(summarize(article, language="en", sentences=5).sentences) == 5
+
+
+def test_default_length_grows_with_the_article() -> None:
+    assert default_sentence_count(300) == 3
+    assert default_sentence_count(1_200) == 4
+    assert default_sentence_count(20_000) == MAX_SENTENCES
+
+
+def test_summary_prefers_the_lead_of_an_inverted_pyramid(article: list[str]) -> None:
+    summary = summarize(article, language="en", sentences=3)
+    assert summary.sentences[0].startswith("Riverton's city council voted 7-2 on Tuesday")
+    assert summary.sentences[1].startswith("Construction of the 14-mile line")
+
+
+def test_summary_skips_a_near_duplicate_of_a_chosen_sentence(article: list[str]) -> None:
+    caption = (
+        "Riverton's city council voted 7-2 on Tuesday to approve a $1.2 billion light-rail line "
+        "linking the airport with the downtown core."
+    )
+    summary = summarize([article[0], caption, *article[1:]], language="en", sentences=3)
+    assert caption not in summary.sentences
+    assert summary.sentences[0].startswith("Riverton's city council voted")
+
+
+def test_summary_never_chooses_a_byline(article: list[str]) -> None:
+    summary = summarize(["By Sarah Jones, Transport Correspondent", *article], language="en", sentences=3)
+    assert all(not sentence.startswith("By Sarah Jones") for sentence in summary.sentences)
+
+
+def test_ranking_covers_every_sentence_in_order_with_scores_in_unit_range(article: list[str]) -> None:
+    ranking = rank_sentences(article, language="en")
+    assert [item.position for item in ranking] == list(range(len(ranking)))
+    assert len(ranking) == 10
+    assert all(0.0 <= item.score <= 1.0 for item in ranking)
+    assert max(item.score for item in ranking) == 1.0
+    assert ranking[5].paragraph == 3
+
+
+def test_title_raises_sentences_that_share_its_words(article: list[str]) -> None:
+    title = "Councillor says Riverton cannot afford to run its new trains"
+    plain = rank_sentences(article, language="en")
+    titled = rank_sentences(article, language="en", title=title)
+    assert titled[4].score > plain[4].score  # "Opponents ... underestimated the cost of running the trains"
+
+
+def test_precomputed_ranking_gives_the_same_summary(article: list[str]) -> None:
+    ranking = rank_sentences(article, language="en")
+    assert summarize(article, language="en", ranking=ranking) == summarize(article, language="en")
+
+
+def test_ukrainian_article_summarizes() -> None:
+    paragraphs = _paragraphs("ukrainian.txt")
+    summary = summarize(paragraphs, language="uk", sentences=3)
+    assert len(summary.sentences) == 3
+    assert summary.sentences[0].startswith("Київська міська рада")
+    assert all(sentence in "\n\n".join(paragraphs) for sentence in summary.sentences)
+
+
+def test_chinese_article_summarizes() -> None:
+    paragraphs = _paragraphs("chinese.txt")
+    summary = summarize(paragraphs, language="zh", sentences=3)
+    assert len(summary.sentences) == 3
+    assert summary.sentences[0].startswith("河滨市议会")
+    assert all(sentence.endswith(("。", "！", "？", "”")) for sentence in summary.sentences)
+
+
+def test_language_is_detected_when_not_given() -> None:
+    summary = summarize(_paragraphs("ukrainian.txt"), sentences=2)
+    assert summary.sentences[0].startswith("Київська міська рада")
+
+
+def test_language_without_stemmer_or_stop_words_still_summarizes(article: list[str]) -> None:
+    assert len(summarize(article, language="xx", sentences=3).sentences) == 3
+
+
+@pytest.mark.parametrize("paragraphs", [[], [""], ["   ", "\n"]], ids=["none", "empty", "blank"])
+def test_input_without_sentences_gives_empty_summary(paragraphs: list[str]) -> None:
+    assert summarize(paragraphs, language="en").sentences == ()
+    assert rank_sentences(paragraphs, language="en") == []
+
+
+def test_huge_input_gives_a_bounded_summary(article: list[str]) -> None:
+    paragraphs = [" ".join(article)] * 2_500 + ["word " * 200_000]  # about 5 MB
+    assert sum(len(paragraph) for paragraph in paragraphs) > 4_000_000
+    ranking = rank_sentences(paragraphs, language="en")
+    summary = summarize(paragraphs, language="en", ranking=ranking)
+    assert sum(len(item.text) for item in ranking) <= MAX_TEXT_CHARS
+    assert 3 <= len(summary.sentences) <= MAX_SENTENCES
+    assert all(len(sentence) <= MAX_SENTENCE_CHARS for sentence in summary.sentences)
+
+
+def test_run_on_text_without_punctuation_is_cut_into_bounded_pieces() -> None:
+    run_on = " ".join(f"item{number}" for number in range(50_000))
+    summary = summarize([run_on], language="en", sentences=2)
+    assert len(summary.sentences) == 2
+    assert all(len(sentence) <= MAX_SENTENCE_CHARS for sentence in summary.sentences)
