@@ -47,14 +47,22 @@ MAX_ANTECEDENTS = 4
 """A pronoun refers to someone in the last few people named; further back, the text would name them again."""
 
 KEY_QUOTE_MIN_WORDS = 6
-"""A key quote should say something on its own; shorter ones are kept only when nothing better exists."""
+"""A key quote should say something on its own; shorter lines rank below every full statement."""
+
+FALLBACK_TIER = 3
+"""Key-quote tier of quotes with no speaker or neither full nor named: shown only when nothing else is."""
 
 DUPLICATE_OVERLAP = 0.6
 """Two quotes sharing this share of the shorter one's words say the same thing (a quote repeated in
 the lede and the body, or the same line in two outlets' wording)."""
 
 SENTENCE_OVERLAP = 0.5
-"""A ranked sentence rates a quote when at least this share of its words is inside the quotation."""
+"""A ranked sentence rates a quote when at least this share of its words is inside the quotation (the
+attribution `, Lavrov said` is the rest)."""
+
+QUOTE_RATING_PARAGRAPHS = 3
+"""Sentences this many paragraphs after a quote's first still rate it: a quotation running over
+paragraphs rarely runs longer, and its opening carries its weight anyway."""
 
 # ----------------------------------------------------------------------------- quotation marks
 _CLOSERS: dict[str, frozenset[str]] = {
@@ -1205,11 +1213,11 @@ def _quote_words(text: str) -> list[str]:
 
 
 def _quote_score(quote: Quote, ranking: Sequence[RankedSentence]) -> float:
-    """The best rating among the summarizer's sentences that lie inside the quotation."""
+    """The best rating among the summarizer's sentences that lie mostly inside the quotation."""
     words = set(_quote_words(quote.text))
     best = 0.0
     for sentence in ranking:
-        if sentence.paragraph < quote.paragraph:
+        if not quote.paragraph <= sentence.paragraph <= quote.paragraph + QUOTE_RATING_PARAGRAPHS:
             continue
         sentence_words = _quote_words(sentence.text)
         if not sentence_words:
@@ -1221,11 +1229,19 @@ def _quote_score(quote: Quote, ranking: Sequence[RankedSentence]) -> float:
 
 
 def _is_named(speaker: str | None) -> bool:
-    return (
-        bool(speaker)
-        and any(w[:1].isupper() for w in (speaker or "").split())
-        and (speaker or "").split()[0].lower() not in _DETERMINERS
-    )
+    """`Sergei Lavrov`, not `a White House spokesman`, `Ryan’s campaign` or `the White House`."""
+    words = (speaker or "").split()
+    return bool(words) and words[0].lower() not in _DETERMINERS and words[-1][:1].isupper()
+
+
+def _key_tier(quote: Quote) -> int:
+    """0: a full statement by a named person; 1: by a role (`a White House spokesman`); 2: a short line
+    by a named person; 3 (used only when nothing better exists): no speaker, or neither."""
+    full = _word_count(quote.text) >= KEY_QUOTE_MIN_WORDS and _looks_like_statement(quote.text)
+    named = _is_named(quote.speaker)
+    if full and quote.speaker:
+        return 0 if named else 1
+    return 2 if named else FALLBACK_TIER
 
 
 def _near_duplicate(a: Quote, b: Quote) -> bool:
@@ -1239,34 +1255,29 @@ def select_key_quotes(
     quotes: Sequence[Quote], ranking: Sequence[RankedSentence], *, limit: int = 3
 ) -> tuple[Quote, ...]:
     """Pick the few quotations a reader should see: full statements by named people first, then by how
-    highly the summarizer rates the sentences they are in; never two that say the same.
+    highly the summarizer rates the sentences they stand in; never two that say the same thing.
 
     Args:
         quotes: the article's quotes, as `find_quotes` returns them.
-        ranking: every sentence of the article with its importance, from the summarizer.
-        limit: at most this many quotes.
+        ranking: the article's sentences with their importance, from the summarizer.
+        limit: at most this many quotes (at least 1).
 
     Returns:
-        Up to `limit` quotes, the most important first.
+        Up to `limit` quotes, the most important first; at least one when there are any quotes.
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    if not quotes:
-        return ()
-
-    def tier(quote: Quote) -> int:
-        full = _word_count(quote.text) >= KEY_QUOTE_MIN_WORDS and _looks_like_statement(quote.text)
-        return (0 if full else 2) + (0 if _is_named(quote.speaker) else 1)
-
-    scored = sorted(
-        ((tier(q), -_quote_score(q, ranking), q.paragraph, i) for i, q in enumerate(quotes)),
+    candidates = sorted(
+        range(len(quotes)),
+        key=lambda i: (_key_tier(quotes[i]), -_quote_score(quotes[i], ranking), quotes[i].paragraph),
     )
     chosen: list[Quote] = []
-    for _tier, _score, _paragraph, i in scored:
+    for i in candidates:
         quote = quotes[i]
-        if any(_near_duplicate(quote, other) for other in chosen):
-            continue
-        chosen.append(quote)
+        if chosen and _key_tier(quote) >= FALLBACK_TIER:
+            break
+        if not any(_near_duplicate(quote, other) for other in chosen):
+            chosen.append(quote)
         if len(chosen) == limit:
             break
     return tuple(chosen)

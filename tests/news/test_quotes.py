@@ -199,6 +199,21 @@ def test_key_quotes_skip_near_duplicates() -> None:
     assert select_key_quotes([first, other, repeat], ranking) == (first, other)
 
 
+def test_key_quotes_leave_out_unattributed_fragments_when_better_exist() -> None:
+    quotes = [
+        Quote("We will rebuild the school before the winter comes.", "Ruth Alvarez", 0),
+        Quote("historic failure", None, 1),
+        Quote("The state will pay for the new roof and the heating.", "Luis Prado", 2),
+    ]
+    ranking = _ranked(("She called it a “historic failure.”", 1, 1.0))
+    assert select_key_quotes(quotes, ranking) == (quotes[0], quotes[2])
+
+
+def test_key_quotes_fall_back_to_the_best_quote_there_is() -> None:
+    quote = Quote("historic failure", None, 1)
+    assert select_key_quotes([quote], []) == (quote,)
+
+
 def test_key_quotes_of_no_quotes_are_empty() -> None:
     assert select_key_quotes([], _ranked(("Nothing was said.", 0, 1.0))) == ()
 
