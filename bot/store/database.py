@@ -1,0 +1,105 @@
+"""Engines for the two databases newsbrief runs on: an SQLite file, or PostgreSQL through asyncpg.
+
+Both run the same queries. What differs is set up here once: SQLite gets WAL, foreign keys, a busy
+timeout and transactions that take the write lock when they begin, so two connections never both
+read and then both try to write (which SQLite can only answer with "database is locked").
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+LOGGER = logging.getLogger(__name__)
+
+SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+"""How long an SQLite writer waits for another's transaction. Ours last milliseconds, so a wait this
+long means something is stuck, and an error is more useful than waiting on."""
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database or driver newsbrief does not run on."""
+
+
+def database_url(url: str | URL) -> URL:
+    """The parsed URL, checked to be one of the supported drivers."""
+    try:
+        parsed = make_url(url)
+    except Exception as error:  # SQLAlchemy raises ArgumentError and ValueError alike for bad URLs
+        raise UnsupportedDatabase(f"not a database URL: {error}") from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise UnsupportedDatabase(
+            f"unsupported database driver {parsed.drivername!r}: use sqlite+aiosqlite:///path/to/file.db "
+            "or postgresql+asyncpg://user:password@host/database"
+        )
+    return parsed
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+    """An engine for `url`, with an SQLite file's folder created and its connections set up.
+
+    Args:
+        url: `sqlite+aiosqlite:///relative/or//absolute/path.db` or `postgresql+asyncpg://...`.
+        echo: log every statement (debugging).
+    """
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo)
+    # pool_pre_ping: a server restart or an idle timeout must not fail the first query after it.
+    return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    path = url.database or ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _set_up_connection(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the sqlite3 module, which would not BEGIN before DDL or
+        # SELECT; the "begin" hook below says BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer, nor it them
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, and much faster
+            cursor.execute("PRAGMA foreign_keys=ON")  # off by default, per connection
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediately(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(dialect: Dialect) -> bool:
+    return dialect.name == "sqlite"
+
+
+def upsert(dialect: Dialect, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that understands ON CONFLICT, in the dialect's own class (both spell it alike)."""
+    if is_sqlite(dialect):
+        return sqlite.insert(table)
+    return postgresql.insert(table)
+
+
+async def lock_for_transaction(connection: AsyncConnection, key: int) -> None:
+    """Serialize transactions that use the same `key`, until each ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: nothing to do, as every transaction
+    already begins by taking the database's write lock.
+    """
+    if not is_sqlite(connection.dialect):
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

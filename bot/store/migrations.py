@@ -1,0 +1,237 @@
+"""Versioned schema changes that keep the data: an ordered list of steps, applied at start.
+
+Why not alembic: newsbrief upgrades itself when it starts, on SQLite or PostgreSQL, with no operator
+step. Alembic would add a dependency, an ini file and an env.py, and run the same `run_sync` we use
+here; what it does best (autogenerating diffs) is a development convenience, not a run-time need.
+A plain list is a few dozen lines that the tests cover whole:
+
+- `schema_version` holds one row per applied step; the highest is the schema's version.
+- `migrate()` runs, in ONE transaction, every step above that version, recording each. Both
+  backends have transactional DDL (SQLite through the explicit BEGIN that `database.py` sets up),
+  so an upgrade that fails half-way leaves the database exactly as it was.
+- Two processes starting together take turns: an advisory lock on PostgreSQL, the write lock that
+  every SQLite transaction begins with.
+- A database newer than the code is refused rather than used with a schema the code does not know.
+
+Rules for a new step: append it, never edit an applied one (databases out there already ran it), and
+write it against the tables *as they were*, not against `tables.py`, which is the latest version.
+SQLite's ALTER TABLE adds, renames and drops columns; anything more (a new constraint on an existing
+table) means creating the new table, copying the rows and renaming, inside the step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.database import lock_for_transaction
+from bot.store.tables import (
+    NAMING_CONVENTION,
+    DiscordId,
+    SurrogateKey,
+    UTCDateTime,
+    schema_version,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+MIGRATION_LOCK_KEY = 0x6E65_7773_6272_6965
+"""PostgreSQL advisory lock held while migrating ("newsbrie" in ASCII). Guild ids are the other keys
+locked; as snowflakes they reach this value around 2075, and a clash would only make two
+transactions take turns."""
+
+Migration = Callable[[Connection], None]
+"""One step: given a connection inside the upgrade's transaction, change the schema (and data)."""
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was upgraded by a newer newsbrief than this one."""
+
+
+def _v1_create_tables(connection: Connection) -> None:
+    """Version 1: feeds, guild follows, subscriptions, seen items, deliveries, delivered items.
+
+    A frozen copy of the tables as they were at version 1: later steps alter what this made.
+    """
+    v1 = MetaData(naming_convention=NAMING_CONVENTION)
+    Table(
+        "feeds",
+        v1,
+        Column("id", SurrogateKey, primary_key=True),
+        Column("url", Text, nullable=False, unique=True),
+        Column("title", Text),
+        Column("site_url", Text),
+        Column("etag", Text),
+        Column("last_modified", Text),
+        Column("last_success_at", UTCDateTime),
+        Column("last_error", Text),
+        Column("last_error_at", UTCDateTime),
+        Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+        Column("next_check_at", UTCDateTime, nullable=False, index=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
+        sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
+    )
+    Table(
+        "guild_feeds",
+        v1,
+        Column("guild_id", DiscordId, primary_key=True),
+        Column("feed_id", ForeignKey("feeds.id"), primary_key=True, index=True),
+        Column("added_by", DiscordId, nullable=False),
+        Column("added_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "subscriptions",
+        v1,
+        Column("id", SurrogateKey, primary_key=True),
+        Column("guild_id", DiscordId, nullable=False),
+        Column("channel_id", DiscordId, nullable=False),
+        Column("local_time", Time, nullable=False),
+        Column("timezone", String(64), nullable=False),
+        Column("all_feeds", Boolean, nullable=False),
+        Column("max_stories", Integer, nullable=False),
+        Column("keywords", JSON, nullable=False),
+        Column("paused_at", UTCDateTime),
+        Column("pause_reason", Text),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("created_by", DiscordId, nullable=False),
+        UniqueConstraint("guild_id", "channel_id"),
+        UniqueConstraint("id", "guild_id"),
+        CheckConstraint("max_stories >= 1", name="max_stories_positive"),
+        sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
+    )
+    Table(
+        "subscription_feeds",
+        v1,
+        Column("subscription_id", SurrogateKey, primary_key=True),
+        Column("guild_id", DiscordId, nullable=False),
+        Column("feed_id", SurrogateKey, primary_key=True),
+        ForeignKeyConstraint(
+            ["subscription_id", "guild_id"], ["subscriptions.id", "subscriptions.guild_id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["guild_id", "feed_id"], ["guild_feeds.guild_id", "guild_feeds.feed_id"], ondelete="CASCADE"
+        ),
+        Index(None, "guild_id", "feed_id"),
+    )
+    Table(
+        "seen_items",
+        v1,
+        Column("feed_id", ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+        Column("item_key", String(512), primary_key=True),
+        Column("link", Text),
+        Column("link_key", String(64)),
+        Column("title", Text, nullable=False),
+        Column("published_at", UTCDateTime),
+        Column("first_seen_at", UTCDateTime, nullable=False),
+        Index(None, "feed_id", "first_seen_at"),
+    )
+    Table(
+        "deliveries",
+        v1,
+        Column("id", SurrogateKey, primary_key=True),
+        Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+        Column("local_date", Date, nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("attempt", Integer, nullable=False),
+        Column("claimed_at", UTCDateTime, nullable=False),
+        Column("completed_at", UTCDateTime),
+        Column("posted_message_ids", JSON, nullable=False),
+        Column("error", Text),
+        CheckConstraint("kind IN ('scheduled', 'manual')", name="delivery_kind"),
+        CheckConstraint("status IN ('claimed', 'posted', 'failed')", name="delivery_status"),
+        Index(None, "subscription_id", "local_date"),
+        Index(
+            "uq_deliveries_scheduled_date",
+            "subscription_id",
+            "local_date",
+            unique=True,
+            sqlite_where=text("kind = 'scheduled'"),
+            postgresql_where=text("kind = 'scheduled'"),
+        ),
+        sqlite_autoincrement=True,
+    )
+    Table(
+        "delivered_items",
+        v1,
+        Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+        Column("feed_id", SurrogateKey, primary_key=True),
+        Column("item_key", String(512), primary_key=True),
+        Column("link_key", String(64)),
+        Column("delivery_id", ForeignKey("deliveries.id", ondelete="SET NULL"), index=True),
+        Column("delivered_at", UTCDateTime, nullable=False),
+        Index(None, "subscription_id", "link_key"),
+    )
+    v1.create_all(connection)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables,)
+"""Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
+
+LATEST_VERSION = len(MIGRATIONS)
+
+
+async def migrate(
+    engine: AsyncEngine, *, migrations: Sequence[Migration] = MIGRATIONS, now: datetime | None = None
+) -> int:
+    """Bring the database up to the last of `migrations`, and return that version.
+
+    Args:
+        engine: the database to upgrade; an empty one is created from scratch.
+        migrations: the steps; the default is newsbrief's own (tests pass their own lists).
+        now: when the steps count as applied (UTC); defaults to the current time.
+
+    Raises:
+        SchemaTooNew: the database has more steps applied than `migrations` holds.
+    """
+    applied_at = now or datetime.now(UTC)
+    async with engine.begin() as connection:
+        await lock_for_transaction(connection, MIGRATION_LOCK_KEY)
+        await connection.run_sync(lambda sync: schema_version.create(sync, checkfirst=True))
+        current = (await connection.execute(select(func.max(schema_version.c.version)))).scalar_one() or 0
+        target = len(migrations)
+        if current > target:
+            raise SchemaTooNew(
+                f"the database's schema is at version {current}, and this newsbrief knows versions up to "
+                f"{target} only: run a newsbrief at least as new as the one that upgraded it"
+            )
+        for version in range(current + 1, target + 1):
+            LOGGER.info("Upgrading the database schema to version %d", version)
+            await connection.run_sync(migrations[version - 1])
+            await connection.execute(insert(schema_version).values(version=version, applied_at=applied_at))
+        return target
+
+
+async def schema_version_of(engine: AsyncEngine) -> int:
+    """The version of the database's schema: 0 when it has none yet."""
+    async with engine.connect() as connection:
+        exists = await connection.run_sync(lambda sync: sync.dialect.has_table(sync, schema_version.name))
+        if not exists:
+            return 0
+        return (await connection.execute(select(func.max(schema_version.c.version)))).scalar_one() or 0

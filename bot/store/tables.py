@@ -1,0 +1,245 @@
+"""The schema as it is now: the tables the queries use, with the constraints that keep the data right.
+
+Uniqueness is structural, not a promise of the code: one feed per normalized URL, one follow per
+(guild, feed), one subscription per (guild, channel), one *scheduled* delivery per (subscription,
+local date), one seen row per (feed, item key), one delivered row per (subscription, feed, item key).
+A subscription's chosen feeds reference the guild's follows, so they can only be feeds that guild
+follows, and they go when it unfollows.
+
+This module describes the latest version; `migrations.py` builds it step by step, and a test checks
+that the two agree. Change both together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+
+ITEM_KEY_LENGTH = 512
+"""Longest item key stored as it is; longer ones are stored as a hash (see `queries.stored_item_key`).
+PostgreSQL refuses btree index entries over about 2.7 kB, and guids and links can be longer."""
+LINK_KEY_LENGTH = 64
+"""A link key is the SHA-256 hex digest of the normalized link."""
+TIMEZONE_LENGTH = 64
+"""The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia); room to spare."""
+
+# Constraint names follow one convention so that a later migration can name what it alters.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time: always timezone-aware UTC in Python, whatever the database keeps.
+
+    PostgreSQL keeps `timestamptz`; SQLite has no time type, so it keeps naive UTC text that sorts
+    and compares correctly. A naive datetime is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: newsbrief stores only timezone-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite auto-increments only a column declared exactly INTEGER PRIMARY KEY; PostgreSQL gets 64 bits.
+SurrogateKey = BigInteger().with_variant(Integer(), "sqlite")
+# Discord ids (guilds, channels, users, messages) are 64-bit snowflakes.
+DiscordId = BigInteger
+
+
+class DeliveryKind(StrEnum):
+    SCHEDULED = "scheduled"
+    """The subscription's daily digest: at most one per local date."""
+    MANUAL = "manual"
+    """Asked for with /digest now: as many as people ask for."""
+
+
+class DeliveryStatus(StrEnum):
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+def enum_column_type(kind: type[StrEnum], name: str) -> Enum:
+    """A StrEnum kept as its value in a plain string column with a CHECK (no PostgreSQL enum type,
+    which would need its own migration for every new value)."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+"""One row per applied migration; the highest version is the schema's."""
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", SurrogateKey, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("title", Text),
+    Column("site_url", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+    Column("next_check_at", UTCDateTime, nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
+    sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
+)
+"""Each feed once, under its normalized URL, whichever guilds follow it."""
+
+guild_feeds = Table(
+    "guild_feeds",
+    metadata,
+    Column("guild_id", DiscordId, primary_key=True),
+    Column("feed_id", ForeignKey("feeds.id"), primary_key=True, index=True),
+    Column("added_by", DiscordId, nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+"""Which guild follows which feed. No cascade from feeds: a followed feed cannot be deleted."""
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", SurrogateKey, primary_key=True),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("channel_id", DiscordId, nullable=False),
+    Column("local_time", Time, nullable=False),
+    Column("timezone", String(TIMEZONE_LENGTH), nullable=False),
+    Column("all_feeds", Boolean, nullable=False),
+    Column("max_stories", Integer, nullable=False),
+    Column("keywords", JSON, nullable=False),
+    Column("paused_at", UTCDateTime),
+    Column("pause_reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", DiscordId, nullable=False),
+    UniqueConstraint("guild_id", "channel_id"),
+    # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
+    UniqueConstraint("id", "guild_id"),
+    CheckConstraint("max_stories >= 1", name="max_stories_positive"),
+    sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
+)
+"""A channel's daily digest: when (local time in an IANA zone), from which feeds, how much."""
+
+subscription_feeds = Table(
+    "subscription_feeds",
+    metadata,
+    Column("subscription_id", SurrogateKey, primary_key=True),
+    Column("guild_id", DiscordId, nullable=False),
+    Column("feed_id", SurrogateKey, primary_key=True),
+    ForeignKeyConstraint(
+        ["subscription_id", "guild_id"], ["subscriptions.id", "subscriptions.guild_id"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(["guild_id", "feed_id"], ["guild_feeds.guild_id", "guild_feeds.feed_id"], ondelete="CASCADE"),
+    Index(None, "guild_id", "feed_id"),
+)
+"""The chosen feeds of a subscription that does not take all of its guild's feeds."""
+
+seen_items = Table(
+    "seen_items",
+    metadata,
+    Column("feed_id", ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", String(ITEM_KEY_LENGTH), primary_key=True),
+    Column("link", Text),
+    Column("link_key", String(LINK_KEY_LENGTH)),
+    Column("title", Text, nullable=False),
+    Column("published_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Index(None, "feed_id", "first_seen_at"),
+)
+"""Every item a feed has shown, once."""
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", SurrogateKey, primary_key=True),
+    Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("kind", enum_column_type(DeliveryKind, "delivery_kind"), nullable=False),
+    Column("status", enum_column_type(DeliveryStatus, "delivery_status"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime),
+    Column("posted_message_ids", JSON, nullable=False),
+    Column("error", Text),
+    Index(None, "subscription_id", "local_date"),
+    Index(
+        "uq_deliveries_scheduled_date",
+        "subscription_id",
+        "local_date",
+        unique=True,
+        sqlite_where=text("kind = 'scheduled'"),
+        postgresql_where=text("kind = 'scheduled'"),
+    ),
+    sqlite_autoincrement=True,
+)
+"""One digest posted (or being posted) to a subscription's channel."""
+
+delivered_items = Table(
+    "delivered_items",
+    metadata,
+    Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key to feeds: the record that an item was sent outlives the feed being pruned.
+    Column("feed_id", SurrogateKey, primary_key=True),
+    Column("item_key", String(ITEM_KEY_LENGTH), primary_key=True),
+    Column("link_key", String(LINK_KEY_LENGTH)),
+    Column("delivery_id", ForeignKey("deliveries.id", ondelete="SET NULL"), index=True),
+    Column("delivered_at", UTCDateTime, nullable=False),
+    Index(None, "subscription_id", "link_key"),
+)
+"""What each subscription has already been sent: the anti-join that keeps digests from repeating."""
