@@ -1014,9 +1014,17 @@ class _Group:
     statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
     introduced: bool = False  # `she added, “…”`: a speech verb and a comma or colon lead into it
 
-    def add(self, span: _Span, text: str) -> None:
+    def add(self, span: _Span, text: str, *, sentence_ended: bool) -> None:
+        """Append the next part; `“…revolution,” Sanders said. “We will…”` reads `…revolution. We will…`."""
+        if sentence_ended and self.texts[-1].endswith(",") and text[:1].isupper():
+            self.texts[-1] = self.texts[-1][:-1] + "."
         self.spans.append(span)
         self.texts.append(text)
+
+    @property
+    def text(self) -> str:
+        """The parts joined, without the comma that led into the attribution (`“…,” she said`)."""
+        return " ".join(self.texts).removesuffix(",").rstrip()
 
 
 def _word_count(text: str) -> int:
@@ -1098,7 +1106,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             pending, after = (after, None) if fragment else (None, after)
             if continuing is not None and position == 0 and not gap.strip():
                 group = continuing  # a quote running on from the previous paragraph
-                group.add(span, inner)
+                group.add(span, inner, sentence_ended=True)
                 paragraph_groups.append(group)
             elif previous is not None and (
                 not gap.strip()
@@ -1111,7 +1119,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 )
             ):
                 group = paragraph_groups[-1]
-                group.add(span, inner)
+                group.add(span, inner, sentence_ended=bool(re.search(r"[.?!]\s*$", gap)))
             else:
                 group = _Group([span], [inner])
                 before = _attribution_before(text, start_of_gap, span.start, index) or introducing
@@ -1157,11 +1165,10 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     cast = _gather_cast(paragraphs, [g.speaker for g in groups if g.speaker is not None])
     quotes = []
     for group in groups:
-        quote_text = " ".join(group.texts)
-        if not _keep(group, quote_text):
+        if not _keep(group, " ".join(group.texts)):
             continue
         speaker = _resolve(group.speaker, cast) if group.speaker else None
-        quotes.append(Quote(quote_text, speaker, group.spans[0].paragraph))
+        quotes.append(Quote(group.text, speaker, group.spans[0].paragraph))
     return quotes
 
 

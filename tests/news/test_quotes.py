@@ -17,7 +17,7 @@ def _only(paragraphs: list[str]) -> Quote:
 # ----------------------------------------------------------------------------- attribution
 def test_said_after_quote_names_the_speaker() -> None:
     quote = _only(["“We will not accept any ultimatum from Washington,” Lavrov said on Tuesday."])
-    assert quote == Quote("We will not accept any ultimatum from Washington,", "Lavrov", 0)
+    assert quote == Quote("We will not accept any ultimatum from Washington", "Lavrov", 0)
 
 
 def test_said_before_the_speaker_names_the_speaker() -> None:
@@ -90,6 +90,11 @@ def test_surname_resolves_to_full_name() -> None:
     assert _only(paragraphs).speaker == "Sergei Lavrov"
 
 
+def test_quote_continued_after_its_attribution_reads_as_sentences() -> None:
+    text = "“It is going well so far,” Ross said. “Police are out there doing their jobs.”"
+    assert _only([text]).text == "It is going well so far. Police are out there doing their jobs."
+
+
 def test_quote_records_its_paragraph() -> None:
     paragraphs = ["The council met on Tuesday.", "“We have heard the residents loud and clear,” Ms. Ruiz said."]
     assert _only(paragraphs).paragraph == 1
@@ -123,13 +128,13 @@ def test_multi_paragraph_quote_is_joined() -> None:
     ]
     quote = _only(paragraphs)
     assert quote.text.startswith("We have cut every program")
-    assert quote.text.endswith("what kind of state it wants,")
+    assert quote.text.endswith("what kind of state it wants")
     assert (quote.speaker, quote.paragraph) == ("Ruth Alvarez", 1)
 
 
 def test_straight_quotes_are_found() -> None:
     quote = _only(['"Prices will keep rising through the winter," said Omar Haddad, an economist.'])
-    assert quote == Quote("Prices will keep rising through the winter,", "Omar Haddad", 0)
+    assert quote == Quote("Prices will keep rising through the winter", "Omar Haddad", 0)
 
 
 def test_unbalanced_quote_does_not_hide_later_quotes() -> None:
@@ -138,7 +143,7 @@ def test_unbalanced_quote_does_not_hide_later_quotes() -> None:
         "“We were never asked what we wanted,” said Grace Obi, who has lived on the street for 30 years.",
     ]
     quote = _only(paragraphs)
-    assert (quote.text, quote.speaker) == ("We were never asked what we wanted,", "Grace Obi")
+    assert (quote.text, quote.speaker) == ("We were never asked what we wanted", "Grace Obi")
 
 
 def test_french_guillemets_are_found() -> None:
