@@ -1,0 +1,240 @@
+"""Print figures for sentence splitting and summarizing: accuracy, ROUGE and time. No assertions.
+
+    .venv/bin/python bench/bench_summarize.py                 # everything that needs no extra data
+    .venv/bin/python bench/bench_summarize.py --rouge         # + ROUGE on ../shared/eval dev sets
+    .venv/bin/python bench/bench_summarize.py --rouge --sumy  # + every stock sumy summarizer
+
+Splitting: exact-passage accuracy and boundary F1 on tests/news/fixtures/sentences/labelled.json
+(tricky news passages written for newsbrief), for our splitter, a naive regex, and pysbd when it
+is installed (it is not a dependency). ROUGE needs `rouge-score` (the eval extra) and the dev
+data; ROUGE is computed the way ../shared/eval/score.py does. Timing uses the dev texts when
+present and the test fixtures otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.news.sentences import NewsTokenizer, split_sentences  # noqa: E402
+from bot.news.summarize import rank_sentences, summarize  # noqa: E402
+
+LABELLED = ROOT / "tests" / "news" / "fixtures" / "sentences" / "labelled.json"
+FIXTURES = ROOT / "tests" / "news" / "fixtures" / "summarize"
+DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "dev" / "summaries"
+SUMMARY_SENTENCES = 3
+"""The dev sets' reference point is Lead-3, so every system picks three sentences."""
+
+_NAIVE = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def naive_split(text: str, language: str | None = None) -> list[str]:
+    return [part for line in text.splitlines() for part in _NAIVE.split(line) if part.strip()]
+
+
+def _pysbd_splitter() -> Callable[[str, str | None], list[str]] | None:
+    try:
+        import pysbd  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    segmenters: dict[str, object] = {}
+
+    def split(text: str, language: str | None = None) -> list[str]:
+        code = language if language in pysbd.languages.LANGUAGE_CODES else "en"
+        segmenter = segmenters.setdefault(code, pysbd.Segmenter(language=code, clean=False))
+        return [s.strip() for line in text.splitlines() for s in segmenter.segment(line) if s.strip()]  # type: ignore[attr-defined]
+
+    return split
+
+
+def _boundaries(text: str, sentences: Sequence[str]) -> set[int]:
+    ends, offset = set(), 0
+    for sentence in sentences:
+        found = text.find(sentence.strip(), offset)
+        if found < 0:
+            return ends
+        offset = found + len(sentence.strip())
+        ends.add(offset)
+    ends.discard(len(text))
+    return ends
+
+
+def bench_splitting(texts: list[str]) -> None:
+    cases = json.loads(LABELLED.read_text(encoding="utf-8"))
+    splitters: dict[str, Callable[..., list[str]]] = {"newsbrief": split_sentences, "naive regex": naive_split}
+    pysbd_split = _pysbd_splitter()
+    if pysbd_split:
+        splitters["pysbd"] = pysbd_split
+    print(f"\n== sentence splitting: {len(cases)} labelled passages ==")
+    for name, split in splitters.items():
+        exact = true_positive = false_positive = false_negative = 0
+        for case in cases:
+            text = case["joiner"].join(case["sentences"])
+            predicted = [s.strip() for s in split(text, language=case["language"])]
+            exact += predicted == case["sentences"]
+            gold, found = _boundaries(text, case["sentences"]), _boundaries(text, predicted)
+            true_positive += len(gold & found)
+            false_positive += len(found - gold)
+            false_negative += len(gold - found)
+        precision = true_positive / max(1, true_positive + false_positive)
+        recall = true_positive / max(1, true_positive + false_negative)
+        f1 = 2 * precision * recall / max(1e-9, precision + recall)
+        print(f"{name:12s} passages {exact}/{len(cases)}  boundary P {precision:.3f} R {recall:.3f} F1 {f1:.3f}")
+    corpus = "\n\n".join(texts)
+    print(f"speed on {len(corpus) / 1e6:.2f} MB:")
+    for name, split in splitters.items():
+        started = time.perf_counter()
+        count = len(split(corpus))
+        seconds = time.perf_counter() - started
+        print(f"  {name:12s} {seconds * 1000:8.0f} ms  {len(corpus) / seconds / 1e6:6.2f} MB/s  {count} sentences")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()] or [text]
+
+
+def _stock_sumy(name: str) -> Callable[[str], list[str]]:
+    """A stock sumy summarizer, as its README uses it, but with our tokenizer (no NLTK data here)."""
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.parsers.plaintext import PlaintextParser
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.lsa import LsaSummarizer
+    from sumy.summarizers.luhn import LuhnSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    classes = {
+        "LexRank": LexRankSummarizer,
+        "TextRank": TextRankSummarizer,
+        "LSA": LsaSummarizer,
+        "Luhn": LuhnSummarizer,
+        "KL": KLSummarizer,
+        "SumBasic": SumBasicSummarizer,
+    }
+    summarizer = classes[name](Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    tokenizer = NewsTokenizer("en")
+
+    def run(text: str) -> list[str]:
+        document = PlaintextParser.from_string(text, tokenizer).document
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # LSA warns on short texts
+            return [str(sentence) for sentence in summarizer(document, SUMMARY_SENTENCES)]
+
+    return run
+
+
+def bench_rouge(data: Path, with_sumy: bool) -> None:
+    sys.path.insert(0, str(data.parent.parent))
+    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE and sentences
+
+    systems: dict[str, Callable[[dict[str, str]], list[str]]] = {
+        "Lead-3 (our splitter)": lambda row: split_sentences(row["text"], language="en")[:SUMMARY_SENTENCES],
+        "newsbrief": lambda row: list(
+            summarize(_paragraphs(row["text"]), language="en", sentences=SUMMARY_SENTENCES).sentences
+        ),
+    }
+    for name in ["LexRank", "TextRank", "LSA", "Luhn", "KL", "SumBasic"] if with_sumy else ["LexRank"]:
+        stock = _stock_sumy(name)
+        systems[f"stock sumy {name}"] = lambda row, stock=stock: stock(row["text"])
+    for file in sorted(data.glob("*.jsonl")):
+        if file.name == "system_outputs.jsonl":
+            continue
+        rows = [json.loads(line) for line in file.open(encoding="utf-8")]
+        print(f"\n== ROUGE F1 on {file.stem} ({len(rows)} articles, {SUMMARY_SENTENCES} sentences) ==")
+        print(f"{'system':26s} {'R1':>6s} {'R2':>6s} {'RLsum':>6s} {'seconds':>8s}")
+        for name, system in systems.items():
+            started = time.perf_counter()
+            outputs = [system(row) for row in rows]
+            seconds = time.perf_counter() - started
+            scores = score.rouge([(row["reference"], output) for row, output in zip(rows, outputs, strict=True)])
+            print(f"{name:26s} {scores['R1']:6.2f} {scores['R2']:6.2f} {scores['RLsum']:6.2f} {seconds:8.2f}")
+            if name == "newsbrief" and any(row.get("title") for row in rows):
+                titled = [
+                    list(summarize(_paragraphs(r["text"]), language="en", sentences=3, title=r.get("title")).sentences)
+                    for r in rows
+                ]
+                scores = score.rouge([(row["reference"], output) for row, output in zip(rows, titled, strict=True)])
+                print(f"{'newsbrief + headline':26s} {scores['R1']:6.2f} {scores['R2']:6.2f} {scores['RLsum']:6.2f}")
+
+
+def _sample_text(paragraphs: list[str], words: int, seed: int) -> list[str]:
+    generator = random.Random(seed)
+    chosen: list[str] = []
+    count = 0
+    while count < words:
+        paragraph = generator.choice(paragraphs)
+        chosen.append(paragraph)
+        count += len(paragraph.split())
+    return chosen
+
+
+def _timed(call: Callable[[list[str]], object], inputs: Sequence[list[str]]) -> float:
+    """Median seconds of `call` over distinct inputs (the same input twice would hit caches)."""
+    times = []
+    for paragraphs in inputs:
+        started = time.perf_counter()
+        call(paragraphs)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_time(pool: list[str], with_sumy: bool) -> None:
+    print("\n== time (median of 3 different texts; the first call loads sumy, NLTK and the language model) ==")
+    started = time.perf_counter()
+    summarize(_sample_text(pool, 300, 0))
+    print(f"first call, 300 words:                 {time.perf_counter() - started:7.3f} s")
+    ten_thousand = [_sample_text(pool, 10_000, seed) for seed in (1, 2, 3)]
+    print(f"summarize 10,000 words:                {_timed(summarize, ten_thousand):7.3f} s")
+    others = [_sample_text(pool, 10_000, seed) for seed in (7, 8, 9)]
+    print(f"rank_sentences 10,000 words:           {_timed(rank_sentences, others):7.3f} s")
+    big = [_sample_text(pool, 900_000, seed) for seed in (4, 5, 6)]
+    megabytes = statistics.mean(sum(len(p) for p in paragraphs) for paragraphs in big) / 1e6
+    print(f"summarize {megabytes:.1f} MB in paragraphs:        {_timed(summarize, big):7.3f} s")
+    single = [[" ".join(paragraphs)] for paragraphs in big[::-1]]
+    print(f"summarize {megabytes:.1f} MB as one paragraph:     {_timed(summarize, single):7.3f} s")
+    lexrank = _stock_sumy("LexRank")
+    print(
+        f"stock sumy LexRank 10,000 words:       {_timed(lambda p: lexrank(chr(10).join(p)), ten_thousand[:1]):7.3f} s"
+    )
+    if with_sumy:
+        kl = _stock_sumy("KL")
+        print(
+            f"stock sumy KL 10,000 words:            {_timed(lambda p: kl(chr(10).join(p)), ten_thousand[:1]):7.3f} s"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of dev *.jsonl summary sets")
+    parser.add_argument("--rouge", action="store_true", help="score ROUGE on the dev sets")
+    parser.add_argument("--sumy", action="store_true", help="also run every stock sumy summarizer (slow)")
+    args = parser.parse_args()
+    texts: list[str] = []
+    if args.data.is_dir():
+        for file in sorted(args.data.glob("*.jsonl")):
+            if file.name != "system_outputs.jsonl":
+                texts.extend(json.loads(line)["text"] for line in file.open(encoding="utf-8"))
+    if not texts:
+        texts = [path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.txt"))]
+    bench_splitting(texts)
+    if args.rouge:
+        bench_rouge(args.data, args.sumy)
+    bench_time([p for text in texts for p in _paragraphs(text)], args.sumy)
+
+
+if __name__ == "__main__":
+    main()
