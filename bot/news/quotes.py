@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from bot.news.models import Quote, RankedSentence
 
@@ -360,15 +361,13 @@ _FIRST_NAMES_FEMALE = _word_set(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
+    """A word or punctuation mark and where it stands (a tuple: articles have tens of thousands)."""
+
     text: str
     start: int
     end: int
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str
 
     @property
     def is_cap(self) -> bool:
@@ -381,10 +380,11 @@ def _tokens(text: str, offset: int = 0) -> list[_Token]:
     for match in _TOKEN.finditer(text):
         word, start = match.group(), match.start() + offset
         if len(word) > 1 and word.endswith(".") and not _keeps_stop(word):
-            found.append(_Token(word[:-1], start, start + len(word) - 1))
-            found.append(_Token(".", start + len(word) - 1, start + len(word)))
+            bare = word[:-1]
+            found.append(_Token(bare, start, start + len(bare), bare.lower()))
+            found.append(_Token(".", start + len(bare), start + len(word), "."))
         else:
-            found.append(_Token(word, start, start + len(word)))
+            found.append(_Token(word, start, start + len(word), word.lower()))
     return found
 
 
@@ -814,33 +814,39 @@ def _ends_with_abbreviation(text: str) -> bool:
 @dataclass(slots=True)
 class _Person:
     name: str  # the fullest form the article uses
+    surname: str
     gender: Counter[str] = field(default_factory=Counter)
     roles: set[str] = field(default_factory=set)
 
-    @property
-    def surname(self) -> str:
-        words = [w for w in self.name.split() if w.lower() not in _SUFFIXES]
-        return words[-1] if words else self.name
+
+def _surname(name: str) -> str:
+    words = [w for w in name.split() if w.lower() not in _SUFFIXES]
+    return words[-1] if words else name
 
 
 @dataclass(slots=True)
 class _Cast:
     """The people an article names, in order of mention, with what it says about their gender and roles."""
 
-    people: list[_Person] = field(default_factory=list)
+    people: dict[str, list[_Person]] = field(default_factory=dict)  # by surname, latest last
     mentions: list[tuple[tuple[int, int], _Person]] = field(default_factory=list)
 
     def person(self, name: str) -> _Person:
-        surname = name.split()[-1]
-        for person in reversed(self.people):
-            if person.name == name or (len(name.split()) == 1 and person.surname == surname):
+        """The person `name` stands for: `Lavrov` is the `Sergei Lavrov` already named, and the other way."""
+        surname = _surname(name)
+        namesakes = self.people.setdefault(surname, [])
+        for person in reversed(namesakes):
+            if person.name == name or len(name.split()) == 1:
                 return person
-            if len(name.split()) > 1 and len(person.name.split()) == 1 and person.name == surname:
+            if len(person.name.split()) == 1:
                 person.name = name
                 return person
-        person = _Person(name)
-        self.people.append(person)
+        person = _Person(name, surname)
+        namesakes.append(person)
         return person
+
+    def knows(self, surname: str) -> bool:
+        return bool(self.people.get(surname))
 
     def mention(self, name: str, position: tuple[int, int]) -> _Person:
         person = self.person(name)
@@ -904,13 +910,12 @@ def _before_preposition(words: list[str]) -> list[str]:
 _PERSON_CONTEXT = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.IGNORECASE)
 
 
-def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
+def _gather_cast(paragraphs: Sequence[list[_Token]], speakers: list[_Speaker]) -> _Cast:
     """Find the people: names with a title, a known first name, or seen speaking; note genders and roles."""
     speaking = {s.phrase.split()[-1] for s in speakers if s.kind == "name"}
     cast = _Cast()
     sentences: list[_Sentence] = []
-    for index, text in enumerate(paragraphs):
-        tokens = _tokens(text)
+    for index, tokens in enumerate(paragraphs):
         sentence = _Sentence(tokens, 0)
         k = 0
         while k < len(tokens):
@@ -926,7 +931,7 @@ def _gather_cast(paragraphs: Sequence[str], speakers: list[_Speaker]) -> _Cast:
             leading = [t.lower.rstrip(".") for t in tokens[max(0, run[0] - 3) : run[0]]]
             titles, name = _strip_titles(words)
             titles = [w.lower().rstrip(".") for w in titles]
-            known = cast.people and any(p.surname == name[-1] for p in cast.people)
+            known = cast.knows(name[-1])
             first = name[0].lower() if len(name) > 1 else ""
             honorific = next((_HONORIFIC_GENDER[t] for t in titles + leading[-1:] if t in _HONORIFIC_GENDER), None)
             introduced = [t for t in leading[-2:] if t in _TITLES] if leading[-1:] and leading[-1] in _TITLES else []
@@ -1081,6 +1086,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         over several paragraphs, is one quote (its parts joined with a space).
     """
     spans = [_scan_paragraph(text, index) for index, text in enumerate(paragraphs)]
+    tokenized = [_tokens(text) for text in paragraphs]
     groups: list[_Group] = []
     continuing: _Group | None = None
     last_speaker: _Speaker | None = None
@@ -1157,12 +1163,12 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 group.speaker = last_speaker if group.statement_start else None
             if group.speaker is not None:
                 last_speaker = group.speaker
-        reported = _reported_speaker(text, index)
+        reported = _reported_speaker(tokenized[index], index)
         if reported is not None and not paragraph_groups:
             last_speaker = reported
         elif not paragraph_groups and not spans[index]:
             last_speaker = last_speaker if index == 0 or len(text) < 40 else None
-    cast = _gather_cast(paragraphs, [g.speaker for g in groups if g.speaker is not None])
+    cast = _gather_cast(tokenized, [g.speaker for g in groups if g.speaker is not None])
     quotes = []
     for group in groups:
         if not _keep(group, " ".join(group.texts)):
@@ -1180,9 +1186,8 @@ def _lead_in(text: str, spans: list[_Span], paragraph: int) -> _Attribution | No
     return _attribution_before(text, start, len(text.rstrip()), paragraph)
 
 
-def _reported_speaker(text: str, paragraph: int) -> _Speaker | None:
+def _reported_speaker(tokens: list[_Token], paragraph: int) -> _Speaker | None:
     """`Lavrov said the talks had failed.`: who is speaking in a paragraph without quotation marks."""
-    tokens = _tokens(text)
     for j, token in enumerate(tokens[:40]):
         if token.lower in _SPEECH_VERBS and j > 0:
             speaker = _np_before_verb(tokens, j, paragraph)
