@@ -229,12 +229,15 @@ def _split_line(line: str, language: str) -> list[str]:
 _CODES_BY_NAME = {name: code for code, name in LANGUAGE_NAMES.items()}
 
 
-def _iso_code(language: str | None) -> str:
-    """Accept an ISO code or a sumy language name; no language means the default."""
+def language_code(language: str | None) -> str:
+    """The ISO 639-1 code for a code, a tag such as 'en-US', or a sumy language name ('english');
+    English when no language is given."""
     if not language:
         return DEFAULT_LANGUAGE
-    code = language.strip().lower()
-    return _CODES_BY_NAME.get(code, code)
+    lowered = language.strip().lower()
+    if lowered in _CODES_BY_NAME:
+        return _CODES_BY_NAME[lowered]
+    return re.split(r"[-_]", lowered, maxsplit=1)[0] or DEFAULT_LANGUAGE
 
 
 def split_sentences(text: str, *, language: str | None = None) -> list[str]:
@@ -248,7 +251,7 @@ def split_sentences(text: str, *, language: str | None = None) -> list[str]:
     Returns:
         The sentences in order, stripped of surrounding whitespace.
     """
-    code = _iso_code(language)
+    code = language_code(language)
     return [sentence for line in _lines(text) for sentence in _split_line(line, code)]
 
 
@@ -271,7 +274,7 @@ class NewsTokenizer:
     """
 
     def __init__(self, language: str | None = None) -> None:
-        self._code = _iso_code(language)
+        self._code = language_code(language)
 
     @property
     def language(self) -> str:

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from bot.news.language import detect_language
 from bot.news.models import RankedSentence, Summary
-from bot.news.sentences import DEFAULT_LANGUAGE, LANGUAGE_NAMES, split_sentences, split_words
+from bot.news.sentences import DEFAULT_LANGUAGE, LANGUAGE_NAMES, language_code, split_sentences, split_words
 
 LOGGER = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def _language_tools(code: str) -> _LanguageTools:
 
 def _resolve_language(language: str | None, paragraphs: Sequence[str]) -> str:
     if language:
-        return language.strip().lower()
+        return language_code(language)
     sample = "\n\n".join(paragraphs[:DETECTION_PARAGRAPHS])[:DETECTION_SAMPLE_CHARS]
     return detect_language(sample) or DEFAULT_LANGUAGE
 

@@ -103,6 +103,24 @@ def test_chinese_article_summarizes() -> None:
     assert all(sentence.endswith(("。", "！", "？", "”")) for sentence in summary.sentences)
 
 
+def test_russian_article_summarizes_with_stemmer_and_no_stop_word_list() -> None:
+    paragraphs = [
+        "Городской совет Риверы во вторник одобрил строительство линии скоростного трамвая до аэропорта.",
+        "Стоимость проекта оценивают в 4,5 млрд рублей. Строительство начнется весной, т.е. через полгода.",
+        "Оппозиция заявила, что город недооценил расходы на содержание линии трамвая.",
+        "Предприниматели просят компенсаций на время работ. Совет пообещал создать фонд.",
+    ]
+    summary = summarize(paragraphs, language="ru", sentences=3)
+    assert len(summary.sentences) == 3
+    assert summary.sentences[0].startswith("Городской совет")
+
+
+def test_language_tag_or_sumy_name_is_accepted(article: list[str]) -> None:
+    expected = summarize(article, language="en", sentences=3)
+    assert summarize(article, language="en-GB", sentences=3) == expected
+    assert summarize(article, language="english", sentences=3) == expected
+
+
 def test_language_is_detected_when_not_given() -> None:
     summary = summarize(_paragraphs("ukrainian.txt"), sentences=2)
     assert summary.sentences[0].startswith("Київська міська рада")
