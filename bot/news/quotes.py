@@ -291,7 +291,7 @@ _PRESENT_TENSE_TOO = "notes replies quips remarks answers counters shouts tweets
 _IRREGULAR = {
     "say": ("says", "said", "saying"),
     "tell": ("tells", "told", "telling"),
-    "write": ("writes", "wrote", "written", "writing"),
+    "write": ("writes", "wrote", "writing"),  # not `written`: `a show written by` names an author
     "quip": ("quips", "quipped", "quipping"),
     "admit": ("admits", "admitted", "admitting"),
     "snap": ("snaps", "snapped", "snapping"),
@@ -854,17 +854,16 @@ class _Cast:
         return person
 
     def full_name(self, name: str, position: tuple[int, int]) -> str:
-        """`Lavrov` -> `Sergei Lavrov` when the article gives the full name (the latest before `position`)."""
-        words = name.split()
-        candidates = [
-            (pos, person)
-            for pos, person in self.mentions
-            if person.surname == words[-1] and len(person.name.split()) >= len(words)
-        ]
-        if not candidates:
+        """`Lavrov` -> `Sergei Lavrov` when the article gives the full name. Of two namesakes (`Hillary`
+        and `Bill Clinton`) the one the article names more often, then the latest named before `position`."""
+        if len(name.split()) > 1:
             return name
-        before = [c for c in candidates if c[0] <= position]
-        return (before[-1] if before else candidates[0])[1].name
+        namesakes = [person for person in self.people.get(name, []) if len(person.name.split()) > 1]
+        if not namesakes:
+            return name
+        counts = Counter(id(person) for _, person in self.mentions)
+        latest = {id(person): pos for pos, person in self.mentions if pos <= position}
+        return max(namesakes, key=lambda p: (counts[id(p)], latest.get(id(p), (-1, -1)))).name
 
     def resolve_pronoun(self, pronoun: str, position: tuple[int, int]) -> str | None:
         """`he`/`she` -> among the last few people mentioned before `position`, the latest whose known
@@ -1018,6 +1017,7 @@ class _Group:
     attributed: bool = False
     statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
     introduced: bool = False  # `she added, “…”`: a speech verb and a comma or colon lead into it
+    title: bool = False  # a headline followed by its byline
 
     def add(self, span: _Span, text: str, *, sentence_ended: bool) -> None:
         """Append the next part; `“…revolution,” Sanders said. “We will…”` reads `…revolution. We will…`."""
@@ -1109,7 +1109,13 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 if span.closed and not inner.endswith(".")
                 else None
             )
+            closing = (
+                _attribution_closing_sentence(text, span.end, following, index)
+                if after is None and span.closed and not fragment
+                else None
+            )
             pending, after = (after, None) if fragment else (None, after)
+            byline = bool(_BYLINE.match(text, span.end))  # `“Pop-up art show opens,” by Eddie Small`
             if continuing is not None and position == 0 and not gap.strip():
                 group = continuing  # a quote running on from the previous paragraph
                 group.add(span, inner, sentence_ended=True)
@@ -1127,7 +1133,7 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
                 group = paragraph_groups[-1]
                 group.add(span, inner, sentence_ended=bool(re.search(r"[.?!]\s*$", gap)))
             else:
-                group = _Group([span], [inner])
+                group = _Group([span], [inner], title=byline)
                 before = _attribution_before(text, start_of_gap, span.start, index) or introducing
                 if before is None and position == 0 and not gap.strip() and index > 0 and after is None:
                     # `Cruz continued:` ending the paragraph before; a clause after the quote comes first
@@ -1141,6 +1147,10 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
             if after is not None:
                 group.speaker = group.speaker or after.speaker
                 group.attributed = True
+            elif closing is not None and closing.speaker is not None and closing.speaker.kind == "name":
+                # `“I have made it clear…” and against the Brady law, Clinton said.`: who, but not a
+                # quotation that the clause is about, so it neither joins nor keeps it
+                group.speaker = group.speaker or closing.speaker
             previous, previous_after, introducing = span, after, pending
         last = spans[index][-1] if spans[index] else None
         next_opens = (
@@ -1178,6 +1188,22 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     return quotes
 
 
+_BYLINE = re.compile(r"\s*,?\s*by\s+[A-Z]")
+
+
+def _attribution_closing_sentence(text: str, start: int, stop: int, paragraph: int) -> _Attribution | None:
+    """`, Clinton said.` closing the sentence that a quotation opens, after words of the writer's own."""
+    sentence_end = re.search(r"[.?!](?=\s|$)", text[start:stop])
+    end = start + sentence_end.end() if sentence_end else stop
+    for comma in range(end - 1, start, -1):
+        if text[comma] == ",":
+            found = _attribution_after(text, comma, end, paragraph)
+            if found is not None and found.end >= end - 1:
+                return found
+            break  # only the clause after the sentence's last comma can be its attribution
+    return None
+
+
 def _lead_in(text: str, spans: list[_Span], paragraph: int) -> _Attribution | None:
     """`Cruz continued:` closing the paragraph before a paragraph that is a quotation."""
     if not text.rstrip().endswith(":"):
@@ -1198,7 +1224,7 @@ def _reported_speaker(tokens: list[_Token], paragraph: int) -> _Speaker | None:
 def _keep(group: _Group, text: str) -> bool:
     """Keep quotations of speech; drop titles, labels and fragments woven into the writer's sentence."""
     words = _word_count(text)
-    if _is_title(text) and words < 2 * MIN_STATEMENT_WORDS:
+    if group.title or (_is_title(text) and words < 2 * MIN_STATEMENT_WORDS):
         return False
     if _starts_lowercase(text) and not group.statement_start and not group.introduced:
         # `voted no because “they put some unnecessary stuff in that bill”`: reported speech with

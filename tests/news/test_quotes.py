@@ -90,6 +90,15 @@ def test_surname_resolves_to_full_name() -> None:
     assert _only(paragraphs).speaker == "Sergei Lavrov"
 
 
+def test_surname_resolves_to_the_namesake_named_most_often() -> None:
+    paragraphs = [
+        "Hillary Clinton campaigned in Ohio on Monday. Hillary Clinton then flew to Iowa.",
+        "Former President Bill Clinton stayed in New York.",
+        "“We are going to win this state,” Clinton said in Des Moines.",
+    ]
+    assert _only(paragraphs).speaker == "Hillary Clinton"
+
+
 def test_quote_continued_after_its_attribution_reads_as_sentences() -> None:
     text = "“It is going well so far,” Ross said. “Police are out there doing their jobs.”"
     assert _only([text]).text == "It is going well so far. Police are out there doing their jobs."
