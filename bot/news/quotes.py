@@ -817,6 +817,7 @@ class _Person:
     surname: str
     gender: Counter[str] = field(default_factory=Counter)
     roles: set[str] = field(default_factory=set)
+    full_mentions: int = 0  # how often the article gives the full name
 
 
 def _surname(name: str) -> str:
@@ -851,6 +852,7 @@ class _Cast:
     def mention(self, name: str, position: tuple[int, int]) -> _Person:
         person = self.person(name)
         self.mentions.append((position, person))
+        person.full_mentions += len(name.split()) > 1
         return person
 
     def full_name(self, name: str, position: tuple[int, int]) -> str:
@@ -861,9 +863,8 @@ class _Cast:
         namesakes = [person for person in self.people.get(name, []) if len(person.name.split()) > 1]
         if not namesakes:
             return name
-        counts = Counter(id(person) for _, person in self.mentions)
         latest = {id(person): pos for pos, person in self.mentions if pos <= position}
-        return max(namesakes, key=lambda p: (counts[id(p)], latest.get(id(p), (-1, -1)))).name
+        return max(namesakes, key=lambda p: (p.full_mentions, latest.get(id(p), (-1, -1)))).name
 
     def resolve_pronoun(self, pronoun: str, position: tuple[int, int]) -> str | None:
         """`he`/`she` -> among the last few people mentioned before `position`, the latest whose known
