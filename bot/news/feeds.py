@@ -12,15 +12,16 @@ import calendar
 import codecs
 import hashlib
 import io
+import itertools
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from html.parser import HTMLParser
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
@@ -32,6 +33,8 @@ from bot.news.language import normalize_language_tag
 from bot.news.urls import is_http_url, normalize_url
 
 LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MAX_ENTRIES = 500
 """Items read from one feed. News feeds carry 10-100; a feed with thousands is an archive dump,
@@ -52,10 +55,13 @@ GUESSED_PATHS = ("/feed", "/rss", "/rss.xml", "/atom.xml", "/feed.xml")
 """Where sites that announce no feed most often keep one (WordPress, Ghost, Hugo, Jekyll, static sites).
 Tried only when the page has no alternate link, one after another, so a site sees at most five misses."""
 
+ROOT_SCAN_CHARS = 4096
+"""A feed's root element follows the XML declaration and perhaps a stylesheet line or a comment."""
+
 HEAD_SCAN_CHARS = 300_000
 """Alternate links live in <head>; pages with inline scripts and styles can push </head> that far down."""
 
-SUMMARY_HASH_CHARS = 32
+HASH_KEY_CHARS = 32
 """Hex digits kept of a SHA-256 for an item's hash key: 128 bits, no collisions in any real archive."""
 
 DETECTION_SAMPLE_BYTES = 64_000
@@ -73,6 +79,8 @@ FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "app
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
+_ROOT_ELEMENT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_ENTRY_END = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 _CHARSET_PARAMETER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 _LATIN1_LABELS = frozenset({"latin-1", "iso8859-1", "ascii"})
@@ -193,7 +201,7 @@ def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> Fee
     """
     if not data.strip():
         raise FeedError("The feed is empty")
-    text = decode_feed(data, declared_charset=_charset_of(content_type))
+    text = _without_entries_past_cap(decode_feed(data, declared_charset=_charset_of(content_type)))
     document = _XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
     # A stream, not bytes: given bytes, feedparser first tries them as a file name to open.
     parsed = feedparser.parse(
@@ -229,6 +237,23 @@ def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> Fee
     return Feed(url=url, title=title, link=site_link, items=tuple(items))
 
 
+def _without_entries_past_cap(text: str) -> str:
+    """The document cut after its MAX_ENTRIES-th item and closed again, so feedparser's work stays
+    bounded (it parses every item of a document; a 4 MB feed takes seconds)."""
+    root = _ROOT_ELEMENT.search(text, 0, ROOT_SCAN_CHARS)
+    if root is None:
+        return text
+    ends = _ENTRY_END.finditer(text)
+    kept = list(itertools.islice(ends, MAX_ENTRIES))
+    if len(kept) < MAX_ENTRIES or next(ends, None) is None:
+        return text
+    last = kept[-1]
+    name = root.group(1)
+    # RSS 2.0 items sit inside <channel>; RSS 1.0 (RDF) items and Atom entries sit in the root.
+    closing = f"</channel></{name}>" if name.lower() == "rss" else f"</{name}>"
+    return text[: last.end()] + closing
+
+
 def decode_feed(data: bytes, *, declared_charset: str | None = None) -> str:
     """Decode a feed's bytes, trusting the bytes over what anybody declares about them.
 
@@ -252,17 +277,17 @@ def decode_feed(data: bytes, *, declared_charset: str | None = None) -> str:
         pass
     declaration = _XML_ENCODING.match(data[:1024])
     for label in (declaration.group(1).decode("ascii") if declaration else None, declared_charset):
-        codec = _codec(label)
-        if codec is None or codec == "utf-8":
+        declared = _codec(label)
+        if declared is None or declared == "utf-8":
             continue
         try:
-            return data.decode(codec)
+            return data.decode(declared)
         except UnicodeDecodeError:
-            if codec == "cp1252":  # five bytes are undefined in cp1252; ISO-8859-1 maps them
+            if declared == "cp1252":  # five bytes are undefined in cp1252; ISO-8859-1 maps them
                 return data.decode("latin-1")
     best = charset_normalizer.from_bytes(data[:DETECTION_SAMPLE_BYTES]).best()
-    codec = _codec(best.encoding) if best is not None else None
-    return data.decode(codec or "cp1252", errors="replace")
+    detected = _codec(best.encoding) if best is not None else None
+    return data.decode(detected or "cp1252", errors="replace")
 
 
 def _codec(label: str | None) -> str | None:
@@ -339,7 +364,7 @@ def _item_key(guid: Any, link: str | None, title: str, published: datetime | Non
     if link:
         candidates.append(f"link:{normalize_url(link)}")
     stamp = published.isoformat() if published else ""
-    digest = hashlib.sha256(f"{title}\x1f{stamp}".encode()).hexdigest()[:SUMMARY_HASH_CHARS]
+    digest = hashlib.sha256(f"{title}\x1f{stamp}".encode()).hexdigest()[:HASH_KEY_CHARS]
     candidates.append(f"hash:{digest}")
     # A CMS that repeats one guid on every item still has distinct links; a repeated link is a repeat.
     chosen = None
@@ -556,7 +581,7 @@ async def _parse_page(page: FetchedPage, executor: Executor | None) -> Feed:
     return replace(feed, etag=page.etag, last_modified=page.last_modified)
 
 
-async def _run(executor: Executor | None, function: Any, /, *args: Any, **kwargs: Any) -> Any:
+async def _run(executor: Executor | None, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(executor, partial(function, *args, **kwargs))
 

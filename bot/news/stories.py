@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -196,9 +196,9 @@ def _languages(items: Sequence[FeedItem]) -> dict[str, str | None]:
     return {feed: detect_language(" ".join(texts), hint=hints[feed]) for feed, texts in samples.items()}
 
 
-def _terms(item: FeedItem, language: str | None) -> Counter[str]:
+def _terms(item: FeedItem, language: str | None) -> dict[str, float]:
     """The weighted bag of stemmed words of an item's title and the start of its summary."""
-    bag: Counter[str] = Counter()
+    bag: defaultdict[str, float] = defaultdict(float)
     summary = " ".join(item.summary.split()[:SUMMARY_WORDS])
     for text, weight in ((item.title, TITLE_WEIGHT), (summary, 1.0)):
         for word in _words(text, language):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from aiohttp import web
 
@@ -205,6 +206,35 @@ def test_entries_beyond_the_cap_are_not_read() -> None:
 
     assert len(feed.items) == MAX_ENTRIES
     assert feed.items[-1].title == f"Story {MAX_ENTRIES - 1}"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        _rss("".join(_item(f"Story {n}", link=f"https://feed.example/{n}") for n in range(MAX_ENTRIES + 300))),
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>'
+        + "".join(f"<entry><id>e{n}</id><title>Story {n}</title></entry>" for n in range(MAX_ENTRIES + 300))
+        + "</feed>",
+    ],
+    ids=["rss", "atom"],
+)
+def test_feedparser_is_handed_no_more_than_the_cap_as_well_formed_xml(
+    document: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handed: list[tuple[int, bool]] = []
+    real_parse = feedparser.parse
+
+    def spy(source: Any, **kwargs: Any) -> Any:
+        result = real_parse(source, **kwargs)
+        handed.append((len(result["entries"]), bool(result["bozo"])))
+        return result
+
+    monkeypatch.setattr(feedparser, "parse", spy)
+
+    feed = parse_feed(document.encode(), url=FEED_URL)
+
+    assert handed == [(MAX_ENTRIES, False)]
+    assert feed.title in ("Test Feed", "Wire")
 
 
 def test_broken_xml_is_accepted_when_items_were_recovered() -> None:
