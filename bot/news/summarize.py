@@ -40,7 +40,7 @@ FORWARD_WEIGHT = 0.5
 At 0.3 or 0.7 ROUGE fell on both halves of the CNN/DM dev set."""
 
 TITLE_WEIGHT = 0.2
-"""Weight of word overlap with the headline; +0.3 ROUGE-1 on BBC (whose dev texts have titles)."""
+"""Weight of word overlap with the headline: +0.2 ROUGE-1, +0.35 ROUGE-2 on BBC (whose dev texts have titles)."""
 
 REDUNDANCY_WEIGHT = 0.4
 """Maximal marginal relevance: a candidate loses 0.4 x its similarity to a sentence already chosen.
