@@ -218,9 +218,7 @@ def _labelled_cases() -> list[object]:
         pytest.param(
             case,
             id=case["note"],
-            marks=[pytest.mark.xfail(reason=KNOWN_FAILURES[case["note"]])]
-            if case["note"] in KNOWN_FAILURES
-            else [],
+            marks=[pytest.mark.xfail(reason=KNOWN_FAILURES[case["note"]])] if case["note"] in KNOWN_FAILURES else [],
         )
         for case in cases
     ]
