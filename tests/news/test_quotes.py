@@ -82,6 +82,18 @@ def test_role_noun_without_named_holder_stays_a_phrase() -> None:
     assert quote.speaker == "a White House spokesman"
 
 
+def test_short_sentence_before_a_quote_names_its_speaker() -> None:
+    paragraphs = ["Iowa State University's Dianne Bystrom agreed. “Mainstream Republicans are running out of time.”"]
+    assert _only(paragraphs).speaker == "Dianne Bystrom"
+
+
+def test_one_word_answer_next_to_a_speech_verb_is_a_quote() -> None:
+    quote = _only(
+        ["Asked whether he would stay in the race until the convention, Sanders nodded. “Absolutely,” he said."]
+    )
+    assert quote.text == "Absolutely"
+
+
 def test_surname_resolves_to_full_name() -> None:
     paragraphs = [
         "Sergei Lavrov met his Turkish counterpart in Antalya.",
