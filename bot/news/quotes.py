@@ -198,8 +198,7 @@ _TITLES = _word_set(
     minority sir dame lord lady foreign defense defence interior deputy chief former press state
     assistant acting executive officer director spokesman spokeswoman spokesperson candidate
     nominee alderman councilman councilwoman lawmaker sheriff superintendent pastor father
-    bishop cardinal rabbi imam coach treasurer auditor comptroller justice first lady detective
-    officer agent professor
+    bishop cardinal rabbi imam coach treasurer auditor comptroller first detective agent professor
     """
 )
 
@@ -231,6 +230,8 @@ _ORGANIZATION_WORDS = _word_set(
     """
 )
 """`the State Department`, `the White House`: capitalised, but not a person."""
+
+_NOT_PEOPLE = _NOT_NAMES | _ORGANIZATION_WORDS
 
 _ROLE_ABBREVIATIONS = {
     "sen": "senator",
@@ -272,7 +273,7 @@ _SKIPPABLE = _word_set(
     """
     also later then has had have would will once previously recently simply flatly again
     repeatedly further often frequently reportedly publicly privately earlier bluntly angrily
-    quickly was is were are been quoted as then, even only just since subsequently
+    quickly was is were are been quoted as even only just since subsequently
     """
 )
 
@@ -344,25 +345,27 @@ _TIME_WORDS = _word_set(
     """
 )
 
+# Common first names in the news (politics, business, world leaders): they tell `he` from `she`. A name
+# not listed only leaves the gender to the text's own pronouns.
 _FIRST_NAMES_MALE = _word_set(
     """
     donald bernie barack joe john mike michael ted marco jeb ben chris rand paul bill george
     james robert david richard mark jeff scott rick tim tom tony steve steven peter kevin brian
-    jason eric newt mitt reince corey sean paul jim harry mitch lindsey rudy vladimir sergei
-    angela boris emmanuel francois justin xi kim bashar recep benjamin narendra andrew daniel
-    matthew joseph charles thomas william henry frank gary larry dennis jerry roger ron ronald
-    walter carl keith kenneth jack ryan adam nick nicholas patrick sam samuel anthony brandon
-    jonathan stephen alex alexander martin pete ed edward greg gregory roy bob bobby dick al
+    jason eric newt mitt reince corey sean jim harry mitch rudy vladimir sergei boris emmanuel
+    francois justin xi bashar recep benjamin narendra andrew daniel matthew joseph charles
+    thomas william henry frank gary larry dennis jerry roger ron ronald walter carl keith
+    kenneth jack ryan adam nick nicholas patrick samuel anthony brandon jonathan stephen
+    alexander martin pete ed edward greg gregory roy bob bobby dick al
     """
 )
 _FIRST_NAMES_FEMALE = _word_set(
     """
     hillary carly sarah nancy elizabeth michelle kellyanne huma hope ivanka melania debbie jill
     mary patricia jennifer linda barbara susan jessica karen lisa betty margaret sandra ashley
-    kimberly emily donna carol michelle amanda melissa deborah stephanie rebecca laura sharon
+    kimberly emily donna carol amanda melissa deborah stephanie rebecca laura sharon
     cynthia kathleen amy angela anna helen samantha katie kate christine catherine julie rachel
     heather maria marie diane alice joan judy janet megyn loretta condoleezza madeleine theresa
-    theresa marine nikki kamala elizabeth amy tammy kirsten claire dianne gloria alicia
+    marine nikki kamala tammy kirsten claire dianne gloria alicia
     """
 )
 
@@ -438,7 +441,6 @@ class _Speaker:
     phrase: str
     kind: str  # "name", "pronoun" or "role"
     position: tuple[int, int]  # (paragraph, character) of the phrase
-    titles: tuple[str, ...] = ()
 
 
 def _name_run_backward(tokens: list[_Token], end: int) -> tuple[int, int] | None:
@@ -493,10 +495,9 @@ def _speaker_from_words(
     if not determiner and _is_name_word(last) and not _is_possessive(last.text):
         run = _name_run_backward(tokens, end)
         if run is not None:
-            titles, name = _strip_titles([t.text for t in tokens[run[0] : run[1]]])
-            lead = [t.text.lower() for t in tokens[start : run[0]]] + [t.lower().rstrip(".") for t in titles]
+            _titles, name = _strip_titles([t.text for t in tokens[run[0] : run[1]]])
             if name:
-                return _Speaker(" ".join(name), "name", (paragraph, tokens[run[0]].start), tuple(lead))
+                return _Speaker(" ".join(name), "name", (paragraph, tokens[run[0]].start))
     if words[0].lower() in _DETERMINERS or determiner:
         return _Speaker(" ".join(words), "role", position)
     if all(t.is_cap for t in tokens[start:end]):
@@ -712,12 +713,9 @@ _SENTENCE_BREAK = re.compile(r"[.?!](?:[”\"’)]*)\s+(?=[“\"‘(]?[A-Z0-9])"
 def _attribution_before(text: str, start: int, stop: int, paragraph: int) -> _Attribution | None:
     """Parse `Lavrov said: `, `According to him, `, `He told reporters that ` just before a quote."""
     fragment = text[start:stop]
-    cut = 0
-    for match in _SENTENCE_BREAK.finditer(fragment):
-        if not _ends_with_abbreviation(fragment[: match.start() + 1]):
-            cut = match.end()
     if fragment.rstrip().endswith("."):
         return _closing_attribution(text, start, stop, paragraph)
+    cut = _last_sentence_start(fragment)
     tokens = _tokens(fragment[cut:], start + cut)
     if not tokens:
         return None
@@ -761,10 +759,7 @@ def _closing_attribution(text: str, start: int, stop: int, paragraph: int) -> _A
     sentence = text[start:stop].rstrip()
     if not sentence.endswith("."):
         return None
-    cut = 0
-    for match in _SENTENCE_BREAK.finditer(sentence):
-        if not _ends_with_abbreviation(sentence[: match.start() + 1]):
-            cut = match.end()
+    cut = _last_sentence_start(sentence)
     tokens = _tokens(sentence[cut:-1], start + cut)
     verb = next((k for k in range(len(tokens) - 1, 0, -1) if _verb_at(tokens, k) == 1), None)
     if verb is None or len(tokens) - verb > MAX_CLOSING_TAIL or any(t.lower == "that" for t in tokens[verb:]):
@@ -819,6 +814,15 @@ def _subject_of_sentence(
                 return _Speaker(phrase, "role", (paragraph, token.start))
             return _speaker_from_words(tokens, run[0], run[1], paragraph, determiner=False)
     return None
+
+
+def _last_sentence_start(text: str) -> int:
+    """Where the last sentence of `text` begins (a full stop after `Sen.` or `U.S.` ends none)."""
+    cut = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        if not _ends_with_abbreviation(text[: match.start() + 1]):
+            cut = match.end()
+    return cut
 
 
 def _ends_with_abbreviation(text: str) -> bool:
@@ -917,13 +921,11 @@ class _Cast:
 
 
 def _before_preposition(words: list[str]) -> list[str]:
+    """`secretary of state` -> `secretary`: a role phrase's head comes before its first preposition."""
     for k, word in enumerate(words):
-        if word in {"of", "for", "at", "to", "from", "with", "in", "on"}:
+        if word in _PREPOSITIONS:
             return words[:k]
     return words
-
-
-_PERSON_CONTEXT = re.compile(r"\b(?:he|him|his|she|her|hers)\b", re.IGNORECASE)
 
 
 def _gather_cast(paragraphs: Sequence[list[_Token]], speakers: list[_Speaker]) -> _Cast:
@@ -960,7 +962,7 @@ def _gather_cast(paragraphs: Sequence[list[_Token]], speakers: list[_Speaker]) -
                 or known
                 or bool(introduced)
             )
-            if is_person and name[-1].lower() not in _NOT_NAMES | _ORGANIZATION_WORDS:
+            if is_person and name[-1].lower() not in _NOT_PEOPLE:
                 person = cast.mention(" ".join(name), (index, tokens[run[0]].start))
                 if honorific:
                     person.gender[honorific] += 2
