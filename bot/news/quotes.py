@@ -49,6 +49,10 @@ MAX_OPENING_WORDS = 2
 """`Yet, “…”`, `In fact, “…”`: a word or two before a comma still leaves the quotation opening its
 sentence; more is the writer's own clause, and a lower-case quotation after it is a fragment."""
 
+SHORT_PARAGRAPH_CHARS = 40
+"""A paragraph shorter than this (a dateline, `___.`, a photo credit) between quotations does not end
+the last speaker's turn; a longer one without quotes or speech verbs does."""
+
 MAX_ANTECEDENTS = 4
 """A pronoun refers to someone in the last few people named; further back, the text would name them again."""
 
@@ -1094,6 +1098,155 @@ def _gap_is_clause(gap: str) -> bool:
     return bool(core) and not re.search(r"[.?!;]\s+\S", core) and len(core.split()) <= MAX_ATTRIBUTION_WORDS
 
 
+@dataclass(slots=True)
+class _SpanContext:
+    """What surrounds one quoted span in its paragraph."""
+
+    span: _Span
+    inner: str  # the text inside the marks
+    gap: str  # the text since the previous span (or the paragraph's start)
+    gap_start: int
+    opens: bool  # the quotation begins its sentence
+    after: _Attribution | None  # `, Lavrov said` right after it
+    closing: _Attribution | None  # `, Clinton said.` ending its sentence after words of the writer's own
+    introduces: _Attribution | None  # a fragment's trailing `, Starr said,` belongs to the next quote
+    byline: bool  # `“Pop-up art show opens,” by Eddie Small`: a headline
+
+
+def _span_context(text: str, spans: list[_Span], position: int, paragraph: int) -> _SpanContext:
+    span = spans[position]
+    following = spans[position + 1].start if position + 1 < len(spans) else len(text)
+    inner = span.inner(text)
+    gap_start = spans[position - 1].end if position > 0 else 0
+    opens = _opens_sentence(text, span.start, gap_start)
+    # `Remarking on his "empathy," Starr said, "…"`: the clause after a fragment introduces the next
+    # quotation; after a full stop inside the marks a new sentence begins
+    fragment = _starts_lowercase(inner) and not opens
+    after = (
+        _attribution_after(text, span.end, following, paragraph) if span.closed and not inner.endswith(".") else None
+    )
+    closing = (
+        _attribution_closing_sentence(text, span.end, following, paragraph)
+        if after is None and span.closed and not fragment
+        else None
+    )
+    return _SpanContext(
+        span=span,
+        inner=inner,
+        gap=text[gap_start : span.start],
+        gap_start=gap_start,
+        opens=opens,
+        after=None if fragment else after,
+        closing=closing,
+        introduces=after if fragment else None,
+        byline=bool(_BYLINE.match(text, span.end)),
+    )
+
+
+def _names_someone(attribution: _Attribution) -> bool:
+    return attribution.speaker is not None and attribution.speaker.kind == "name"
+
+
+def _continues(context: _SpanContext, previous: _SpanContext | None) -> bool:
+    """`“A,” she said, “B.”` and `“A,” Ross said. “B.”`: B goes on where A stopped."""
+    if previous is None:
+        return False
+    if not context.gap.strip():
+        return True
+    return (
+        previous.after is not None
+        and context.after is None
+        and _gap_is_clause(context.gap)
+        and not context.gap.rstrip().endswith(":")
+    )
+
+
+class _Reader:
+    """Reads an article paragraph by paragraph into quotation groups, carrying what it learns forward:
+    a quotation left open at a paragraph's end, and who was speaking last."""
+
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self.paragraphs = paragraphs
+        self.spans = [_scan_paragraph(text, index) for index, text in enumerate(paragraphs)]
+        self.tokens = [_tokens(text) for text in paragraphs]
+        self.groups: list[_Group] = []
+        self.continuing: _Group | None = None  # open at the end of the previous paragraph
+        self.last_speaker: _Speaker | None = None
+
+    def read(self) -> list[_Group]:
+        for index in range(len(self.paragraphs)):
+            found = self._read_paragraph(index)
+            self.continuing = self._left_open(index, found)
+            self._carry_speaker(index, found)
+        return self.groups
+
+    def _read_paragraph(self, index: int) -> list[_Group]:
+        text, spans = self.paragraphs[index], self.spans[index]
+        found: list[_Group] = []
+        previous: _SpanContext | None = None
+        for position in range(len(spans)):
+            context = _span_context(text, spans, position, index)
+            if self.continuing is not None and position == 0 and not context.gap.strip():
+                group = self.continuing  # a quotation running on from the previous paragraph
+                group.add(context.span, context.inner, sentence_ended=True)
+                found.append(group)
+            elif _continues(context, previous):
+                group = found[-1]
+                group.add(context.span, context.inner, sentence_ended=bool(re.search(r"[.?!]\s*$", context.gap)))
+            else:
+                group = self._start_group(index, position, context, previous)
+                found.append(group)
+                self.groups.append(group)
+            if context.after is not None:
+                group.speaker = group.speaker or context.after.speaker
+                group.attributed = True
+            elif context.closing is not None and _names_someone(context.closing):
+                # `“I have made it clear…” and against the Brady law, Clinton said.`: it names who, but
+                # the clause is about more than the quotation, so it neither joins nor keeps it
+                group.speaker = group.speaker or context.closing.speaker
+            previous = context
+        return found
+
+    def _start_group(self, index: int, position: int, context: _SpanContext, previous: _SpanContext | None) -> _Group:
+        text = self.paragraphs[index]
+        group = _Group([context.span], [context.inner], title=context.byline, statement_start=context.opens)
+        before = _attribution_before(text, context.gap_start, context.span.start, index)
+        before = before or (previous.introduces if previous is not None else None)
+        if before is None and position == 0 and index > 0 and not context.gap.strip() and context.after is None:
+            # `Cruz continued:` ending the paragraph before; a clause after the quotation comes first
+            before = _lead_in(self.paragraphs[index - 1], self.spans[index - 1], index - 1)
+        if before is not None:
+            group.speaker, group.attributed = before.speaker, True
+            group.introduced = context.gap.rstrip().endswith((",", ":"))
+        return group
+
+    def _left_open(self, index: int, found: list[_Group]) -> _Group | None:
+        """The quotation that runs on into the next paragraph: news style leaves it open and opens the
+        next paragraph with a mark. A fragment left open is a typo, not a run-on quotation."""
+        spans = self.spans[index]
+        if not found or not spans or spans[-1].closed or _starts_lowercase(found[-1].texts[0]):
+            return None
+        following = index + 1
+        if following == len(self.paragraphs) or not self.spans[following]:
+            return None
+        return found[-1] if not self.paragraphs[following][: self.spans[following][0].start].strip() else None
+
+    def _carry_speaker(self, index: int, found: list[_Group]) -> None:
+        """A quotation standing alone goes on with the last speaker; narrative between ends that."""
+        for group in found:
+            if group.speaker is None and not group.attributed and group is not self.continuing:
+                group.speaker = self.last_speaker if group.statement_start else None
+            if group.speaker is not None:
+                self.last_speaker = group.speaker
+        if found:
+            return
+        reported = _reported_speaker(self.tokens[index], index)
+        if reported is not None:
+            self.last_speaker = reported
+        elif not self.spans[index] and index > 0 and len(self.paragraphs[index]) >= SHORT_PARAGRAPH_CHARS:
+            self.last_speaker = None
+
+
 def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
     """Return every direct quotation in the article, in article order, with its speaker when known.
 
@@ -1104,100 +1257,9 @@ def find_quotes(paragraphs: Sequence[str]) -> list[Quote]:
         Quotes whose text is without the marks; a quotation split around its attribution, or running
         over several paragraphs, is one quote (its parts joined with a space).
     """
-    spans = [_scan_paragraph(text, index) for index, text in enumerate(paragraphs)]
-    tokenized = [_tokens(text) for text in paragraphs]
-    groups: list[_Group] = []
-    continuing: _Group | None = None
-    last_speaker: _Speaker | None = None
-    for index, text in enumerate(paragraphs):
-        paragraph_groups: list[_Group] = []
-        previous: _Span | None = None
-        previous_after: _Attribution | None = None
-        introducing: _Attribution | None = None  # a fragment's `, Starr said,` leads into the next quote
-        for position, span in enumerate(spans[index]):
-            following = spans[index][position + 1].start if position + 1 < len(spans[index]) else len(text)
-            inner = span.inner(text)
-            start_of_gap = previous.end if previous is not None else 0
-            gap = text[start_of_gap : span.start]
-            opens = _opens_sentence(text, span.start, start_of_gap)
-            # `Remarking on his "empathy," Starr said, "…"`: the clause after a fragment introduces the
-            # next quotation; after a full stop inside the marks a new sentence begins
-            fragment = _starts_lowercase(inner) and not opens
-            after = (
-                _attribution_after(text, span.end, following, index)
-                if span.closed and not inner.endswith(".")
-                else None
-            )
-            closing = (
-                _attribution_closing_sentence(text, span.end, following, index)
-                if after is None and span.closed and not fragment
-                else None
-            )
-            pending, after = (after, None) if fragment else (None, after)
-            byline = bool(_BYLINE.match(text, span.end))  # `“Pop-up art show opens,” by Eddie Small`
-            if continuing is not None and position == 0 and not gap.strip():
-                group = continuing  # a quote running on from the previous paragraph
-                group.add(span, inner, sentence_ended=True)
-                paragraph_groups.append(group)
-            elif previous is not None and (
-                not gap.strip()
-                # `“A,” she said, “B.”` and `“A,” Ross said. “B.”`: B goes on where A stopped
-                or (
-                    previous_after is not None
-                    and after is None
-                    and _gap_is_clause(gap)
-                    and not gap.rstrip().endswith(":")
-                )
-            ):
-                group = paragraph_groups[-1]
-                group.add(span, inner, sentence_ended=bool(re.search(r"[.?!]\s*$", gap)))
-            else:
-                group = _Group([span], [inner], title=byline)
-                before = _attribution_before(text, start_of_gap, span.start, index) or introducing
-                if before is None and position == 0 and not gap.strip() and index > 0 and after is None:
-                    # `Cruz continued:` ending the paragraph before; a clause after the quote comes first
-                    before = _lead_in(paragraphs[index - 1], spans[index - 1], index - 1)
-                if before is not None:
-                    group.speaker, group.attributed = before.speaker, True
-                    group.introduced = gap.rstrip().endswith((",", ":"))
-                group.statement_start = opens
-                paragraph_groups.append(group)
-                groups.append(group)
-            if after is not None:
-                group.speaker = group.speaker or after.speaker
-                group.attributed = True
-            elif closing is not None and closing.speaker is not None and closing.speaker.kind == "name":
-                # `“I have made it clear…” and against the Brady law, Clinton said.`: who, but not a
-                # quotation that the clause is about, so it neither joins nor keeps it
-                group.speaker = group.speaker or closing.speaker
-            previous, previous_after, introducing = span, after, pending
-        last = spans[index][-1] if spans[index] else None
-        next_opens = (
-            index + 1 < len(paragraphs)
-            and bool(spans[index + 1])
-            and not paragraphs[index + 1][: spans[index + 1][0].start].strip()
-        )
-        # a quotation left open runs on only if the next paragraph opens one; a fragment left open is a typo
-        continuing = (
-            paragraph_groups[-1]
-            if last is not None
-            and not last.closed
-            and next_opens
-            and paragraph_groups
-            and not _starts_lowercase(paragraph_groups[-1].texts[0])
-            else None
-        )
-        for group in paragraph_groups:
-            if group.speaker is None and group.attributed is False and group is not continuing:
-                group.speaker = last_speaker if group.statement_start else None
-            if group.speaker is not None:
-                last_speaker = group.speaker
-        reported = _reported_speaker(tokenized[index], index)
-        if reported is not None and not paragraph_groups:
-            last_speaker = reported
-        elif not paragraph_groups and not spans[index]:
-            last_speaker = last_speaker if index == 0 or len(text) < 40 else None
-    cast = _gather_cast(tokenized, [g.speaker for g in groups if g.speaker is not None])
+    reader = _Reader(paragraphs)
+    groups = reader.read()
+    cast = _gather_cast(reader.tokens, [g.speaker for g in groups if g.speaker is not None])
     quotes = []
     for group in groups:
         if not _keep(group, " ".join(group.texts)):
