@@ -7,7 +7,9 @@ read and then both try to write (which SQLite can only answer with "database is 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,10 @@ SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 """How long an SQLite writer waits for another's transaction. Ours last milliseconds, so a wait this
 long means something is stuck, and an error is more useful than waiting on."""
+
+
+WAL_SWITCH_RETRY_SECONDS = 0.05
+"""Pause between tries to switch a new SQLite file to WAL while another process holds it."""
 
 
 class UnsupportedDatabase(ValueError):
@@ -57,6 +63,39 @@ def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
 
 
+async def open_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+    """`create_engine`, and for SQLite, the file switched to write-ahead logging (WAL), so that
+    readers and the writer do not block each other. WAL is a property of the file, kept once set."""
+    engine = create_engine(url, echo=echo)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        try:
+            await _use_wal(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+    return engine
+
+
+async def _use_wal(engine: AsyncEngine) -> None:
+    # Switching needs the file to itself, and SQLite reports "locked" at once rather than waiting
+    # while another process holds it (two bots starting on a new file): so wait here.
+    deadline = asyncio.get_running_loop().time() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    async with engine.connect() as connection:
+        # The driver's own (aiosqlite) connection: outside SQLAlchemy's transaction, as this PRAGMA must be.
+        driver = (await connection.get_raw_connection()).driver_connection
+        while True:
+            try:
+                async with driver.execute("PRAGMA journal_mode=WAL") as cursor:
+                    mode = await cursor.fetchone()
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(WAL_SWITCH_RETRY_SECONDS)
+    if not mode or str(mode[0]).lower() != "wal":
+        LOGGER.warning("SQLite kept journal mode %s instead of WAL", mode[0] if mode else None)
+
+
 def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     path = url.database or ""
     if path and path != ":memory:" and not path.startswith("file:"):
@@ -70,10 +109,9 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer, nor it them
-            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, and much faster
-            cursor.execute("PRAGMA foreign_keys=ON")  # off by default, per connection
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")  # off by default, per connection
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL (see open_engine)
         finally:
             cursor.close()
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.news.errors import NewsError
 from bot.news.urls import is_http_url, normalize_url
-from bot.store.database import create_engine, lock_for_transaction, upsert
+from bot.store.database import lock_for_transaction, open_engine, upsert
 from bot.store.migrations import migrate
 from bot.store.tables import (
     ITEM_KEY_LENGTH,
@@ -363,7 +363,7 @@ async def open_store(url: str, *, echo: bool = False) -> Store:
         url: `sqlite+aiosqlite:///data/newsbrief.db` or `postgresql+asyncpg://user:password@host/db`.
         echo: log every statement (debugging).
     """
-    engine = create_engine(url, echo=echo)
+    engine = await open_engine(url, echo=echo)
     try:
         await migrate(engine)
     except BaseException:

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store import Store, open_store
+from bot.store import LATEST_VERSION, Store, open_store
+from bot.store.tables import metadata
 
 POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL store tests skipped; .ci/run sets it"
 BACKENDS = ["sqlite", "postgresql"]
@@ -36,34 +37,70 @@ async def drop_every_table(url: str) -> None:
         await engine.dispose()
 
 
+async def empty_postgres(url: str) -> None:
+    """Empty every table when the schema is the latest (quick), else drop them all (thorough)."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+            current = (
+                tables == set(metadata.tables)
+                and await connection.scalar(text("SELECT max(version) FROM schema_version")) == LATEST_VERSION
+            )
+            if current:
+                emptied = ", ".join(sorted(tables - {"schema_version"}))
+                await connection.execute(text(f"TRUNCATE {emptied} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+    if not current:
+        await drop_every_table(url)
+
+
 def sqlite_url(folder: Path) -> str:
     """An SQLite file in a folder that does not exist yet: opening the store must create both."""
     return f"sqlite+aiosqlite:///{folder / 'data' / 'newsbrief.db'}"
 
 
-@pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A URL for an empty database, once per backend."""
-    if request.param == "sqlite":
-        return sqlite_url(tmp_path)
+def postgres_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip(POSTGRES_SKIP_REASON)
-    await drop_every_table(url)
     return url
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
-    """A store on a fresh, fully migrated database."""
-    opened = await open_store(database_url)
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL for an empty database, once per backend; left empty afterwards too."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    url = postgres_url()
+    await drop_every_table(url)
+    yield url
+    await drop_every_table(url)
+
+
+@pytest.fixture
+async def store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on a database at the latest schema, with no rows."""
+    if backend == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = postgres_url()
+        await empty_postgres(url)
+    opened = await open_store(url)
     yield opened
     await opened.close()
 
 
 @pytest.fixture
-async def second_store(database_url: str, store: Store) -> AsyncIterator[Store]:
+async def second_store(store: Store) -> AsyncIterator[Store]:
     """Another store on the same database, as a second bot process would open it."""
-    opened = await open_store(database_url)
+    opened = await open_store(store.engine.url.render_as_string(hide_password=False))
     yield opened
     await opened.close()

@@ -1,0 +1,164 @@
+"""Subscriptions: one per channel, validated settings, pausing, and guild isolation."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+
+from bot.store import (
+    DEFAULT_MAX_STORIES,
+    DeliveryKind,
+    DeliveryStatus,
+    InvalidSetting,
+    Store,
+    SubscriptionExists,
+    UnknownFeed,
+)
+from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, OTHER_GUILD
+
+
+async def test_a_subscription_keeps_every_setting(store: Store) -> None:
+    feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
+
+    made = await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=time(18, 45),
+        timezone="America/Argentina/Buenos_Aires",
+        feed_ids=[feed_id],
+        max_stories=5,
+        keywords=[" climate ", "Climate", "", "election  results"],
+        now=NOW,
+    )
+
+    assert made == await store.get_subscription(GUILD, CHANNEL)
+    assert (made.local_time, made.timezone, made.feed_ids, made.max_stories) == (
+        time(18, 45),
+        "America/Argentina/Buenos_Aires",
+        (feed_id,),
+        5,
+    )
+    assert made.keywords == ("climate", "election results")
+    assert (made.created_by, made.created_at, made.paused) == (MEMBER, NOW, False)
+    assert made.zone.key == "America/Argentina/Buenos_Aires"
+
+
+async def test_a_subscription_takes_all_feeds_and_ten_stories_by_default(store: Store) -> None:
+    made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    assert (made.feed_ids, made.max_stories, made.keywords) == (None, DEFAULT_MAX_STORIES, ())
+    assert DEFAULT_MAX_STORIES == 10
+
+
+async def test_a_channel_has_one_subscription(store: Store) -> None:
+    await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    with pytest.raises(SubscriptionExists, match="already has a daily digest"):
+        await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=time(9, 0), timezone="Asia/Tokyo")
+
+
+async def test_replacing_a_subscription_keeps_its_id_and_resumes_it(store: Store) -> None:
+    first = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    await store.pause_subscription(GUILD, CHANNEL, reason="Missing permission: Send Messages", now=NOW)
+
+    second = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=time(9, 0), timezone="Europe/Rome", replace=True
+    )
+
+    assert second.id == first.id
+    assert (second.local_time, second.timezone, second.paused, second.pause_reason) == (
+        time(9, 0),
+        "Europe/Rome",
+        False,
+        None,
+    )
+
+
+async def test_a_subscription_can_choose_only_its_guilds_feeds(store: Store) -> None:
+    theirs = (await store.add_guild_feed(OTHER_GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
+    with pytest.raises(UnknownFeed, match=str(theirs)):
+        await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo", feed_ids=[theirs]
+        )
+    assert await store.list_subscriptions(GUILD) == []
+
+
+@pytest.mark.parametrize(
+    ("local_time", "timezone", "max_stories", "feed_ids"),
+    [
+        (MORNING, "Europe/Atlantis", 10, None),
+        (MORNING, "CET+1", 10, None),
+        (time(7, 30, 15), "Europe/Paris", 10, None),
+        (MORNING, "Europe/Paris", 0, None),
+        (MORNING, "Europe/Paris", 10, []),
+    ],
+    ids=["unknown-zone", "not-iana", "seconds", "no-stories", "no-feeds"],
+)
+async def test_bad_settings_are_refused(
+    store: Store, local_time: time, timezone: str, max_stories: int, feed_ids: list[int] | None
+) -> None:
+    with pytest.raises(InvalidSetting):
+        await store.subscribe(
+            GUILD,
+            CHANNEL,
+            created_by=MEMBER,
+            local_time=local_time,
+            timezone=timezone,
+            max_stories=max_stories,
+            feed_ids=feed_ids,
+        )
+
+
+async def test_paused_subscriptions_are_not_scheduled_until_resumed(store: Store) -> None:
+    paused = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    running = await store.subscribe(GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+
+    assert await store.pause_subscription(GUILD, CHANNEL, reason="Channel archived", now=NOW) is True
+    assert [subscription.id for subscription in await store.active_subscriptions()] == [running.id]
+    stored = await store.subscription_by_id(paused.id)
+    assert stored is not None
+    assert (stored.paused_at, stored.pause_reason) == (NOW, "Channel archived")
+
+    assert await store.resume_subscription(GUILD, CHANNEL) is True
+    assert [subscription.id for subscription in await store.active_subscriptions()] == [paused.id, running.id]
+
+
+async def test_a_guild_reaches_only_its_own_subscriptions(store: Store) -> None:
+    ours = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    await store.subscribe(OTHER_GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+
+    assert await store.list_subscriptions(GUILD) == [ours]
+    assert await store.get_subscription(GUILD, OTHER_CHANNEL) is None
+    assert await store.pause_subscription(GUILD, OTHER_CHANNEL, reason="no", now=NOW) is False
+    assert await store.resume_subscription(OTHER_GUILD, CHANNEL) is False
+    assert await store.unsubscribe(GUILD, OTHER_CHANNEL) is False
+    assert len(await store.active_subscriptions()) == 2
+
+
+async def test_unsubscribing_deletes_the_delivery_history(store: Store) -> None:
+    made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    claim = await store.claim_delivery(made.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
+    assert claim is not None
+
+    assert await store.unsubscribe(GUILD, CHANNEL) is True
+
+    assert await store.get_subscription(GUILD, CHANNEL) is None
+    assert await store.get_delivery(claim.delivery_id) is None
+
+
+async def test_forgetting_a_guild_leaves_other_guilds_alone(store: Store) -> None:
+    ours = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    theirs = await store.add_guild_feed(OTHER_GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    made = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", feed_ids=[ours.feed.id]
+    )
+    kept = await store.subscribe(OTHER_GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+    claim = await store.claim_delivery(made.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
+    assert claim is not None
+    await store.complete_delivery(claim, status=DeliveryStatus.POSTED, message_ids=[1], now=NOW + timedelta(seconds=5))
+
+    await store.forget_guild(GUILD)
+
+    assert (await store.list_guild_feeds(GUILD), await store.list_subscriptions(GUILD)) == ([], [])
+    assert await store.list_guild_feeds(OTHER_GUILD) == [theirs]
+    assert await store.list_subscriptions(OTHER_GUILD) == [kept]
