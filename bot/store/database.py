@@ -83,6 +83,7 @@ async def _use_wal(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         # The driver's own (aiosqlite) connection: outside SQLAlchemy's transaction, as this PRAGMA must be.
         driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
         while True:
             try:
                 async with driver.execute("PRAGMA journal_mode=WAL") as cursor:

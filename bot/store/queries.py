@@ -246,9 +246,10 @@ def failure_backoff(consecutive_failures: int) -> timedelta:
     from FAILURE_BACKOFF_BASE up to FAILURE_BACKOFF_MAX."""
     if consecutive_failures <= 0:
         return timedelta(0)
-    # Cap the exponent first: 2**n of a feed dead for years would be a needlessly huge number.
-    doublings = min(consecutive_failures - 1, 32)
-    return min(FAILURE_BACKOFF_BASE * 2**doublings, FAILURE_BACKOFF_MAX)
+    # Cap the exponent first (2**16 times 15 minutes is far past the cap already): a feed dead for
+    # years must not make a number too large for a timedelta.
+    doublings = min(consecutive_failures - 1, 16)
+    return min(FAILURE_BACKOFF_BASE * (1 << doublings), FAILURE_BACKOFF_MAX)
 
 
 def stored_item_key(key: str) -> str:

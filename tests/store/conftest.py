@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import LATEST_VERSION, Store, open_store
@@ -27,10 +27,10 @@ async def drop_every_table(url: str) -> None:
     try:
         async with engine.begin() as connection:
 
-            def drop(sync_connection: object) -> None:
+            def drop(sync_connection: Connection) -> None:
                 existing = MetaData()
-                existing.reflect(sync_connection)  # type: ignore[arg-type]
-                existing.drop_all(sync_connection)  # type: ignore[arg-type]
+                existing.reflect(sync_connection)
+                existing.drop_all(sync_connection)
 
             await connection.run_sync(drop)
     finally:

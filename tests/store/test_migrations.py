@@ -157,7 +157,7 @@ def _describe(connection: Connection, schema: str | None) -> dict[str, Any]:
             (unique["name"], tuple(unique["column_names"]))
             for unique in inspector.get_unique_constraints(table, schema=schema)
         )
-        checks = sorted(check["name"] for check in inspector.get_check_constraints(table, schema=schema))
+        checks = sorted(str(check["name"]) for check in inspector.get_check_constraints(table, schema=schema))
         primary_key = inspector.get_pk_constraint(table, schema=schema)["constrained_columns"]
         described[table] = {
             "columns": columns,
