@@ -167,20 +167,26 @@ def test_unbalanced_quote_does_not_hide_later_quotes() -> None:
     assert (quote.text, quote.speaker) == ("We were never asked what we wanted", "Grace Obi")
 
 
-def test_french_guillemets_are_found() -> None:
+def test_french_guillemets_are_found_with_their_speaker() -> None:
     text = "« Nous ne céderons pas sur les retraites », a déclaré Élisabeth Borne mardi."
-    assert [q.text for q in find_quotes([text])] == ["Nous ne céderons pas sur les retraites"]
+    assert _only([text]) == Quote("Nous ne céderons pas sur les retraites", "Élisabeth Borne", 0)
 
 
-def test_ukrainian_marks_are_found() -> None:
+def test_ukrainian_marks_are_found_with_their_speaker() -> None:
     text = "Зеленський заявив: «Ми не віддамо жодного міста, і „перемир’я“ на таких умовах неможливе»."
-    quotes = find_quotes([text])
-    assert [q.text for q in quotes] == ["Ми не віддамо жодного міста, і „перемир’я“ на таких умовах неможливе"]
+    quote = _only([text])
+    assert quote.text == "Ми не віддамо жодного міста, і „перемир’я“ на таких умовах неможливе"
+    assert quote.speaker == "Зеленський"
 
 
 def test_german_low_high_marks_are_found() -> None:
     text = "„Wir werden die Schulden nicht erhöhen“, sagte Finanzminister Lindner am Montag."
-    assert [q.text for q in find_quotes([text])] == ["Wir werden die Schulden nicht erhöhen"]
+    assert _only([text]) == Quote("Wir werden die Schulden nicht erhöhen", "Lindner", 0)
+
+
+def test_japanese_corner_brackets_are_found() -> None:
+    text = "「これは日本経済にとって重要な一歩だ」と首相は述べた。"
+    assert [q.text for q in find_quotes([text])] == ["これは日本経済にとって重要な一歩だ"]
 
 
 # ----------------------------------------------------------------------------- key quotes
