@@ -1028,8 +1028,8 @@ def _gather_cast(paragraphs: Sequence[list[_Token]], speakers: list[_Speaker]) -
             k = run[1]
         sentence.end = len(tokens)
         sentences.append(sentence)
-    for sentence, following in zip(sentences, [*sentences[1:], None], strict=True):
-        _note_pronoun_gender(sentence, following)
+    for k, sentence in enumerate(sentences):
+        _note_pronoun_gender(sentence, sentences[k + 1] if k + 1 < len(sentences) else None)
     return cast
 
 

@@ -167,6 +167,24 @@ def test_unbalanced_quote_does_not_hide_later_quotes() -> None:
     assert (quote.text, quote.speaker) == ("We were never asked what we wanted", "Grace Obi")
 
 
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        ["", "”", "“"],
+        ["» « » „ ” 」 「", "said he, said"],
+        ['"""', "“Mr. ” Sen. (R-Ky.) said: “", "according to"],
+        ["『 ‹ › 』 “a ”b” “c"],
+    ],
+)
+def test_stray_marks_never_crash(paragraphs: list[str]) -> None:
+    for quote in find_quotes(paragraphs):
+        assert 0 <= quote.paragraph < len(paragraphs)
+
+
+def test_no_paragraphs_have_no_quotes() -> None:
+    assert find_quotes([]) == []
+
+
 def test_french_guillemets_are_found_with_their_speaker() -> None:
     text = "« Nous ne céderons pas sur les retraites », a déclaré Élisabeth Borne mardi."
     assert _only([text]) == Quote("Nous ne céderons pas sur les retraites", "Élisabeth Borne", 0)
