@@ -81,9 +81,7 @@ class NewsBot(commands.Bot):
         """
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel caches; no privileged intent is needed
-        super().__init__(
-            command_prefix=commands.when_mentioned, intents=intents, help_command=None, **options
-        )
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None, **options)
         self.settings = settings
         self.force_sync = force_sync
         self.failed_extensions: dict[str, BaseException] = {}

@@ -101,7 +101,5 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
         embed.add_field(name=name, value=value, inline=False)
     overflow = len(embed) - EMBED_TOTAL_LIMIT
     if overflow > 0 and embed.description:
-        embed.description = fit_sentences(
-            briefing.summary.sentences, max(1, len(embed.description) - overflow)
-        )
+        embed.description = fit_sentences(briefing.summary.sentences, max(1, len(embed.description) - overflow))
     return embed

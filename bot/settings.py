@@ -40,9 +40,7 @@ class Settings(BaseSettings):
     )
     fetch_max_bytes: int = Field(default=5_000_000, gt=0, description="Largest page or feed read, in bytes.")
     fetch_timeout_seconds: float = Field(default=20.0, gt=0, description="Total time allowed for one fetch.")
-    data_dir: Path = Field(
-        default=Path("data"), description="Where the bot keeps its state (the command-sync hash)."
-    )
+    data_dir: Path = Field(default=Path("data"), description="Where the bot keeps its state (the command-sync hash).")
     pipeline_processes: int = Field(
         default=2,
         ge=0,

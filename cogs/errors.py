@@ -30,9 +30,7 @@ class ErrorHandler(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.on_error = self._previous_handler  # type: ignore[method-assign]
 
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         message = user_message(error)
         command = interaction.command.qualified_name if interaction.command else "?"
         if message is None:

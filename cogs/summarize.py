@@ -103,13 +103,9 @@ class Summarize(commands.Cog):
         self.rate_limit.hit(interaction.user.id, tokens=len(urls))
         await interaction.response.defer(thinking=True)
         async with self.bot.job():
-            results = await asyncio.gather(
-                *(self.bot.pipeline.brief_url(url) for url in urls), return_exceptions=True
-            )
+            results = await asyncio.gather(*(self.bot.pipeline.brief_url(url) for url in urls), return_exceptions=True)
             failures = [
-                (url, result)
-                for url, result in zip(urls, results, strict=True)
-                if isinstance(result, BaseException)
+                (url, result) for url, result in zip(urls, results, strict=True) if isinstance(result, BaseException)
             ]
             if len(failures) == len(urls):
                 raise failures[0][1]
