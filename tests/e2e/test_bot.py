@@ -208,6 +208,41 @@ async def test_summarize_cooldown_stops_a_user_going_too_fast(
         assert "ask again in" in await private_reply(fake, third)
 
 
+async def test_a_full_pipeline_answers_busy(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    slow = local_site.add("/news/slow", HARBOUR_PAGE, delay=2.0)
+    other = local_site.add("/news/other", HARBOUR_PAGE)
+    async with running_news_bot(fake, make_settings(max_concurrent_jobs=1)):
+        first = await fake.send_slash_command("summarize", {"url": slow})
+        await fake.wait_for_callback(first, status=200)
+        second = await fake.send_slash_command("summarize", {"url": other})
+        assert "try again in a moment" in await private_reply(fake, second)
+        await embed_answer(fake, first)
+
+
+async def test_an_unexpected_error_gets_a_generic_answer(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(url: str, *, sentences: int | None = None) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(news_bot.pipeline, "brief_url", broken)
+    interaction = await fake.send_slash_command("summarize", {"url": local_site.url("/news/any")})
+    assert "Something went wrong" in await private_reply(fake, interaction)
+
+
+async def test_closing_the_bot_lets_an_answer_in_progress_finish(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    url = local_site.add("/news/slow", HARBOUR_PAGE, delay=1.5)
+    async with running_news_bot(fake, make_settings()) as bot:
+        interaction = await fake.send_slash_command("summarize", {"url": url})
+        await fake.wait_for_callback(interaction, status=200)
+        await bot.close()
+    assert (await embed_answer(fake, interaction))["title"] == HEADLINE
+
+
 async def test_message_command_summarizes_the_link_in_a_message(
     news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
 ) -> None:
@@ -251,11 +286,14 @@ async def test_newsbrief_run_as_a_process_answers_summarize(
         "DISCORD_TOKEN": fake.token,
         "FETCH_ALLOW_PRIVATE": "true",
         "DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "DEBUG",
         "PYTHONPATH": str(Path(__file__).parents[2]),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=environment, stderr=asyncio.subprocess.PIPE
     )
+    assert process.stderr is not None
+    log_reader = asyncio.create_task(process.stderr.read())  # drained all along: a full pipe would block the bot
     try:
         await fake.wait_for_request("PUT", rf"/applications/{fake.application_id}/commands", timeout=30)
         await fake.wait_until_connected()
@@ -267,4 +305,6 @@ async def test_newsbrief_run_as_a_process_answers_summarize(
         if process.returncode is None:
             process.kill()
             await process.wait()
+    log = (await log_reader).decode()
     assert (embed["title"], exit_code) == (HEADLINE, 0)
+    assert fake.token not in log

@@ -1,0 +1,74 @@
+"""NewsBot's start-up duties that need no connection: extensions, command hashes, endpoints."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import discord
+import pytest
+import yarl
+
+from bot import client
+from bot.client import NewsBot, command_set_hash, configure_discord_endpoints
+from bot.settings import Settings
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> NewsBot:
+    return NewsBot(Settings(_env_file=None, pipeline_processes=0, data_dir=tmp_path))
+
+
+async def test_a_broken_extension_does_not_stop_the_others(
+    bot: NewsBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    names = ["cogs.errors", "tests.cogs.broken_extension", "cogs.summarize"]
+    monkeypatch.setattr(client, "discover_extensions", lambda: names)
+    with caplog.at_level(logging.ERROR, logger="bot.client"):
+        await bot.load_all_extensions()
+    assert (set(bot.extensions), set(bot.failed_extensions)) == (
+        {"cogs.errors", "cogs.summarize"},
+        {"tests.cogs.broken_extension"},
+    )
+
+
+async def test_a_broken_extension_is_logged_with_its_traceback(
+    bot: NewsBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(client, "discover_extensions", lambda: ["tests.cogs.broken_extension"])
+    with caplog.at_level(logging.ERROR, logger="bot.client"):
+        await bot.load_all_extensions()
+    assert any(record.exc_info for record in caplog.records if "broken_extension" in record.getMessage())
+
+
+async def test_command_hash_is_stable(bot: NewsBot) -> None:
+    await bot.load_extension("cogs.summarize")
+    assert command_set_hash(bot.tree, 1) == command_set_hash(bot.tree, 1)
+
+
+async def test_command_hash_changes_with_the_command_set(bot: NewsBot) -> None:
+    before = command_set_hash(bot.tree, 1)
+    await bot.load_extension("cogs.summarize")
+    assert command_set_hash(bot.tree, 1) != before
+
+
+def test_command_hash_depends_on_the_application(bot: NewsBot) -> None:
+    assert command_set_hash(bot.tree, 1) != command_set_hash(bot.tree, 2)
+
+
+def test_configure_discord_endpoints_points_rest_and_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
+    settings = Settings(
+        _env_file=None, discord_api_base="http://127.0.0.1:9/api/v10/", discord_gateway_url="ws://127.0.0.1:9/gw"
+    )
+    configure_discord_endpoints(settings)
+    endpoints = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    assert endpoints == ("http://127.0.0.1:9/api/v10", yarl.URL("ws://127.0.0.1:9/gw"))
+
+
+def test_bot_asks_for_no_privileged_intent(bot: NewsBot) -> None:
+    intents = bot.intents
+    assert [intents.members, intents.presences, intents.message_content] == [False, False, False]
