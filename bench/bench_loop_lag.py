@@ -66,6 +66,7 @@ async def measure(processes: int) -> dict[str, float]:
             max_concurrent_jobs=REQUESTS,
             summarize_per_minute=REQUESTS,
             data_dir=Path(data_dir),
+            database_url=f"sqlite+aiosqlite:///{data_dir}/newsbrief.db",
         )
         bot = NewsBot(settings, guild_ready_timeout=0.1)
         async with running_client(bot, fake):

@@ -24,6 +24,7 @@ from bot.news.fetch import Fetcher
 from bot.news.pipeline import BriefingCache, Pipeline
 from bot.replies import ShuttingDown
 from bot.settings import Settings
+from bot.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -85,13 +86,20 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.force_sync = force_sync
         self.failed_extensions: dict[str, BaseException] = {}
-        self.fetcher: Fetcher | None = None
         self.executor: Executor | None = None
+        self._fetcher: Fetcher | None = None
         self._pipeline: Pipeline | None = None
+        self._store: Store | None = None
         self._jobs_running = 0
         self._jobs_done = asyncio.Event()
         self._jobs_done.set()
         self._accepting_jobs = True
+
+    @property
+    def fetcher(self) -> Fetcher:
+        if self._fetcher is None:
+            raise RuntimeError("The fetcher opens in setup_hook, before the bot connects")
+        return self._fetcher
 
     @property
     def pipeline(self) -> Pipeline:
@@ -99,16 +107,23 @@ class NewsBot(commands.Bot):
             raise RuntimeError("The pipeline opens in setup_hook, before the bot connects")
         return self._pipeline
 
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("The store opens in setup_hook, before the bot connects")
+        return self._store
+
     async def setup_hook(self) -> None:
         settings = self.settings
-        self.fetcher = Fetcher(
+        self._store = await open_store(settings.database_url)
+        self._fetcher = Fetcher(
             allow_private=settings.fetch_allow_private,
             max_bytes=settings.fetch_max_bytes,
             total_timeout=settings.fetch_timeout_seconds,
         )
         self.executor = make_executor(settings.pipeline_processes)
         self._pipeline = Pipeline(
-            fetcher=self.fetcher,
+            fetcher=self._fetcher,
             executor=self.executor,
             cache=BriefingCache(ttl_seconds=settings.summary_cache_seconds),
             max_jobs=settings.max_concurrent_jobs,
@@ -174,12 +189,15 @@ class NewsBot(commands.Bot):
             except TimeoutError:
                 LOGGER.warning("Closing with %d answers unfinished", self._jobs_running)
         await super().close()
-        if self.fetcher is not None:
-            fetcher, self.fetcher = self.fetcher, None
+        if self._fetcher is not None:
+            fetcher, self._fetcher = self._fetcher, None
             await fetcher.close()
         if self.executor is not None:
             executor, self.executor = self.executor, None
             executor.shutdown(wait=False, cancel_futures=True)
+        if self._store is not None:
+            store, self._store = self._store, None
+            await store.close()
 
 
 async def start_bot(settings: Settings) -> None:

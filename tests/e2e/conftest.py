@@ -1,10 +1,18 @@
 """Fixtures for end-to-end tests: a running fake Discord, and discord.py pointed at it."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
-from .fake_discord import FakeDiscord, point_discord_at
+from bot.client import NewsBot
+from bot.settings import Settings
+
+from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, point_discord_at, running_client
+
+EPHEMERAL = 64
+CALLBACK_MESSAGE = 4
 
 
 @pytest.fixture
@@ -22,3 +30,61 @@ def discord_pointed_at_fake(fake_discord: FakeDiscord) -> Iterator[FakeDiscord]:
     """The same fake, with discord.py's REST base and gateway URL set to it and restored after the test."""
     with point_discord_at(fake_discord):
         yield fake_discord
+
+
+# --- the newsbrief bot against the fake -----------------------------------------------------------
+
+
+@pytest.fixture
+def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
+    return discord_pointed_at_fake
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "fetch_allow_private": True,
+            "pipeline_processes": 0,
+            "data_dir": tmp_path / "data",
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsbrief.db'}",
+            "fetch_timeout_seconds": 10,
+        }
+        return Settings(_env_file=None, **(values | overrides))
+
+    return make
+
+
+@asynccontextmanager
+async def running_news_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[NewsBot]:
+    bot = NewsBot(settings, guild_ready_timeout=0.1)
+    async with running_client(bot, fake):
+        yield bot
+
+
+@pytest.fixture
+async def news_bot(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> AsyncIterator[NewsBot]:
+    async with running_news_bot(fake, make_settings()) as bot:
+        yield bot
+
+
+async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict:
+    followup = await fake.wait_for_followup(interaction, status=200, since=since, timeout=15)
+    return followup.json["embeds"][0]
+
+
+async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
+    """The text of an answer only the user sees: a direct reply, or a follow-up after a deferral."""
+    callback = await fake.wait_for_callback(interaction, status=200, timeout=15)
+    if callback.json["type"] == CALLBACK_MESSAGE:
+        assert callback.json["data"]["flags"] & EPHEMERAL
+        return callback.json["data"]["content"]
+    followup: RecordedRequest = await fake.wait_for_request(
+        "POST",
+        rf"/webhooks/{fake.application_id}/{interaction.token}",
+        status=200,
+        predicate=lambda request: bool(request.json.get("content")),
+        timeout=15,
+    )
+    assert followup.json["flags"] & EPHEMERAL
+    return followup.json["content"]

@@ -6,8 +6,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,68 +17,14 @@ from bot.news.pipeline import brief_html
 from bot.settings import Settings
 from tests.local_site import LocalSite
 
-from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, running_client
+from .conftest import embed_answer, private_reply, running_news_bot
+from .fake_discord import FakeDiscord
 
 PAGES = Path(__file__).parent / "pages"
 HARBOUR_PAGE = (PAGES / "harbour.html").read_text()
 EPHEMERAL = 64
-CALLBACK_MESSAGE = 4
 CALLBACK_DEFERRED = 5
 HEADLINE = "Harbour tunnel opens two years late and 40% over budget"
-
-
-@pytest.fixture
-def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
-    return discord_pointed_at_fake
-
-
-@pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "fetch_allow_private": True,
-            "pipeline_processes": 0,
-            "data_dir": tmp_path / "data",
-            "fetch_timeout_seconds": 10,
-        }
-        return Settings(_env_file=None, **(values | overrides))
-
-    return make
-
-
-@asynccontextmanager
-async def running_news_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[NewsBot]:
-    bot = NewsBot(settings, guild_ready_timeout=0.1)
-    async with running_client(bot, fake):
-        yield bot
-
-
-@pytest.fixture
-async def news_bot(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> AsyncIterator[NewsBot]:
-    async with running_news_bot(fake, make_settings()) as bot:
-        yield bot
-
-
-async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict:
-    followup = await fake.wait_for_followup(interaction, status=200, since=since, timeout=15)
-    return followup.json["embeds"][0]
-
-
-async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
-    """The text of an answer only the user sees: a direct reply, or a follow-up after a deferral."""
-    callback = await fake.wait_for_callback(interaction, status=200, timeout=15)
-    if callback.json["type"] == CALLBACK_MESSAGE:
-        assert callback.json["data"]["flags"] & EPHEMERAL
-        return callback.json["data"]["content"]
-    followup: RecordedRequest = await fake.wait_for_request(
-        "POST",
-        rf"/webhooks/{fake.application_id}/{interaction.token}",
-        status=200,
-        predicate=lambda request: bool(request.json.get("content")),
-        timeout=15,
-    )
-    assert followup.json["flags"] & EPHEMERAL
-    return followup.json["content"]
 
 
 async def test_summarize_answers_with_the_article_embed(
@@ -286,6 +231,7 @@ async def test_newsbrief_run_as_a_process_answers_summarize(
         "DISCORD_TOKEN": fake.token,
         "FETCH_ALLOW_PRIVATE": "true",
         "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsbrief.db'}",
         "LOG_LEVEL": "DEBUG",
         "PYTHONPATH": str(Path(__file__).parents[2]),
     }
