@@ -1,0 +1,376 @@
+"""A digest: the day's feed items as a short list of stories, each summarized from its page.
+
+Building one takes feed items already fetched (by the scheduler from the database, or by the command
+line from feeds it reads): the same event from several outlets becomes one story, stories are ranked
+by the reader's keywords, then by how many outlets covered them, then by recency, and the top ones are
+briefed from their pages. A page that cannot be briefed falls back to the feed's own summary, so one
+dead link costs a story its detail, never the digest its story.
+
+Discord-free: `bot/embeds.py` packs a Digest into messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.news.errors import NewsError
+from bot.news.feeds import FeedItem
+from bot.news.models import Quote
+from bot.news.pipeline import Pipeline
+from bot.news.render import format_quote
+from bot.news.sentences import split_sentences
+from bot.news.stories import Story, group_stories
+from bot.news.urls import normalize_url
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_MAX_STORIES = 10
+"""Ten stories fill one Discord message of embeds and take about five minutes to read."""
+
+DEFAULT_SUMMARY_SENTENCES = 3
+"""Three sentences tell a story's what, who and why; a digest line longer than that is an article."""
+
+BRIEFING_CONCURRENCY = 4
+"""Story pages briefed at once for one digest: a digest is not urgent, and the pipeline's job slots
+and the CPU are shared with people asking for summaries right now."""
+
+AFTERNOON_HOUR = 12
+"""Local hour from which a digest is the afternoon briefing; before it, the morning one."""
+EVENING_HOUR = 18
+"""Local hour from which a digest is the evening briefing."""
+
+NOTHING_NEW = "Nothing new since yesterday."
+
+ItemKey = tuple[str, str]
+"""(feed URL, FeedItem.key): an item's identity across fetches (keys are unique only within a feed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStory:
+    """One story of a digest: what to show, and which feed items it accounts for."""
+
+    title: str
+    url: str | None
+    """The representative item's link (the item most like the others), None when no item has one."""
+    links: tuple[str, ...]
+    """Every outlet's link, in the order the outlets reported the story."""
+    outlets: tuple[str, ...]
+    """The outlets' names, in the order they reported the story."""
+    summary: tuple[str, ...]
+    """Up to `summary_sentences` sentences; empty only when the page failed and the feed had no summary."""
+    key_quote: Quote | None = None
+    published: datetime | None = None
+    """When the story broke (its earliest item), in UTC; None when no item is dated."""
+    keywords_matched: int = 0
+    """How many of the reader's keywords the story's titles and summaries contain."""
+    item_keys: tuple[ItemKey, ...] = ()
+    """Every feed item merged into the story, repeats of one link in several feeds included."""
+    from_feed_summary: bool = False
+    """True when the page could not be fetched or read and the feed's own summary was used."""
+    outlet_links: tuple[tuple[str, str], ...] = ()
+    """(outlet, link) for every outlet whose item has a link: `links` with the name of who wrote each."""
+
+    @property
+    def outlet_count(self) -> int:
+        return len(self.outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One delivery: the stories in rank order and what the header and footer say about them."""
+
+    title: str
+    """"Morning briefing", "Afternoon briefing" or "Evening briefing", by the local time it was made."""
+    local_date: date
+    stories: tuple[DigestStory, ...]
+    source_count: int
+    """Distinct outlets among the stories shown."""
+    failing_feeds: tuple[str, ...] = ()
+    """Feeds (titles or URLs) that could not be fetched, for the footer."""
+
+
+def digest_title(local_now: datetime) -> str:
+    """The digest's name for the local time of day: morning before noon, afternoon before six, else evening."""
+    if local_now.hour < AFTERNOON_HOUR:
+        return "Morning briefing"
+    if local_now.hour < EVENING_HOUR:
+        return "Afternoon briefing"
+    return "Evening briefing"
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
+    """A whole-word, case-insensitive pattern for a keyword; spaces inside it match any whitespace.
+
+    Lookarounds instead of \\b, so that keywords that begin or end in a symbol (C++, #ai) still match.
+    """
+    words = keyword.split()
+    if not words:
+        return None
+    body = r"\s+".join(re.escape(word) for word in words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def _keyword_patterns(keywords: Sequence[str]) -> list[re.Pattern[str]]:
+    unique = dict.fromkeys(" ".join(keyword.casefold().split()) for keyword in keywords)
+    return [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
+
+
+def _matches(story: Story, patterns: Sequence[re.Pattern[str]]) -> int:
+    if not patterns:
+        return 0
+    text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
+    return sum(1 for pattern in patterns if pattern.search(text))
+
+
+def count_keywords(story: Story, keywords: Sequence[str]) -> int:
+    """How many distinct keywords occur as whole words (any case) in the titles and summaries of a story's items."""
+    return _matches(story, _keyword_patterns(keywords))
+
+
+def _recency(story: Story, now: datetime) -> float:
+    """The story's latest item time, never later than `now` (a feed's clock can run ahead); undated is oldest."""
+    times = [min(item.published, now).timestamp() for item in story.items if item.published is not None]
+    return max(times, default=float("-inf"))
+
+
+def rank_stories(stories: Sequence[Story], *, keywords: Sequence[str] = (), now: datetime) -> list[Story]:
+    """Order stories for a digest: most keywords matched, then most outlets, then most recent.
+
+    Stories matching no keyword are kept, after those that match: a reader's keywords say what
+    they care about most, not all they want to know. Ties keep their given order.
+
+    Args:
+        stories: stories from `group_stories`.
+        keywords: words or phrases, matched case-insensitively as whole words in titles and summaries.
+        now: the current time (aware); items dated after it count as published now.
+    """
+    patterns = _keyword_patterns(keywords)
+    scored = [(_matches(story, patterns), story.outlet_count, _recency(story, now), story) for story in stories]
+    scored.sort(key=lambda entry: (-entry[0], -entry[1], -entry[2]))
+    return [entry[3] for entry in scored]
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def _item_identity(item: FeedItem) -> tuple[str, str]:
+    """What `group_stories` counts as one article: its link, or its feed and key when it has none."""
+    return ("link", normalize_url(item.link)) if item.link else (item.feed_url, item.key)
+
+
+def _item_keys(story: Story, repeats: dict[tuple[str, str], list[FeedItem]]) -> tuple[ItemKey, ...]:
+    """Keys of the story's items and of every repeat of them (one link met in several feeds)."""
+    keys: dict[ItemKey, None] = {}
+    for item in story.items:
+        keys[(item.feed_url, item.key)] = None
+        for repeat in repeats.get(_item_identity(item), ()):
+            keys[(repeat.feed_url, repeat.key)] = None
+    return tuple(keys)
+
+
+def _feed_summary(story: Story, sentences: int) -> tuple[str, ...]:
+    """The first sentences of the representative's feed summary, or of the first item that has one."""
+    candidates = [story.representative, *(item for item in story.items if item is not story.representative)]
+    for item in candidates:
+        if item.summary.strip():
+            return tuple(split_sentences(item.summary, language=item.language)[:sentences])
+    return ()
+
+
+async def _digest_story(
+    story: Story,
+    *,
+    pipeline: Pipeline,
+    slots: asyncio.Semaphore,
+    sentences: int,
+    keywords_matched: int,
+    item_keys: tuple[ItemKey, ...],
+) -> DigestStory:
+    url = story.representative.link or next(iter(story.links), None)
+    summary: tuple[str, ...] = ()
+    key_quote: Quote | None = None
+    from_feed = True
+    if url is not None:
+        try:
+            async with slots:
+                briefing = await pipeline.brief_url(url, sentences=sentences)
+        except NewsError as error:
+            LOGGER.info("Digest story %s falls back to its feed summary (%s): %s", url, error.kind, error.message)
+        else:
+            summary = briefing.summary.sentences[:sentences]
+            key_quote = briefing.key_quotes[0] if briefing.key_quotes else None
+            from_feed = False
+    if from_feed:
+        summary = _feed_summary(story, sentences)
+    return DigestStory(
+        title=story.title,
+        url=url,
+        links=story.links,
+        outlets=story.outlets,
+        summary=summary,
+        key_quote=key_quote,
+        published=story.published,
+        keywords_matched=keywords_matched,
+        item_keys=item_keys,
+        from_feed_summary=from_feed,
+        outlet_links=tuple((item.source, item.link) for item in story.items if item.link),
+    )
+
+
+async def build_digest(
+    items: Sequence[FeedItem],
+    *,
+    pipeline: Pipeline,
+    local_now: datetime,
+    max_stories: int = DEFAULT_MAX_STORIES,
+    keywords: Sequence[str] = (),
+    failing_feeds: Sequence[str] = (),
+    summary_sentences: int = DEFAULT_SUMMARY_SENTENCES,
+) -> Digest:
+    """Turn feed items into a digest of at most `max_stories` summarized stories.
+
+    Args:
+        items: the new items of every feed the digest follows (already filtered to what is unsent).
+        pipeline: briefs the story pages (its cache, job cap and executor apply).
+        local_now: now, aware, in the subscriber's time zone: names the digest and dates it.
+        max_stories: stories kept after ranking; the rest are left out (their item keys are not
+            in the digest, so a caller that marks only delivered keys offers them again).
+        keywords: ranked first when matched (see `rank_stories`); nothing is filtered out.
+        failing_feeds: feeds that could not be fetched, shown in the footer.
+        summary_sentences: sentences per story summary.
+
+    Raises:
+        ValueError: `local_now` is naive, or `max_stories` or `summary_sentences` is below 1.
+    """
+    if local_now.tzinfo is None or local_now.utcoffset() is None:
+        raise ValueError("local_now must be an aware datetime in the subscriber's time zone")
+    if max_stories < 1 or summary_sentences < 1:
+        raise ValueError("max_stories and summary_sentences must be at least 1")
+    title = digest_title(local_now)
+    failing = tuple(failing_feeds)
+    if not items:
+        return Digest(title=title, local_date=local_now.date(), stories=(), source_count=0, failing_feeds=failing)
+
+    stories = await pipeline.run_cpu(group_stories, list(items))
+    patterns = _keyword_patterns(keywords)
+    ranked = rank_stories(stories, keywords=keywords, now=local_now)[:max_stories]
+
+    repeats: dict[tuple[str, str], list[FeedItem]] = {}
+    for item in items:
+        repeats.setdefault(_item_identity(item), []).append(item)
+    slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
+    built = await asyncio.gather(
+        *(
+            _digest_story(
+                story,
+                pipeline=pipeline,
+                slots=slots,
+                sentences=summary_sentences,
+                keywords_matched=_matches(story, patterns),
+                item_keys=_item_keys(story, repeats),
+            )
+            for story in ranked
+        )
+    )
+    outlets = {" ".join(outlet.casefold().split()) for story in built for outlet in story.outlets}
+    return Digest(
+        title=title,
+        local_date=local_now.date(),
+        stories=tuple(built),
+        source_count=len(outlets),
+        failing_feeds=failing,
+    )
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def _count(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def format_date(day: date) -> str:
+    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def digest_header(digest: Digest) -> str:
+    """'Morning briefing · 25 Nov 2026 · 12 stories from 5 sources'."""
+    stories = _count(len(digest.stories), "story", "stories")
+    sources = _count(digest.source_count, "source", "sources")
+    return f"{digest.title} · {format_date(digest.local_date)} · {stories} from {sources}"
+
+
+def nothing_new_line(digest: Digest) -> str:
+    """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
+    return f"{digest.title} · {format_date(digest.local_date)} · {NOTHING_NEW}"
+
+
+def failing_feeds_line(digest: Digest) -> str | None:
+    """'2 feeds could not be fetched: X, Y', or None when every feed was read."""
+    if not digest.failing_feeds:
+        return None
+    feeds = _count(len(digest.failing_feeds), "feed", "feeds")
+    return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
+
+
+def coverage_line(story: DigestStory) -> str:
+    """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
+    if story.outlet_count == 1:
+        return story.outlets[0]
+    return f"Covered by {story.outlet_count} outlets: {', '.join(story.outlets)}"
+
+
+def digest_to_json(digest: Digest) -> dict[str, Any]:
+    """The command line's JSON object for a digest (`newsbrief digest --json`)."""
+    return {
+        "title": digest.title,
+        "local_date": digest.local_date.isoformat(),
+        "source_count": digest.source_count,
+        "failing_feeds": list(digest.failing_feeds),
+        "stories": [
+            {
+                "title": story.title,
+                "url": story.url,
+                "links": list(story.links),
+                "outlets": list(story.outlets),
+                "summary": list(story.summary),
+                "key_quote": (
+                    {"text": story.key_quote.text, "speaker": story.key_quote.speaker} if story.key_quote else None
+                ),
+                "published": story.published.isoformat() if story.published else None,
+                "keywords_matched": story.keywords_matched,
+                "from_feed_summary": story.from_feed_summary,
+            }
+            for story in digest.stories
+        ],
+    }
+
+
+def digest_to_text(digest: Digest) -> str:
+    """A digest for the terminal: the header, then each story's title, outlets, links, summary and key quote."""
+    if not digest.stories:
+        lines = [nothing_new_line(digest)]
+    else:
+        lines = [digest_header(digest)]
+        for number, story in enumerate(digest.stories, start=1):
+            lines += ["", f"{number}. {story.title}", f"   {coverage_line(story)}"]
+            lines += [f"   {link}" for link in story.links]
+            if story.summary:
+                lines.append(f"   {' '.join(story.summary)}")
+            if story.from_feed_summary:
+                lines.append("   (from the feed's summary: the page could not be read)")
+            if story.key_quote:
+                lines.append(f"   > {format_quote(story.key_quote)}")
+    if footer := failing_feeds_line(digest):
+        lines += ["", footer]
+    return "\n".join(lines)

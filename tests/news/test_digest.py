@@ -1,0 +1,426 @@
+"""Building a digest: stories across outlets, ranked, summarized from their pages or their feeds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from string import Template
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.news.digest import (
+    Digest,
+    DigestStory,
+    build_digest,
+    count_keywords,
+    digest_header,
+    digest_title,
+    digest_to_json,
+    digest_to_text,
+    failing_feeds_line,
+    nothing_new_line,
+    rank_stories,
+)
+from bot.news.feeds import FeedItem, parse_feed
+from bot.news.fetch import Fetcher
+from bot.news.models import Briefing
+from bot.news.pipeline import Pipeline, brief_text
+from bot.news.stories import Story
+from tests.local_site import LocalSite
+
+FIXTURES = Path(__file__).parent / "fixtures" / "digest"
+PAGES = {
+    "/gazette/bridge": "bridge_gazette.html",
+    "/radio/bridge": "bridge_radio.html",
+    "/times/bridge": "bridge_times.html",
+    "/gazette/night-buses": "night_buses.html",
+    "/times/library": "library.html",
+}
+"""Article pages served; /radio/ferry-fares and /gazette/council-pay are missing (404)."""
+FEEDS = ("gazette", "radio", "times")
+ZONE = ZoneInfo("Europe/Lisbon")
+
+
+def render_feed(name: str, *, site: str, now: datetime) -> bytes:
+    """A fixture feed with its links on `site` and its items dated hours before `now`."""
+    dates: dict[str, str] = {}
+    for hours in range(1, 49):
+        moment = now - timedelta(hours=hours)
+        dates[f"ago_{hours}h"] = format_datetime(moment.astimezone(UTC))
+        dates[f"iso_ago_{hours}h"] = moment.astimezone(UTC).isoformat()
+    return Template((FIXTURES / f"{name}.xml").read_text(encoding="utf-8")).substitute(site=site, **dates).encode()
+
+
+def serve_pages(site: LocalSite) -> None:
+    for path, name in PAGES.items():
+        site.add(path, (FIXTURES / name).read_bytes())
+
+
+def local_items(site: LocalSite, now: datetime) -> list[FeedItem]:
+    """Every item of the three outlets' feeds, linking to pages on the local site."""
+    serve_pages(site)
+    items: list[FeedItem] = []
+    for name in FEEDS:
+        feed = parse_feed(render_feed(name, site=site.url(""), now=now), url=site.url(f"/{name}/feed.xml"))
+        items.extend(feed.items)
+    return items
+
+
+def story_titled(digest: Digest, start: str) -> DigestStory:
+    (story,) = [story for story in digest.stories if story.title.startswith(start)]
+    return story
+
+
+@pytest.fixture
+async def pipeline() -> AsyncIterator[Pipeline]:
+    async with Fetcher(allow_private=True, total_timeout=10) as fetcher:
+        yield Pipeline(fetcher=fetcher)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime.now(ZONE)
+
+
+async def test_three_outlets_covering_one_event_become_one_story_with_every_link(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+
+    bridge = story_titled(digest, "Harbour bridge closed")
+    assert set(bridge.outlets) == {"Harbour Gazette", "Bay Radio News", "Coast Times"}
+    assert set(bridge.links) == {local_site.url(f"/{outlet}/bridge") for outlet in FEEDS}
+
+
+async def test_story_carries_the_item_key_of_every_outlet(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+
+    assert set(story_titled(digest, "Harbour bridge closed").item_keys) == {
+        (local_site.url("/gazette/feed.xml"), "guid:gazette-7781"),
+        (local_site.url("/radio/feed.xml"), f"guid:{local_site.url('/radio/bridge')}"),
+        (local_site.url("/times/feed.xml"), "guid:urn:coast-times:4410"),
+    }
+
+
+async def test_story_is_summarized_from_its_page_with_a_key_quote(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+
+    library = story_titled(digest, "Central library")
+    page = (FIXTURES / "library.html").read_text(encoding="utf-8")
+    assert (library.from_feed_summary, len(library.summary)) == (False, 2)
+    assert all(sentence in page for sentence in library.summary)
+    assert library.key_quote is not None
+    assert library.key_quote.speaker == "Grace Holloway"
+
+
+async def test_story_whose_page_is_missing_falls_back_to_the_feed_summary(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+
+    ferry = story_titled(digest, "Ferry fares")
+    assert ferry.from_feed_summary is True
+    assert ferry.summary == (
+        "Ferry fares across the bay will rise by 8 percent from April, the operator said.",
+        "A single adult ticket will cost €6.50.",
+    )
+    assert ferry.key_quote is None
+
+
+async def test_keyword_puts_the_matching_story_first_and_keeps_the_rest(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    items = local_items(local_site, now)
+    digest = await build_digest(items, pipeline=pipeline, local_now=now, keywords=["LIBRARY"])
+
+    assert [story.keywords_matched for story in digest.stories][:2] == [1, 0]
+    assert digest.stories[0].title.startswith("Central library")
+    assert len(digest.stories) == 5
+
+
+async def test_without_keywords_stories_go_by_outlets_then_recency(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+
+    titles = [story.title.split()[0] for story in digest.stories]
+    assert titles == ["Harbour", "Council", "Ferry", "Central", "Councillors"]
+
+
+async def test_max_stories_keeps_the_top_stories_and_briefs_only_them(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    items = local_items(local_site, now)
+    digest = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=2, keywords=["night buses"])
+
+    assert [story.title[:18] for story in digest.stories] == ["Council votes to r", "Harbour bridge clo"]
+    assert local_site.hits["/times/library"] == 0
+
+
+async def test_source_count_counts_the_outlets_of_the_stories_shown(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    items = local_items(local_site, now)
+    full = await build_digest(items, pipeline=pipeline, local_now=now)
+    one = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=1, keywords=["ferry"])
+
+    assert (full.source_count, one.source_count) == (3, 1)
+
+
+async def test_link_repeated_in_two_feeds_carries_both_item_keys(
+    local_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    items = local_items(local_site, now)
+    library = next(item for item in items if item.title.startswith("Central library"))
+    section_copy = FeedItem(
+        key="guid:culture-4402",
+        title=library.title,
+        link=f"{library.link}?utm_source=culture",
+        summary=library.summary,
+        published=library.published,
+        authors=(),
+        feed_url=local_site.url("/times/culture.xml"),
+        source="Coast Times",
+    )
+    digest = await build_digest([*items, section_copy], pipeline=pipeline, local_now=now)
+
+    assert set(story_titled(digest, "Central library").item_keys) == {
+        (library.feed_url, library.key),
+        (section_copy.feed_url, section_copy.key),
+    }
+
+
+async def test_empty_input_gives_a_digest_without_stories(pipeline: Pipeline) -> None:
+    morning = datetime(2026, 11, 25, 7, 0, tzinfo=ZONE)
+    digest = await build_digest([], pipeline=pipeline, local_now=morning, failing_feeds=["Coast Times"])
+
+    assert digest == Digest(
+        title="Morning briefing",
+        local_date=date(2026, 11, 25),
+        stories=(),
+        source_count=0,
+        failing_feeds=("Coast Times",),
+    )
+
+
+async def test_naive_local_now_is_refused(pipeline: Pipeline) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        await build_digest([], pipeline=pipeline, local_now=datetime(2026, 11, 25, 7, 0))
+
+
+BRIEF_TEXT = (
+    "Officials confirmed the decision on Tuesday after a long meeting. The change takes effect next month. "
+    "Residents will be told by letter. A review is planned for the spring."
+)
+UNRELATED_TITLES = (
+    "Wildfire forces evacuation of hillside villages",
+    "Striking teachers reject latest pay offer",
+    "Museum returns looted bronze statues",
+    "Airport runway repairs delay morning flights",
+    "Hospital opens new cancer treatment wing",
+    "Football club sacks manager after defeat",
+    "Bakery chain recalls bread over allergy fears",
+    "Orchestra cancels tour as funding dries up",
+)
+
+
+class CountingPipeline(Pipeline):
+    """Briefs a fixed text after a pause, counting how many briefings run at once."""
+
+    def __init__(self) -> None:
+        super().__init__(fetcher=Fetcher())
+        self.running = 0
+        self.most_at_once = 0
+
+    async def brief_url(self, url: str, *, sentences: int | None = None) -> Briefing:
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            await asyncio.sleep(0.02)
+            return brief_text(BRIEF_TEXT, url=url, sentences=sentences)
+        finally:
+            self.running -= 1
+
+
+def make_item(title: str, *, source: str, hours_ago: float = 1.0, summary: str = "") -> FeedItem:
+    slug = "-".join(title.lower().split()[:4])
+    return FeedItem(
+        key=f"guid:{slug}",
+        title=title,
+        link=f"https://{source.lower().replace(' ', '')}.example/{slug}",
+        summary=summary,
+        published=datetime(2026, 11, 25, 6, 0, tzinfo=UTC) - timedelta(hours=hours_ago),
+        authors=(),
+        feed_url=f"https://{source.lower().replace(' ', '')}.example/feed.xml",
+        source=source,
+        language="en",
+    )
+
+
+async def test_story_pages_are_briefed_at_most_four_at_once() -> None:
+    counting = CountingPipeline()
+    items = [make_item(title, source=f"Outlet {n}") for n, title in enumerate(UNRELATED_TITLES)]
+    try:
+        digest = await build_digest(items, pipeline=counting, local_now=datetime(2026, 11, 25, 9, 0, tzinfo=ZONE))
+    finally:
+        await counting.fetcher.close()
+
+    assert (len(digest.stories), counting.most_at_once) == (8, 4)
+
+
+# --- ranking (pure) ------------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
+
+
+def single_story(item: FeedItem, *others: FeedItem) -> Story:
+    items = (item, *others)
+    return Story(
+        title=item.title,
+        representative=item,
+        items=items,
+        outlets=tuple(entry.source for entry in items),
+        published=item.published,
+    )
+
+
+def test_rank_puts_more_outlets_before_fewer() -> None:
+    lone = single_story(make_item("Wildfire forces evacuation", source="A", hours_ago=0.5))
+    shared = single_story(
+        make_item("Museum returns bronzes", source="A", hours_ago=5),
+        make_item("Museum hands back bronzes", source="B", hours_ago=4),
+    )
+    assert rank_stories([lone, shared], now=NOW) == [shared, lone]
+
+
+def test_rank_puts_the_newer_story_first_among_equals() -> None:
+    older = single_story(make_item("Wildfire forces evacuation", source="A", hours_ago=9))
+    newer = single_story(make_item("Museum returns bronzes", source="B", hours_ago=2))
+    undated = single_story(FeedItem("guid:x", "Orchestra cancels tour", None, "", None, (), "https://c/feed", "C"))
+    assert rank_stories([undated, older, newer], now=NOW) == [newer, older, undated]
+
+
+def test_rank_treats_a_story_dated_in_the_future_as_published_now() -> None:
+    future = single_story(make_item("Wildfire forces evacuation", source="A", hours_ago=-30))
+    current = single_story(make_item("Museum returns bronzes", source="B", hours_ago=0))
+    assert rank_stories([future, current], now=NOW) == [future, current]
+    assert rank_stories([current, future], now=NOW) == [current, future]
+
+
+def test_rank_puts_a_story_matching_more_keywords_first() -> None:
+    one = single_story(make_item("Teachers strike over pay", source="A", hours_ago=1))
+    two = single_story(make_item("Teachers strike closes schools", source="B", hours_ago=9, summary="Pay talks fail."))
+    assert rank_stories([one, two], keywords=["pay", "schools"], now=NOW) == [two, one]
+
+
+def test_keywords_match_whole_words_only() -> None:
+    story = single_story(make_item("Night buses approved for business district", source="A"))
+    assert count_keywords(story, ["bus", "business", "district"]) == 2
+
+
+def test_keywords_match_in_any_case_and_across_line_breaks() -> None:
+    story = single_story(make_item("Harbour bridge closed", source="A", summary="The HARBOUR\nbridge shut."))
+    assert count_keywords(story, ["harbour bridge", "Bridge", "", "  "]) == 2
+
+
+def test_keywords_ending_in_a_symbol_still_match() -> None:
+    story = single_story(make_item("Compiler team ships C++ modules", source="A"))
+    assert count_keywords(story, ["C++", "C#"]) == 1
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "title"),
+    [
+        (0, 0, "Morning briefing"),
+        (11, 59, "Morning briefing"),
+        (12, 0, "Afternoon briefing"),
+        (17, 59, "Afternoon briefing"),
+        (18, 0, "Evening briefing"),
+        (23, 59, "Evening briefing"),
+    ],
+)
+def test_digest_title_follows_the_local_time_of_day(hour: int, minute: int, title: str) -> None:
+    assert digest_title(datetime(2026, 11, 25, hour, minute, tzinfo=ZONE)) == title
+
+
+def make_digest(stories: int, sources: int, failing: tuple[str, ...] = ()) -> Digest:
+    story = DigestStory(title="Bridge shut", url="https://a.example/b", links=(), outlets=("A",), summary=("S.",))
+    return Digest(
+        title="Morning briefing",
+        local_date=date(2026, 11, 25),
+        stories=(story,) * stories,
+        source_count=sources,
+        failing_feeds=failing,
+    )
+
+
+def test_header_counts_stories_and_sources() -> None:
+    assert digest_header(make_digest(12, 5)) == "Morning briefing · 25 Nov 2026 · 12 stories from 5 sources"
+
+
+def test_header_uses_singular_for_one() -> None:
+    assert digest_header(make_digest(1, 1)) == "Morning briefing · 25 Nov 2026 · 1 story from 1 source"
+
+
+def test_nothing_new_line_names_the_digest() -> None:
+    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."
+
+
+def test_failing_feeds_line_lists_them() -> None:
+    assert failing_feeds_line(make_digest(1, 1, ("X", "Y"))) == "2 feeds could not be fetched: X, Y"
+    assert failing_feeds_line(make_digest(1, 1, ("X",))) == "1 feed could not be fetched: X"
+    assert failing_feeds_line(make_digest(1, 1)) is None
+
+
+async def test_digest_json_has_every_story_field(local_site: LocalSite, pipeline: Pipeline, now: datetime) -> None:
+    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+
+    record = digest_to_json(digest)
+    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
+    assert set(record["stories"][0]) == {
+        "title",
+        "url",
+        "links",
+        "outlets",
+        "summary",
+        "key_quote",
+        "published",
+        "keywords_matched",
+        "from_feed_summary",
+    }
+
+
+def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
+    story = DigestStory(
+        title="Harbour bridge closed",
+        url="https://a.example/bridge",
+        links=("https://a.example/bridge", "https://b.example/bridge"),
+        outlets=("A News", "B Radio"),
+        summary=("The bridge shut.", "Engineers inspect it."),
+    )
+    digest = Digest("Evening briefing", date(2026, 11, 25), (story,), 2, failing_feeds=("C Times",))
+
+    assert digest_to_text(digest) == "\n".join(
+        [
+            "Evening briefing · 25 Nov 2026 · 1 story from 2 sources",
+            "",
+            "1. Harbour bridge closed",
+            "   Covered by 2 outlets: A News, B Radio",
+            "   https://a.example/bridge",
+            "   https://b.example/bridge",
+            "   The bridge shut. Engineers inspect it.",
+            "",
+            "1 feed could not be fetched: C Times",
+        ]
+    )
