@@ -9,6 +9,7 @@ from bot.store.database import UnsupportedDatabase
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
 from bot.store.queries import (
     DEFAULT_MAX_STORIES,
+    FAILING_AFTER,
     MAX_FEEDS_PER_GUILD,
     AlreadyFollowing,
     Claim,
@@ -33,6 +34,7 @@ from bot.store.tables import DeliveryKind, DeliveryStatus
 
 __all__ = [
     "DEFAULT_MAX_STORIES",
+    "FAILING_AFTER",
     "LATEST_VERSION",
     "MAX_FEEDS_PER_GUILD",
     "AlreadyFollowing",

@@ -191,7 +191,23 @@ def _v1_create_tables(connection: Connection) -> None:
     v1.create_all(connection)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables,)
+def _v2_item_details(connection: Connection) -> None:
+    """Version 2: seen items keep the feed's summary, authors, source and language.
+
+    Digests are built from stored items, and a story whose page cannot be fetched falls back to the
+    feed's summary, so the summary must be stored. Items seen before the upgrade get an empty
+    summary (a digest shows their title alone); they leave the digest window within two days.
+    """
+    for column in (
+        "summary TEXT NOT NULL DEFAULT ''",
+        "authors JSON",
+        "source TEXT",
+        "language VARCHAR(8)",
+    ):
+        connection.execute(text(f"ALTER TABLE seen_items ADD COLUMN {column}"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details)
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -28,6 +28,7 @@ from bot.store.database import lock_for_transaction, open_engine, upsert
 from bot.store.migrations import migrate
 from bot.store.tables import (
     ITEM_KEY_LENGTH,
+    LANGUAGE_LENGTH,
     DeliveryKind,
     DeliveryStatus,
     delivered_items,
@@ -57,6 +58,9 @@ STALE_CLAIM_AFTER = timedelta(minutes=15)
 and may be claimed again. Posting a digest takes seconds, even rate-limited."""
 DUE_FEEDS_BATCH = 100
 """Feeds handed out by one claim_due_feeds call: a few minutes of fetching at a polite pace."""
+FAILING_AFTER = 3
+"""Failures in a row after which a feed counts as failing (shown in /feed status and a digest's
+footer): one or two misses are a blip a retry fixes; three in a row span hours of backoff."""
 ERROR_TEXT_LIMIT = 1000
 """Characters of an error message kept: enough for any HTTP or parser message, not a whole page."""
 ROWS_PER_STATEMENT = 200
@@ -126,6 +130,11 @@ class Feed:
     next_check_at: datetime
     created_at: datetime
 
+    @property
+    def failing(self) -> bool:
+        """Whether the feed has failed FAILING_AFTER times in a row (and not worked since)."""
+        return self.consecutive_failures >= FAILING_AFTER
+
 
 @dataclass(frozen=True, slots=True)
 class GuildFeed:
@@ -184,6 +193,14 @@ class ItemLike(Protocol):
     def link(self) -> str | None: ...
     @property
     def published(self) -> datetime | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +214,13 @@ class StoredItem:
     title: str
     published_at: datetime | None
     first_seen_at: datetime
+    summary: str
+    """The feed's own summary as plain text; "" when it had none (or the item predates version 2)."""
+    authors: tuple[str, ...]
+    source: str | None
+    """The outlet as the item names it (an aggregator's <source>, else the feed's title then)."""
+    language: str | None
+    """The language the feed declared, a hint only."""
 
     @property
     def ref(self) -> ItemRef:
@@ -336,6 +360,10 @@ def _item(row: Row[Any]) -> StoredItem:
         title=row.title,
         published_at=row.published_at,
         first_seen_at=row.first_seen_at,
+        summary=row.summary,
+        authors=tuple(str(author) for author in row.authors or ()),
+        source=row.source,
+        language=row.language,
     )
 
 
@@ -521,15 +549,28 @@ class Store:
     # --- fetching feeds -------------------------------------------------------------------------
 
     async def claim_due_feeds(
-        self, *, now: datetime | None = None, limit: int = DUE_FEEDS_BATCH, lease: timedelta = FETCH_LEASE
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int = DUE_FEEDS_BATCH,
+        lease: timedelta = FETCH_LEASE,
+        feed_ids: Collection[int] | None = None,
     ) -> list[Feed]:
         """The followed feeds due for a check, most overdue first, each handed to one caller only:
-        their next check moves `lease` ahead, until record_fetch_success/failure sets the real one."""
+        their next check moves `lease` ahead, until record_fetch_success/failure sets the real one.
+
+        `feed_ids` restricts the claim to those feeds (a digest about to be built refreshes its own).
+        """
         moment = _now(now)
         followed = exists().where(guild_feeds.c.feed_id == feeds.c.id)
+        conditions = [feeds.c.next_check_at <= moment, followed]
+        if feed_ids is not None:
+            if not feed_ids:
+                return []
+            conditions.append(feeds.c.id.in_(list(feed_ids)))
         due = (
             select(feeds.c.id)
-            .where(feeds.c.next_check_at <= moment, followed)
+            .where(*conditions)
             .order_by(feeds.c.next_check_at, feeds.c.id)
             .limit(limit)
             # PostgreSQL: feeds another process is claiming right now are skipped, not waited for.
@@ -650,6 +691,10 @@ class Store:
                     "title": item.title,
                     "published_at": item.published,
                     "first_seen_at": moment,
+                    "summary": item.summary,
+                    "authors": list(item.authors),
+                    "source": item.source or None,
+                    "language": item.language[:LANGUAGE_LENGTH] if item.language else None,
                 }
             )
         new: dict[str, StoredItem] = {}
@@ -1171,6 +1216,21 @@ class Store:
             LOGGER.warning("Delivery %s was taken over before attempt %d completed", claim.delivery_id, claim.attempt)
             return False
         return True
+
+    async def latest_delivery(
+        self, subscription_id: int, *, status: DeliveryStatus | None = None, kind: DeliveryKind | None = None
+    ) -> Delivery | None:
+        """The subscription's most recently claimed delivery (of that status and kind, when given):
+        a digest covers what is new since the last one posted."""
+        query = select(deliveries).where(deliveries.c.subscription_id == subscription_id)
+        if status is not None:
+            query = query.where(deliveries.c.status == DeliveryStatus(status))
+        if kind is not None:
+            query = query.where(deliveries.c.kind == DeliveryKind(kind))
+        query = query.order_by(deliveries.c.claimed_at.desc(), deliveries.c.id.desc()).limit(1)
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+        return None if row is None else _delivery(row)
 
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
         async with self._engine.connect() as connection:

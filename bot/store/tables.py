@@ -46,6 +46,8 @@ LINK_KEY_LENGTH = 64
 """A link key is the SHA-256 hex digest of the normalized link."""
 TIMEZONE_LENGTH = 64
 """The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia); room to spare."""
+LANGUAGE_LENGTH = 8
+"""An ISO 639-1 code as feeds declare it ("en"), with room for a region ("pt-br")."""
 
 # Constraint names follow one convention so that a later migration can name what it alters.
 NAMING_CONVENTION = {
@@ -200,9 +202,14 @@ seen_items = Table(
     Column("title", Text, nullable=False),
     Column("published_at", UTCDateTime),
     Column("first_seen_at", UTCDateTime, nullable=False),
+    # Version 2: what a digest needs to show an item whose page cannot be fetched.
+    Column("summary", Text, nullable=False, server_default=text("''")),
+    Column("authors", JSON),
+    Column("source", Text),
+    Column("language", String(LANGUAGE_LENGTH)),
     Index(None, "feed_id", "first_seen_at"),
 )
-"""Every item a feed has shown, once."""
+"""Every item a feed has shown, once, as the feed told it: digests are built from these rows."""
 
 deliveries = Table(
     "deliveries",

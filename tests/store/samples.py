@@ -32,6 +32,10 @@ class Entry:
     title: str
     link: str | None
     published: datetime | None
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    source: str = "Example News"
+    language: str | None = "en"
 
 
 def entry(number: int, *, site: str = "https://www.example-news.org", published: datetime | None = None) -> Entry:
@@ -42,4 +46,6 @@ def entry(number: int, *, site: str = "https://www.example-news.org", published:
         title=f"Council approves budget amendment number {number} after late-night session",
         link=link,
         published=published or NOW.replace(hour=5, minute=number % 60),
+        summary=f"Councillors voted 7-4 for amendment {number}, which moves money from road repairs to libraries.",
+        authors=("Maria Keller",),
     )

@@ -97,6 +97,25 @@ async def test_a_failed_digest_can_be_tried_again(store: Store) -> None:
     assert (retry.delivery_id, retry.attempt) == (claim.delivery_id, 2)
 
 
+async def test_the_latest_delivery_of_a_status_and_kind_is_found(store: Store) -> None:
+    subscription = await _subscription(store)
+    assert await store.latest_delivery(subscription.id) is None
+    scheduled = await _claim(store, subscription.id, now=NOW)
+    await store.complete_delivery(scheduled, status=DeliveryStatus.POSTED, now=NOW)
+    manual = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW + timedelta(hours=2))
+    assert manual is not None
+
+    latest = await store.latest_delivery(subscription.id)
+    posted = await store.latest_delivery(subscription.id, status=DeliveryStatus.POSTED)
+    posted_manual = await store.latest_delivery(subscription.id, status=DeliveryStatus.POSTED, kind=DeliveryKind.MANUAL)
+
+    assert (latest and latest.id, posted and posted.id, posted_manual) == (
+        manual.delivery_id,
+        scheduled.delivery_id,
+        None,
+    )
+
+
 async def test_manual_digests_are_never_refused(store: Store) -> None:
     subscription = await _subscription(store)
     await _claim(store, subscription.id, now=NOW)

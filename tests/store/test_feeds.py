@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import (
+    FAILING_AFTER,
     MAX_FEEDS_PER_GUILD,
     AlreadyFollowing,
     FeedLimitReached,
@@ -123,6 +124,14 @@ async def test_due_feeds_come_most_overdue_first_up_to_the_limit(store: Store) -
     assert [feed.id for feed in due] == [ids[0], ids[2]]
 
 
+async def test_a_claim_can_be_restricted_to_some_feeds(store: Store) -> None:
+    ids = [(await store.add_guild_feed(GUILD, url, added_by=MEMBER, now=NOW)).feed.id for url in FEED_URLS]
+
+    assert [feed.id for feed in await store.claim_due_feeds(now=NOW, feed_ids=[ids[1]])] == [ids[1]]
+    assert await store.claim_due_feeds(now=NOW, feed_ids=[]) == []
+    assert {feed.id for feed in await store.claim_due_feeds(now=NOW)} == {ids[0], ids[2]}
+
+
 async def test_feeds_no_guild_follows_are_not_fetched(store: Store) -> None:
     added = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
     await store.remove_guild_feed(GUILD, added.feed.id, now=NOW)
@@ -181,6 +190,16 @@ async def test_failures_back_off_exponentially_up_to_a_day(store: Store) -> None
     assert waits[-1] == FAILURE_BACKOFF_MAX == failure_backoff(10_000)
     assert feed.consecutive_failures == 10
     assert (feed.last_error, feed.last_error_at) == ("connection refused", NOW)
+
+
+async def test_a_feed_is_failing_after_repeated_errors_until_it_works_again(store: Store) -> None:
+    feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
+
+    states = [(await store.record_fetch_failure(feed_id, error="HTTP 503", now=NOW)).failing for _ in range(3)]
+    await store.record_fetch_success(feed_id, next_check_at=NOW, now=NOW)
+
+    assert states == [False] * (FAILING_AFTER - 1) + [True]
+    assert not (await store.list_guild_feeds(GUILD))[0].feed.failing
 
 
 async def test_a_longer_retry_after_wins_over_the_backoff(store: Store) -> None:

@@ -45,6 +45,22 @@ async def test_a_seen_item_keeps_its_first_sighting(store: Store) -> None:
     assert (item.first_seen_at, item.title) == (NOW, entry(1).title)
 
 
+async def test_an_item_keeps_what_the_feed_said_about_it(store: Store) -> None:
+    feed_id = await _feed(store)
+    subscription = await _subscription(store)
+    told = replace(entry(1), authors=("Maria Keller", "Tom Price"), source="Reuters", language="en")
+    await store.upsert_seen_items(feed_id, [told], now=NOW)
+
+    (item,) = await store.undelivered_items(subscription.id, since=NOW)
+
+    assert (item.summary, item.authors, item.source, item.language) == (
+        told.summary,
+        ("Maria Keller", "Tom Price"),
+        "Reuters",
+        "en",
+    )
+
+
 async def test_the_same_guid_in_two_feeds_is_two_items(store: Store) -> None:
     first, second = await _feed(store, FEED_URLS[0]), await _feed(store, FEED_URLS[1])
     subscription = await _subscription(store)

@@ -7,23 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store import LATEST_VERSION, SchemaTooNew, open_store
+from bot.store import LATEST_VERSION, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, migrate, schema_version_of
-from bot.store.tables import DeliveryKind, metadata
+from bot.store.tables import DeliveryKind, metadata, seen_items
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, entry
 
 
-def _v2_add_feed_language(connection: Connection) -> None:
-    """A step like a real version 2 would be: a new column, filled in for the existing rows."""
+def _next_add_feed_language(connection: Connection) -> None:
+    """A step like a real next version would be: a new column, filled in for the existing rows."""
     connection.execute(text("ALTER TABLE feeds ADD COLUMN language VARCHAR(8)"))
     connection.execute(text("UPDATE feeds SET language = 'en'"))
 
 
-def _v2_that_fails_half_way(connection: Connection) -> None:
+def _next_that_fails_half_way(connection: Connection) -> None:
     connection.execute(text("CREATE TABLE feed_tags (feed_id INTEGER NOT NULL, tag TEXT NOT NULL)"))
     connection.execute(text("ALTER TABLE feeds ADD COLUMN language VARCHAR(8)"))
     raise RuntimeError("disk full, say")
@@ -57,7 +57,7 @@ async def test_migrating_again_changes_nothing(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_upgrading_a_version_1_database_keeps_its_rows(database_url: str) -> None:
+async def test_upgrading_keeps_the_rows(database_url: str) -> None:
     store = await open_store(database_url)
     try:
         followed = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
@@ -68,9 +68,9 @@ async def test_upgrading_a_version_1_database_keeps_its_rows(database_url: str) 
         claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
         assert claim is not None
 
-        version = await migrate(store.engine, migrations=(*MIGRATIONS[:1], _v2_add_feed_language))
+        version = await migrate(store.engine, migrations=(*MIGRATIONS, _next_add_feed_language))
 
-        assert version == 2
+        assert version == LATEST_VERSION + 1
         assert await store.list_guild_feeds(GUILD) == [followed]
         assert await store.get_subscription(GUILD, CHANNEL) == subscription
         assert len(await store.undelivered_items(subscription.id, since=NOW)) == 2
@@ -82,19 +82,56 @@ async def test_upgrading_a_version_1_database_keeps_its_rows(database_url: str) 
         await store.close()
 
 
+async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url: str) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:1], now=NOW) == 1
+    store = Store(engine)
+    try:
+        followed = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+        subscription = await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
+        )
+        old = entry(1)
+        async with engine.begin() as connection:  # an item as version 1 stored it: no summary
+            await connection.execute(
+                insert(seen_items).values(
+                    feed_id=followed.feed.id,
+                    item_key=old.key,
+                    link=old.link,
+                    title=old.title,
+                    published_at=old.published,
+                    first_seen_at=NOW,
+                )
+            )
+        claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
+        assert claim is not None
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION == 2
+
+        await store.upsert_seen_items(followed.feed.id, [entry(2)], now=NOW)
+        items = {item.key: item for item in await store.undelivered_items(subscription.id, since=NOW)}
+        assert (items[old.key].title, items[old.key].summary, items[old.key].authors) == (old.title, "", ())
+        assert items[entry(2).key].summary == entry(2).summary
+        assert await store.list_guild_feeds(GUILD) == [followed]
+        assert await store.get_subscription(GUILD, CHANNEL) == subscription
+        assert await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+    finally:
+        await engine.dispose()
+
+
 async def test_a_failed_upgrade_leaves_the_database_as_it_was(database_url: str) -> None:
     store = await open_store(database_url)
     try:
         followed = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
 
         with pytest.raises(RuntimeError, match="disk full"):
-            await migrate(store.engine, migrations=(*MIGRATIONS[:1], _v2_that_fails_half_way))
+            await migrate(store.engine, migrations=(*MIGRATIONS, _next_that_fails_half_way))
 
-        assert await _versions(store.engine) == [1]
+        assert await _versions(store.engine) == list(range(1, LATEST_VERSION + 1))
         assert "feed_tags" not in await _tables(store.engine)
         assert await store.list_guild_feeds(GUILD) == [followed]
         # The half-made column is gone too, so the real step can still add it.
-        assert await migrate(store.engine, migrations=(*MIGRATIONS[:1], _v2_add_feed_language)) == 2
+        assert await migrate(store.engine, migrations=(*MIGRATIONS, _next_add_feed_language)) == LATEST_VERSION + 1
     finally:
         await store.close()
 
@@ -102,7 +139,7 @@ async def test_a_failed_upgrade_leaves_the_database_as_it_was(database_url: str)
 async def test_a_database_newer_than_the_code_is_refused(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
-        await migrate(engine, migrations=(*MIGRATIONS, _v2_add_feed_language))
+        await migrate(engine, migrations=(*MIGRATIONS, _next_add_feed_language))
     finally:
         await engine.dispose()
 
