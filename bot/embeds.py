@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import discord
+from discord.utils import escape_markdown
 
+from bot.news.digest import Digest, DigestStory, ItemKey, digest_header, failing_feeds_line, nothing_new_line
 from bot.news.models import Briefing, Quote
 from bot.news.render import reading_note
 
@@ -103,3 +106,133 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
     if overflow > 0 and embed.description:
         embed.description = fit_sentences(briefing.summary.sentences, max(1, len(embed.description) - overflow))
     return embed
+
+
+# ----------------------------------------------------------------------------- digests
+
+OUTLET_LABEL_CHARS = 80
+"""An outlet's name is a few words; a feed title longer than this is a tagline, cut so links still fit."""
+COVERAGE_SEPARATOR = " · "
+
+
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    """One Discord message of a digest, and the feed items its stories account for (to mark as sent
+    once this message is delivered)."""
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+    item_keys: tuple[ItemKey, ...]
+
+
+def _link_label(name: str) -> str:
+    label = escape_markdown(fit_text(name, OUTLET_LABEL_CHARS))
+    return label.replace("[", "\\[").replace("]", "\\]")
+
+
+def _markdown_link(name: str, url: str | None) -> str:
+    """'[Outlet](url)', with the characters that would end the link early percent-encoded."""
+    if not url:
+        return _link_label(name)
+    target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return f"[{_link_label(name)}]({target})"
+
+
+def coverage_field(story: DigestStory) -> tuple[str, str]:
+    """'Covered by 3 outlets' and every outlet as a Markdown link to its article, within a field's limit.
+
+    Links that do not fit are dropped from the end (an outlet then shows as its plain name while
+    that fits), and the value says how many more outlets there were.
+    """
+    link_of: dict[str, str] = {}
+    for outlet, link in story.outlet_links or zip(story.outlets, story.links, strict=False):
+        link_of.setdefault(outlet, link)
+    total = len(story.outlets)
+    kept: list[str] = []
+    for outlet in story.outlets:
+        more = total - len(kept) - 1
+        suffix = f"{COVERAGE_SEPARATOR}+{more} more" if more else ""
+        for entry in (_markdown_link(outlet, link_of.get(outlet)), _link_label(outlet)):
+            if len(COVERAGE_SEPARATOR.join([*kept, entry]) + suffix) <= EMBED_FIELD_VALUE_LIMIT:
+                kept.append(entry)
+                break
+        else:
+            break
+    left_out = total - len(kept)
+    value = COVERAGE_SEPARATOR.join(kept) + (f"{COVERAGE_SEPARATOR}+{left_out} more" if left_out else "")
+    name = f"Covered by {total} outlets" if total != 1 else "Covered by 1 outlet"
+    return name, value
+
+
+def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discord.Embed:
+    """One digest story: title linked to the representative article, the summary, the key quote,
+    every outlet's link when several covered it, and the story's time as the timestamp.
+
+    Args:
+        story: the story.
+        footer_note: a line added under the footer (a digest puts its failing feeds on its last story).
+    """
+    embed = discord.Embed(
+        title=fit_text(story.title or story.url or "Untitled story", EMBED_TITLE_LIMIT),
+        url=story.url,
+        colour=EMBED_COLOUR,
+        description=fit_sentences(story.summary, EMBED_DESCRIPTION_LIMIT) if story.summary else None,
+        timestamp=story.published,
+    )
+    if story.key_quote is not None:
+        name, value = quote_field(story.key_quote)
+        embed.add_field(name=name, value=value, inline=False)
+    if story.outlet_count > 1:
+        name, value = coverage_field(story)
+        embed.add_field(name=name, value=value, inline=False)
+    footer = [story.outlets[0]] if story.outlet_count == 1 else []
+    if story.from_feed_summary:
+        footer.append("Summary from the feed (the page could not be read)")
+    lines = [COVERAGE_SEPARATOR.join(footer)] if footer else []
+    if footer_note:
+        lines.append(footer_note)
+    if lines:
+        embed.set_footer(text=fit_text("\n".join(lines), EMBED_FOOTER_LIMIT))
+    overflow = len(embed) - EMBED_TOTAL_LIMIT
+    if overflow > 0 and embed.description:
+        embed.description = fit_sentences(story.summary, max(1, len(embed.description) - overflow))
+        overflow = len(embed) - EMBED_TOTAL_LIMIT
+    if overflow > 0 and embed.footer.text:
+        embed.set_footer(text=fit_text(embed.footer.text, max(1, len(embed.footer.text) - overflow)))
+    return embed
+
+
+def pack_digest(digest: Digest) -> list[DigestMessage]:
+    """A digest as Discord messages: the header as the first message's text, then one embed per story,
+    in rank order, as many to a message as Discord allows (10 embeds, 6000 characters of embed text).
+
+    A story's embed is never split across messages; the last story's footer names the feeds that
+    could not be fetched. A digest without stories is one message saying there is nothing new.
+    """
+    failing = failing_feeds_line(digest)
+    if not digest.stories:
+        content = "\n".join(line for line in (nothing_new_line(digest), failing) if line)
+        return [DigestMessage(content=fit_text(content, MESSAGE_CONTENT_LIMIT), embeds=(), item_keys=())]
+
+    last = len(digest.stories) - 1
+    embeds = [
+        story_embed(story, footer_note=failing if index == last else None) for index, story in enumerate(digest.stories)
+    ]
+    batches: list[list[int]] = [[]]
+    size = 0
+    for index, embed in enumerate(embeds):
+        batch = batches[-1]
+        if batch and (len(batch) == MESSAGE_EMBED_COUNT_LIMIT or size + len(embed) > EMBED_TOTAL_LIMIT):
+            batches.append(batch := [])
+            size = 0
+        batch.append(index)
+        size += len(embed)
+    header = fit_text(digest_header(digest), MESSAGE_CONTENT_LIMIT)
+    return [
+        DigestMessage(
+            content=header if number == 0 else None,
+            embeds=tuple(embeds[index] for index in batch),
+            item_keys=tuple(key for index in batch for key in digest.stories[index].item_keys),
+        )
+        for number, batch in enumerate(batches)
+    ]
