@@ -7,14 +7,18 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from bot.news.feeds import Feed, FeedItem
+    from bot.news.fetch import Fetcher
     from bot.news.models import Briefing
     from bot.news.pipeline import Pipeline
 
@@ -29,6 +33,12 @@ PARALLEL_MIN_INPUTS = 8
 
 URL_CONCURRENCY = 8
 """Pages fetched at once by one command line run; the fetcher also limits each host."""
+
+DEFAULT_DIGEST_SINCE = "24h"
+"""A daily digest's window: what appeared since this time yesterday."""
+
+DURATION_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$", re.IGNORECASE)
 
 MISSING_TOKEN_MESSAGE = """\
 newsbrief: DISCORD_TOKEN is not set, so the bot cannot log in.
@@ -59,6 +69,21 @@ def _positive_sentence_count(value: str) -> int:
     return count
 
 
+def _duration(value: str) -> timedelta:
+    """'90m', '24h' or '2d' as a timedelta."""
+    match = _DURATION.match(value)
+    if match is None or int(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an age like 90m, 24h or 2d")
+    return int(match.group(1)) * DURATION_UNITS[match.group(2).lower()]
+
+
+def _positive_story_count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsbrief", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -77,6 +102,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--sentences", type=_positive_sentence_count, default=None, help="summary length (default: 3 to 5)"
     )
     summarize.add_argument("--json", action="store_true", help="print one JSON object a line per input")
+
+    digest = commands.add_parser(
+        "digest",
+        help="a digest of recent stories from news feeds",
+        description="Read each feed (a feed URL, a site URL whose feed is discovered, or a local RSS/Atom "
+        "file), group the recent items into stories across outlets, and summarize the top ones.",
+    )
+    digest.add_argument("feeds", nargs="+", metavar="FEED_URL|FILE")
+    digest.add_argument(
+        "--since",
+        type=_duration,
+        default=_duration(DEFAULT_DIGEST_SINCE),
+        metavar="AGE",
+        help=f"items published within this age: 90m, 24h, 2d... (default: {DEFAULT_DIGEST_SINCE}; undated items count)",
+    )
+    digest.add_argument("--max", type=_positive_story_count, default=None, metavar="N", help="stories (default: 10)")
+    digest.add_argument(
+        "--keyword",
+        action="append",
+        default=[],
+        dest="keywords",
+        metavar="WORD",
+        help="rank stories that mention it first (repeatable)",
+    )
+    digest.add_argument("--json", action="store_true", help="print the digest as one JSON object")
     return parser
 
 
@@ -86,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings)
     if args.command in {"run", "sync"}:
         return run_bot(settings, sync_only=args.command == "sync")
+    if args.command == "digest":
+        return asyncio.run(
+            digest_feeds(args.feeds, since=args.since, max_stories=args.max, keywords=args.keywords, as_json=args.json)
+        )
     return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
 
 
@@ -219,3 +273,114 @@ async def summarize_inputs(
         if executor is not None:
             executor.shutdown(cancel_futures=True)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
+
+
+# ----------------------------------------------------------------------------- digest
+
+
+async def load_feed(fetcher: Fetcher, source: str) -> Feed:
+    """Read one `digest` input: a feed or site URL (its feed discovered), or a local RSS/Atom file.
+
+    Raises:
+        FetchError, FeedError: the URL could not be fetched or holds no feed.
+        InputError: the file cannot be read.
+    """
+    from bot.news.feeds import discover_feed
+
+    if is_url(source):
+        return (await discover_feed(fetcher, source)).feed
+    return await asyncio.to_thread(read_feed_file, source)
+
+
+def read_feed_file(source: str) -> Feed:
+    """Read and parse a local RSS/Atom file (blocking: run it in a thread).
+
+    Raises:
+        InputError: the file cannot be read.
+        FeedError: it is not a feed.
+    """
+    from pathlib import Path
+
+    from bot.news.errors import InputError
+    from bot.news.feeds import parse_feed
+
+    path = Path(source)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"No such file: {source}") from None
+    except IsADirectoryError:
+        raise InputError(f"{source} is a folder, not a file") from None
+    except OSError as error:
+        raise InputError(f"Cannot read {source}: {error.strerror}") from None
+    # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
+    return parse_feed(data, url=path.resolve().as_uri())
+
+
+def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:
+    """The feed's items published at or after `since`, and its undated items (they may be new)."""
+    return [item for item in feed.items if item.published is None or item.published >= since]
+
+
+async def digest_feeds(
+    sources: Sequence[str],
+    *,
+    since: timedelta,
+    max_stories: int | None = None,
+    keywords: Sequence[str] = (),
+    as_json: bool,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    settings: Settings | None = None,
+) -> int:
+    """Read every feed at once, build one digest of their recent items, and print it.
+
+    A feed that fails is reported on `err` and named in the digest's footer; the rest go on.
+
+    Returns:
+        0 when at least one feed was read, 1 when every feed failed.
+    """
+    from bot.news.digest import DEFAULT_MAX_STORIES, build_digest, digest_to_json, digest_to_text
+    from bot.news.errors import NewsError
+    from bot.news.fetch import Fetcher
+    from bot.news.pipeline import Pipeline
+
+    settings = settings or get_settings()
+    slots = asyncio.Semaphore(URL_CONCURRENCY)
+
+    async def one(fetcher: Fetcher, source: str) -> Feed | NewsError:
+        try:
+            async with slots:
+                return await load_feed(fetcher, source)
+        except NewsError as error:
+            return error
+        except Exception as error:  # one broken feed must not lose the others
+            LOGGER.exception("Unexpected failure reading %s", source)
+            return NewsError(f"Internal error: {type(error).__name__}: {error}")
+
+    async with Fetcher(
+        allow_private=settings.fetch_allow_private,
+        max_bytes=settings.fetch_max_bytes,
+        total_timeout=settings.fetch_timeout_seconds,
+    ) as fetcher:
+        outcomes = await asyncio.gather(*(one(fetcher, source) for source in sources))
+        cutoff = datetime.now(UTC) - since
+        items: list[FeedItem] = []
+        failing: list[str] = []
+        for source, outcome in zip(sources, outcomes, strict=True):
+            if isinstance(outcome, NewsError):
+                failing.append(source)
+                err.write(f"newsbrief: {source}: {outcome.message}\n")
+            else:
+                items.extend(recent_items(outcome, since=cutoff))
+        digest = await build_digest(
+            items,
+            pipeline=Pipeline(fetcher=fetcher),
+            local_now=datetime.now().astimezone(),
+            max_stories=max_stories or DEFAULT_MAX_STORIES,
+            keywords=keywords,
+            failing_feeds=failing,
+        )
+    out.write((json.dumps(digest_to_json(digest), ensure_ascii=False) if as_json else digest_to_text(digest)) + "\n")
+    out.flush()
+    return EXIT_INPUT_FAILED if len(failing) == len(sources) else EXIT_OK
