@@ -23,8 +23,6 @@ LOGGER = logging.getLogger(__name__)
 AUTOCOMPLETE_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
 CHOICE_NAME_LIMIT = 100
-FAILING_AFTER = 3
-"""Consecutive failed fetches after which a feed is shown as failing."""
 
 
 def feed_label(feed: Feed) -> str:
@@ -37,7 +35,7 @@ def timestamp(moment: object) -> str:
 
 
 def feed_status_line(feed: Feed) -> str:
-    state = "failing" if feed.consecutive_failures >= FAILING_AFTER else "ok"
+    state = "failing" if feed.failing else "ok"
     line = f"**{feed_label(feed)}** — {state}, last fetched {timestamp(feed.last_success_at)}"
     if feed.consecutive_failures:
         line += f", {feed.consecutive_failures} failed fetches in a row"
@@ -151,7 +149,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
         if not entries:
             await interaction.response.send_message("This server follows no feeds yet.", ephemeral=True)
             return
-        failing = sum(1 for entry in entries if entry.feed.consecutive_failures >= FAILING_AFTER)
+        failing = sum(1 for entry in entries if entry.feed.failing)
         embed = discord.Embed(
             title=f"Feed status · {len(entries)} feeds, {failing} failing",
             colour=EMBED_COLOUR,
