@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import lxml.etree
 import trafilatura
@@ -52,12 +53,23 @@ MIN_ARTICLE_WORDS = 20
 error page or navigation, not an article."""
 
 MIN_SENTENCE_WORDS = 8
-"""An article has at least one paragraph this long; link lists and menus are made of shorter ones."""
+"""An article has at least one paragraph this long that ends like a sentence; menus and link lists
+are made of headlines, which do not."""
+
+MIN_LIST_ITEMS = 3
+"""Text without a single sentence is an article only as a list of several items."""
+
+MAX_LINKED_SHARE = 0.5
+"""A text without sentences whose lines are mostly the page's link texts is a menu or headline list."""
 
 RETRY_BELOW_CHARS = 250
 """trafilatura's own threshold (MIN_EXTRACTED_SIZE) for a result too short to trust. favor_precision
 sometimes keeps only a reprint notice on a page that balanced mode reads fully, so below this many
 characters of clean text we run balanced mode too and keep the longer result."""
+
+MAX_TAG_CHARS = 32_768
+"""Longer opening tags (only sites that stuff JSON into data- attributes come near) lose their
+attributes before parsing, because lxml's time grows with the square of one element's attributes."""
 
 BINARY_SAMPLE_CHARS = 65_536
 """Enough of the start of the input to tell text from binary without scanning megabytes."""
@@ -102,6 +114,10 @@ BOX_TITLE_MAX_WORDS = 6
 TEXT_TITLE_MAX_WORDS = 16
 """A first line this short, with no closing punctuation and a blank line after it, is a headline."""
 
+WRAPPED_LINE_MIN_CHARS = 60
+"""Source HTML wrapped at 72-80 columns leaves lines this long ending mid-sentence; menu items and
+headlines, which the fallback extractors put one per line, are mostly shorter."""
+
 WRAPPED_SENTENCE_END_RATIO = 0.5
 """In hard-wrapped text few lines end a sentence; in one-sentence-per-line text nearly all do."""
 
@@ -120,12 +136,16 @@ _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'
 
 # ----------------------------------------------------------------------------- text helpers
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphens and zero-width characters split words for the summarizer; lone surrogates (from
+# text decoded with errors="surrogateescape") cannot even be encoded for Discord.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Pull-quote plugins append a button label to a sentence of the article: keep the sentence.
 _TWEET_BUTTON = re.compile(r"\s*\b(?:click to tweet|tweet this)\W*$", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
+_HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -154,7 +174,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def _ends_sentence(paragraph: str) -> bool:
-    return paragraph.rstrip().endswith(_SENTENCE_END)
+    """The paragraph ends like a sentence (a table row's closing '|' aside)."""
+    return paragraph.rstrip(" |").endswith(_SENTENCE_END)
 
 
 # ----------------------------------------------------------------------------- boilerplate rules
@@ -565,6 +586,8 @@ def _check_text(text: str, *, what: str) -> None:
 
 def _parse(markup: str) -> HtmlElement:
     """Parse the page; a fragment without <html> or <body> is wrapped so that it parses as a page."""
+    # libxml2 checks an element's attributes pairwise: one tag with 300,000 of them takes minutes.
+    markup = _HUGE_TAG.sub(r"<\1>", markup)
     if not _DOCUMENT_TAG.search(markup[:CHARSET_SNIFF_BYTES]):
         markup = f"<html><body>{markup}</body></html>"
     tree = trafilatura.load_html(markup)
@@ -620,12 +643,26 @@ def _run_trafilatura(tree: HtmlElement, url: str | None, *, options: dict[str, b
     return trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=metadata, **options)
 
 
+def _unwrap(text: str) -> str:
+    """Join source lines that wrap a sentence; keep line breaks that end a line of its own."""
+    lines = text.split("\n")
+    out = [lines[0]]
+    for before, line in pairwise(lines):
+        before = before.strip()
+        wrapped = len(before) >= WRAPPED_LINE_MIN_CHARS and not before.endswith((*_SENTENCE_END, ":"))
+        if wrapped and line.strip():
+            out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _lines(document: Document, *, skip: set[str]) -> list[str]:
     """The extracted blocks (paragraph, heading, list item, table row), one string each.
 
-    trafilatura's text output has a line per block and per <br>, but it also keeps the line breaks
-    of the page's source inside a paragraph, which would split sentences; those are spaces. Lines
-    in `skip` (the page's own address, which print layouts show) are left out.
+    trafilatura's text output has a line per block and per <br>, and it also keeps the line breaks
+    in the page's source text. Where those wrap a sentence they are joined, so that sentences stay
+    whole. Lines in `skip` (the page's own address, which print layouts show) are left out.
     """
     body = document.body
     if body is None:
@@ -633,10 +670,10 @@ def _lines(document: Document, *, skip: set[str]) -> list[str]:
     for element in body.iter():
         if element.tag == "code" or any(parent.tag == "code" for parent in element.iterancestors()):
             continue
-        if element.text:
-            element.text = element.text.replace("\n", " ")
-        if element.tail:
-            element.tail = element.tail.replace("\n", " ")
+        if element.text and "\n" in element.text:
+            element.text = _unwrap(element.text)
+        if element.tail and "\n" in element.tail:
+            element.tail = _unwrap(element.tail)
     lines = xmltotxt(body, include_formatting=False).split("\n")
     return [line for line in lines if line.strip() not in skip]
 
@@ -657,12 +694,27 @@ def _bounded(paragraphs: list[str]) -> list[str]:
     return kept
 
 
-def _check_article(paragraphs: list[str], *, source: str) -> None:
-    """Raise NotAnArticle unless the text has at least a couple of sentences."""
+def _check_article(paragraphs: list[str], *, source: str, links: set[tuple[str, ...]] | None = None) -> None:
+    """Raise NotAnArticle unless there is article text: some sentences, or a list that is not menus.
+
+    Args:
+        paragraphs: the cleaned text.
+        source: "page" or "text", for the message.
+        links: the word sequences of the page's link texts; a text made mostly of them is navigation.
+    """
     words = sum(_words(paragraph) for paragraph in paragraphs)
-    longest = max((_words(paragraph) for paragraph in paragraphs), default=0)
-    if words < MIN_ARTICLE_WORDS or longest < MIN_SENTENCE_WORDS:
+    if words < MIN_ARTICLE_WORDS:
         raise NotAnArticle(f"No article text found in the {source}.")
+    if any(_words(paragraph) >= MIN_SENTENCE_WORDS and _ends_sentence(paragraph) for paragraph in paragraphs):
+        return
+    # No sentence at all: a list (race dates, a recipe) is an article, a menu or link list is not.
+    linked = sum(1 for paragraph in paragraphs if tuple(_tokens(paragraph)) in (links or set()))
+    if len(paragraphs) < MIN_LIST_ITEMS or linked >= MAX_LINKED_SHARE * len(paragraphs):
+        raise NotAnArticle(f"No article text found in the {source}.")
+
+
+def _link_texts(tree: HtmlElement) -> set[tuple[str, ...]]:
+    return {tuple(_tokens(anchor.text_content())) for anchor in tree.iter("a")}
 
 
 def _published(value: str | None) -> date | None:
@@ -706,7 +758,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         InputError: the input is empty, binary, or not HTML.
         NotAnArticle: the page holds no article text (an empty page, a login wall, a menu).
     """
-    markup = _decode(html)
+    markup = _SURROGATE.sub("", _decode(html))
     _check_text(markup, what="page")
     if not _MARKUP.search(markup[:BINARY_SAMPLE_CHARS]):
         raise InputError("The page holds no HTML markup.")
@@ -729,7 +781,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
             if sum(map(len, retry)) > sum(map(len, paragraphs)):
                 paragraphs = retry
     paragraphs = _bounded(paragraphs)
-    _check_article(paragraphs, source="page")
+    _check_article(paragraphs, source="page", links=_link_texts(tree))
     return Article(
         paragraphs=tuple(paragraphs),
         url=url,
