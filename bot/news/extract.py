@@ -368,17 +368,26 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 # Top-of-body repeats: dates, bylines and "updated" stamps.
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|mai|juni|juli|oktober|dezember|"
-    r"janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|"
-    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
-    r"janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
-    r"січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня|"
-    r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+_MONTH_NAMES = (
+    "jan(?:uary)?|januar|janvier|enero|janeiro|січня|января",
+    "feb(?:ruary)?|februar|février|febrero|fevereiro|лютого|февраля",
+    "mar(?:ch)?|märz|mars|marzo|março|березня|марта",
+    "apr(?:il)?|avril|abril|квітня|апреля",
+    "may|mai|mayo|maio|травня|мая",
+    "june?|juni|juin|junio|junho|червня|июня",
+    "july?|juli|juillet|julio|julho|липня|июля",
+    "aug(?:ust)?|août|agosto|серпня|августа",
+    "sept?(?:ember)?|septembre|septiembre|setembro|вересня|сентября",
+    "oct(?:ober)?|oktober|octobre|octubre|outubro|жовтня|октября",
+    "nov(?:ember)?|novembre|noviembre|novembro|листопада|ноября",
+    "dec(?:ember)?|dezember|décembre|diciembre|dezembro|грудня|декабря",
 )
+"""Month names (en, de, fr, es, pt, and uk/ru in the genitive that dates use), January first."""
+_MONTHS = "|".join(_MONTH_NAMES)
+_MONTH = tuple(_rx(rf"\b(?:{names})\b") for names in _MONTH_NAMES)
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b")
 _DATE = _rx(
-    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b|\b\d{1,2}:\d{2}\b|"
+    rf"{_NUMERIC_DATE.pattern}|\b\d{{1,2}}:\d{{2}}\b|"
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTHS})\b"
 )
 _STAMP = _rx(
@@ -447,11 +456,13 @@ def _mentions_date(paragraph: str, published: date | None) -> bool:
     """The line holds the publication date (any written form), or any date when that is unknown."""
     if published is None:
         return bool(_DATE.search(paragraph))
-    # Knowing the date, require its day: "10 de março – Interlagos" in a list of race dates is content.
+    # Knowing the date, require its day and month: "22 April – Velopark" in a list of race dates
+    # published on 22 January is content. A day either side allows for time zones.
     numbers = {int(digits) for digits in _DIGITS.findall(paragraph) if len(digits) <= 4}
     if not numbers & {published.day - 1, published.day, published.day + 1}:
         return False
-    return bool(_DATE.search(paragraph)) or published.year in numbers
+    numeric_month = published.month in numbers and bool(_NUMERIC_DATE.search(paragraph))
+    return numeric_month or bool(_MONTH[published.month - 1].search(paragraph))
 
 
 def _is_stamp(paragraph: str, published: date | None) -> bool:
@@ -727,18 +738,42 @@ def _published(value: str | None) -> date | None:
         return None
 
 
-_AUTHOR_SEPARATOR = re.compile(r"\s*(?:[;,|/&]|\b(?:and|und|et|y|e|и|і|та)\b)\s*", re.IGNORECASE)
-_AUTHOR_PREFIX = re.compile(r"^(?:by|von|par|por|de|автор(?:ка)?|від|от)\s+", re.IGNORECASE)
+# Conjunctions are matched in lower case only, so that middle initials ("Sarah E Needleman",
+# "Bruce Y Lee") are not taken for the Portuguese "e" or the Spanish "y".
+_AUTHOR_SEPARATOR = re.compile(r"\s*(?:[;,|/&]|\b(?:and|AND|und|et|y|e|и|і|та)\b)\s*")
+_AUTHOR_PREFIX = re.compile(r"^(?:.{0,40}\s)?(?:by|von|par|por|автор(?:ка)?|від|от)\s+", re.IGNORECASE)
+_AUTHOR_DATE_WORD = _rx(
+    r"(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"{_MONTHS})\b.*$"
+)
+_AUTHOR_AGENCY = _rx(r"\s+(?:associated press|the associated press|reuters|afp|ap)$")
+_NOT_AN_AUTHOR = _rx(
+    r"\b(?:staff|writer|editor|editor-at-large|correspondent|reporter|contributor|columnist|"
+    r"photographer|news service|associated press|reuters|agencies|com)\b|"
+    r"^(?:md|ms|rd|rdn|phd|mph|jr|sr)$"
+)
 
 
-def split_authors(byline: str | None) -> tuple[str, ...]:
-    """ "Jane Doe and John Roe", "Doe, Roe" or trafilatura's "Doe; Roe" -> ("Jane Doe", "John Roe")."""
+def split_authors(byline: str | None, *, site: str | None = None) -> tuple[str, ...]:
+    """People named in a byline: "Jane Doe and John Roe", "Doe, Roe" or trafilatura's "Doe; Roe".
+
+    Job titles ("Staff writer"), credentials ("RDN"), agency and site names and the dates that
+    trafilatura sometimes reads into a byline are left out.
+    """
     if not byline:
         return ()
+    site_key = site.casefold() if site else None
     authors: list[str] = []
     for part in _AUTHOR_SEPARATOR.split(byline):
-        name = _AUTHOR_PREFIX.sub("", _normalize(part)).strip(" .-")
-        if any(char.isalpha() for char in name) and name.casefold() not in map(str.casefold, authors):
+        name = _AUTHOR_DATE_WORD.sub("", _AUTHOR_PREFIX.sub("", _normalize(part)))
+        person = _AUTHOR_AGENCY.sub("", name)  # "JILL LAWLESS Associated Press", not "The Associated Press"
+        name = (person if len(person.split()) >= 2 else name).strip(" .-")
+        if (
+            any(char.isalpha() for char in name)
+            and not _NOT_AN_AUTHOR.search(name)
+            and name.casefold() != site_key
+            and name.casefold() not in map(str.casefold, authors)
+        ):
             authors.append(name)
     return tuple(authors)
 
@@ -782,12 +817,13 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
                 paragraphs = retry
     paragraphs = _bounded(paragraphs)
     _check_article(paragraphs, source="page", links=_link_texts(tree))
+    site = _normalize(document.sitename) if document.sitename else None
     return Article(
         paragraphs=tuple(paragraphs),
         url=url,
         title=title or None,
-        site=_normalize(document.sitename) if document.sitename else None,
-        authors=split_authors(document.author),
+        site=site,
+        authors=split_authors(document.author, site=site),
         published=published,
         language=_declared_language(tree),
         canonical_url=document.url or url,

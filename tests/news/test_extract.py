@@ -1,0 +1,449 @@
+"""HTML and plain text into Articles: the story's paragraphs and facts, without the boilerplate."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.news import extract
+from bot.news.errors import InputError, NotAnArticle
+from bot.news.extract import article_from_text, clean_paragraphs, extract_article, split_authors
+from bot.news.models import Article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+BRIDGE_URL = "https://www.eastportcourier.example/news/harbour-bridge?utm_source=discord"
+
+
+def _page(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Article:
+    return extract_article(_page("harbour_bridge.html"), url=BRIDGE_URL)
+
+
+@pytest.fixture(scope="module")
+def metro() -> Article:
+    return extract_article(_page("kyiv_metro.html"))
+
+
+def _has(article: Article, fragment: str) -> bool:
+    return any(fragment in paragraph for paragraph in article.paragraphs)
+
+
+# ----------------------------------------------------------------------------- facts about the page
+
+
+def test_extract_reads_title(bridge: Article) -> None:
+    assert bridge.title == "Council approves £40m repair of Eastport harbour bridge"
+
+
+def test_extract_reads_site_name(bridge: Article) -> None:
+    assert bridge.site == "The Eastport Courier"
+
+
+def test_extract_splits_authors(bridge: Article) -> None:
+    assert bridge.authors == ("Jane Okafor", "Tom Reilly")
+
+
+def test_extract_reads_published_date(bridge: Article) -> None:
+    assert bridge.published == date(2024, 3, 4)
+
+
+def test_extract_reads_declared_language(bridge: Article) -> None:
+    assert bridge.language == "en"
+
+
+def test_extract_reads_canonical_url(bridge: Article) -> None:
+    assert bridge.canonical_url == "https://www.eastportcourier.example/news/2024/03/04/harbour-bridge-repair"
+
+
+def test_extract_keeps_the_url_it_was_given(bridge: Article) -> None:
+    assert bridge.url == BRIDGE_URL
+
+
+def test_extract_falls_back_to_given_url_without_canonical_link() -> None:
+    article = extract_article(_page("kyiv_metro.html"), url="https://kyiv.example/metro")
+    assert article.canonical_url == "https://kyiv.example/metro"
+
+
+# ----------------------------------------------------------------------------- the story's text
+
+
+def test_extract_keeps_article_paragraphs_in_order(bridge: Article) -> None:
+    assert bridge.paragraphs[0].startswith("Eastport city council voted on Monday night")
+    assert bridge.paragraphs[-1].startswith("The harbour authority, which owns the land")
+    assert len(bridge.paragraphs) == 7
+
+
+def test_extract_drops_headline_repeated_at_top_of_body(bridge: Article) -> None:
+    assert not any(paragraph == bridge.title for paragraph in bridge.paragraphs)
+
+
+def test_extract_drops_date_repeated_at_top_of_body(bridge: Article) -> None:
+    assert not _has(bridge, "Published 4 March 2024")
+
+
+def test_extract_drops_read_also_headline(bridge: Article) -> None:
+    assert not _has(bridge, "ferry fares")
+
+
+def test_extract_drops_newsletter_appeal(bridge: Article) -> None:
+    assert not _has(bridge, "Sign up for our morning newsletter")
+
+
+def test_extract_keeps_sentence_mentioning_newsletter(bridge: Article) -> None:
+    assert _has(bridge, "signed up for the council's weekly newsletter were first told of the corrosion")
+
+
+def test_extract_drops_donation_appeal(bridge: Article) -> None:
+    assert not _has(bridge, "become a patron")
+
+
+def test_extract_drops_photo_caption_and_credit(bridge: Article) -> None:
+    assert not _has(bridge, "Scaffolding under the central span")
+    assert not _has(bridge, "Photo: Reuters")
+
+
+def test_extract_drops_share_prompt(bridge: Article) -> None:
+    assert not _has(bridge, "Share this article")
+
+
+def test_extract_drops_cookie_banner(bridge: Article) -> None:
+    assert not _has(bridge, "cookies")
+
+
+def test_extract_leaves_out_navigation_and_footer(bridge: Article) -> None:
+    text = bridge.text
+    assert "Opinion" not in text
+    assert "Missing dog found" not in text
+    assert "All rights reserved" not in text
+
+
+def test_extract_joins_line_breaks_of_the_html_source() -> None:
+    wrapped = (
+        "Engineers inspected the harbour bridge on Tuesday and found that the corrosion had\n"
+        "spread to two more girders since the survey carried out last spring by the council."
+    )
+    html = f"<html><body><article><p>{wrapped}</p><p>{wrapped}</p></article></body></html>"
+    article = extract_article(html)
+    assert article.paragraphs[0] == wrapped.replace("\n", " ")
+
+
+# ----------------------------------------------------------------------------- other languages
+
+
+def test_extract_decodes_declared_charset(metro: Article) -> None:
+    assert metro.title == "У Києві відкрили дві нові станції метро на Виноградар"
+
+
+def test_extract_reads_ukrainian_page_language(metro: Article) -> None:
+    assert metro.language == "uk"
+
+
+def test_extract_keeps_ukrainian_article_text(metro: Article) -> None:
+    assert metro.paragraphs[0].startswith("У п'ятницю в Києві відкрили дві нові станції")
+    assert len(metro.paragraphs) == 4
+
+
+def test_extract_drops_ukrainian_read_also_headline(metro: Article) -> None:
+    assert not _has(metro, "Читайте також")
+
+
+def test_extract_drops_ukrainian_photo_credit(metro: Article) -> None:
+    assert not _has(metro, "Фото")
+
+
+def test_extract_drops_ukrainian_subscription_appeal(metro: Article) -> None:
+    assert not _has(metro, "Telegram")
+
+
+def test_extract_drops_ukrainian_date_line(metro: Article) -> None:
+    assert not _has(metro, "17 травня 2024")
+
+
+# ----------------------------------------------------------------------------- pages that are not articles
+
+
+def test_extract_raises_not_an_article_on_empty_page() -> None:
+    with pytest.raises(NotAnArticle):
+        extract_article("<html><head><title>Loading</title></head><body></body></html>")
+
+
+def test_extract_raises_not_an_article_on_login_wall() -> None:
+    with pytest.raises(NotAnArticle):
+        extract_article(_page("login_wall.html"))
+
+
+def test_extract_raises_not_an_article_on_navigation_only_page() -> None:
+    with pytest.raises(NotAnArticle):
+        extract_article(_page("section_front.html"))
+
+
+def test_extract_handles_binary_garbage() -> None:
+    garbage = b"\x89PNG\r\n\x1a\n" + os.urandom(4096)
+    with pytest.raises(InputError):
+        extract_article(garbage)
+
+
+def test_extract_raises_input_error_on_empty_input() -> None:
+    with pytest.raises(InputError):
+        extract_article(b"   \n")
+
+
+def test_extract_raises_input_error_on_text_without_markup() -> None:
+    with pytest.raises(InputError):
+        extract_article("Just a sentence of plain text, with no markup at all in it.")
+
+
+def test_extract_reads_html_fragment() -> None:
+    fragment = "".join(
+        f"<p>Paragraph {n} of the ferry timetable story says the boats will sail every hour in summer.</p>"
+        for n in range(3)
+    )
+    assert len(extract_article(fragment).paragraphs) == 3
+
+
+def test_extract_cuts_page_with_too_many_elements(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_ELEMENTS", 200)
+    paragraphs = "".join(
+        f"<p>Line {n} of the council minutes records a vote on the budget for the coming year.</p>" for n in range(1000)
+    )
+    article = extract_article(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert 0 < len(article.paragraphs) < 200
+
+
+def test_extract_strips_attributes_of_huge_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "_HUGE_TAG", extract.re.compile(r"<([a-zA-Z][\w:-]*)[^<>]{100,}>"))
+    attributes = " ".join(f'data-x{n}="{n}"' for n in range(100))
+    text = "The harbour bridge will close for six weeks next summer while its deck is replaced."
+    article = extract_article(
+        f"<html><body><article><p {attributes}>{text}</p><p>{text} Again.</p></article></body></html>"
+    )
+    assert article.paragraphs[0] == text
+
+
+# ----------------------------------------------------------------------------- the shared clean-up
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Read also: Ferry fares to rise in April",
+        "READ MORE: Ferry fares to rise in April",
+        "Related: Ferry fares to rise in April",
+        "[Related: Ferry fares to rise in April]",
+        "Читайте також: Проїзд у метро подорожчає",
+        "Читайте также: Проезд в метро подорожает",
+        "Lesen Sie auch: Fährpreise steigen im April",
+        "À lire aussi : Les tarifs du ferry augmentent",
+        "Lee también: Suben las tarifas del ferry",
+    ],
+)
+def test_clean_drops_read_also_line_in_several_languages(label: str) -> None:
+    assert clean_paragraphs(["The council voted for the repair.", label]) == ["The council voted for the repair."]
+
+
+def test_clean_drops_headlines_listed_under_related_label() -> None:
+    paragraphs = [
+        "The council voted for the repair on Monday.",
+        "Related stories",
+        "Ferry fares to rise in April",
+        "New bakery opens on Quay Street",
+        "Work starts in September and lasts eighteen months.",
+    ]
+    assert clean_paragraphs(paragraphs) == [paragraphs[0], paragraphs[4]]
+
+
+def test_clean_keeps_subheading_without_related_label() -> None:
+    paragraphs = ["The council voted for the repair on Monday.", "What happens next", "Work starts in September."]
+    assert clean_paragraphs(paragraphs) == paragraphs
+
+
+def test_clean_drops_tagged_tabloid_headline() -> None:
+    paragraphs = ["The council voted for the repair.", "Bridge fears as cracks spread to second pier [PICTURES]"]
+    assert clean_paragraphs(paragraphs) == ["The council voted for the repair."]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Residents can sign up for emergency alerts on the county website, officials said.",
+        "The newsletter, which has 40,000 readers, first reported the corrosion in 2022.",
+        "Getty Images declined to comment on the use of the photograph.",
+        "He went on to become a member of parliament in 2010.",
+        "Copyright lawyers say the ruling will change how newspapers license photos.",
+    ],
+)
+def test_clean_keeps_reporting_that_mentions_boilerplate_words(sentence: str) -> None:
+    assert clean_paragraphs([sentence]) == [sentence]
+
+
+def test_clean_drops_reuters_reporting_credit() -> None:
+    paragraphs = ["Shares fell 3%.", "(Reporting by Jane Okafor; Editing by Tom Reilly)"]
+    assert clean_paragraphs(paragraphs) == ["Shares fell 3%."]
+
+
+def test_clean_drops_appeal_box_with_its_heading() -> None:
+    paragraphs = [
+        "Work starts in September.",
+        "Before you go",
+        "If you value our journalism, please consider making a donation today.",
+    ]
+    assert clean_paragraphs(paragraphs) == ["Work starts in September."]
+
+
+def test_clean_drops_headline_repeated_at_top() -> None:
+    paragraphs = ["Council approves bridge repair", "The council voted on Monday night to repair the bridge."]
+    assert clean_paragraphs(paragraphs, title="Council approves bridge repair") == [paragraphs[1]]
+
+
+def test_clean_keeps_headline_like_first_line_unrelated_to_title() -> None:
+    paragraphs = ["What the council decided", "The council voted on Monday night to repair the bridge."]
+    assert clean_paragraphs(paragraphs, title="Council approves bridge repair") == paragraphs
+
+
+def test_clean_drops_reworded_headline_at_top() -> None:
+    paragraphs = [
+        "Julian Assange: Sweden drops rape investigation",
+        "Prosecutors said on Tuesday that they had dropped it.",
+    ]
+    cleaned = clean_paragraphs(paragraphs, title="Sweden drops Assange rape investigation")
+    assert cleaned == [paragraphs[1]]
+
+
+def test_clean_keeps_dates_that_are_not_the_publication_date() -> None:
+    paragraphs = ["Round 1: 10 March – Interlagos", "Round 2: 8 April – Curitiba", "Round 3: 22 April – Velopark"]
+    assert clean_paragraphs(paragraphs, published=date(2018, 1, 22)) == paragraphs
+
+
+def test_clean_drops_publication_date_line_at_top() -> None:
+    paragraphs = ["November 20, 2019 - 11:28 AMT", "Armenia's parliament approved the budget on Wednesday."]
+    assert clean_paragraphs(paragraphs, published=date(2019, 11, 20)) == [paragraphs[1]]
+
+
+def test_clean_keeps_repeated_short_lines_of_a_list() -> None:
+    paragraphs = ["Meal 1", "Eat every 2-3 hours", "Meal 2", "Eat every 2-3 hours"]
+    assert clean_paragraphs(paragraphs) == paragraphs
+
+
+def test_clean_drops_paragraph_repeated_twice_in_a_row() -> None:
+    sentence = "The council voted on Monday to spend £40m repairing the bridge."
+    assert clean_paragraphs([sentence, sentence]) == [sentence]
+
+
+def test_clean_removes_click_to_tweet_button_but_keeps_sentence() -> None:
+    assert clean_paragraphs(["Every bridge tells a story.Click To Tweet"]) == ["Every bridge tells a story."]
+
+
+def test_clean_removes_soft_hyphens_and_extra_spaces() -> None:
+    assert clean_paragraphs(["  Not\u00adfall\u00addaten   satz \n"]) == ["Notfalldaten satz"]
+
+
+# ----------------------------------------------------------------------------- plain text
+
+
+def test_text_splits_paragraphs_on_blank_lines() -> None:
+    text = (
+        "The council voted for the repair of the harbour bridge on Monday night.\n\n"
+        "Work starts in September and will last about a year, the council said."
+    )
+    assert article_from_text(text).paragraphs == (
+        "The council voted for the repair of the harbour bridge on Monday night.",
+        "Work starts in September and will last about a year, the council said.",
+    )
+
+
+def test_text_joins_hard_wrapped_lines() -> None:
+    text = (
+        "The council voted on Monday night to spend forty million pounds\n"
+        "repairing the harbour bridge, ending two years of argument over\n"
+        "whether the crossing should be replaced instead."
+    )
+    assert article_from_text(text).paragraphs == (text.replace("\n", " "),)
+
+
+def test_text_keeps_one_sentence_per_line() -> None:
+    text = (
+        "The council voted on Monday night to repair the harbour bridge.\n"
+        "Work starts in September and will take about eighteen months.\n"
+        "Buses and cyclists can use the bridge throughout the work."
+    )
+    assert len(article_from_text(text).paragraphs) == 3
+
+
+def test_text_takes_short_first_line_as_title() -> None:
+    body = (
+        "The council voted on Monday night to spend £40m repairing the harbour bridge. "
+        "Work starts in September and will take about eighteen months."
+    )
+    article = article_from_text(f"Council backs bridge repair\n\n{body}")
+    assert article.title == "Council backs bridge repair"
+    assert article.paragraphs == (body,)
+
+
+def test_text_drops_given_title_repeated_at_top() -> None:
+    body = (
+        "The council voted on Monday night to spend £40m repairing the harbour bridge. "
+        "Work starts in September and will take about eighteen months."
+    )
+    article = article_from_text(f"Council backs bridge repair.\n\n{body}", title="Council backs bridge repair")
+    assert article.paragraphs == (body,)
+
+
+def test_text_goes_through_the_same_clean_up() -> None:
+    text = (
+        "The council voted on Monday night to spend £40m repairing the harbour bridge.\n\n"
+        "Read more: Ferry fares to rise in April\n\n"
+        "Work starts in September and will take about eighteen months."
+    )
+    assert "Read more" not in article_from_text(text).text
+
+
+def test_text_keeps_the_url_it_was_given() -> None:
+    text = (
+        "The council voted on Monday night to spend £40m repairing the harbour bridge. "
+        "Work starts in September and will take about eighteen months."
+    )
+    assert article_from_text(text, url="https://example.org/a").url == "https://example.org/a"
+
+
+def test_text_raises_input_error_on_empty_text() -> None:
+    with pytest.raises(InputError):
+        article_from_text(" \n\n ")
+
+
+def test_text_raises_input_error_on_binary_text() -> None:
+    with pytest.raises(InputError):
+        article_from_text(os.urandom(2048).decode("latin-1"))
+
+
+def test_text_raises_not_an_article_on_too_little_text() -> None:
+    with pytest.raises(NotAnArticle):
+        article_from_text("Hello there.")
+
+
+# ----------------------------------------------------------------------------- bylines
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("Jane Okafor and Tom Reilly", ("Jane Okafor", "Tom Reilly")),
+        ("Okafor, Reilly", ("Okafor", "Reilly")),
+        ("By Jane Okafor; Staff writer", ("Jane Okafor",)),
+        ("Sarah E Needleman", ("Sarah E Needleman",)),
+        ("Juan Pérez y María López", ("Juan Pérez", "María López")),
+        ("Олена Коваль та Іван Петренко", ("Олена Коваль", "Іван Петренко")),
+    ],
+)
+def test_split_authors(byline: str, authors: tuple[str, ...]) -> None:
+    assert split_authors(byline) == authors
+
+
+def test_split_authors_leaves_out_site_name() -> None:
+    assert split_authors("Jill Disis; CNN Business", site="CNN Business") == ("Jill Disis",)
