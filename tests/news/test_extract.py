@@ -412,6 +412,15 @@ def test_text_keeps_the_url_it_was_given() -> None:
     assert article_from_text(text, url="https://example.org/a").url == "https://example.org/a"
 
 
+def test_text_accepts_long_paragraph_ending_without_full_stop() -> None:
+    text = (
+        "The council voted on Monday night to spend £40m repairing the harbour bridge . "
+        "Work starts in September and will take about eighteen months , officials said . "
+        "The harbour bridge at dusk , with scaffolding under its central span"
+    )
+    assert article_from_text(text).paragraphs == (text,)
+
+
 def test_text_raises_input_error_on_empty_text() -> None:
     with pytest.raises(InputError):
         article_from_text(" \n\n ")
