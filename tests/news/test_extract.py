@@ -217,14 +217,22 @@ def test_extract_cuts_page_with_too_many_elements(monkeypatch: pytest.MonkeyPatc
     assert 0 < len(article.paragraphs) < 200
 
 
-def test_extract_strips_attributes_of_huge_tag(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "_HUGE_TAG", extract.re.compile(r"<([a-zA-Z][\w:-]*)[^<>]{100,}>"))
-    attributes = " ".join(f'data-x{n}="{n}"' for n in range(100))
+def _page_with_huge_tag() -> str:
+    attributes = " ".join(f'data-x{n}="{n}"' for n in range(extract.MAX_TAG_CHARS // 10))
     text = "The harbour bridge will close for six weeks next summer while its deck is replaced."
-    article = extract_article(
-        f"<html><body><article><p {attributes}>{text}</p><p>{text} Again.</p></article></body></html>"
+    return f"<html><body><article><p {attributes}>{text}</p><p>{text} Again.</p></article></body></html>"
+
+
+def test_extract_reads_page_with_huge_tag() -> None:
+    article = extract_article(_page_with_huge_tag())
+    assert (
+        article.paragraphs[0] == "The harbour bridge will close for six weeks next summer while its deck is replaced."
     )
-    assert article.paragraphs[0] == text
+
+
+def test_parse_drops_attributes_of_huge_tag() -> None:
+    tree = extract._parse(_page_with_huge_tag())
+    assert [dict(paragraph.attrib) for paragraph in tree.iter("p")] == [{}, {}]
 
 
 # ----------------------------------------------------------------------------- the shared clean-up
