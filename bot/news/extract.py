@@ -212,7 +212,7 @@ _STRONG_READ_ALSO = (
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
     r"more (?:on|about) this (?:story|topic)|also on [\w.-]+\.\w+|"
     # uk, ru
-    r"читайте (?:також|також:|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
+    r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
     r"читайте нас|смотрите также|"
     # de, fr, es, pt, it, pl
     r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
