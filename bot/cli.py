@@ -60,6 +60,9 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if settings.log_level != "DEBUG":
+        # trafilatura logs every page it finds no article in; newsbrief reports those itself.
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 def _positive_sentence_count(value: str) -> int:
