@@ -1,0 +1,548 @@
+"""Daily digests as a service: keep the followed feeds fresh, and post each subscription's digest once.
+
+Two pieces, both Discord-free (the bot hands in a `Poster`, the one place that knows Discord):
+
+- `FeedRefresher` fetches the feeds that are due (conditional GET, one fetch per feed however many
+  guilds follow it, a few at a time per host) and stores what they show.
+- `DigestService` builds a subscription's digest from the stored items it has not been sent, posts it
+  message by message, and records after each message which items it carried. The store's claim makes
+  a scheduled digest happen once per local date across processes and restarts; a claim taken over
+  after a crash posts only what the crashed attempt had not.
+
+Which items a digest covers (documented here because the store leaves it to its callers):
+
+- never an item already delivered to the subscription (the store's anti-join, by item and by link);
+- a subscription's first digest: items first seen and published in the last FIRST_DIGEST_WINDOW
+  (24 hours), not the whole backlog of feeds just followed;
+- later digests: items first seen since the last posted digest (scheduled or manual) began, and
+  published within MAX_DIGEST_WINDOW (48 hours). Items a digest left out (past max_stories) are
+  not offered again: each digest is "what is new since the last one". The 48-hour bound keeps a feed
+  added to a guild, or one back after days of failing, from flooding the next digest with its archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from bot.news.digest import Digest, build_digest
+from bot.news.errors import NewsError
+from bot.news.feeds import DEFAULT_PER_HOST, FeedItem, FeedRequest, FeedResult, fetch_feeds
+from bot.news.fetch import Fetcher
+from bot.news.pipeline import Pipeline
+from bot.store import (
+    Claim,
+    DeliveryKind,
+    DeliveryStatus,
+    Feed,
+    ItemRef,
+    NotFound,
+    Store,
+    StoredItem,
+    Subscription,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+"""Returns the current time, timezone-aware: `utc_now` in the bot, a fixed or stepped time in tests."""
+
+FEED_CHECK_INTERVAL = timedelta(minutes=15)
+"""How long a fetched feed rests before the next check: news feeds change every few minutes to hours,
+and a digest is read once a day; every 15 minutes keeps a digest at most that stale, at 96 requests a
+day per feed (and most of them answered 304 Not Modified)."""
+
+FIRST_DIGEST_WINDOW = timedelta(hours=24)
+"""A subscription's first digest covers a day: what a daily digest would have covered."""
+
+MAX_DIGEST_WINDOW = timedelta(hours=48)
+"""A later digest never reaches further back than two days: a missed day is news worth catching up
+on, older items are archive."""
+
+MAX_DIGEST_ITEMS = 1000
+"""Items read for one digest, newest first: 50 feeds (a guild's cap) of a busy day's 20 items each."""
+
+POST_ATTEMPTS = 4
+"""Tries per message when Discord answers 5xx: three retries span 2 + 4 + 8 seconds, enough for a
+blip; an outage longer than that is left to a later claim of the delivery, within the grace."""
+
+POST_RETRY_DELAY = timedelta(seconds=2)
+"""Wait before the first retry of a message; each further retry waits twice as long."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the Discord boundary -------------------------------------------------------------------------
+
+
+class ChannelUnavailable(Exception):
+    """The channel cannot take the digest for good (deleted, or the bot lost permission to post).
+
+    The subscription is paused with `reason`, which /digest list shows.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientPostError(Exception):
+    """Posting failed in a way that may pass (Discord 5xx, a dropped connection): worth retrying."""
+
+
+class OutgoingMessage(Protocol):
+    """A packed message: whatever the poster sends, with the feed items it carries."""
+
+    @property
+    def item_keys(self) -> Sequence[tuple[str, str]]:
+        """(feed URL, item key) of every item the message shows (`DigestStory.item_keys`)."""
+        ...
+
+
+MessageT = TypeVar("MessageT", bound=OutgoingMessage)
+
+
+class Poster(Protocol[MessageT]):
+    """Packs a digest into messages and posts them: the bot's is `embeds.pack_digest` and channel.send."""
+
+    def pack(self, digest: Digest) -> Sequence[MessageT]: ...
+
+    async def post(self, channel_id: int, message: MessageT) -> int:
+        """Post one message and return its id.
+
+        Raises:
+            ChannelUnavailable: the channel is gone or closed to the bot.
+            TransientPostError: try again later.
+        """
+        ...
+
+
+# --- refreshing feeds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What one refresh did, for the log."""
+
+    fetched: int = 0
+    """Feeds that answered with content."""
+    not_modified: int = 0
+    failed: int = 0
+    new_items: int = 0
+
+
+class FeedRefresher:
+    """Fetches the feeds that are due and stores their items: one fetch per feed per cycle, shared by
+    every guild that follows it, handed out by the store so that processes never fetch one twice."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        clock: Clock = utc_now,
+        check_every: timedelta = FEED_CHECK_INTERVAL,
+        per_host: int = DEFAULT_PER_HOST,
+        executor: Executor | None = None,
+    ) -> None:
+        """Args:
+        store: where feeds and items live.
+        fetcher: the shared fetcher.
+        clock: the current time.
+        check_every: rest after a successful fetch (FEED_REFRESH_MINUTES).
+        per_host: feeds fetched at once from one host.
+        executor: where feed parsing runs; None for the loop's default thread pool.
+        """
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+        self.check_every = check_every
+        self.per_host = per_host
+        self.executor = executor
+        self._in_flight: dict[int, asyncio.Event] = {}
+
+    async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
+        """Fetch every due feed (or the due ones among `feed_ids`) and store what they show.
+
+        A feed of `feed_ids` that this process is fetching already is waited for rather than
+        skipped, so that a digest built right after sees what that fetch brings.
+        """
+        total = RefreshReport()
+        while True:
+            started = self.clock()
+            feeds = await self.store.claim_due_feeds(now=started, feed_ids=feed_ids)
+            if not feeds:
+                break
+            report = await self._refresh(feeds, started=started)
+            total = RefreshReport(
+                fetched=total.fetched + report.fetched,
+                not_modified=total.not_modified + report.not_modified,
+                failed=total.failed + report.failed,
+                new_items=total.new_items + report.new_items,
+            )
+        if feed_ids is not None:
+            waiting = [self._in_flight[feed_id].wait() for feed_id in feed_ids if feed_id in self._in_flight]
+            await asyncio.gather(*waiting)
+        if total != RefreshReport():
+            LOGGER.info(
+                "Refreshed feeds: %d fetched, %d not modified, %d failed, %d new items",
+                total.fetched,
+                total.not_modified,
+                total.failed,
+                total.new_items,
+            )
+        return total
+
+    async def _refresh(self, feeds: Sequence[Feed], *, started: datetime) -> RefreshReport:
+        events = {feed.id: asyncio.Event() for feed in feeds}
+        self._in_flight.update(events)
+        try:
+            results = await fetch_feeds(
+                self.fetcher,
+                [FeedRequest(feed.url, etag=feed.etag, last_modified=feed.last_modified) for feed in feeds],
+                per_host=self.per_host,
+                executor=self.executor,
+            )
+            fetched = not_modified = failed = new_items = 0
+            for feed in feeds:
+                result = results[feed.url]
+                try:
+                    if isinstance(result, FeedResult):
+                        new_items += await self._record_result(feed, result, started=started)
+                        if result.not_modified:
+                            not_modified += 1
+                        else:
+                            fetched += 1
+                    else:
+                        failed += 1
+                        await self._record_failure(feed, result)
+                except NotFound:
+                    LOGGER.info("Feed %s was deleted while it was being fetched", feed.id)
+            return RefreshReport(fetched=fetched, not_modified=not_modified, failed=failed, new_items=new_items)
+        finally:
+            for feed_id, event in events.items():
+                event.set()
+                if self._in_flight.get(feed_id) is event:
+                    del self._in_flight[feed_id]
+
+    async def _record_result(self, feed: Feed, result: FeedResult, *, started: datetime) -> int:
+        # From when the fetch began, so that a refresh every `check_every` finds the feed due again.
+        next_check_at = started + self.check_every
+        if result.feed is None:  # 304: keep the validators the server did not repeat
+            await self.store.record_fetch_success(
+                feed.id,
+                next_check_at=next_check_at,
+                etag=result.etag or feed.etag,
+                last_modified=result.last_modified or feed.last_modified,
+                now=self.clock(),
+            )
+            return 0
+        new = await self.store.upsert_seen_items(feed.id, result.feed.items, now=self.clock())
+        await self.store.record_fetch_success(
+            feed.id,
+            next_check_at=next_check_at,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=result.feed.title,
+            site_url=result.feed.link,
+            now=self.clock(),
+        )
+        return len(new)
+
+    async def _record_failure(self, feed: Feed, error: NewsError) -> None:
+        updated = await self.store.record_fetch_failure(feed.id, error=error.message, now=self.clock())
+        if updated.failing and not feed.failing:
+            LOGGER.warning(
+                "Feed %s (%s) is failing: %d errors in a row, the last: %s",
+                feed.id,
+                feed.url,
+                updated.consecutive_failures,
+                error.message,
+            )
+
+
+# --- delivering digests ---------------------------------------------------------------------------
+
+
+class DeliveryResult(StrEnum):
+    POSTED = "posted"
+    """Posted (a digest with no new stories posts its "nothing new" line, if the poster packs one)."""
+    ALREADY_DELIVERED = "already_delivered"
+    """The scheduled digest of that date was posted, or is being posted, by someone else."""
+    PAUSED = "paused"
+    """The subscription is paused: no scheduled digest."""
+    NOT_FOUND = "not_found"
+    """The subscription no longer exists."""
+    CHANNEL_UNAVAILABLE = "channel_unavailable"
+    """The channel is gone or closed to the bot: the subscription is now paused."""
+    FAILED = "failed"
+    """Discord kept failing: the delivery is marked failed, and a later claim finishes it."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    result: DeliveryResult
+    delivery_id: int | None = None
+    message_ids: tuple[int, ...] = ()
+    """Every message of the delivery, those of an earlier, interrupted attempt included."""
+    stories: int = 0
+    """Stories posted by this attempt."""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Gathered:
+    """A subscription's digest material: its feeds and the stored items, as the digest builder takes them."""
+
+    feeds: tuple[Feed, ...]
+    items: tuple[FeedItem, ...]
+
+
+class DigestService:
+    """Builds and posts subscriptions' digests: each scheduled one once per local date, each item once."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        pipeline: Pipeline,
+        refresher: FeedRefresher | None = None,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        post_attempts: int = POST_ATTEMPTS,
+        post_retry_delay: timedelta = POST_RETRY_DELAY,
+    ) -> None:
+        """Args:
+        store: feeds, items, subscriptions and deliveries.
+        pipeline: briefs the story pages.
+        refresher: refreshes a subscription's due feeds before its digest; None to use what is stored.
+        clock: the current time.
+        sleep: waits between post retries (tests pass a recorder).
+        post_attempts: tries per message on TransientPostError.
+        post_retry_delay: the first retry's wait, doubling after.
+        """
+        if post_attempts < 1:
+            raise ValueError("post_attempts must be at least 1")
+        self.store = store
+        self.pipeline = pipeline
+        self.refresher = refresher
+        self.clock = clock
+        self.sleep = sleep
+        self.post_attempts = post_attempts
+        self.post_retry_delay = post_retry_delay
+        # One delivery at a time per subscription in this process: a /digest now and the scheduled
+        # digest at the same moment would otherwise both read the same undelivered items.
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def preview(self, subscription_id: int) -> Digest:
+        """The digest the subscription would get now, without posting or marking anything.
+
+        Raises:
+            NotFound: there is no such subscription.
+        """
+        subscription = await self._subscription(subscription_id)
+        if subscription is None:
+            raise NotFound(f"Subscription {subscription_id} no longer exists.")
+        await self._refresh(subscription)
+        return await self._build(subscription, await self._gather(subscription, exclude=frozenset()))
+
+    async def deliver(
+        self,
+        subscription_id: int,
+        *,
+        kind: DeliveryKind,
+        local_date: date | None = None,
+        poster: Poster[MessageT],
+    ) -> DeliveryOutcome:
+        """Post the subscription's digest to its channel, unless it is done or being done already.
+
+        Args:
+            subscription_id: whose digest.
+            kind: SCHEDULED (once per local date) or MANUAL (/digest now: always; its stories count as
+                delivered, so a scheduled digest later that day carries only what is newer).
+            local_date: the date the digest is for, in the subscription's zone; today there by default.
+            poster: packs and posts the messages.
+        """
+        kind = DeliveryKind(kind)
+        lock = self._locks.setdefault(subscription_id, asyncio.Lock())
+        async with lock:
+            subscription = await self._subscription(subscription_id)
+            if subscription is None:
+                return DeliveryOutcome(DeliveryResult.NOT_FOUND)
+            if subscription.paused and kind is DeliveryKind.SCHEDULED:
+                return DeliveryOutcome(DeliveryResult.PAUSED, error=subscription.pause_reason)
+            await self._refresh(subscription)
+            day = local_date or self.clock().astimezone(subscription.zone).date()
+            claim = await self.store.claim_delivery(subscription.id, day, kind, now=self.clock())
+            if claim is None:
+                return DeliveryOutcome(DeliveryResult.ALREADY_DELIVERED)
+            try:
+                return await self._post_digest(subscription, claim, poster)
+            except Exception as error:
+                # Left claimed, the delivery would wait out the stale-claim time; failed, the next
+                # claim (the scheduler's retry sweep) takes it over at once.
+                await self.store.complete_delivery(
+                    claim, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}", now=self.clock()
+                )
+                raise
+
+    async def _post_digest(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
+        gathered = await self._gather(subscription, exclude=claim.delivered)
+        digest = await self._build(subscription, gathered)
+        messages: Sequence[MessageT] = poster.pack(digest)
+        if claim.posted_message_ids and not digest.stories:
+            messages = ()  # a resumed digest with nothing left: no "nothing new" after its stories
+        feed_ids = {feed.url: feed.id for feed in gathered.feeds}
+        posted = list(claim.posted_message_ids)
+        for message in messages:
+            try:
+                message_id = await self._post(poster, subscription.channel_id, message)
+            except ChannelUnavailable as unavailable:
+                LOGGER.warning(
+                    "Channel %s of guild %s cannot take digests (%s): pausing subscription %s",
+                    subscription.channel_id,
+                    subscription.guild_id,
+                    unavailable.reason,
+                    subscription.id,
+                )
+                await self.store.pause_subscription(
+                    subscription.guild_id, subscription.channel_id, reason=unavailable.reason, now=self.clock()
+                )
+                await self.store.complete_delivery(
+                    claim, status=DeliveryStatus.FAILED, error=unavailable.reason, now=self.clock()
+                )
+                return DeliveryOutcome(
+                    DeliveryResult.CHANNEL_UNAVAILABLE,
+                    delivery_id=claim.delivery_id,
+                    message_ids=tuple(posted),
+                    error=unavailable.reason,
+                )
+            except TransientPostError as error:
+                LOGGER.warning("Delivery %s failed after %d tries: %s", claim.delivery_id, self.post_attempts, error)
+                await self.store.complete_delivery(
+                    claim, status=DeliveryStatus.FAILED, error=str(error), now=self.clock()
+                )
+                return DeliveryOutcome(
+                    DeliveryResult.FAILED, delivery_id=claim.delivery_id, message_ids=tuple(posted), error=str(error)
+                )
+            posted.append(message_id)
+            # Right after the post: a crash from here on neither repeats this message nor loses the rest.
+            await self.store.record_delivered_items(
+                subscription.id,
+                _item_refs(message.item_keys, feed_ids),
+                delivery_id=claim.delivery_id,
+                message_id=message_id,
+                now=self.clock(),
+            )
+        await self.store.complete_delivery(claim, status=DeliveryStatus.POSTED, now=self.clock())
+        LOGGER.info(
+            "Delivered digest %s to channel %s: %d stories in %d messages",
+            claim.delivery_id,
+            subscription.channel_id,
+            len(digest.stories),
+            len(messages),
+        )
+        return DeliveryOutcome(
+            DeliveryResult.POSTED, delivery_id=claim.delivery_id, message_ids=tuple(posted), stories=len(digest.stories)
+        )
+
+    async def _post(self, poster: Poster[MessageT], channel_id: int, message: MessageT) -> int:
+        delay = self.post_retry_delay
+        for attempt in range(1, self.post_attempts + 1):
+            try:
+                return await poster.post(channel_id, message)
+            except TransientPostError as error:
+                if attempt == self.post_attempts:
+                    raise
+                LOGGER.info("Posting to channel %s failed (%s); retrying in %s", channel_id, error, delay)
+                await self.sleep(delay.total_seconds())
+                delay *= 2
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _subscription(self, subscription_id: int) -> Subscription | None:
+        return await self.store.subscription_by_id(subscription_id)
+
+    async def _refresh(self, subscription: Subscription) -> None:
+        """Fetch the subscription's feeds that are due; a digest goes out with what is stored anyway."""
+        if self.refresher is None:
+            return
+        feeds = await self._feeds(subscription)
+        try:
+            await self.refresher.refresh_due(feed_ids=[feed.id for feed in feeds])
+        except Exception:  # the database or the fetcher broke: the stored items still make a digest
+            LOGGER.error("Refreshing the feeds of subscription %s failed", subscription.id, exc_info=True)
+
+    async def _feeds(self, subscription: Subscription) -> list[Feed]:
+        followed = await self.store.list_guild_feeds(subscription.guild_id)
+        chosen = None if subscription.feed_ids is None else set(subscription.feed_ids)
+        return [entry.feed for entry in followed if chosen is None or entry.feed.id in chosen]
+
+    async def _gather(self, subscription: Subscription, *, exclude: Collection[ItemRef]) -> _Gathered:
+        now = self.clock()
+        previous = await self.store.latest_delivery(subscription.id, status=DeliveryStatus.POSTED)
+        if previous is None:
+            since = published_after = now - FIRST_DIGEST_WINDOW
+        else:
+            published_after = now - MAX_DIGEST_WINDOW
+            # Strictly after: the last digest read every item first seen up to its claim.
+            since = max(previous.claimed_at + timedelta(microseconds=1), published_after)
+        feeds = tuple(await self._feeds(subscription))
+        by_id = {feed.id: feed for feed in feeds}
+        stored = await self.store.undelivered_items(
+            subscription.id,
+            since=since,
+            published_after=published_after,
+            feed_ids=list(by_id),
+            limit=MAX_DIGEST_ITEMS,
+        )
+        items = tuple(
+            _feed_item(item, by_id[item.feed_id])
+            for item in stored
+            if item.ref not in exclude and item.feed_id in by_id
+        )
+        return _Gathered(feeds=feeds, items=items)
+
+    async def _build(self, subscription: Subscription, gathered: _Gathered) -> Digest:
+        return await build_digest(
+            gathered.items,
+            pipeline=self.pipeline,
+            local_now=self.clock().astimezone(subscription.zone),
+            max_stories=subscription.max_stories,
+            keywords=subscription.keywords,
+            failing_feeds=[feed.title or feed.url for feed in gathered.feeds if feed.failing],
+        )
+
+
+def _feed_item(item: StoredItem, feed: Feed) -> FeedItem:
+    """A stored item as the digest builder takes it, its feed known by the stored feed's URL."""
+    return FeedItem(
+        key=item.key,
+        title=item.title,
+        link=item.link,
+        summary=item.summary,
+        published=item.published_at,
+        authors=item.authors,
+        feed_url=feed.url,
+        source=item.source or feed.title or urlsplit(feed.url).hostname or feed.url,
+        language=item.language,
+    )
+
+
+def _item_refs(item_keys: Sequence[tuple[str, str]], feed_ids: dict[str, int]) -> list[ItemRef]:
+    refs = []
+    for feed_url, key in item_keys:
+        feed_id = feed_ids.get(feed_url)
+        if feed_id is None:
+            LOGGER.warning("A digest message names item %r of feed %s, which the digest did not read", key, feed_url)
+            continue
+        refs.append(ItemRef(feed_id, key))
+    return refs
