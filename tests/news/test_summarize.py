@@ -1,15 +1,22 @@
-"""Sentence ranking and summaries: order, length, redundancy, the lead, other languages, limits."""
+"""Sentence ranking and summaries: order, length, redundancy, the lead, sumy's rankers, other
+languages, limits."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sumy.models.dom as dom
 
+from bot.news import summarize as summarize_module
 from bot.news.summarize import (
+    DEFAULT_BLEND,
     MAX_SENTENCE_CHARS,
     MAX_SENTENCES,
     MAX_TEXT_CHARS,
+    RANKER_CANDIDATES,
+    Blend,
     default_sentence_count,
     rank_sentences,
     summarize,
@@ -85,6 +92,53 @@ def test_title_raises_sentences_that_share_its_words(article: list[str]) -> None
 def test_precomputed_ranking_gives_the_same_summary(article: list[str]) -> None:
     ranking = rank_sentences(article, language="en")
     assert summarize(article, language="en", ranking=ranking) == summarize(article, language="en")
+
+
+def test_sumy_centrality_lifts_a_recap_the_position_prior_ranks_below_an_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Sentence 3 restates the lead's facts, sentence 2 is a one-line aside. Forward centrality
+    # sees neither (later sentences move on), so position alone puts the aside first; sumy's
+    # rankers see the recap share its words with the opening and rate it above the aside.
+    paragraphs = _paragraphs("earthquake_recap.txt")
+    blended = rank_sentences(paragraphs, language="en")
+    monkeypatch.setattr(summarize_module, "DEFAULT_BLEND", Blend(rankers=()))
+    prior_only = rank_sentences(paragraphs, language="en")
+    assert blended[3].text.startswith("Officials said the earthquake had damaged homes")
+    assert prior_only[2].score > prior_only[3].score
+    assert blended[3].score > blended[2].score
+
+
+def test_summary_method_names_the_sumy_rankers_in_the_blend(article: list[str]) -> None:
+    method = summarize(article, language="en").method
+    assert all(f"{name}=" in method for name, _weight in DEFAULT_BLEND.rankers)
+    assert Blend(rankers=()).method == "position+forward-centrality+mmr"
+
+
+def test_unknown_sumy_ranker_is_refused() -> None:
+    with pytest.raises(ValueError, match="textrnak"):
+        Blend(rankers=(("textrnak", 0.3),))
+
+
+def test_sumy_rankers_rate_a_bounded_number_of_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[int] = []
+
+    class RecordingDocument(dom.ObjectDocumentModel):  # type: ignore[misc]
+        def __init__(self, paragraphs: Any) -> None:
+            super().__init__(paragraphs)
+            sizes.append(len(self.sentences))
+
+    monkeypatch.setattr(dom, "ObjectDocumentModel", RecordingDocument)
+    paragraphs = [f"Reading {number} rose by {number} points in the Alder district." for number in range(300)]
+    assert len(rank_sentences(paragraphs, language="en")) == 300
+    assert sizes == [RANKER_CANDIDATES]
+
+
+def test_repetitive_text_ranks_without_sumy_warnings() -> None:
+    # One distinct word over five sentences: sumy's LSA would warn (and warnings fail tests).
+    ranking = rank_sentences(["Rain fell. Rain fell. Rain fell. Rain fell. Rain fell."], language="en")
+    assert len(ranking) == 5
+    assert all(0.0 <= item.score <= 1.0 for item in ranking)
 
 
 def test_ukrainian_article_summarizes() -> None:
