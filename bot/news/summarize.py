@@ -99,6 +99,9 @@ reward sheer length (a longer sentence shares words with more of the others), an
 long 'sentences' they promoted were photo captions run into the next sentence. Over 232 blends this
 raised CNN/DM ROUGE-1 by 0.6 on average and cost BBC 0.1; 20 and 35 did no better."""
 
+RATING_DIGITS = 9
+"""sumy's ratings agree to about 15 digits between runs (see `_percentiles`); 9 leaves a wide margin."""
+
 STEM_CACHE_WORDS = 100_000
 """Stems are remembered per language: NLTK's Snowball stemmers take tens of microseconds a word."""
 
@@ -365,9 +368,14 @@ class _RatingRecorder:
 
 def _percentiles(ratings: dict[int, float], count: int) -> list[float]:
     """Ratings of `count` sentences as fractional ranks in [0, 1], ties sharing their mean rank;
-    a sentence without a finite rating counts as the lowest. All alike gives all 0."""
+    a sentence without a finite rating counts as the lowest. All alike gives all 0.
+
+    Ratings are compared to RATING_DIGITS significant digits: sumy builds its vocabularies as
+    sets, whose order changes with each process's string hashing, so equal ratings can differ
+    in the last bits from one run to the next, and exact ties would make summaries vary.
+    """
     values = [ratings.get(order, -math.inf) for order in range(count)]
-    values = [value if math.isfinite(value) else -math.inf for value in values]
+    values = [float(f"{value:.{RATING_DIGITS}g}") if math.isfinite(value) else -math.inf for value in values]
     if count < 2 or min(values) == max(values):
         return [0.0] * count
     order = sorted(range(count), key=values.__getitem__)
