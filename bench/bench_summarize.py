@@ -3,11 +3,14 @@
     .venv/bin/python bench/bench_summarize.py                 # everything that needs no extra data
     .venv/bin/python bench/bench_summarize.py --rouge         # + ROUGE on ../shared/eval dev sets
     .venv/bin/python bench/bench_summarize.py --rouge --sumy  # + every stock sumy summarizer
+    .venv/bin/python bench/bench_summarize.py --rouge --blends  # + blends of sumy rankers with the prior
 
 Splitting: exact-passage accuracy and boundary F1 on tests/news/fixtures/sentences/labelled.json
 (tricky news passages written for newsbrief), for our splitter, a naive regex, and pysbd when it
 is installed (it is not a dependency). ROUGE needs `rouge-score` (the eval extra) and the dev
-data; ROUGE is computed the way ../shared/eval/score.py does. Timing uses the dev texts when
+data; ROUGE is computed the way ../shared/eval/score.py does. `--blends` scores the position prior
+blended with each sumy ranker and with pairs of them (how DEFAULT_BLEND was chosen), with ROUGE-1
+on each half of every set as a check against tuning to noise. Timing uses the dev texts when
 present and the test fixtures otherwise.
 """
 
@@ -27,14 +30,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.news import summarize as summarize_module  # noqa: E402
 from bot.news.sentences import NewsTokenizer, split_sentences  # noqa: E402
-from bot.news.summarize import rank_sentences, summarize  # noqa: E402
+from bot.news.summarize import DEFAULT_BLEND, Blend, rank_sentences, summarize  # noqa: E402
 
 LABELLED = ROOT / "tests" / "news" / "fixtures" / "sentences" / "labelled.json"
 FIXTURES = ROOT / "tests" / "news" / "fixtures" / "summarize"
 DEFAULT_DATA = ROOT.parent / "shared" / "eval" / "dev" / "summaries"
 SUMMARY_SENTENCES = 3
 """The dev sets' reference point is Lead-3, so every system picks three sentences."""
+
+BLEND_WEIGHT = 0.3
+"""Each ranker's weight in the blends compared: DEFAULT_BLEND's, the middle of its plateau."""
+
+BLENDS: dict[str, Blend] = {
+    "position prior only": Blend(rankers=()),
+    **{f"prior + {name}": Blend(rankers=((name, BLEND_WEIGHT),)) for name in summarize_module.SUMY_RANKERS},
+    **{
+        f"prior + {first} + {second}": Blend(rankers=((first, BLEND_WEIGHT), (second, BLEND_WEIGHT)))
+        for first, second in [
+            ("lsa", "lexrank"),
+            ("lsa", "luhn"),
+            ("textrank", "lexrank"),
+            ("textrank", "luhn"),
+            ("textrank", "reduction"),
+        ]
+    },
+    "prior + lsa + textrank (default)": DEFAULT_BLEND,
+}
+"""Every sumy ranker alone, the pairs that did best in the search, and the default."""
 
 _NAIVE = re.compile(r"(?<=[.!?。！？])\s+")
 
@@ -137,6 +161,43 @@ def _stock_sumy(name: str) -> Callable[[str], list[str]]:
     return run
 
 
+def _blend_summary(row: dict[str, str], blend: Blend) -> list[str]:
+    paragraphs = _paragraphs(row["text"])
+    ranking = summarize_module._rank(paragraphs, code="en", title=None, blend=blend)
+    return list(summarize(paragraphs, language="en", sentences=SUMMARY_SENTENCES, ranking=ranking).sentences)
+
+
+def bench_blends(data: Path) -> None:
+    """ROUGE of the position prior blended with sumy rankers, whole sets and their halves."""
+    sys.path.insert(0, str(data.parent.parent))
+    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE
+
+    sets = {
+        file.stem: [json.loads(line) for line in file.open(encoding="utf-8")]
+        for file in sorted(data.glob("*.jsonl"))
+        if file.name != "system_outputs.jsonl"
+    }
+    rows = {**BLENDS, "default, no long-sentence damping": DEFAULT_BLEND}
+    print(f"\n== the position prior blended with sumy rankers, {BLEND_WEIGHT} each, {SUMMARY_SENTENCES} sentences ==")
+    header = "".join(f" {name[:10]:>10s} R1/R2/RLsum      halves R1  " for name in sets)
+    print(f"{'blend':38s}{header}")
+    full_words = summarize_module.RANKER_FULL_WORDS
+    for label, blend in rows.items():
+        if label.startswith("default, no"):
+            summarize_module.RANKER_FULL_WORDS = 10**9  # every rating counts in full, however long the sentence
+        cells = []
+        for articles in sets.values():
+            outputs = [_blend_summary(row, blend) for row in articles]
+            pairs = [(row["reference"], output) for row, output in zip(articles, outputs, strict=True)]
+            whole = score.rouge(pairs)
+            halves = [score.rouge(pairs[start::2])["R1"] for start in (0, 1)]
+            cells.append(
+                f" {whole['R1']:6.2f}/{whole['R2']:5.2f}/{whole['RLsum']:5.2f}  {halves[0]:6.2f} {halves[1]:6.2f}  "
+            )
+        summarize_module.RANKER_FULL_WORDS = full_words
+        print(f"{label:38s}{''.join(cells)}")
+
+
 def bench_rouge(data: Path, with_sumy: bool) -> None:
     sys.path.insert(0, str(data.parent.parent))
     import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE and sentences
@@ -201,11 +262,19 @@ def bench_time(pool: list[str], with_sumy: bool) -> None:
     print(f"summarize 10,000 words:                {_timed(summarize, ten_thousand):7.3f} s")
     others = [_sample_text(pool, 10_000, seed) for seed in (7, 8, 9)]
     print(f"rank_sentences 10,000 words:           {_timed(rank_sentences, others):7.3f} s")
+    prior_only = Blend(rankers=())
+    others = [_sample_text(pool, 10_000, seed) for seed in (17, 18, 19)]
+    seconds = _timed(lambda p: summarize_module._rank(p, code="en", title=None, blend=prior_only), others)
+    print(f"  the same without sumy's rankers:     {seconds:7.3f} s")
     big = [_sample_text(pool, 900_000, seed) for seed in (4, 5, 6)]
     megabytes = statistics.mean(sum(len(p) for p in paragraphs) for paragraphs in big) / 1e6
     print(f"summarize {megabytes:.1f} MB in paragraphs:        {_timed(summarize, big):7.3f} s")
     single = [[" ".join(paragraphs)] for paragraphs in big[::-1]]
     print(f"summarize {megabytes:.1f} MB as one paragraph:     {_timed(summarize, single):7.3f} s")
+    run_on = [[" ".join(f"item{number}x{seed}" for number in range(50_000))] for seed in range(3)]
+    print(f"summarize 50,000 words, no punctuation: {_timed(summarize, run_on):7.3f} s")
+    if with_sumy:
+        bench_ranker_time(pool)
     lexrank = _stock_sumy("LexRank")
     print(
         f"stock sumy LexRank 10,000 words:       {_timed(lambda p: lexrank(chr(10).join(p)), ten_thousand[:1]):7.3f} s"
@@ -217,11 +286,27 @@ def bench_time(pool: list[str], with_sumy: bool) -> None:
         )
 
 
+def bench_ranker_time(pool: list[str]) -> None:
+    """Each sumy ranker alone, as rank_sentences runs it (on the candidates), on 10,000 words of
+    news and on the worst case: 50,000 words without a stop, cut into 1,000-character pieces."""
+    texts = [_sample_text(pool, 10_000, seed) for seed in (21, 22, 23)]
+    run_on = [[" ".join(f"w{number % 3000}x{seed}" for number in range(50_000))] for seed in range(3)]
+    print("each sumy ranker alone on its candidates:  10,000 words   50,000 words without a stop")
+    for name in summarize_module.SUMY_RANKERS:
+        blend = Blend(rankers=((name, 1.0),))
+
+        def rank(paragraphs: list[str], blend: Blend = blend) -> object:
+            return summarize_module._rank(paragraphs, code="en", title=None, blend=blend)
+
+        print(f"  {name:10s} {_timed(rank, texts):30.3f} s {_timed(rank, run_on):14.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of dev *.jsonl summary sets")
     parser.add_argument("--rouge", action="store_true", help="score ROUGE on the dev sets")
     parser.add_argument("--sumy", action="store_true", help="also run every stock sumy summarizer (slow)")
+    parser.add_argument("--blends", action="store_true", help="with --rouge: score blends of sumy rankers")
     args = parser.parse_args()
     texts: list[str] = []
     if args.data.is_dir():
@@ -233,6 +318,8 @@ def main() -> None:
     bench_splitting(texts)
     if args.rouge:
         bench_rouge(args.data, args.sumy)
+        if args.blends:
+            bench_blends(args.data)
     bench_time([p for text in texts for p in _paragraphs(text)], args.sumy)
 
 
