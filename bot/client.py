@@ -13,6 +13,7 @@ import signal
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -20,9 +21,12 @@ import yarl
 from discord.ext import commands
 
 import cogs
+from bot.digests import DigestService, FeedRefresher
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import BriefingCache, Pipeline
+from bot.poster import DiscordPoster
 from bot.replies import ShuttingDown
+from bot.scheduler import DigestScheduler
 from bot.settings import Settings
 from bot.store import Store, open_store
 
@@ -74,10 +78,13 @@ def command_set_hash(tree: discord.app_commands.CommandTree[Any], application_id
 class NewsBot(commands.Bot):
     """The newsbrief Discord bot."""
 
-    def __init__(self, settings: Settings, *, force_sync: bool = False, **options: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, force_sync: bool = False, run_scheduler: bool = True, **options: Any
+    ) -> None:
         """Args:
         settings: the application's settings.
         force_sync: sync global commands even when the command set looks unchanged.
+        run_scheduler: start posting digests (off for `newsbrief sync`, which only publishes commands).
         options: passed to discord.py's Client (tests set `guild_ready_timeout`).
         """
         intents = discord.Intents.none()
@@ -85,11 +92,14 @@ class NewsBot(commands.Bot):
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None, **options)
         self.settings = settings
         self.force_sync = force_sync
+        self.run_scheduler = run_scheduler
         self.failed_extensions: dict[str, BaseException] = {}
         self.executor: Executor | None = None
         self._fetcher: Fetcher | None = None
         self._pipeline: Pipeline | None = None
         self._store: Store | None = None
+        self._digests: DigestService | None = None
+        self._scheduler: DigestScheduler | None = None
         self._jobs_running = 0
         self._jobs_done = asyncio.Event()
         self._jobs_done.set()
@@ -106,6 +116,18 @@ class NewsBot(commands.Bot):
         if self._pipeline is None:
             raise RuntimeError("The pipeline opens in setup_hook, before the bot connects")
         return self._pipeline
+
+    @property
+    def digests(self) -> DigestService:
+        if self._digests is None:
+            raise RuntimeError("The digest service opens in setup_hook, before the bot connects")
+        return self._digests
+
+    @property
+    def scheduler(self) -> DigestScheduler:
+        if self._scheduler is None:
+            raise RuntimeError("The scheduler starts in setup_hook, before the bot connects")
+        return self._scheduler
 
     @property
     def store(self) -> Store:
@@ -128,8 +150,22 @@ class NewsBot(commands.Bot):
             cache=BriefingCache(ttl_seconds=settings.summary_cache_seconds),
             max_jobs=settings.max_concurrent_jobs,
         )
+        refresh = timedelta(minutes=settings.feed_refresh_minutes)
+        refresher = FeedRefresher(store=self._store, fetcher=self._fetcher, check_every=refresh)
+        self._digests = DigestService(store=self._store, pipeline=self._pipeline, refresher=refresher)
+        self.poster = DiscordPoster(self)
+        self._scheduler = DigestScheduler(
+            store=self._store,
+            service=self._digests,
+            poster=self.poster,
+            refresher=refresher,
+            grace=timedelta(minutes=settings.digest_grace_minutes),
+            refresh_interval=refresh,
+        )
         await self.load_all_extensions()
         await self.sync_commands()
+        if self.run_scheduler:
+            await self._scheduler.start()
 
     async def load_all_extensions(self) -> None:
         """Load every extension; one that fails is logged and the others still load."""
@@ -188,6 +224,9 @@ class NewsBot(commands.Bot):
                 await asyncio.wait_for(self._jobs_done.wait(), SHUTDOWN_GRACE_SECONDS)
             except TimeoutError:
                 LOGGER.warning("Closing with %d answers unfinished", self._jobs_running)
+        if self._scheduler is not None:
+            scheduler, self._scheduler = self._scheduler, None
+            await scheduler.stop()
         await super().close()
         if self._fetcher is not None:
             fetcher, self._fetcher = self._fetcher, None
@@ -224,7 +263,7 @@ async def sync_global_commands(settings: Settings) -> None:
     """Log in over REST only, sync the global command set, and leave."""
     assert settings.discord_token is not None
     configure_discord_endpoints(settings)
-    async with NewsBot(settings, force_sync=True) as bot:
+    async with NewsBot(settings, force_sync=True, run_scheduler=False) as bot:
         await bot.login(settings.discord_token.get_secret_value())  # login runs setup_hook
 
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     summary_cache_seconds: float = Field(
         default=3600.0, ge=0, description="How long a briefing is reused for the same URL."
     )
+    digest_grace_minutes: int = Field(
+        default=60, ge=0, description="How late a digest missed while the bot was down is still posted."
+    )
+    feed_refresh_minutes: int = Field(default=15, gt=0, description="How often due feeds are fetched.")
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
 
     @field_validator("log_level", mode="before")
