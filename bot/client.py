@@ -10,10 +10,10 @@ import logging
 import multiprocessing
 import pkgutil
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
@@ -21,7 +21,7 @@ import yarl
 from discord.ext import commands
 
 import cogs
-from bot.digests import DigestService, FeedRefresher
+from bot.digests import DigestService, FeedRefresher, utc_now
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import BriefingCache, Pipeline
 from bot.poster import DiscordPoster
@@ -79,12 +79,19 @@ class NewsBot(commands.Bot):
     """The newsbrief Discord bot."""
 
     def __init__(
-        self, settings: Settings, *, force_sync: bool = False, run_scheduler: bool = True, **options: Any
+        self,
+        settings: Settings,
+        *,
+        force_sync: bool = False,
+        run_scheduler: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+        **options: Any,
     ) -> None:
         """Args:
         settings: the application's settings.
         force_sync: sync global commands even when the command set looks unchanged.
         run_scheduler: start posting digests (off for `newsbrief sync`, which only publishes commands).
+        clock: the time digests are judged due by (tests move it instead of waiting).
         options: passed to discord.py's Client (tests set `guild_ready_timeout`).
         """
         intents = discord.Intents.none()
@@ -93,6 +100,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.force_sync = force_sync
         self.run_scheduler = run_scheduler
+        self.clock = clock
         self.failed_extensions: dict[str, BaseException] = {}
         self.executor: Executor | None = None
         self._fetcher: Fetcher | None = None
@@ -152,13 +160,14 @@ class NewsBot(commands.Bot):
         )
         refresh = timedelta(minutes=settings.feed_refresh_minutes)
         refresher = FeedRefresher(store=self._store, fetcher=self._fetcher, check_every=refresh)
-        self._digests = DigestService(store=self._store, pipeline=self._pipeline, refresher=refresher)
+        self._digests = DigestService(store=self._store, pipeline=self._pipeline, refresher=refresher, clock=self.clock)
         self.poster = DiscordPoster(self)
         self._scheduler = DigestScheduler(
             store=self._store,
             service=self._digests,
             poster=self.poster,
             refresher=refresher,
+            clock=self.clock,
             grace=timedelta(minutes=settings.digest_grace_minutes),
             refresh_interval=refresh,
         )

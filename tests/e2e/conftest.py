@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @asynccontextmanager
-async def running_news_bot(fake: FakeDiscord, settings: Settings) -> AsyncIterator[NewsBot]:
-    bot = NewsBot(settings, guild_ready_timeout=0.1)
+async def running_news_bot(fake: FakeDiscord, settings: Settings, **options: Any) -> AsyncIterator[NewsBot]:
+    bot = NewsBot(settings, guild_ready_timeout=0.1, **options)
     async with running_client(bot, fake):
         yield bot
 

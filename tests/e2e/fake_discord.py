@@ -152,6 +152,7 @@ COMMAND_CHAT_INPUT = 1
 COMMAND_MESSAGE = 3
 OPTION_SUB_COMMAND = 1
 OPTION_SUB_COMMAND_GROUP = 2
+OPTION_CHANNEL = 7
 OPTION_STRING = 3
 OPTION_INTEGER = 4
 OPTION_BOOLEAN = 5
@@ -1743,6 +1744,15 @@ class FakeDiscord:
                 if leaf["name"] == focused:
                     leaf["focused"] = True
         container["options"] = leaves
+        channels = {
+            str(leaf["value"]): dict(self.channels[int(leaf["value"])], permissions=str(DEFAULT_PERMISSIONS))
+            for leaf in leaves
+            if leaf["type"] == OPTION_CHANNEL
+            and str(leaf.get("value", "")).isdigit()
+            and int(leaf["value"]) in self.channels
+        }
+        if channels:  # Discord sends the chosen channels' objects along, as discord.py expects
+            data["resolved"] = {"channels": channels}
         return data
 
     async def send_slash_command(

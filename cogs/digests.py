@@ -1,0 +1,242 @@
+"""/digest subscribe | unsubscribe | list | now | preview: daily digests of a server's feeds."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import time
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text, pack_digest
+from bot.replies import UserError
+from bot.store import DeliveryKind, Subscription
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
+
+LOGGER = logging.getLogger(__name__)
+
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME_LIMIT = 100
+MAX_STORIES_LIMIT = 25
+_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\s*$")
+_LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone name, sorted; loaded once."""
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
+
+
+def parse_clock(text: str) -> time:
+    """'07:30', '7:30', '19.05' or '7h30' -> time; a clear error otherwise."""
+    match = _CLOCK.match(text)
+    if not match:
+        raise UserError(f"“{text}” is not a time of day: use HH:MM on a 24-hour clock, like 07:30.")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_list(text: str | None) -> list[str]:
+    return [part for part in _LIST_SEPARATOR.split(text or "") if part]
+
+
+def require_guild(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def describe(subscription: Subscription, feed_names: dict[int, str]) -> str:
+    """One subscription in /digest list."""
+    feeds = (
+        "all feeds"
+        if subscription.feed_ids is None
+        else ", ".join(feed_names.get(feed_id, str(feed_id)) for feed_id in subscription.feed_ids)
+    )
+    line = (
+        f"<#{subscription.channel_id}> at {subscription.local_time:%H:%M} {subscription.timezone} · "
+        f"{feeds} · up to {subscription.max_stories} stories"
+    )
+    if subscription.keywords:
+        line += f" · keywords: {', '.join(subscription.keywords)}"
+    if subscription.paused:
+        line += f"\n  **paused**: {subscription.pause_reason or 'by an admin'}"
+    return line
+
+
+@app_commands.guild_only()
+class DigestCommands(commands.GroupCog, group_name="digest", group_description="Daily news digests in a channel"):
+    """Changing digests needs Manage Server, checked in code on each such command: Discord sets default
+    permissions per top-level command only, and /digest list is for everyone."""
+
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        needle = current.replace(" ", "_").casefold()
+        found = [zone for zone in zone_names() if needle in zone.casefold()]
+        found.sort(key=lambda zone: (not zone.casefold().startswith(needle), len(zone)))
+        return [app_commands.Choice(name=zone, value=zone) for zone in found[:AUTOCOMPLETE_CHOICES]]
+
+    async def feed_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete the last name in a comma-separated list of the server's feeds."""
+        if interaction.guild_id is None:
+            return []
+        chosen = parse_list(current)
+        typed = chosen.pop().casefold() if chosen and not current.rstrip().endswith(",") else ""
+        prefix = ", ".join(chosen)
+        choices = []
+        for entry in await self.bot.store.list_guild_feeds(interaction.guild_id):
+            label = entry.feed.title or entry.feed.url
+            if typed in label.casefold() or typed in entry.feed.url.casefold():
+                value = f"{prefix}, {entry.feed.id}" if prefix else str(entry.feed.id)
+                choices.append(app_commands.Choice(name=fit_text(label, CHOICE_NAME_LIMIT), value=value[:100]))
+        return choices[:AUTOCOMPLETE_CHOICES]
+
+    async def _feed_ids(self, guild_id: int, text: str | None) -> list[int] | None:
+        names = parse_list(text)
+        if not names:
+            return None
+        followed = await self.bot.store.list_guild_feeds(guild_id)
+        ids = []
+        for name in names:
+            match = next(
+                (
+                    entry.feed.id
+                    for entry in followed
+                    if name in {str(entry.feed.id), entry.feed.url}
+                    or name.casefold() == (entry.feed.title or "").casefold()
+                ),
+                None,
+            )
+            if match is None:
+                raise UserError(f"This server does not follow a feed called “{name}”: see /feed list.")
+            ids.append(match)
+        return ids
+
+    async def _subscription(
+        self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
+    ) -> Subscription:
+        guild_id = require_guild(interaction)
+        channel_id = channel.id if channel is not None else interaction.channel_id
+        subscription = await self.bot.store.get_subscription(guild_id, channel_id or 0)
+        if subscription is None:
+            raise UserError(f"<#{channel_id}> has no digest: set one up with /digest subscribe.")
+        return subscription
+
+    @app_commands.command(name="subscribe")
+    @app_commands.describe(
+        channel="Where the digest is posted",
+        time="When, as HH:MM on a 24-hour clock",
+        timezone="Your IANA time zone, like Europe/Paris",
+        feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
+        max_stories="The most stories in one digest (default 10)",
+        keywords="Words that put a story first, separated by commas",
+    )
+    @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str,
+        feeds: str | None = None,
+        max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] = 10,
+        keywords: str | None = None,
+    ) -> None:
+        """Post a daily digest of this server's feeds in a channel (needs Manage Server)."""
+        guild_id = require_guild(interaction)
+        local_time = parse_clock(time)
+        if timezone not in zone_names():
+            raise UserError(f"“{timezone}” is not a time zone I know: pick one from the list, like Europe/Paris.")
+        subscription = await self.bot.store.subscribe(
+            guild_id,
+            channel.id,
+            created_by=interaction.user.id,
+            local_time=local_time,
+            timezone=timezone,
+            feed_ids=await self._feed_ids(guild_id, feeds),
+            max_stories=max_stories,
+            keywords=parse_list(keywords),
+            replace=True,
+        )
+        self.bot.scheduler.schedule(subscription)
+        await interaction.response.send_message(
+            f"{channel.mention} will get its digest every day at {local_time:%H:%M} ({timezone}).", ephemeral=True
+        )
+
+    @app_commands.command(name="unsubscribe")
+    @app_commands.describe(channel="The channel whose digest stops")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Stop a channel's daily digest (needs Manage Server)."""
+        subscription = await self._subscription(interaction, channel)
+        await self.bot.store.unsubscribe(subscription.guild_id, subscription.channel_id)
+        self.bot.scheduler.unschedule(subscription.id)
+        await interaction.response.send_message(f"{channel.mention} will get no more digests.", ephemeral=True)
+
+    @app_commands.command(name="list")
+    async def list_digests(self, interaction: discord.Interaction) -> None:
+        """This server's daily digests."""
+        guild_id = require_guild(interaction)
+        subscriptions = await self.bot.store.list_subscriptions(guild_id)
+        if not subscriptions:
+            await interaction.response.send_message(
+                "No digests yet: set one up with /digest subscribe.", ephemeral=True
+            )
+            return
+        names = {
+            entry.feed.id: entry.feed.title or entry.feed.url
+            for entry in await self.bot.store.list_guild_feeds(guild_id)
+        }
+        embed = discord.Embed(
+            title=f"{len(subscriptions)} daily digests",
+            colour=EMBED_COLOUR,
+            description=fit_text("\n".join(describe(s, names) for s in subscriptions), EMBED_DESCRIPTION_LIMIT),
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="now")
+    @app_commands.describe(channel="The channel whose digest to post now (default: this one)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def now(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        """Post a channel's digest now; its stories count as delivered (needs Manage Server)."""
+        subscription = await self._subscription(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.bot.job():
+            outcome = await self.bot.digests.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=self.bot.poster)
+        messages = {
+            "posted": f"Posted {outcome.stories} stories in <#{subscription.channel_id}>."
+            if outcome.stories
+            else f"Nothing new for <#{subscription.channel_id}>: posted the short note.",
+            "channel_unavailable": (
+                f"I cannot post in <#{subscription.channel_id}>: {outcome.error}. The digest is paused."
+            ),
+            "failed": "Discord kept failing; the digest will be retried shortly.",
+        }
+        await interaction.followup.send(messages.get(outcome.result, f"Not posted: {outcome.result}."), ephemeral=True)
+
+    @app_commands.command(name="preview")
+    @app_commands.describe(channel="The channel whose digest to preview (default: this one)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        """Show a channel's digest only to you, marking nothing as delivered (needs Manage Server)."""
+        subscription = await self._subscription(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.bot.job():
+            digest = await self.bot.digests.preview(subscription.id)
+        for message in pack_digest(digest):
+            await interaction.followup.send(content=message.content, embeds=list(message.embeds), ephemeral=True)
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(DigestCommands(bot))
