@@ -159,7 +159,9 @@ class NewsBot(commands.Bot):
             max_jobs=settings.max_concurrent_jobs,
         )
         refresh = timedelta(minutes=settings.feed_refresh_minutes)
-        refresher = FeedRefresher(store=self._store, fetcher=self._fetcher, check_every=refresh)
+        refresher = FeedRefresher(
+            store=self._store, fetcher=self._fetcher, clock=self.clock, check_every=refresh, executor=self.executor
+        )
         self._digests = DigestService(store=self._store, pipeline=self._pipeline, refresher=refresher, clock=self.clock)
         self.poster = DiscordPoster(self)
         self._scheduler = DigestScheduler(
