@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.digests import MAX_DIGEST_WINDOW
 from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text
 from bot.news.feeds import discover_feed
 from bot.news.urls import is_http_url
@@ -34,9 +35,20 @@ def timestamp(moment: object) -> str:
     return discord.utils.format_dt(moment, style="R") if moment is not None else "never"  # type: ignore[arg-type]
 
 
-def feed_status_line(feed: Feed) -> str:
+SKIP_RULES = (
+    f"Digests skip items already delivered to their channel, items first seen more than "
+    f"{MAX_DIGEST_WINDOW.total_seconds() / 3600:.0f} h ago, the same story from another outlet (merged, "
+    "not repeated), and stories past a digest's max_stories."
+)
+
+
+def feed_status_line(feed: Feed, counts: tuple[int, int]) -> str:
     state = "failing" if feed.failing else "ok"
-    line = f"**{feed_label(feed)}** — {state}, last fetched {timestamp(feed.last_success_at)}"
+    stored, recent = counts
+    line = (
+        f"**{feed_label(feed)}** — {state}, last fetched {timestamp(feed.last_success_at)}, "
+        f"{stored} items ({recent} new in 24 h)"
+    )
     if feed.consecutive_failures:
         line += f", {feed.consecutive_failures} failed fetches in a row"
     if feed.last_error:
@@ -150,11 +162,14 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
             await interaction.response.send_message("This server follows no feeds yet.", ephemeral=True)
             return
         failing = sum(1 for entry in entries if entry.feed.failing)
+        counts = await self.bot.store.item_counts([entry.feed.id for entry in entries])
+        lines = "\n".join(feed_status_line(entry.feed, counts[entry.feed.id]) for entry in entries)
         embed = discord.Embed(
             title=f"Feed status · {len(entries)} feeds, {failing} failing",
             colour=EMBED_COLOUR,
-            description=fit_text("\n".join(feed_status_line(entry.feed) for entry in entries), EMBED_DESCRIPTION_LIMIT),
+            description=fit_text(lines, EMBED_DESCRIPTION_LIMIT),
         )
+        embed.set_footer(text=SKIP_RULES)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

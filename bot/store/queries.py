@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import Row, and_, delete, exists, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import Integer, Row, and_, delete, exists, func, insert, or_, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -545,6 +545,25 @@ class Store:
         if row is None:
             return None
         return GuildFeed(guild_id=guild_id, feed=_feed(row), added_by=row.added_by, added_at=row.added_at)
+
+    async def item_counts(
+        self, feed_ids: Collection[int], *, since: datetime | None = None, now: datetime | None = None
+    ) -> dict[int, tuple[int, int]]:
+        """For each feed: (items stored, items first seen since `since`, by default the last 24 hours)."""
+        if not feed_ids:
+            return {}
+        recent_since = since or _now(now) - timedelta(hours=24)
+        recent = func.sum(func.cast(seen_items.c.first_seen_at >= recent_since, Integer))
+        query = (
+            select(seen_items.c.feed_id, func.count(), recent)
+            .where(seen_items.c.feed_id.in_(list(feed_ids)))
+            .group_by(seen_items.c.feed_id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        counts = {feed_id: (0, 0) for feed_id in feed_ids}
+        counts.update({row[0]: (int(row[1]), int(row[2] or 0)) for row in rows})
+        return counts
 
     # --- fetching feeds -------------------------------------------------------------------------
 

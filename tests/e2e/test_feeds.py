@@ -107,3 +107,11 @@ async def test_feed_status_shows_each_feed(news_bot: NewsBot, fake: FakeDiscord,
     interaction = await fake.send_slash_command("feed status")
     callback = await fake.wait_for_callback(interaction, status=200)
     assert callback.json["data"]["embeds"][0]["title"] == "Feed status · 1 feeds, 0 failing"
+
+
+async def test_feed_status_counts_items_after_a_refresh(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
+    await follow(fake, feed_url)
+    await news_bot.scheduler.refresh_feeds()
+    interaction = await fake.send_slash_command("feed status")
+    callback = await fake.wait_for_callback(interaction, status=200)
+    assert "1 items (1 new in 24 h)" in callback.json["data"]["embeds"][0]["description"]

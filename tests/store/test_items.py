@@ -193,3 +193,15 @@ async def test_items_of_a_deleted_subscription_cannot_be_asked_for(store: Store)
     await store.unsubscribe(GUILD, CHANNEL)
     with pytest.raises(NotFound):
         await store.undelivered_items(subscription.id, since=NOW)
+
+
+async def test_item_counts_give_stored_and_recent_items_per_feed(store: Store) -> None:
+    feed_id = await _feed(store)
+    await store.upsert_seen_items(feed_id, [entry(1)], now=NOW - timedelta(days=3))
+    await store.upsert_seen_items(feed_id, [entry(2), entry(3)], now=NOW)
+    assert await store.item_counts([feed_id], now=NOW) == {feed_id: (3, 2)}
+
+
+async def test_item_counts_of_a_feed_without_items_are_zero(store: Store) -> None:
+    feed_id = await _feed(store)
+    assert await store.item_counts([feed_id], now=NOW) == {feed_id: (0, 0)}
