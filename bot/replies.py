@@ -63,8 +63,10 @@ def user_message(error: BaseException) -> str | None:
             return "You need the Manage Server permission to do that."
         case app_commands.NoPrivateMessage():
             return "That command works only in a server."
-        case app_commands.TransformerError():
+        case app_commands.TransformerError() if isinstance(error.value, str | int | float):
             return f"“{error.value}” is not a valid value there."
+        case app_commands.TransformerError():
+            return "That choice is not available here."
         case app_commands.CheckFailure():
             return "You cannot use this command here."
     return None
@@ -79,7 +81,8 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
     if not interaction.response.is_done():
         await interaction.response.send_message(message, ephemeral=True)
         return
-    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+    answered = interaction.extras.get("answered", False)
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message and not answered:
         try:
             await interaction.delete_original_response()
         except discord.HTTPException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import time
@@ -80,6 +81,9 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         self.bot = bot
         super().__init__()
 
+    async def cog_load(self) -> None:
+        await asyncio.to_thread(zone_names)  # reading tzdata's folder must not block the loop later
+
     async def zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         needle = current.replace(" ", "_").casefold()
         found = [zone for zone in zone_names() if needle in zone.casefold()]
@@ -98,7 +102,8 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
             label = entry.feed.title or entry.feed.url
             if typed in label.casefold() or typed in entry.feed.url.casefold():
                 value = f"{prefix}, {entry.feed.id}" if prefix else str(entry.feed.id)
-                choices.append(app_commands.Choice(name=fit_text(label, CHOICE_NAME_LIMIT), value=value[:100]))
+                if len(value) <= CHOICE_NAME_LIMIT:  # never cut a list of ids: it would name other feeds
+                    choices.append(app_commands.Choice(name=fit_text(label, CHOICE_NAME_LIMIT), value=value))
         return choices[:AUTOCOMPLETE_CHOICES]
 
     async def _feed_ids(self, guild_id: int, text: str | None) -> list[int] | None:
@@ -158,6 +163,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         local_time = parse_clock(time)
         if timezone not in zone_names():
             raise UserError(f"“{timezone}” is not a time zone I know: pick one from the list, like Europe/Paris.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.store.subscribe(
             guild_id,
             channel.id,
@@ -170,7 +176,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
             replace=True,
         )
         self.bot.scheduler.schedule(subscription)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{channel.mention} will get its digest every day at {local_time:%H:%M} ({timezone}).", ephemeral=True
         )
 
@@ -180,9 +186,10 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop a channel's daily digest (needs Manage Server)."""
         subscription = await self._subscription(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.store.unsubscribe(subscription.guild_id, subscription.channel_id)
         self.bot.scheduler.unschedule(subscription.id)
-        await interaction.response.send_message(f"{channel.mention} will get no more digests.", ephemeral=True)
+        await interaction.followup.send(f"{channel.mention} will get no more digests.", ephemeral=True)
 
     @app_commands.command(name="list")
     async def list_digests(self, interaction: discord.Interaction) -> None:
@@ -236,6 +243,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
             digest = await self.bot.digests.preview(subscription.id)
         for message in pack_digest(digest):
             await interaction.followup.send(content=message.content, embeds=list(message.embeds), ephemeral=True)
+            interaction.extras["answered"] = True
 
 
 async def setup(bot: NewsBot) -> None:

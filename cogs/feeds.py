@@ -127,8 +127,9 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
         """Stop following a feed (needs Manage Server)."""
         guild_id = require_guild(interaction)
         entry = await self._guild_feed(guild_id, feed)
+        await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.store.remove_guild_feed(guild_id, entry.feed.id)
-        await interaction.response.send_message(f"Stopped following **{feed_label(entry.feed)}**.", ephemeral=True)
+        await interaction.followup.send(f"Stopped following **{feed_label(entry.feed)}**.", ephemeral=True)
 
     @app_commands.command(name="list")
     async def list_feeds(self, interaction: discord.Interaction) -> None:

@@ -94,13 +94,14 @@ class Summarize(commands.Cog):
         async with self.bot.job():
             briefing = await self.bot.pipeline.brief_url(url, sentences=sentences)
             await interaction.followup.send(embed=briefing_embed(briefing), ephemeral=private)
+            interaction.extras["answered"] = True
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Summarize the links in a message, one embed each."""
         urls = links_in_message(message)
         if not urls:
             raise UserError("No link found in that message.")
-        self.rate_limit.hit(interaction.user.id, tokens=len(urls))
+        self.rate_limit.hit(interaction.user.id, tokens=min(len(urls), self.rate_limit.rate))
         await interaction.response.defer(thinking=True)
         async with self.bot.job():
             results = await asyncio.gather(*(self.bot.pipeline.brief_url(url) for url in urls), return_exceptions=True)
@@ -112,6 +113,7 @@ class Summarize(commands.Cog):
             for result in results:
                 if not isinstance(result, BaseException):
                     await interaction.followup.send(embed=briefing_embed(result))
+                    interaction.extras["answered"] = True
             for url, error in failures:
                 reason = user_message(error)
                 if reason is None:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path, PurePath
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from bot.news.errors import Busy, InputError, NotAnArticle
 from bot.news.extract import article_from_text, extract_article
@@ -223,7 +224,9 @@ class Pipeline:
                 page = await self.fetcher.fetch(url)
                 briefing = await self.run_cpu(brief_html, page.text, url=page.final_url, sentences=sentences)
         except asyncio.CancelledError:
-            future.cancel()
+            # Others waiting on this URL were not cancelled: give them an error they can answer.
+            future.set_exception(Busy("That summary was interrupted; please try again"))
+            future.exception()
             raise
         except Exception as error:
             future.set_exception(error)
@@ -233,7 +236,12 @@ class Pipeline:
             del self._in_flight[key]
         future.set_result(briefing)
         if self.cache is not None:
-            for address in {url, page.final_url, briefing.article.canonical_url}:
-                if address:
-                    self.cache.put((normalize_url(address), sentences), briefing)
+            addresses = {url, page.final_url}
+            canonical = briefing.article.canonical_url
+            # A page may name any URL as its canonical one: trust it only on the host that served it,
+            # or a page of one's own could plant a summary under someone else's article.
+            if canonical and urlsplit(canonical).hostname == urlsplit(page.final_url).hostname:
+                addresses.add(canonical)
+            for address in addresses:
+                self.cache.put((normalize_url(address), sentences), briefing)
         return briefing

@@ -155,3 +155,22 @@ async def test_pipeline_frees_its_slot_after_a_failure(local_site: LocalSite, fe
     with pytest.raises(FetchError):
         await pipeline.brief_url(local_site.url("/missing"))
     assert pipeline.running_jobs == 0
+
+
+async def test_cache_ignores_a_canonical_url_on_another_host(local_site: LocalSite, fetcher: Fetcher) -> None:
+    planted = ARTICLE_PAGE.replace("<head>", '<head><link rel="canonical" href="https://news.example/real-story">')
+    url = local_site.add("/planted", planted)
+    pipeline = Pipeline(fetcher=fetcher, cache=BriefingCache())
+    await pipeline.brief_url(url)
+    assert pipeline.cache is not None
+    assert pipeline.cache.get(("https://news.example/real-story", None)) is None
+
+
+async def test_cache_keeps_a_canonical_url_on_the_same_host(local_site: LocalSite, fetcher: Fetcher) -> None:
+    canonical = local_site.url("/budget")
+    page = ARTICLE_PAGE.replace("<head>", f'<head><link rel="canonical" href="{canonical}">')
+    url = local_site.add("/budget-amp", page)
+    pipeline = Pipeline(fetcher=fetcher, cache=BriefingCache())
+    await pipeline.brief_url(url)
+    assert pipeline.cache is not None
+    assert pipeline.cache.get((canonical, None)) is not None
