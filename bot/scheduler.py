@@ -25,7 +25,9 @@ forward, fires at the old offset (02:30 that does not exist runs at 03:30):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -179,21 +181,24 @@ async def run_scheduled_digest(subscription_id: int) -> None:
     """APScheduler job: post the subscription's scheduled digest, if it is due."""
     scheduler = _current("digest")
     if scheduler is not None:
-        await scheduler.run_due(subscription_id)
+        async with scheduler.running_job():
+            await scheduler.run_due(subscription_id)
 
 
 async def refresh_feeds() -> None:
     """APScheduler job: fetch the feeds that are due."""
     scheduler = _current("feed refresh")
     if scheduler is not None:
-        await scheduler.refresh_feeds()
+        async with scheduler.running_job():
+            await scheduler.refresh_feeds()
 
 
 async def catch_up_digests() -> None:
     """APScheduler job: post missed digests still within the grace."""
     scheduler = _current("catch-up")
     if scheduler is not None:
-        await scheduler.catch_up()
+        async with scheduler.running_job():
+            await scheduler.catch_up()
 
 
 def _current(job: str) -> DigestScheduler | None:
@@ -244,6 +249,18 @@ class DigestScheduler:
         self.sweep_interval = sweep_interval
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self._delivering: dict[int, asyncio.Task[Any]] = {}
+        self._jobs: set[asyncio.Task[Any]] = set()
+
+    @contextlib.asynccontextmanager
+    async def running_job(self) -> AsyncIterator[None]:
+        """Track a job's task, so that `stop` can wait for it before the store and fetcher close."""
+        task = asyncio.current_task()
+        assert task is not None, "jobs run in tasks"
+        self._jobs.add(task)
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)
 
     async def start(self, *, paused: bool = False) -> None:
         """Schedule every active subscription, the feed refresh and the catch-up (both run at once,
@@ -290,7 +307,8 @@ class DigestScheduler:
         global _running
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        pending = [task for task in self._delivering.values() if task is not asyncio.current_task()]
+        current = asyncio.current_task()
+        pending = [task for task in {*self._delivering.values(), *self._jobs} if task is not current]
         if pending:
             _done, late = await asyncio.wait(pending, timeout=STOP_TIMEOUT_SECONDS)
             for task in late:
