@@ -72,6 +72,17 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
+def require_guild(interaction: discord.Interaction) -> int:
+    """The guild the command was used in.
+
+    Raises:
+        app_commands.NoPrivateMessage: it was used in a direct message.
+    """
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
 async def reply_privately(interaction: discord.Interaction, message: str) -> None:
     """Answer with a message only the user sees, whatever state the interaction is in.
 

@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text, pack_digest
-from bot.replies import UserError
+from bot.replies import UserError, require_guild
 from bot.store import DeliveryKind, Subscription
 
 if TYPE_CHECKING:
@@ -46,12 +46,6 @@ def parse_clock(text: str) -> time:
 
 def parse_list(text: str | None) -> list[str]:
     return [part for part in _LIST_SEPARATOR.split(text or "") if part]
-
-
-def require_guild(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.guild_id
 
 
 def describe(subscription: Subscription, feed_names: dict[int, str]) -> str:

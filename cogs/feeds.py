@@ -13,7 +13,7 @@ from bot.digests import MAX_DIGEST_WINDOW
 from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text
 from bot.news.feeds import discover_feed
 from bot.news.urls import is_http_url
-from bot.replies import UserError
+from bot.replies import UserError, require_guild
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -54,12 +54,6 @@ def feed_status_line(feed: Feed, counts: tuple[int, int]) -> str:
     if feed.last_error:
         line += f"\n  last error: {feed.last_error}"
     return line
-
-
-def require_guild(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.guild_id
 
 
 @app_commands.guild_only()

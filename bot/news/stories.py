@@ -28,6 +28,7 @@ import numpy as np
 
 from bot.news.feeds import FeedItem
 from bot.news.language import detect_language
+from bot.news.sentences import LANGUAGE_NAMES
 from bot.news.urls import normalize_url
 
 LOGGER = logging.getLogger(__name__)
@@ -53,27 +54,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 """Thai, Japanese kana, CJK ideographs and Hangul syllables: scripts whose words are not space-separated."""
 
-_SUMY_LANGUAGES = {
-    "ar": "arabic",
-    "cs": "czech",
-    "de": "german",
-    "el": "greek",
-    "en": "english",
-    "es": "spanish",
-    "fr": "french",
-    "he": "hebrew",
-    "it": "italian",
-    "ja": "japanese",
-    "ko": "korean",
-    "nl": "dutch",
-    "pl": "polish",
-    "pt": "portuguese",
-    "ru": "russian",
-    "sk": "slovak",
-    "sv": "swedish",
-    "uk": "ukrainian",
-    "zh": "chinese",
-}
 """ISO 639-1 codes to the language names sumy's stemmers and stop-word lists use."""
 
 
@@ -220,7 +200,7 @@ def _words(text: str, language: str | None) -> list[str]:
 @lru_cache(maxsize=32)
 def _analyzer(language: str | None) -> tuple[Callable[[str], str], frozenset[str]]:
     """The stemmer (memoized per word) and stop words for a language; plain words where sumy has none."""
-    name = _SUMY_LANGUAGES.get(language or "")
+    name = LANGUAGE_NAMES.get(language or "")
     stop_words: frozenset[str] = frozenset()
     stemmer: Callable[[str], str] = str
     if name is not None:
