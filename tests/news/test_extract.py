@@ -217,6 +217,23 @@ def test_extract_cuts_page_with_too_many_elements(monkeypatch: pytest.MonkeyPatc
     assert 0 < len(article.paragraphs) < 200
 
 
+def test_extract_cuts_page_with_too_much_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_PAGE_TEXT_CHARS", 2000)
+    paragraphs = "".join(
+        f"<p>Line {n} of the council minutes records a vote on the budget for the coming year.</p>" for n in range(200)
+    )
+    article = extract_article(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert 0 < sum(map(len, article.paragraphs)) <= 2000
+
+
+def test_text_beyond_what_cleanup_reads_does_not_change_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_ARTICLE_CHARS", 1000)
+    line = "The ferry company said on Monday that summer boats will sail every hour from the harbour."
+    text = "Ferry timetable\n\n" + "\n\n".join(f"{line} ({n})" for n in range(200))
+    short = "Ferry timetable\n\n" + "\n\n".join(f"{line} ({n})" for n in range(40))
+    assert article_from_text(text).paragraphs == article_from_text(short).paragraphs
+
+
 def _page_with_huge_tag() -> str:
     attributes = " ".join(f'data-x{n}="{n}"' for n in range(extract.MAX_TAG_CHARS // 10))
     text = "The harbour bridge will close for six weeks next summer while its deck is replaced."
