@@ -227,7 +227,7 @@ async def summarize_inputs(
     Returns:
         0 when every input was briefed, 1 when any failed (its error is printed, the rest go on).
     """
-    from bot.news.errors import NewsError
+    from bot.news.errors import InternalError, NewsError
     from bot.news.fetch import Fetcher
     from bot.news.pipeline import Pipeline
     from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
@@ -259,8 +259,7 @@ async def summarize_inputs(
                 except Exception as error:  # one broken input must not lose the others
                     LOGGER.exception("Unexpected failure on %s", source)
                     failed = True
-                    unexpected = NewsError(f"Internal error: {type(error).__name__}: {error}")
-                    unexpected.kind = "internal"
+                    unexpected = InternalError(f"Internal error: {type(error).__name__}: {error}")
                     record = error_to_json(unexpected, source=source)
                     text = f"{source}: {unexpected.message}"
                 else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,9 +31,9 @@ def feed_label(feed: Feed) -> str:
     return feed.title or feed.url
 
 
-def timestamp(moment: object) -> str:
+def timestamp(moment: datetime | None) -> str:
     """A Discord timestamp that each reader sees in their own time zone, or 'never'."""
-    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"  # type: ignore[arg-type]
+    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"
 
 
 SKIP_RULES = (

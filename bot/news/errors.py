@@ -50,3 +50,9 @@ class Busy(NewsError):
     """Every pipeline slot is taken; the caller should try again shortly."""
 
     kind = "busy"
+
+
+class InternalError(NewsError):
+    """A bug met while handling one input, reported for that input so the others still go on."""
+
+    kind = "internal"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from bot.news.language import detect_language
+from bot.news.language import DETECTION_SAMPLE_CHARS, detect_language
 from bot.news.models import RankedSentence, Summary
 from bot.news.sentences import (
     DEFAULT_LANGUAGE,
@@ -117,8 +117,7 @@ MIN_CANDIDATES = 20
 """Selection looks only at the best-rated candidates: four per sentence wanted, at least twenty."""
 
 DETECTION_PARAGRAPHS = 20
-DETECTION_SAMPLE_CHARS = 4_000
-"""When no language is given, judge it from the opening (detect_language reads no more anyway)."""
+"""When no language is given, judge it from the opening paragraphs (detect_language reads no more anyway)."""
 
 _QUESTION_END = re.compile(r"[?？؟][\"'”’»)\]]*\s*$")
 
