@@ -329,19 +329,20 @@ class _SumyRanker(Protocol):
 
 @lru_cache(maxsize=1)
 def _ranker_classes() -> dict[str, Callable[[Callable[[str], str]], _SumyRanker]]:
-    """sumy's summarizer classes by name, imported on first use (they pull in numpy and nltk)."""
+    """sumy's summarizer classes by name, imported on first use (they pull in numpy and nltk).
+    TextRank and LSA are sumy's with faster inner loops (bot.news.rankers)."""
     from sumy.summarizers.kl import KLSummarizer
     from sumy.summarizers.lex_rank import LexRankSummarizer
-    from sumy.summarizers.lsa import LsaSummarizer
     from sumy.summarizers.luhn import LuhnSummarizer
     from sumy.summarizers.reduction import ReductionSummarizer
     from sumy.summarizers.sum_basic import SumBasicSummarizer
-    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    from bot.news.rankers import Lsa, TextRank
 
     return {
         "lexrank": LexRankSummarizer,
-        "textrank": TextRankSummarizer,
-        "lsa": LsaSummarizer,
+        "textrank": TextRank,
+        "lsa": Lsa,
         "luhn": LuhnSummarizer,
         "sumbasic": SumBasicSummarizer,
         "kl": KLSummarizer,
