@@ -1,20 +1,12 @@
-"""HTML or plain text -> Article: trafilatura finds the main text, then we drop what a summary reader skips.
-
-trafilatura (favor_precision) is good at finding the article block, but sites put things inside that
-block which are not the story: "Read also" headlines between paragraphs, donation and newsletter
-appeals, photo captions and credits, share and cookie prompts, and the headline and date repeated at
-the top. Those lines would end up in summaries, so `clean_paragraphs` removes them. Every rule looks
-at one short, standalone paragraph and a phrase that only boilerplate uses, so a sentence of real
-reporting that merely mentions a newsletter or a photo is kept.
+"""HTML or plain text -> Article: trafilatura finds the main text and the facts about the page,
+`bot.news.cleanup` drops what a summary reader skips.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
@@ -25,13 +17,24 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
+from bot.news.cleanup import (
+    MIN_SENTENCE_WORDS,
+    MONTHS_PATTERN,
+    SENTENCE_END,
+    caseless,
+    clean_paragraphs,
+    ends_sentence,
+    normalize_paragraph,
+    word_count,
+    word_tokens,
+)
 from bot.news.errors import InputError, NotAnArticle
 from bot.news.language import normalize_language_tag
 from bot.news.models import Article
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["article_from_text", "clean_paragraphs", "extract_article", "split_authors"]
+__all__ = ["article_from_text", "extract_article", "split_authors"]
 
 # ----------------------------------------------------------------------------- limits
 
@@ -60,10 +63,6 @@ less than half of any real article, and its rules cost about 0.2 ms per paragrap
 MIN_ARTICLE_WORDS = 20
 """Fewer words than a couple of sentences cannot be summarized: such a page is a login wall, an
 error page or navigation, not an article."""
-
-MIN_SENTENCE_WORDS = 8
-"""An article has at least one paragraph this long that ends like a sentence; menus and link lists
-are made of headlines, which do not."""
 
 MIN_PROSE_WORDS = 25
 """A paragraph this long with a sentence break inside is prose even if it does not end with a full
@@ -95,35 +94,6 @@ CHARSET_SNIFF_BYTES = 4096
 """HTML requires a <meta charset> declaration to sit within the first 1024 bytes; we look a little
 further for pages that put a long comment or script before it."""
 
-CHARS_PER_WORD = 6
-"""Average length of a word with its space and punctuation in English and most European languages.
-Scripts written without spaces (Chinese, Japanese) are measured in characters divided by this, so a
-long Japanese paragraph is not mistaken for a short line."""
-
-HEADER_MAX_PARAGRAPHS = 5
-"""The headline, kicker, byline, date and reading time that pages repeat above the story fit in
-this many leading paragraphs."""
-
-HEADER_LINE_WORDS = 15
-"""A leading paragraph longer than this is the story itself, which ends the header."""
-
-HEADLINE_MAX_WORDS = 20
-"""Related-story headlines listed under a "Related" or "Don't miss" label are shorter than this."""
-
-RELATED_BLOCK_MAX = 10
-"""A related-stories list stops after this many headlines even if more headline-like lines follow."""
-
-TITLE_PREFIX_MIN_WORDS = 5
-"""A line that starts like the headline is its repeat (with or without the site name the <title>
-appends) only when they share this many words; shorter section headings share a prefix by chance."""
-
-TITLE_OVERLAP = 0.5
-"""Jaccard overlap of words above which a headline-like line at the top rewords the headline
-("Julian Assange: Sweden drops rape investigation" for "Sweden drops Assange rape investigation")."""
-
-BOX_TITLE_MAX_WORDS = 6
-"""A heading right above a donation or newsletter appeal this short is the appeal box's title."""
-
 TEXT_TITLE_MAX_WORDS = 16
 """A first line this short, with no closing punctuation and a blank line after it, is a headline."""
 
@@ -146,24 +116,14 @@ _INLINE_TAGS = ("a", "span", "font", "b", "strong", "i", "em", "u", "small", "ab
 _DISCARDED_TAGS = ("style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas")
 """Elements that never hold article text; dropped before counting and extraction."""
 
-_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'", "’", ")")
+# ----------------------------------------------------------------------------- HTML input
 
-# ----------------------------------------------------------------------------- text helpers
-
-# Soft hyphens and zero-width characters split words for the summarizer; lone surrogates (from
-# text decoded with errors="surrogateescape") cannot even be encoded for Discord.
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ud800-\udfff]")
-_WHITESPACE = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Pull-quote plugins append a button label to a sentence of the article: keep the sentence.
-_TWEET_BUTTON = re.compile(r"\s*\b(?:click to tweet|tweet this)\W*$", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_DIGITS = re.compile(r"\d+")
 _SENTENCE_BREAK = re.compile("[.!?…。！？][\"'”’»)]*\\s")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BOMS = (
@@ -171,420 +131,6 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
-
-
-def _normalize(paragraph: str) -> str:
-    """One line of plain text: no invisible characters, single spaces, NFC, no "Click to Tweet" button."""
-    paragraph = _TWEET_BUTTON.sub("", _INVISIBLE.sub("", paragraph))
-    return unicodedata.normalize("NFC", _WHITESPACE.sub(" ", paragraph)).strip()
-
-
-def _words(paragraph: str) -> int:
-    """Length in words, counting unspaced scripts by characters (see CHARS_PER_WORD)."""
-    return max(len(paragraph.split()), len(paragraph) // CHARS_PER_WORD)
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.casefold())
-
-
-def _ends_sentence(paragraph: str) -> bool:
-    """The paragraph ends like a sentence (a table row's closing '|' aside)."""
-    return paragraph.rstrip(" |").endswith(_SENTENCE_END)
-
-
-# ----------------------------------------------------------------------------- boilerplate rules
-
-
-@dataclass(frozen=True, slots=True)
-class _Rule:
-    """A kind of boilerplate: a pattern, and the longest paragraph it may remove."""
-
-    name: str
-    pattern: re.Pattern[str]
-    max_words: int
-
-
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.UNICODE)
-
-
-# Labels that introduce links to other stories. Strong ones never open a sentence of reporting, so
-# text may follow them directly ("Читайте також Зеленський ..."); weak ones are ordinary words and
-# count only when alone or followed by a separator ("Related: ...", "MORE:").
-_STRONG_READ_ALSO = (
-    r"read (?:also|next)|also read|read more|see also|see more|don'?t miss|must read|"
-    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
-    r"more (?:on|about) this (?:story|topic)|also on [\w.-]+\.\w+|"
-    # uk, ru
-    r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
-    r"читайте нас|смотрите также|"
-    # de, fr, es, pt, it, pl
-    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
-    r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|sur le même sujet|"
-    r"lee también|leer también|lea también|te puede interesar|le puede interesar|"
-    r"leia (?:também|mais)|veja também|saiba mais|leggi anche|"
-    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)"
-)
-_WEAK_READ_ALSO = (
-    r"related(?: (?:stories|story|articles?|posts?|content|coverage|reading|links|news|topics?))?|"
-    r"recommended(?: (?:stories|articles?|for you|reading))?|more(?: stories| news| from [\w' ]{1,30})?|"
-    r"trending(?: now)?|most (?:read|popular|viewed)|top stories|latest(?: news| stories)?|"
-    r"watch|listen|in pictures|further reading|"
-    r"по темі|по теме|на тему|також|читайте|schon gelesen\?|lire|leer|leia|leggi"
-)
-_SEPARATOR = r"\s*(?:[:|>»›—–\]]|-\s|$)"
-_READ_ALSO = _rx(rf"^\W{{0,3}}(?:(?:{_STRONG_READ_ALSO})\b\W*|(?:{_WEAK_READ_ALSO}){_SEPARATOR}\W*)(?P<rest>.*)$")
-_NETWORKS = (
-    r"twitter|facebook|instagram|youtube|tiktok|telegram|linkedin|threads|bluesky|mastodon|whatsapp|"
-    r"viber|\s@\w|https?://|www\."
-)
-# Tabloid link lists end each headline with a bracketed all-caps tag: "Plane quarantined [NEWS]".
-_TAGGED_HEADLINE = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W{0,3}$")
-
-_RULES: tuple[_Rule, ...] = (
-    _Rule(
-        "appeal",
-        _rx(
-            # Imperatives and first-person phrasing: reporting says "residents can sign up", not "Sign up".
-            r"^\W*(?:sign up|subscribe) (?:for|to) (?:our |the |my |a )?(?:free )?(?:[\w+'’-]+ ){0,4}?"
-            r"(?:newsletters?|e-?mails?|alerts|briefings?|digest|channel|podcast)\b|"
-            r"^\W*(?:sign up|subscribe)(?: (?:now|today|here))?\W*$|"
-            # the heading of a sign-up box: "Pick Six Newsletter", "Our newsletters"
-            r"^[^.!?]{0,40}\bnewsletters?\W*$|"
-            r"\bbecome an? (?:patron|subscriber|supporter)\b|"
-            r"\bbecome an? (?:\w+ )?member (?:today|now|of (?:our|the \w+) (?:community|club))\b|"
-            r"\bsupport (?:our|my) (?:\w+ )?(?:journalism|reporting|newsroom|work)\b|"
-            r"\bsupport us (?:today|now|on patreon|by)\b|"
-            r"\b(?:please|consider) (?:make|making|give|giving) an? (?:donation|contribution)\b|"
-            r"\bif you (?:enjoyed|liked|value|appreciate) (?:this|our) "
-            r"(?:article|story|journalism|reporting|work|content|coverage|site)\b|"
-            r"\balready a (?:subscriber|member)\b|\b(?:log|sign) ?in to (?:continue|read|keep reading)\b|"
-            r"\bsubscribe to (?:continue|keep) reading\b|\bcreate a free account\b|"
-            r"\bthis (?:article|content|story) is (?:only )?(?:for|available to|reserved for) (?:subscribers|members)|"
-            # uk, ru, de, fr, es, pt
-            r"\bпідпи(?:шіться|суйтеся|суйтесь)\b|\bпідтримайте (?:нас|наш|нашу|незалежн)|"
-            r"\bподпи(?:шитесь|сывайтесь)\b|\bподдержите (?:нас|наш|нашу|независим)|"
-            r"\bnewsletter (?:abonnieren|bestellen)\b|\babonnieren sie\b|"
-            r"\bunterstützen sie (?:uns|unseren|unabhängigen)\b|"
-            r"\babonnez-vous\b|\binscrivez-vous\b|\bsoutenez(?:-nous| notre| le journalisme)\b|"
-            r"\bsuscr[ií]b(?:ete|ase)\b|\bapóyanos\b|\bassine (?:já|agora)\b|\binscreva-se\b"
-        ),
-        80,
-    ),
-    # Sign-up phrases that embeds also inject into a longer paragraph ("... SIGN UP FOR OUR
-    # NEWSLETTER — Donald J. Trump (@realDonaldTrump)"): only a short paragraph is all appeal.
-    _Rule(
-        "appeal",
-        _rx(
-            r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b|\b(?:get|receive) our\b.{0,40}\bnewsletters?\b|"
-            r"\bnewsletters? sign[- ]?up\b|\b(?:straight |directly )?(?:to|into) your inbox\b|"
-            r"\bclick here to subscribe\b|\bdonate (?:now|today|here)\b"
-        ),
-        30,
-    ),
-    _Rule(
-        "cookies",
-        _rx(
-            r"\bwe use cookies\b|\b(?:this|our) (?:web)?site uses cookies\b|"
-            r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:site|website)\b|"
-            r"^\W*(?:accept|allow|reject|manage) (?:all )?cookies\b|^\W*cookie (?:policy|settings|preferences)\W*$|"
-            r"\bwir verwenden cookies\b|\bnous utilisons (?:des )?cookies\b|\butilizamos cookies\b|"
-            r"\bмы используем (?:файлы )?cookie|\bми використовуємо (?:файли )?cookie"
-        ),
-        60,
-    ),
-    _Rule(
-        "share",
-        _rx(
-            r"^\W*(?:share|share this(?: article| story| page| post)?|share on \w+|tweet|e-?mail|"
-            r"print(?: this)?(?: article| story| page)?|(?:order )?reprints?(?: (?:&|and) permissions)?|"
-            r"save(?: article| for later)?|gift(?: this)? article|copy link|pin it|whatsapp|facebook|twitter|"
-            r"linkedin|поділитися|поделиться|teilen|partager|compartir)\W*$|"
-            r"\bshare (?:it|this(?: article| story)?) with (?:a friend|your friends)\b"
-        ),
-        30,
-    ),
-    _Rule(
-        "social",
-        _rx(
-            rf"^\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})|"
-            rf"^\W*(?:find|join|like) us (?:on|at)\b"
-        ),
-        50,
-    ),
-    _Rule(
-        "caption",
-        _rx(
-            r"^\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
-            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|crédits?(?: photo)?|"
-            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)|"
-            r"^\W*(?:image|media) (?:copyright|caption)\b|"
-            r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$|"
-            # an agency at the very end, with no full stop: "Smoke over Kyiv. Photo: Reuters"
-            r"\b(?:getty images|shutterstock(?:\.com)?|alamy(?: stock photo)?|istock(?:photo)?)[)\]\s]*$|"
-            r"[/|]\s*(?:[\w.'’-]+ ){0,3}(?:reuters|afp|ap|epa(?:-efe)?|dpa|xinhua|anadolu|tass|bloomberg|"
-            r"pa|уніан|укрінформ|тасс|риа новости)[)\]\s]*$|"
-            r"(?<!\w)©"  # not the "Ã©" of mis-decoded text
-        ),
-        40,
-    ),
-    _Rule(
-        "legal",
-        _rx(
-            r"^\W*(?:©|copyright\s*(?:©|\(c\)|\d{4})|\(c\) \d{4})|\ball rights reserved\b|"
-            r"\bfor your personal,? non-commercial use only\b|"
-            r"\bmay not be (?:published|reproduced|copied),? (?:broadcast|rewritten|redistributed)|"
-            r"\bissn:? \d{4}-\d{3}[\dx]\b|усі права захищені|все права защищены|alle rechte vorbehalten|"
-            r"tous droits réservés|todos los derechos reservados"
-        ),
-        60,
-    ),
-    _Rule(
-        "credits",
-        _rx(
-            r"^\W*(?:additional |further )?(?:reporting|writing) by\b.*\b(?:editing|edited|writing) by\b|"
-            r"^\W*additional reporting by\b|"
-            r"\bcontributed (?:reporting|to this (?:report|story|article))\b[^.]{0,40}\W*$"
-        ),
-        40,
-    ),
-    _Rule("source", _rx(r"^\W*(?:source|sources|quelle|джерело|источник|fuente|fonte)\s*:"), 12),
-    _Rule(
-        "label",
-        _rx(
-            r"^\W*(?:advertisement|advertising|sponsored(?: content)?|ad|\d+\s+comments?|comments?|"
-            r"show comments|view comments|leave a comment|tags|topics|loading\.*|continue reading|"
-            r"story continues below(?: advertisement)?|skip ad|listen to this article|"
-            r"tell us what you think\W*|what do you think\??|join the (?:conversation|discussion)|"
-            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|publicité|"
-            r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$|"
-            r"^\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
-            r"schlagworte|étiquettes|etiquetas)\s*:"
-        ),
-        40,
-    ),
-    _Rule(
-        "reading_time",
-        _rx(
-            r"^\W*(?:reading time|read time|tempo de leitura|tiempo de lectura|lesezeit|temps de lecture|"
-            r"час читання|время (?:чтения|прочтения))\W*\d|"
-            r"^\W*\d+\s*(?:min(?:ute)?s?|minutos?|minuten|хв(?:илин[иа]?)?|мин(?:ут[аы]?)?)\.?"
-            r"\s+(?:read|de leitura|de lectura|lesezeit|читання|чтения)\W*$"
-        ),
-        10,
-    ),
-    # Bare links stay: in link-list articles they are the content. A lone e-mail address or social
-    # profile is the author's contact line.
-    _Rule(
-        "address",
-        _rx(
-            r"^\W*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram)\.com/\S+)\W*$"
-        ),
-        12,
-    ),
-    _Rule(
-        "address",
-        _rx(r"^\W*(?:write to|contact|e-?mail|reach)\b.{0,60}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$"),
-        15,
-    ),
-)
-
-# Top-of-body repeats: dates, bylines and "updated" stamps.
-_MONTH_NAMES = (
-    "jan(?:uary)?|januar|janvier|enero|janeiro|січня|января",
-    "feb(?:ruary)?|februar|février|febrero|fevereiro|лютого|февраля",
-    "mar(?:ch)?|märz|mars|marzo|março|березня|марта",
-    "apr(?:il)?|avril|abril|квітня|апреля",
-    "may|mai|mayo|maio|травня|мая",
-    "june?|juni|juin|junio|junho|червня|июня",
-    "july?|juli|juillet|julio|julho|липня|июля",
-    "aug(?:ust)?|août|agosto|серпня|августа",
-    "sept?(?:ember)?|septembre|septiembre|setembro|вересня|сентября",
-    "oct(?:ober)?|oktober|octobre|octubre|outubro|жовтня|октября",
-    "nov(?:ember)?|novembre|noviembre|novembro|листопада|ноября",
-    "dec(?:ember)?|dezember|décembre|diciembre|dezembro|грудня|декабря",
-)
-"""Month names (en, de, fr, es, pt, and uk/ru in the genitive that dates use), January first."""
-_MONTHS = "|".join(_MONTH_NAMES)
-_MONTH = tuple(_rx(rf"\b(?:{names})\b") for names in _MONTH_NAMES)
-_NUMERIC_DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b")
-_DATE = _rx(
-    rf"{_NUMERIC_DATE.pattern}|\b\d{{1,2}}:\d{{2}}\b|"
-    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:de\s+)?(?:{_MONTHS})\b"
-)
-_STAMP = _rx(
-    r"\b\d+\s+(?:hours?|hrs?|minutes?|mins?|days?)\s+ago\b|"
-    r"^\W*(?:updated|published|posted|last (?:updated|modified)|опубліковано|оновлено|опубликовано|"
-    r"обновлено|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|atualizado)\b"
-)
-# The name after "By" must be capitalized, which tells "By Jane Doe" from "By the end of May".
-_BYLINE = re.compile(r"^\W*(?i:by|von|par|por|di|door|автор(?:ка)?|від|от)\s+[A-ZА-ЯІЇЄҐ]")
-_BYLINE_MAX_WORDS = 10
-
-
-def _boilerplate_rule(paragraph: str) -> str | None:
-    """Name the rule that marks this standalone paragraph as boilerplate, or None if it is text."""
-    words = _words(paragraph)
-    for rule in _RULES:
-        if words <= rule.max_words and rule.pattern.search(paragraph):
-            return rule.name
-    if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
-        return "read_also"
-    return None
-
-
-def _read_also_rest(paragraph: str) -> str | None:
-    """For a "Read also: ..." line return what follows the label ('' for a bare label), else None."""
-    if _words(paragraph) > HEADLINE_MAX_WORDS * 2:
-        return None
-    match = _READ_ALSO.match(paragraph)
-    return match.group("rest").strip() if match else None
-
-
-def _is_headline_like(paragraph: str) -> bool:
-    """A related-story link: short and not a sentence (headlines may end in '?' or a quote)."""
-    return _words(paragraph) <= HEADLINE_MAX_WORDS and not paragraph.rstrip().endswith((".", ":", ";", "…", "。"))
-
-
-def _is_box_title(paragraph: str) -> bool:
-    """A short heading, such as the title of the sign-up or donation box that follows it."""
-    return _words(paragraph) <= BOX_TITLE_MAX_WORDS and not _ends_sentence(paragraph)
-
-
-def _repeats_title(paragraph: str, title_tokens: list[str]) -> bool:
-    """The paragraph is the headline, perhaps without the site name the <title> appends."""
-    if not title_tokens:
-        return False
-    tokens = _tokens(paragraph)
-    if tokens == title_tokens:
-        return True
-    shorter = min(len(tokens), len(title_tokens))
-    return (
-        shorter >= TITLE_PREFIX_MIN_WORDS
-        and tokens[:shorter] == title_tokens[:shorter]
-        and abs(len(tokens) - len(title_tokens)) <= TITLE_PREFIX_MIN_WORDS
-    )
-
-
-def _resembles_title(paragraph: str, title_tokens: list[str]) -> bool:
-    """A headline-like line with mostly the headline's words: the page's other wording of it."""
-    if not title_tokens or not _is_headline_like(paragraph):
-        return False
-    tokens, title_set = set(_tokens(paragraph)), set(title_tokens)
-    return len(tokens & title_set) >= TITLE_OVERLAP * len(tokens | title_set)
-
-
-def _mentions_date(paragraph: str, published: date | None) -> bool:
-    """The line holds the publication date (any written form), or any date when that is unknown."""
-    if published is None:
-        return bool(_DATE.search(paragraph))
-    # Knowing the date, require its day and month: "22 April – Velopark" in a list of race dates
-    # published on 22 January is content. A day either side allows for time zones.
-    numbers = {int(digits) for digits in _DIGITS.findall(paragraph) if len(digits) <= 4}
-    if not numbers & {published.day - 1, published.day, published.day + 1}:
-        return False
-    numeric_month = published.month in numbers and bool(_NUMERIC_DATE.search(paragraph))
-    return numeric_month or bool(_MONTH[published.month - 1].search(paragraph))
-
-
-def _is_stamp(paragraph: str, published: date | None) -> bool:
-    """A dateline, byline, "Updated ..." or reading-time line of the kind pages put above the story."""
-    words = _words(paragraph)
-    if words > HEADER_LINE_WORDS:
-        return False
-    if _mentions_date(paragraph, published) or _STAMP.search(paragraph):
-        return True
-    return words <= _BYLINE_MAX_WORDS and bool(_BYLINE.match(paragraph))
-
-
-def _header_repeats(paragraphs: list[str], title: str | None, published: date | None) -> set[int]:
-    """Indexes of the headline, date and byline repeated above the story."""
-    title_tokens = _tokens(title) if title else []
-    repeats: set[int] = set()
-    for index, paragraph in enumerate(paragraphs[:HEADER_MAX_PARAGRAPHS]):
-        if (
-            _repeats_title(paragraph, title_tokens)
-            or _resembles_title(paragraph, title_tokens)
-            or _is_stamp(paragraph, published)
-        ):
-            repeats.add(index)
-        elif _words(paragraph) > HEADER_LINE_WORDS:
-            break
-    return repeats
-
-
-def clean_paragraphs(
-    paragraphs: Iterable[str], *, title: str | None = None, published: date | None = None
-) -> list[str]:
-    """Keep the paragraphs a reader of the story wants, dropping the boilerplate sites mix in.
-
-    Args:
-        paragraphs: the article's paragraphs in order, from trafilatura or plain text.
-        title: the headline, so that its repeat at the top of the body can be dropped.
-        published: the publication date, which helps recognize the dateline at the top.
-
-    Returns:
-        The remaining paragraphs, whitespace-normalized, without immediate repeats.
-    """
-    normalized = [text for text in (_normalize(paragraph) for paragraph in paragraphs) if text]
-    kept: list[str] = []
-    previous: tuple[str, ...] = ()
-    in_related_list = False
-    in_keyword_list = False
-    related_left = 0
-    header = _header_repeats(normalized, title, published)
-    title_tokens = _tokens(title) if title else []
-    previous_dropped = True
-    for index, paragraph in enumerate(normalized):
-        if index in header or (title_tokens and _tokens(paragraph) == title_tokens):
-            rule: str | None = "header"
-        else:
-            rule = _boilerplate_rule(paragraph)
-        rest = _read_also_rest(paragraph) if rule is None else None
-        if rest is not None:
-            rule = "read_also"
-        # Headlines listed under a bare "Related" label, or list items under a "Related: ..." one.
-        if (
-            rule is None
-            and related_left > 0
-            and _is_headline_like(paragraph)
-            and (in_related_list or paragraph.startswith(("- ", "• ", "* ")))
-        ):
-            rule = "related_list"
-        if rule is None and in_keyword_list and "," in paragraph and not _ends_sentence(paragraph):
-            rule = "label"
-        if rule is not None:
-            LOGGER.debug("dropped %s paragraph: %.80s", rule, paragraph)
-            if rule == "appeal" and not previous_dropped and kept and _is_box_title(kept[-1]):
-                LOGGER.debug("dropped appeal paragraph: %.80s", kept[-1])
-                kept.pop()
-            previous_dropped = True
-            if rule == "read_also":
-                if rest is not None:  # a label, not a tagged headline: a bare label opens a list
-                    in_related_list = rest == ""
-                related_left = RELATED_BLOCK_MAX
-            elif rule == "related_list":
-                related_left -= 1
-            else:
-                related_left = 0
-            in_keyword_list = rule == "label" and _tokens(paragraph)[:1] in (["tags"], ["topics"])
-            continue
-        related_left = 0
-        in_keyword_list = False
-        key = tuple(_tokens(paragraph))
-        if not key or (key == previous and len(key) >= MIN_SENTENCE_WORDS):
-            # A paragraph twice in a row is an extraction echo; repeats further apart are structure
-            # (a meal plan's "Eat every 2-3 hours", a table's header row) and stay.
-            LOGGER.debug("dropped repeated paragraph: %.80s", paragraph)
-            continue
-        previous = key
-        previous_dropped = False
-        kept.append(paragraph)
-    return kept
-
-
-# ----------------------------------------------------------------------------- HTML input
 
 
 def _decode(html: str | bytes) -> str:
@@ -695,7 +241,7 @@ def _unwrap(text: str) -> str:
     out = [lines[0]]
     for before, line in pairwise(lines):
         before = before.strip()
-        wrapped = len(before) >= WRAPPED_LINE_MIN_CHARS and not before.endswith((*_SENTENCE_END, ":"))
+        wrapped = len(before) >= WRAPPED_LINE_MIN_CHARS and not before.endswith((*SENTENCE_END, ":"))
         if wrapped and line.strip():
             out[-1] = f"{out[-1].rstrip()} {line.lstrip()}"
         else:
@@ -754,27 +300,27 @@ def _check_article(paragraphs: list[str], *, source: str, links: set[tuple[str, 
         source: "page" or "text", for the message.
         links: the word sequences of the page's link texts; a text made mostly of them is navigation.
     """
-    words = sum(_words(paragraph) for paragraph in paragraphs)
+    words = sum(word_count(paragraph) for paragraph in paragraphs)
     if words < MIN_ARTICLE_WORDS:
         raise NotAnArticle(f"No article text found in the {source}.")
     if any(_reads_as_prose(paragraph) for paragraph in paragraphs):
         return
     # No sentence at all: a list (race dates, a recipe) is an article, a menu or link list is not.
-    linked = sum(1 for paragraph in paragraphs if tuple(_tokens(paragraph)) in (links or set()))
+    linked = sum(1 for paragraph in paragraphs if tuple(word_tokens(paragraph)) in (links or set()))
     if len(paragraphs) < MIN_LIST_ITEMS or linked >= MAX_LINKED_SHARE * len(paragraphs):
         raise NotAnArticle(f"No article text found in the {source}.")
 
 
 def _reads_as_prose(paragraph: str) -> bool:
     """A sentence, or a long paragraph with sentences in it (its last one may lack a full stop)."""
-    words = _words(paragraph)
-    if words >= MIN_SENTENCE_WORDS and _ends_sentence(paragraph):
+    words = word_count(paragraph)
+    if words >= MIN_SENTENCE_WORDS and ends_sentence(paragraph):
         return True
     return words >= MIN_PROSE_WORDS and bool(_SENTENCE_BREAK.search(paragraph))
 
 
 def _link_texts(tree: HtmlElement) -> set[tuple[str, ...]]:
-    return {tuple(_tokens(anchor.text_content())) for anchor in tree.iter("a")}
+    return {tuple(word_tokens(anchor.text_content())) for anchor in tree.iter("a")}
 
 
 def _published(value: str | None) -> date | None:
@@ -791,12 +337,12 @@ def _published(value: str | None) -> date | None:
 # "Bruce Y Lee") are not taken for the Portuguese "e" or the Spanish "y".
 _AUTHOR_SEPARATOR = re.compile(r"\s*(?:[;,|/&]|\b(?:and|AND|und|et|y|e|и|і|та)\b)\s*")
 _AUTHOR_PREFIX = re.compile(r"^(?:.{0,40}\s)?(?:by|von|par|por|автор(?:ка)?|від|от)\s+", re.IGNORECASE)
-_AUTHOR_DATE_WORD = _rx(
+_AUTHOR_DATE_WORD = caseless(
     r"(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    rf"{_MONTHS})\b.*$"
+    rf"{MONTHS_PATTERN})\b.*$"
 )
-_AUTHOR_AGENCY = _rx(r"\s+(?:associated press|the associated press|reuters|afp|ap)$")
-_NOT_AN_AUTHOR = _rx(
+_AUTHOR_AGENCY = caseless(r"\s+(?:associated press|the associated press|reuters|afp|ap)$")
+_NOT_AN_AUTHOR = caseless(
     r"\b(?:staff|writer|editor|editor-at-large|correspondent|reporter|contributor|columnist|"
     r"photographer|news service|associated press|reuters|agencies|com)\b|"
     r"^(?:md|ms|rd|rdn|phd|mph|jr|sr)$"
@@ -814,7 +360,7 @@ def split_authors(byline: str | None, *, site: str | None = None) -> tuple[str, 
     site_key = site.casefold() if site else None
     authors: list[str] = []
     for part in _AUTHOR_SEPARATOR.split(byline):
-        name = _AUTHOR_DATE_WORD.sub("", _AUTHOR_PREFIX.sub("", _normalize(part)))
+        name = _AUTHOR_DATE_WORD.sub("", _AUTHOR_PREFIX.sub("", normalize_paragraph(part)))
         person = _AUTHOR_AGENCY.sub("", name)  # "JILL LAWLESS Associated Press", not "The Associated Press"
         name = (person if len(person.split()) >= 2 else name).strip(" .-")
         if (
@@ -857,7 +403,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         document = balanced = _run_trafilatura(tree, url, options=_BALANCED_OPTIONS, metadata=True)
         if document is None:
             raise NotAnArticle("No article text found in the page.")
-    title = _normalize(document.title) if document.title else None
+    title = normalize_paragraph(document.title) if document.title else None
     published = _published(document.date)
     own_urls = {url, document.url} - {None}
     paragraphs = _cleaned(_lines(document, skip=own_urls), title=title, published=published)
@@ -868,7 +414,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
             if sum(map(len, retry)) > sum(map(len, paragraphs)):
                 paragraphs = retry
     _check_article(paragraphs, source="page", links=_link_texts(tree))
-    site = _normalize(document.sitename) if document.sitename else None
+    site = normalize_paragraph(document.sitename) if document.sitename else None
     return Article(
         paragraphs=tuple(paragraphs),
         url=url,
@@ -894,7 +440,7 @@ def _text_paragraphs(text: str) -> Iterator[str]:
         if len(lines) < 2:
             yield from lines
             continue
-        sentence_ends = sum(1 for line in lines[:-1] if _ends_sentence(line))
+        sentence_ends = sum(1 for line in lines[:-1] if ends_sentence(line))
         if sentence_ends >= WRAPPED_SENTENCE_END_RATIO * (len(lines) - 1):
             yield from lines  # one sentence (or paragraph) per line
         else:
@@ -910,7 +456,7 @@ def _normalized_head(raw: Iterable[str]) -> list[str]:
     """
     paragraphs: list[str] = []
     total = 0
-    for paragraph in map(_normalize, raw):
+    for paragraph in map(normalize_paragraph, raw):
         if not paragraph:
             continue
         paragraphs.append(paragraph)
@@ -925,7 +471,7 @@ def _leading_headline(paragraphs: list[str]) -> str | None:
     if len(paragraphs) < 2:
         return None
     first = paragraphs[0]
-    if _words(first) <= TEXT_TITLE_MAX_WORDS and not first.rstrip().endswith((*_SENTENCE_END, ":", ";", ",")):
+    if word_count(first) <= TEXT_TITLE_MAX_WORDS and not first.rstrip().endswith((*SENTENCE_END, ":", ";", ",")):
         return first
     return None
 
@@ -948,7 +494,7 @@ def article_from_text(text: str, *, url: str | None = None, title: str | None = 
         title = _leading_headline(paragraphs)
         if title is not None:
             paragraphs = paragraphs[1:]
-    title = _normalize(title) if title else None
+    title = normalize_paragraph(title) if title else None
     cleaned = _cleaned(paragraphs, title=title, published=None)
     _check_article(cleaned, source="text")
     return Article(paragraphs=tuple(cleaned), url=url, title=title or None, canonical_url=url)

@@ -1,0 +1,481 @@
+"""Drop what a summary reader skips from an article's paragraphs, whichever way they were found.
+
+trafilatura (favor_precision) is good at finding the article block, but sites put things inside that
+block which are not the story: "Read also" headlines between paragraphs, donation and newsletter
+appeals, photo captions and credits, share and cookie prompts, and the headline and date repeated at
+the top. Those lines would end up in summaries, so `clean_paragraphs` removes them; plain-text input
+goes through the same rules. Every rule looks at one short, standalone paragraph and a phrase that
+only boilerplate uses, so a sentence of real reporting that merely mentions a newsletter or a photo
+is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+LOGGER = logging.getLogger(__name__)
+
+__all__ = ["clean_paragraphs", "ends_sentence", "normalize_paragraph", "word_count", "word_tokens"]
+
+MIN_SENTENCE_WORDS = 8
+"""An article has at least one paragraph this long that ends like a sentence; menus and link lists
+are made of headlines, which do not."""
+
+CHARS_PER_WORD = 6
+"""Average length of a word with its space and punctuation in English and most European languages.
+Scripts written without spaces (Chinese, Japanese) are measured in characters divided by this, so a
+long Japanese paragraph is not mistaken for a short line."""
+
+HEADER_MAX_PARAGRAPHS = 5
+"""The headline, kicker, byline, date and reading time that pages repeat above the story fit in
+this many leading paragraphs."""
+
+HEADER_LINE_WORDS = 15
+"""A leading paragraph longer than this is the story itself, which ends the header."""
+
+HEADLINE_MAX_WORDS = 20
+"""Related-story headlines listed under a "Related" or "Don't miss" label are shorter than this."""
+
+RELATED_BLOCK_MAX = 10
+"""A related-stories list stops after this many headlines even if more headline-like lines follow."""
+
+TITLE_PREFIX_MIN_WORDS = 5
+"""A line that starts like the headline is its repeat (with or without the site name the <title>
+appends) only when they share this many words; shorter section headings share a prefix by chance."""
+
+TITLE_OVERLAP = 0.5
+"""Jaccard overlap of words above which a headline-like line at the top rewords the headline
+("Julian Assange: Sweden drops rape investigation" for "Sweden drops Assange rape investigation")."""
+
+BOX_TITLE_MAX_WORDS = 6
+"""A heading right above a donation or newsletter appeal this short is the appeal box's title."""
+
+
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'", "’", ")")
+
+# ----------------------------------------------------------------------------- text helpers
+
+# Soft hyphens and zero-width characters split words for the summarizer; lone surrogates (from
+# text decoded with errors="surrogateescape") cannot even be encoded for Discord.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ud800-\udfff]")
+_WHITESPACE = re.compile(r"\s+")
+# Pull-quote plugins append a button label to a sentence of the article: keep the sentence.
+_TWEET_BUTTON = re.compile(r"\s*\b(?:click to tweet|tweet this)\W*$", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize_paragraph(paragraph: str) -> str:
+    """One line of plain text: no invisible characters, single spaces, NFC, no "Click to Tweet" button."""
+    paragraph = _TWEET_BUTTON.sub("", _INVISIBLE.sub("", paragraph))
+    return unicodedata.normalize("NFC", _WHITESPACE.sub(" ", paragraph)).strip()
+
+
+def word_count(paragraph: str) -> int:
+    """Length in words, counting unspaced scripts by characters (see CHARS_PER_WORD)."""
+    return max(len(paragraph.split()), len(paragraph) // CHARS_PER_WORD)
+
+
+def word_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.casefold())
+
+
+def ends_sentence(paragraph: str) -> bool:
+    """The paragraph ends like a sentence (a table row's closing '|' aside)."""
+    return paragraph.rstrip(" |").endswith(SENTENCE_END)
+
+
+# ----------------------------------------------------------------------------- boilerplate rules
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """A kind of boilerplate: a pattern, and the longest paragraph it may remove."""
+
+    name: str
+    pattern: re.Pattern[str]
+    max_words: int
+
+
+def caseless(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.UNICODE)
+
+
+# Labels that introduce links to other stories. Strong ones never open a sentence of reporting, so
+# text may follow them directly ("Читайте також Зеленський ..."); weak ones are ordinary words and
+# count only when alone or followed by a separator ("Related: ...", "MORE:").
+_STRONG_READ_ALSO = (
+    r"read (?:also|next)|also read|read more|see also|see more|don'?t miss|must read|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
+    r"more (?:on|about) this (?:story|topic)|also on [\w.-]+\.\w+|"
+    # uk, ru
+    r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
+    r"читайте нас|смотрите также|"
+    # de, fr, es, pt, it, pl
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|sur le même sujet|"
+    r"lee también|leer también|lea también|te puede interesar|le puede interesar|"
+    r"leia (?:também|mais)|veja também|saiba mais|leggi anche|"
+    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)"
+)
+_WEAK_READ_ALSO = (
+    r"related(?: (?:stories|story|articles?|posts?|content|coverage|reading|links|news|topics?))?|"
+    r"recommended(?: (?:stories|articles?|for you|reading))?|more(?: stories| news| from [\w' ]{1,30})?|"
+    r"trending(?: now)?|most (?:read|popular|viewed)|top stories|latest(?: news| stories)?|"
+    r"watch|listen|in pictures|further reading|"
+    r"по темі|по теме|на тему|також|читайте|schon gelesen\?|lire|leer|leia|leggi"
+)
+_SEPARATOR = r"\s*(?:[:|>»›—–\]]|-\s|$)"
+_READ_ALSO = caseless(rf"^\W{{0,3}}(?:(?:{_STRONG_READ_ALSO})\b\W*|(?:{_WEAK_READ_ALSO}){_SEPARATOR}\W*)(?P<rest>.*)$")
+_NETWORKS = (
+    r"twitter|facebook|instagram|youtube|tiktok|telegram|linkedin|threads|bluesky|mastodon|whatsapp|"
+    r"viber|\s@\w|https?://|www\."
+)
+# Tabloid link lists end each headline with a bracketed all-caps tag: "Plane quarantined [NEWS]".
+_TAGGED_HEADLINE = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W{0,3}$")
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(
+        "appeal",
+        caseless(
+            # Imperatives and first-person phrasing: reporting says "residents can sign up", not "Sign up".
+            r"^\W*(?:sign up|subscribe) (?:for|to) (?:our |the |my |a )?(?:free )?(?:[\w+'’-]+ ){0,4}?"
+            r"(?:newsletters?|e-?mails?|alerts|briefings?|digest|channel|podcast)\b|"
+            r"^\W*(?:sign up|subscribe)(?: (?:now|today|here))?\W*$|"
+            # the heading of a sign-up box: "Pick Six Newsletter", "Our newsletters"
+            r"^[^.!?]{0,40}\bnewsletters?\W*$|"
+            r"\bbecome an? (?:patron|subscriber|supporter)\b|"
+            r"\bbecome an? (?:\w+ )?member (?:today|now|of (?:our|the \w+) (?:community|club))\b|"
+            r"\bsupport (?:our|my) (?:\w+ )?(?:journalism|reporting|newsroom|work)\b|"
+            r"\bsupport us (?:today|now|on patreon|by)\b|"
+            r"\b(?:please|consider) (?:make|making|give|giving) an? (?:donation|contribution)\b|"
+            r"\bif you (?:enjoyed|liked|value|appreciate) (?:this|our) "
+            r"(?:article|story|journalism|reporting|work|content|coverage|site)\b|"
+            r"\balready a (?:subscriber|member)\b|\b(?:log|sign) ?in to (?:continue|read|keep reading)\b|"
+            r"\bsubscribe to (?:continue|keep) reading\b|\bcreate a free account\b|"
+            r"\bthis (?:article|content|story) is (?:only )?(?:for|available to|reserved for) (?:subscribers|members)|"
+            # uk, ru, de, fr, es, pt
+            r"\bпідпи(?:шіться|суйтеся|суйтесь)\b|\bпідтримайте (?:нас|наш|нашу|незалежн)|"
+            r"\bподпи(?:шитесь|сывайтесь)\b|\bподдержите (?:нас|наш|нашу|независим)|"
+            r"\bnewsletter (?:abonnieren|bestellen)\b|\babonnieren sie\b|"
+            r"\bunterstützen sie (?:uns|unseren|unabhängigen)\b|"
+            r"\babonnez-vous\b|\binscrivez-vous\b|\bsoutenez(?:-nous| notre| le journalisme)\b|"
+            r"\bsuscr[ií]b(?:ete|ase)\b|\bapóyanos\b|\bassine (?:já|agora)\b|\binscreva-se\b"
+        ),
+        80,
+    ),
+    # Sign-up phrases that embeds also inject into a longer paragraph ("... SIGN UP FOR OUR
+    # NEWSLETTER — Donald J. Trump (@realDonaldTrump)"): only a short paragraph is all appeal.
+    _Rule(
+        "appeal",
+        caseless(
+            r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b|\b(?:get|receive) our\b.{0,40}\bnewsletters?\b|"
+            r"\bnewsletters? sign[- ]?up\b|\b(?:straight |directly )?(?:to|into) your inbox\b|"
+            r"\bclick here to subscribe\b|\bdonate (?:now|today|here)\b"
+        ),
+        30,
+    ),
+    _Rule(
+        "cookies",
+        caseless(
+            r"\bwe use cookies\b|\b(?:this|our) (?:web)?site uses cookies\b|"
+            r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:site|website)\b|"
+            r"^\W*(?:accept|allow|reject|manage) (?:all )?cookies\b|^\W*cookie (?:policy|settings|preferences)\W*$|"
+            r"\bwir verwenden cookies\b|\bnous utilisons (?:des )?cookies\b|\butilizamos cookies\b|"
+            r"\bмы используем (?:файлы )?cookie|\bми використовуємо (?:файли )?cookie"
+        ),
+        60,
+    ),
+    _Rule(
+        "share",
+        caseless(
+            r"^\W*(?:share|share this(?: article| story| page| post)?|share on \w+|tweet|e-?mail|"
+            r"print(?: this)?(?: article| story| page)?|(?:order )?reprints?(?: (?:&|and) permissions)?|"
+            r"save(?: article| for later)?|gift(?: this)? article|copy link|pin it|whatsapp|facebook|twitter|"
+            r"linkedin|поділитися|поделиться|teilen|partager|compartir)\W*$|"
+            r"\bshare (?:it|this(?: article| story)?) with (?:a friend|your friends)\b"
+        ),
+        30,
+    ),
+    _Rule(
+        "social",
+        caseless(
+            rf"^\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})|"
+            rf"^\W*(?:find|join|like) us (?:on|at)\b"
+        ),
+        50,
+    ),
+    _Rule(
+        "caption",
+        caseless(
+            r"^\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
+            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|crédits?(?: photo)?|"
+            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)|"
+            r"^\W*(?:image|media) (?:copyright|caption)\b|"
+            r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$|"
+            # an agency at the very end, with no full stop: "Smoke over Kyiv. Photo: Reuters"
+            r"\b(?:getty images|shutterstock(?:\.com)?|alamy(?: stock photo)?|istock(?:photo)?)[)\]\s]*$|"
+            r"[/|]\s*(?:[\w.'’-]+ ){0,3}(?:reuters|afp|ap|epa(?:-efe)?|dpa|xinhua|anadolu|tass|bloomberg|"
+            r"pa|уніан|укрінформ|тасс|риа новости)[)\]\s]*$|"
+            r"(?<!\w)©"  # not the "Ã©" of mis-decoded text
+        ),
+        40,
+    ),
+    _Rule(
+        "legal",
+        caseless(
+            r"^\W*(?:©|copyright\s*(?:©|\(c\)|\d{4})|\(c\) \d{4})|\ball rights reserved\b|"
+            r"\bfor your personal,? non-commercial use only\b|"
+            r"\bmay not be (?:published|reproduced|copied),? (?:broadcast|rewritten|redistributed)|"
+            r"\bissn:? \d{4}-\d{3}[\dx]\b|усі права захищені|все права защищены|alle rechte vorbehalten|"
+            r"tous droits réservés|todos los derechos reservados"
+        ),
+        60,
+    ),
+    _Rule(
+        "credits",
+        caseless(
+            r"^\W*(?:additional |further )?(?:reporting|writing) by\b.*\b(?:editing|edited|writing) by\b|"
+            r"^\W*additional reporting by\b|"
+            r"\bcontributed (?:reporting|to this (?:report|story|article))\b[^.]{0,40}\W*$"
+        ),
+        40,
+    ),
+    _Rule("source", caseless(r"^\W*(?:source|sources|quelle|джерело|источник|fuente|fonte)\s*:"), 12),
+    _Rule(
+        "label",
+        caseless(
+            r"^\W*(?:advertisement|advertising|sponsored(?: content)?|ad|\d+\s+comments?|comments?|"
+            r"show comments|view comments|leave a comment|tags|topics|loading\.*|continue reading|"
+            r"story continues below(?: advertisement)?|skip ad|listen to this article|"
+            r"tell us what you think\W*|what do you think\??|join the (?:conversation|discussion)|"
+            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|publicité|"
+            r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$|"
+            r"^\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
+            r"schlagworte|étiquettes|etiquetas)\s*:"
+        ),
+        40,
+    ),
+    _Rule(
+        "reading_time",
+        caseless(
+            r"^\W*(?:reading time|read time|tempo de leitura|tiempo de lectura|lesezeit|temps de lecture|"
+            r"час читання|время (?:чтения|прочтения))\W*\d|"
+            r"^\W*\d+\s*(?:min(?:ute)?s?|minutos?|minuten|хв(?:илин[иа]?)?|мин(?:ут[аы]?)?)\.?"
+            r"\s+(?:read|de leitura|de lectura|lesezeit|читання|чтения)\W*$"
+        ),
+        10,
+    ),
+    # Bare links stay: in link-list articles they are the content. A lone e-mail address or social
+    # profile is the author's contact line.
+    _Rule(
+        "address",
+        caseless(
+            r"^\W*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram)\.com/\S+)\W*$"
+        ),
+        12,
+    ),
+    _Rule(
+        "address",
+        caseless(r"^\W*(?:write to|contact|e-?mail|reach)\b.{0,60}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$"),
+        15,
+    ),
+)
+
+# Top-of-body repeats: dates, bylines and "updated" stamps.
+_MONTH_NAMES = (
+    "jan(?:uary)?|januar|janvier|enero|janeiro|січня|января",
+    "feb(?:ruary)?|februar|février|febrero|fevereiro|лютого|февраля",
+    "mar(?:ch)?|märz|mars|marzo|março|березня|марта",
+    "apr(?:il)?|avril|abril|квітня|апреля",
+    "may|mai|mayo|maio|травня|мая",
+    "june?|juni|juin|junio|junho|червня|июня",
+    "july?|juli|juillet|julio|julho|липня|июля",
+    "aug(?:ust)?|août|agosto|серпня|августа",
+    "sept?(?:ember)?|septembre|septiembre|setembro|вересня|сентября",
+    "oct(?:ober)?|oktober|octobre|octubre|outubro|жовтня|октября",
+    "nov(?:ember)?|novembre|noviembre|novembro|листопада|ноября",
+    "dec(?:ember)?|dezember|décembre|diciembre|dezembro|грудня|декабря",
+)
+"""Month names (en, de, fr, es, pt, and uk/ru in the genitive that dates use), January first."""
+MONTHS_PATTERN = "|".join(_MONTH_NAMES)
+_MONTH = tuple(caseless(rf"\b(?:{names})\b") for names in _MONTH_NAMES)
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b")
+_DATE = caseless(
+    rf"{_NUMERIC_DATE.pattern}|\b\d{{1,2}}:\d{{2}}\b|"
+    rf"\b(?:{MONTHS_PATTERN})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}\.?\s+(?:de\s+)?(?:{MONTHS_PATTERN})\b"
+)
+_STAMP = caseless(
+    r"\b\d+\s+(?:hours?|hrs?|minutes?|mins?|days?)\s+ago\b|"
+    r"^\W*(?:updated|published|posted|last (?:updated|modified)|опубліковано|оновлено|опубликовано|"
+    r"обновлено|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|atualizado)\b"
+)
+# The name after "By" must be capitalized, which tells "By Jane Doe" from "By the end of May".
+_BYLINE = re.compile(r"^\W*(?i:by|von|par|por|di|door|автор(?:ка)?|від|от)\s+[A-ZА-ЯІЇЄҐ]")
+_BYLINE_MAX_WORDS = 10
+
+
+def _boilerplate_rule(paragraph: str) -> str | None:
+    """Name the rule that marks this standalone paragraph as boilerplate, or None if it is text."""
+    words = word_count(paragraph)
+    for rule in _RULES:
+        if words <= rule.max_words and rule.pattern.search(paragraph):
+            return rule.name
+    if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
+        return "read_also"
+    return None
+
+
+def _read_also_rest(paragraph: str) -> str | None:
+    """For a "Read also: ..." line return what follows the label ('' for a bare label), else None."""
+    if word_count(paragraph) > HEADLINE_MAX_WORDS * 2:
+        return None
+    match = _READ_ALSO.match(paragraph)
+    return match.group("rest").strip() if match else None
+
+
+def _is_headline_like(paragraph: str) -> bool:
+    """A related-story link: short and not a sentence (headlines may end in '?' or a quote)."""
+    return word_count(paragraph) <= HEADLINE_MAX_WORDS and not paragraph.rstrip().endswith((".", ":", ";", "…", "。"))
+
+
+def _is_box_title(paragraph: str) -> bool:
+    """A short heading, such as the title of the sign-up or donation box that follows it."""
+    return word_count(paragraph) <= BOX_TITLE_MAX_WORDS and not ends_sentence(paragraph)
+
+
+def _repeats_title(paragraph: str, title_tokens: list[str]) -> bool:
+    """The paragraph is the headline, perhaps without the site name the <title> appends."""
+    if not title_tokens:
+        return False
+    tokens = word_tokens(paragraph)
+    if tokens == title_tokens:
+        return True
+    shorter = min(len(tokens), len(title_tokens))
+    return (
+        shorter >= TITLE_PREFIX_MIN_WORDS
+        and tokens[:shorter] == title_tokens[:shorter]
+        and abs(len(tokens) - len(title_tokens)) <= TITLE_PREFIX_MIN_WORDS
+    )
+
+
+def _resembles_title(paragraph: str, title_tokens: list[str]) -> bool:
+    """A headline-like line with mostly the headline's words: the page's other wording of it."""
+    if not title_tokens or not _is_headline_like(paragraph):
+        return False
+    tokens, title_set = set(word_tokens(paragraph)), set(title_tokens)
+    return len(tokens & title_set) >= TITLE_OVERLAP * len(tokens | title_set)
+
+
+def _mentions_date(paragraph: str, published: date | None) -> bool:
+    """The line holds the publication date (any written form), or any date when that is unknown."""
+    if published is None:
+        return bool(_DATE.search(paragraph))
+    # Knowing the date, require its day and month: "22 April – Velopark" in a list of race dates
+    # published on 22 January is content. A day either side allows for time zones.
+    numbers = {int(digits) for digits in _DIGITS.findall(paragraph) if len(digits) <= 4}
+    if not numbers & {published.day - 1, published.day, published.day + 1}:
+        return False
+    numeric_month = published.month in numbers and bool(_NUMERIC_DATE.search(paragraph))
+    return numeric_month or bool(_MONTH[published.month - 1].search(paragraph))
+
+
+def _is_stamp(paragraph: str, published: date | None) -> bool:
+    """A dateline, byline, "Updated ..." or reading-time line of the kind pages put above the story."""
+    words = word_count(paragraph)
+    if words > HEADER_LINE_WORDS:
+        return False
+    if _mentions_date(paragraph, published) or _STAMP.search(paragraph):
+        return True
+    return words <= _BYLINE_MAX_WORDS and bool(_BYLINE.match(paragraph))
+
+
+def _header_repeats(paragraphs: list[str], title: str | None, published: date | None) -> set[int]:
+    """Indexes of the headline, date and byline repeated above the story."""
+    title_tokens = word_tokens(title) if title else []
+    repeats: set[int] = set()
+    for index, paragraph in enumerate(paragraphs[:HEADER_MAX_PARAGRAPHS]):
+        if (
+            _repeats_title(paragraph, title_tokens)
+            or _resembles_title(paragraph, title_tokens)
+            or _is_stamp(paragraph, published)
+        ):
+            repeats.add(index)
+        elif word_count(paragraph) > HEADER_LINE_WORDS:
+            break
+    return repeats
+
+
+def clean_paragraphs(
+    paragraphs: Iterable[str], *, title: str | None = None, published: date | None = None
+) -> list[str]:
+    """Keep the paragraphs a reader of the story wants, dropping the boilerplate sites mix in.
+
+    Args:
+        paragraphs: the article's paragraphs in order, from trafilatura or plain text.
+        title: the headline, so that its repeat at the top of the body can be dropped.
+        published: the publication date, which helps recognize the dateline at the top.
+
+    Returns:
+        The remaining paragraphs, whitespace-normalized, without immediate repeats.
+    """
+    normalized = [text for text in (normalize_paragraph(paragraph) for paragraph in paragraphs) if text]
+    kept: list[str] = []
+    previous: tuple[str, ...] = ()
+    in_related_list = False
+    in_keyword_list = False
+    related_left = 0
+    header = _header_repeats(normalized, title, published)
+    title_tokens = word_tokens(title) if title else []
+    previous_dropped = True
+    for index, paragraph in enumerate(normalized):
+        if index in header or (title_tokens and word_tokens(paragraph) == title_tokens):
+            rule: str | None = "header"
+        else:
+            rule = _boilerplate_rule(paragraph)
+        rest = _read_also_rest(paragraph) if rule is None else None
+        if rest is not None:
+            rule = "read_also"
+        # Headlines listed under a bare "Related" label, or list items under a "Related: ..." one.
+        if (
+            rule is None
+            and related_left > 0
+            and _is_headline_like(paragraph)
+            and (in_related_list or paragraph.startswith(("- ", "• ", "* ")))
+        ):
+            rule = "related_list"
+        if rule is None and in_keyword_list and "," in paragraph and not ends_sentence(paragraph):
+            rule = "label"
+        if rule is not None:
+            LOGGER.debug("dropped %s paragraph: %.80s", rule, paragraph)
+            if rule == "appeal" and not previous_dropped and kept and _is_box_title(kept[-1]):
+                LOGGER.debug("dropped appeal paragraph: %.80s", kept[-1])
+                kept.pop()
+            previous_dropped = True
+            if rule == "read_also":
+                if rest is not None:  # a label, not a tagged headline: a bare label opens a list
+                    in_related_list = rest == ""
+                related_left = RELATED_BLOCK_MAX
+            elif rule == "related_list":
+                related_left -= 1
+            else:
+                related_left = 0
+            in_keyword_list = rule == "label" and word_tokens(paragraph)[:1] in (["tags"], ["topics"])
+            continue
+        related_left = 0
+        in_keyword_list = False
+        key = tuple(word_tokens(paragraph))
+        if not key or (key == previous and len(key) >= MIN_SENTENCE_WORDS):
+            # A paragraph twice in a row is an extraction echo; repeats further apart are structure
+            # (a meal plan's "Eat every 2-3 hours", a table's header row) and stay.
+            LOGGER.debug("dropped repeated paragraph: %.80s", paragraph)
+            continue
+        previous = key
+        previous_dropped = False
+        kept.append(paragraph)
+    return kept

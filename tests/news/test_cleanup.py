@@ -1,0 +1,123 @@
+"""The clean-up shared by pages and plain text: what it drops and what it must keep."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.news.cleanup import clean_paragraphs
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Read also: Ferry fares to rise in April",
+        "READ MORE: Ferry fares to rise in April",
+        "Related: Ferry fares to rise in April",
+        "[Related: Ferry fares to rise in April]",
+        "Читайте також: Проїзд у метро подорожчає",
+        "Читайте также: Проезд в метро подорожает",
+        "Lesen Sie auch: Fährpreise steigen im April",
+        "À lire aussi : Les tarifs du ferry augmentent",
+        "Lee también: Suben las tarifas del ferry",
+    ],
+)
+def test_clean_drops_read_also_line_in_several_languages(label: str) -> None:
+    assert clean_paragraphs(["The council voted for the repair.", label]) == ["The council voted for the repair."]
+
+
+def test_clean_drops_headlines_listed_under_related_label() -> None:
+    paragraphs = [
+        "The council voted for the repair on Monday.",
+        "Related stories",
+        "Ferry fares to rise in April",
+        "New bakery opens on Quay Street",
+        "Work starts in September and lasts eighteen months.",
+    ]
+    assert clean_paragraphs(paragraphs) == [paragraphs[0], paragraphs[4]]
+
+
+def test_clean_keeps_subheading_without_related_label() -> None:
+    paragraphs = ["The council voted for the repair on Monday.", "What happens next", "Work starts in September."]
+    assert clean_paragraphs(paragraphs) == paragraphs
+
+
+def test_clean_drops_tagged_tabloid_headline() -> None:
+    paragraphs = ["The council voted for the repair.", "Bridge fears as cracks spread to second pier [PICTURES]"]
+    assert clean_paragraphs(paragraphs) == ["The council voted for the repair."]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Residents can sign up for emergency alerts on the county website, officials said.",
+        "The newsletter, which has 40,000 readers, first reported the corrosion in 2022.",
+        "Getty Images declined to comment on the use of the photograph.",
+        "He went on to become a member of parliament in 2010.",
+        "Copyright lawyers say the ruling will change how newspapers license photos.",
+    ],
+)
+def test_clean_keeps_reporting_that_mentions_boilerplate_words(sentence: str) -> None:
+    assert clean_paragraphs([sentence]) == [sentence]
+
+
+def test_clean_drops_reuters_reporting_credit() -> None:
+    paragraphs = ["Shares fell 3%.", "(Reporting by Jane Okafor; Editing by Tom Reilly)"]
+    assert clean_paragraphs(paragraphs) == ["Shares fell 3%."]
+
+
+def test_clean_drops_appeal_box_with_its_heading() -> None:
+    paragraphs = [
+        "Work starts in September.",
+        "Before you go",
+        "If you value our journalism, please consider making a donation today.",
+    ]
+    assert clean_paragraphs(paragraphs) == ["Work starts in September."]
+
+
+def test_clean_drops_headline_repeated_at_top() -> None:
+    paragraphs = ["Council approves bridge repair", "The council voted on Monday night to repair the bridge."]
+    assert clean_paragraphs(paragraphs, title="Council approves bridge repair") == [paragraphs[1]]
+
+
+def test_clean_keeps_headline_like_first_line_unrelated_to_title() -> None:
+    paragraphs = ["What the council decided", "The council voted on Monday night to repair the bridge."]
+    assert clean_paragraphs(paragraphs, title="Council approves bridge repair") == paragraphs
+
+
+def test_clean_drops_reworded_headline_at_top() -> None:
+    paragraphs = [
+        "Julian Assange: Sweden drops rape investigation",
+        "Prosecutors said on Tuesday that they had dropped it.",
+    ]
+    cleaned = clean_paragraphs(paragraphs, title="Sweden drops Assange rape investigation")
+    assert cleaned == [paragraphs[1]]
+
+
+def test_clean_keeps_dates_that_are_not_the_publication_date() -> None:
+    paragraphs = ["Round 1: 10 March – Interlagos", "Round 2: 8 April – Curitiba", "Round 3: 22 April – Velopark"]
+    assert clean_paragraphs(paragraphs, published=date(2018, 1, 22)) == paragraphs
+
+
+def test_clean_drops_publication_date_line_at_top() -> None:
+    paragraphs = ["November 20, 2019 - 11:28 AMT", "Armenia's parliament approved the budget on Wednesday."]
+    assert clean_paragraphs(paragraphs, published=date(2019, 11, 20)) == [paragraphs[1]]
+
+
+def test_clean_keeps_repeated_short_lines_of_a_list() -> None:
+    paragraphs = ["Meal 1", "Eat every 2-3 hours", "Meal 2", "Eat every 2-3 hours"]
+    assert clean_paragraphs(paragraphs) == paragraphs
+
+
+def test_clean_drops_paragraph_repeated_twice_in_a_row() -> None:
+    sentence = "The council voted on Monday to spend £40m repairing the bridge."
+    assert clean_paragraphs([sentence, sentence]) == [sentence]
+
+
+def test_clean_removes_click_to_tweet_button_but_keeps_sentence() -> None:
+    assert clean_paragraphs(["Every bridge tells a story.Click To Tweet"]) == ["Every bridge tells a story."]
+
+
+def test_clean_removes_soft_hyphens_and_extra_spaces() -> None:
+    assert clean_paragraphs(["  Not\u00adfall\u00addaten   satz \n"]) == ["Notfalldaten satz"]
