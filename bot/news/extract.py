@@ -7,13 +7,25 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
+from html import unescape
 from itertools import pairwise
+from urllib.parse import urlsplit
 
 import lxml.etree
 import trafilatura
 from charset_normalizer import from_bytes
+from htmldate import find_date
 from lxml.html import HtmlElement
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
 from trafilatura.settings import Document
 from trafilatura.xml import xmltotxt
 
@@ -109,6 +121,15 @@ _PRECISION_OPTIONS = {"favor_precision": True}
 mode and 0.972 for favor_recall (trafilatura alone: 0.964, 0.961, 0.962). Comments are never wanted."""
 
 _BALANCED_OPTIONS = {"favor_precision": False}
+
+MIN_PAGE_COVERAGE = 0.25
+"""trafilatura's main extractor alone (`fast`) is followed, by default, by a comparison with
+readability and jusText that costs as much again. That comparison replaces the result only when it
+is short, structurally poor (no paragraphs, more tables than paragraphs) or a fraction of the text a
+generic extractor finds. So the comparison runs only when the fast result is under
+RETRY_BELOW_CHARS, structurally poor, or under this share of the text of the page's <p> elements.
+On the dev pages the fast result changed on 2 of 121 pages, both caught (the rule fires on 4);
+the median extraction time fell from 12 to 6 ms."""
 
 _INLINE_TAGS = ("a", "span", "font", "b", "strong", "i", "em", "u", "small", "abbr", "sup", "sub", "mark")
 """Tags removed (keeping their text) from an oversized page: they multiply elements, not paragraphs."""
@@ -230,9 +251,88 @@ def _declared_language(tree: HtmlElement) -> str | None:
     return None
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None, *, options: dict[str, bool], metadata: bool):
+def _run_trafilatura(tree: HtmlElement, url: str | None, *, options: dict[str, bool]) -> Document | None:
     """One trafilatura pass on a copy of the tree (bare_extraction copies a tree it is given)."""
-    return trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=metadata, **options)
+    return trafilatura.bare_extraction(  # type: ignore[no-any-return]
+        tree, url=url, include_comments=False, with_metadata=False, **options
+    )
+
+
+def _is_doubtful(document: Document, tree: HtmlElement) -> bool:
+    """The fast result is one trafilatura's comparison with readability and jusText could replace."""
+    body = document.body
+    text_length = len(document.text or "")
+    if body is None or text_length < RETRY_BELOW_CHARS:
+        return True
+    paragraphs = body.findall(".//p")
+    if not paragraphs or len(body.findall(".//table")) > len(paragraphs):
+        return True
+    page_text = sum(len(paragraph.text_content()) for paragraph in tree.iter("p"))
+    return text_length < MIN_PAGE_COVERAGE * page_text
+
+
+def _extract_body(tree: HtmlElement, url: str | None, *, options: dict[str, bool]) -> Document | None:
+    """trafilatura's main extractor, then its comparison with readability and jusText only where
+    that comparison could change the result (see MIN_PAGE_COVERAGE)."""
+    document = _run_trafilatura(tree, url, options={**options, "fast": True})
+    if document is None or _is_doubtful(document, tree):
+        document = _run_trafilatura(tree, url, options=options)
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class _PageFacts:
+    """What the page says about itself, as trafilatura's metadata readers find it."""
+
+    title: str | None
+    byline: str | None
+    canonical_url: str | None
+    published: str | None
+    site: str | None
+
+
+MAX_FACT_CHARS = 10_000
+"""trafilatura's own bound on a metadata value; a headline or byline is a few hundred characters."""
+
+
+def _page_facts(tree: HtmlElement, url: str | None) -> _PageFacts:
+    """Headline, byline, canonical URL, date and site name.
+
+    trafilatura.extract_metadata also looks for categories, tags and a license, which a briefing
+    never shows and which cost about 2 ms a page, as much as everything else it reads. So its readers
+    are called here one by one, in its order: <meta> and OpenGraph tags, JSON-LD over them, then the
+    page itself for what is still missing, and htmldate for the date.
+    """
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:  # a handle ("jdoe"), not a person's name
+        found.author = None
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception:  # trafilatura guards its JSON-LD reader the same way: malformed data trips it
+        LOGGER.debug("unreadable JSON-LD metadata", exc_info=True)
+    canonical_url = _tidy(found.url) or extract_url(tree, url)
+    site = found.sitename or extract_sitename(tree)
+    if site:
+        site = site.lstrip("@")  # a Twitter handle
+        if site and "." not in site and not site[0].isupper():
+            site = site.title()
+    elif canonical_url:
+        site = urlsplit(canonical_url).hostname
+        site = site.removeprefix("www.") if site else None
+    return _PageFacts(
+        title=_tidy(found.title or extract_title(tree)),
+        byline=_tidy(found.author or extract_author(tree)),
+        canonical_url=_tidy(canonical_url),
+        published=find_date(tree, url=canonical_url, original_date=True, extensive_search=True),
+        site=_tidy(site),
+    )
+
+
+def _tidy(value: str | None) -> str | None:
+    """A metadata value as trafilatura tidies it: HTML entities decoded, spaces collapsed, bounded."""
+    if not value:
+        return None
+    return " ".join(unescape(value[:MAX_FACT_CHARS]).split()) or None
 
 
 def _unwrap(text: str) -> str:
@@ -397,33 +497,34 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         markup = markup[:MAX_INPUT_CHARS]
     tree = _parse(markup)
     _bound(tree)
-    document = _run_trafilatura(tree, url, options=_PRECISION_OPTIONS, metadata=True)
+    facts = _page_facts(tree, url)
+    document = _extract_body(tree, url, options=_PRECISION_OPTIONS)
     balanced = None
     if document is None:
-        document = balanced = _run_trafilatura(tree, url, options=_BALANCED_OPTIONS, metadata=True)
+        document = balanced = _extract_body(tree, url, options=_BALANCED_OPTIONS)
         if document is None:
             raise NotAnArticle("No article text found in the page.")
-    title = normalize_paragraph(document.title) if document.title else None
-    published = _published(document.date)
-    own_urls = {url, document.url} - {None}
+    title = normalize_paragraph(facts.title) if facts.title else None
+    published = _published(facts.published)
+    own_urls = {url, facts.canonical_url} - {None}
     paragraphs = _cleaned(_lines(document, skip=own_urls), title=title, published=published)
     if balanced is None and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
-        balanced = _run_trafilatura(tree, url, options=_BALANCED_OPTIONS, metadata=False)
+        balanced = _extract_body(tree, url, options=_BALANCED_OPTIONS)
         if balanced is not None:
             retry = _cleaned(_lines(balanced, skip=own_urls), title=title, published=published)
             if sum(map(len, retry)) > sum(map(len, paragraphs)):
                 paragraphs = retry
     _check_article(paragraphs, source="page", links=_link_texts(tree))
-    site = normalize_paragraph(document.sitename) if document.sitename else None
+    site = normalize_paragraph(facts.site) if facts.site else None
     return Article(
         paragraphs=tuple(paragraphs),
         url=url,
         title=title or None,
         site=site,
-        authors=split_authors(document.author, site=site),
+        authors=split_authors(facts.byline, site=site),
         published=published,
         language=_declared_language(tree),
-        canonical_url=document.url or url,
+        canonical_url=facts.canonical_url or url,
     )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+import trafilatura
 
 from bot.news import extract
 from bot.news.errors import InputError, NotAnArticle
@@ -71,6 +73,15 @@ def test_extract_falls_back_to_given_url_without_canonical_link() -> None:
     assert article.canonical_url == "https://kyiv.example/metro"
 
 
+@pytest.mark.parametrize("name", ["harbour_bridge.html", "kyiv_metro.html", "table_layout.html"])
+def test_page_facts_agree_with_trafilatura_metadata(name: str) -> None:
+    tree = extract._parse(extract._decode(_page(name)))
+    expected = trafilatura.extract_metadata(tree, default_url=BRIDGE_URL)
+    facts = extract._page_facts(tree, BRIDGE_URL)
+    found = (facts.title, facts.byline, facts.canonical_url, facts.published, facts.site)
+    assert found == (expected.title, expected.author, expected.url, expected.date, expected.sitename)
+
+
 # ----------------------------------------------------------------------------- the story's text
 
 
@@ -78,6 +89,25 @@ def test_extract_keeps_article_paragraphs_in_order(bridge: Article) -> None:
     assert bridge.paragraphs[0].startswith("Eastport city council voted on Monday night")
     assert bridge.paragraphs[-1].startswith("The harbour authority, which owns the land")
     assert len(bridge.paragraphs) == 7
+
+
+def test_extract_reads_table_layout_page_whose_fast_pass_picks_the_link_table() -> None:
+    article = extract_article(_page("table_layout.html"))
+    assert _has(article, "approved the new ferry timetable")
+    assert not _has(article, "Ferry fares to rise in April")
+
+
+def test_extract_makes_one_trafilatura_pass_on_a_plain_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    passes = []
+    run = extract._run_trafilatura
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        passes.append(kwargs["options"])
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(extract, "_run_trafilatura", counted)
+    extract_article(_page("harbour_bridge.html"))
+    assert passes == [{"favor_precision": True, "fast": True}]
 
 
 def test_extract_drops_headline_repeated_at_top_of_body(bridge: Article) -> None:
