@@ -176,6 +176,16 @@ def _decode(html: str | bytes) -> str:
     return html.decode(encoding, errors="replace")
 
 
+def _without_surrogates(text: str) -> str:
+    """Drop lone surrogates (text decoded with errors="surrogateescape"): lxml and Discord refuse them.
+    Encoding tells whether there are any at a tenth of the cost of a regex pass over the page."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("", text)
+    return text
+
+
 def _check_text(text: str, *, what: str) -> None:
     """Raise InputError for empty input or binary data posing as text."""
     if not text.strip():
@@ -188,7 +198,8 @@ def _check_text(text: str, *, what: str) -> None:
 def _parse(markup: str) -> HtmlElement:
     """Parse the page; a fragment without <html> or <body> is wrapped so that it parses as a page."""
     # libxml2 checks an element's attributes pairwise: one tag with 300,000 of them takes minutes.
-    markup = _HUGE_TAG.sub(r"<\1>", markup)
+    if max(map(len, markup.split("<"))) > MAX_TAG_CHARS:  # a cheap test before the regex pass
+        markup = _HUGE_TAG.sub(r"<\1>", markup)
     if not _DOCUMENT_TAG.search(markup[:CHARSET_SNIFF_BYTES]):
         markup = f"<html><body>{markup}</body></html>"
     tree = trafilatura.load_html(markup)
@@ -202,8 +213,7 @@ def _bound(tree: HtmlElement) -> None:
     for script in tree.xpath("//script[not(contains(@type, 'ld+json'))]"):
         script.drop_tree()
     lxml.etree.strip_elements(tree, *_DISCARDED_TAGS, lxml.etree.Comment, with_tail=False)
-    _cut_text(tree)
-    if sum(1 for _ in tree.iter()) <= MAX_ELEMENTS:
+    if _cut_text(tree) <= MAX_ELEMENTS:
         return
     LOGGER.info("page has over %d elements: removing inline tags", MAX_ELEMENTS)
     lxml.etree.strip_tags(tree, *_INLINE_TAGS)
@@ -214,15 +224,17 @@ def _bound(tree: HtmlElement) -> None:
             break
 
 
-def _cut_text(tree: HtmlElement) -> None:
-    """Cut the page at the element where its text passes MAX_PAGE_TEXT_CHARS."""
+def _cut_text(tree: HtmlElement) -> int:
+    """Cut the page at the element where its text passes MAX_PAGE_TEXT_CHARS; return how many
+    elements are left (counted on the way, to spare another walk over the tree)."""
     total = 0
-    for element in tree.iter():
+    for index, element in enumerate(tree.iter()):
         total += len(element.text or "") + len(element.tail or "")
         if total > MAX_PAGE_TEXT_CHARS:
             LOGGER.info("page has over %d characters of text: cutting the rest", MAX_PAGE_TEXT_CHARS)
             _cut_from(element)
-            return
+            return index
+    return index + 1
 
 
 def _cut_from(first: HtmlElement) -> None:
@@ -392,13 +404,14 @@ def _cleaned(paragraphs: list[str], *, title: str | None, published: date | None
     return _bounded(clean_paragraphs(paragraphs, title=title, published=published))
 
 
-def _check_article(paragraphs: list[str], *, source: str, links: set[tuple[str, ...]] | None = None) -> None:
+def _check_article(paragraphs: list[str], *, source: str, page: HtmlElement | None = None) -> None:
     """Raise NotAnArticle unless there is article text: some sentences, or a list that is not menus.
 
     Args:
         paragraphs: the cleaned text.
         source: "page" or "text", for the message.
-        links: the word sequences of the page's link texts; a text made mostly of them is navigation.
+        page: the page's tree, whose link texts tell a list of headlines (navigation) from a list
+            that is the article; read only for a text without sentences.
     """
     words = sum(word_count(paragraph) for paragraph in paragraphs)
     if words < MIN_ARTICLE_WORDS:
@@ -406,7 +419,8 @@ def _check_article(paragraphs: list[str], *, source: str, links: set[tuple[str, 
     if any(_reads_as_prose(paragraph) for paragraph in paragraphs):
         return
     # No sentence at all: a list (race dates, a recipe) is an article, a menu or link list is not.
-    linked = sum(1 for paragraph in paragraphs if tuple(word_tokens(paragraph)) in (links or set()))
+    links = _link_texts(page) if page is not None else set()
+    linked = sum(1 for paragraph in paragraphs if tuple(word_tokens(paragraph)) in links)
     if len(paragraphs) < MIN_LIST_ITEMS or linked >= MAX_LINKED_SHARE * len(paragraphs):
         raise NotAnArticle(f"No article text found in the {source}.")
 
@@ -488,7 +502,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         InputError: the input is empty, binary, or not HTML.
         NotAnArticle: the page holds no article text (an empty page, a login wall, a menu).
     """
-    markup = _SURROGATE.sub("", _decode(html))
+    markup = _without_surrogates(_decode(html))
     _check_text(markup, what="page")
     if not _MARKUP.search(markup[:BINARY_SAMPLE_CHARS]):
         raise InputError("The page holds no HTML markup.")
@@ -514,7 +528,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
             retry = _cleaned(_lines(balanced, skip=own_urls), title=title, published=published)
             if sum(map(len, retry)) > sum(map(len, paragraphs)):
                 paragraphs = retry
-    _check_article(paragraphs, source="page", links=_link_texts(tree))
+    _check_article(paragraphs, source="page", page=tree)
     site = normalize_paragraph(facts.site) if facts.site else None
     return Article(
         paragraphs=tuple(paragraphs),

@@ -277,6 +277,12 @@ def test_extract_reads_page_with_huge_tag() -> None:
     )
 
 
+def test_extract_drops_lone_surrogates_of_undecodable_bytes() -> None:
+    page = _page("harbour_bridge.html").decode("utf-8").replace("Councillors backed", "Councillors\udcfc backed")
+    article = extract_article(page)
+    assert _has(article, "Councillors backed the plan")
+
+
 def test_parse_drops_attributes_of_huge_tag() -> None:
     tree = extract._parse(_page_with_huge_tag())
     assert [dict(paragraph.attrib) for paragraph in tree.iter("p")] == [{}, {}]
