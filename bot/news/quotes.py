@@ -1416,19 +1416,25 @@ def _resolve(speaker: _Speaker, cast: _Cast) -> str | None:
 
 
 # ----------------------------------------------------------------------------- key quotes
+_WORD = re.compile(r"\w+")
+
+
 def _quote_words(text: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"\w+", text)]
+    return list(map(str.lower, _WORD.findall(text)))
 
 
 _RatedSentences = dict[int, list[tuple[list[str], float]]]
 """The summarizer's sentences with words, as (words, score) lists keyed by paragraph."""
 
 
-def _rated_sentences(ranking: Sequence[RankedSentence]) -> _RatedSentences:
-    """Each ranked sentence's words, found once and filed by paragraph: scoring every quote against
-    every sentence otherwise costs seconds on a 300,000-character article with a thousand quotes."""
+def _rated_sentences(ranking: Sequence[RankedSentence], paragraphs: set[int]) -> _RatedSentences:
+    """The words of each ranked sentence in `paragraphs`, found once and filed by paragraph: scoring every
+    quote against every sentence otherwise costs seconds on a 300,000-character article with a thousand
+    quotes."""
     rated: _RatedSentences = {}
     for sentence in ranking:
+        if sentence.paragraph not in paragraphs:
+            continue
         words = _quote_words(sentence.text)
         if words:
             rated.setdefault(sentence.paragraph, []).append((words, sentence.score))
@@ -1441,7 +1447,7 @@ def _quote_score(quote: Quote, rated: _RatedSentences) -> float:
     best = 0.0
     for paragraph in range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1):
         for sentence_words, score in rated.get(paragraph, ()):
-            inside = sum(w in words for w in sentence_words) / len(sentence_words)
+            inside = sum(map(words.__contains__, sentence_words)) / len(sentence_words)
             if inside >= SENTENCE_OVERLAP:
                 best = max(best, score)
     return best
@@ -1486,15 +1492,20 @@ def select_key_quotes(
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    rated = _rated_sentences(ranking)
+    if not quotes:
+        return ()
+    # the sentences that can rate a quote: from its first paragraph to QUOTE_RATING_PARAGRAPHS after
+    near_quotes = {p for quote in quotes for p in range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1)}
+    rated = _rated_sentences(ranking, near_quotes)
+    tiers = [_key_tier(quote) for quote in quotes]
     candidates = sorted(
         range(len(quotes)),
-        key=lambda i: (_key_tier(quotes[i]), -_quote_score(quotes[i], rated), quotes[i].paragraph),
+        key=lambda i: (tiers[i], -_quote_score(quotes[i], rated), quotes[i].paragraph),
     )
     chosen: list[Quote] = []
     for i in candidates:
         quote = quotes[i]
-        if chosen and _key_tier(quote) >= FALLBACK_TIER:
+        if chosen and tiers[i] >= FALLBACK_TIER:
             break
         if not any(_near_duplicate(quote, other) for other in chosen):
             chosen.append(quote)
