@@ -61,6 +61,22 @@ def test_pronoun_without_gender_clues_is_the_latest_person() -> None:
     assert _only(paragraphs).speaker == "Ward"
 
 
+def test_speaker_after_abbreviations_and_a_party_label() -> None:
+    paragraphs = [
+        "“We have to fund the border agents before the summer,” said Sen. Amy Klobuchar (D-Minn.) on Tuesday."
+    ]
+    assert _only(paragraphs).speaker == "Amy Klobuchar"
+
+
+def test_standalone_quote_goes_on_with_the_speaker_reported_before_it() -> None:
+    paragraphs = [
+        "Sergei Lavrov said on Monday that the talks had failed.",
+        "“We will not accept any ultimatum from Washington.”",
+        "The talks resume in May.",
+    ]
+    assert _only(paragraphs) == Quote("We will not accept any ultimatum from Washington.", "Sergei Lavrov", 1)
+
+
 def test_according_to_names_the_speaker() -> None:
     paragraphs = [
         "Prime Minister Ana Costa spoke to reporters in Lisbon.",
@@ -235,6 +251,14 @@ def test_key_quotes_respect_the_limit_and_rank_by_score() -> None:
     ranking = _ranked(*((f"“{q.text}” said {q.speaker}.", q.paragraph, s) for q, s in zip(quotes, scores, strict=True)))
     chosen = select_key_quotes(quotes, ranking, limit=2)
     assert [q.speaker for q in chosen] == ["Luis Prado", "Omar Haddad"]
+
+
+@pytest.mark.parametrize(("distance", "rated"), [(3, True), (4, False)])
+def test_key_quotes_are_rated_by_sentences_up_to_three_paragraphs_on(distance: int, rated: bool) -> None:
+    early = Quote("The levee held because volunteers worked through the night.", "Ana Costa", 0)
+    late = Quote("Insurance claims will take months to settle for most owners.", "Luis Prado", 6)
+    ranking = _ranked((f"“{early.text}”", distance, 0.9), (f"“{late.text}”", 6, 0.5))
+    assert select_key_quotes([late, early], ranking, limit=1) == ((early,) if rated else (late,))
 
 
 def test_key_quotes_skip_near_duplicates() -> None:
