@@ -63,7 +63,6 @@ SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'"
 # Soft hyphens and zero-width characters split words for the summarizer; lone surrogates (from
 # text decoded with errors="surrogateescape") cannot even be encoded for Discord.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ud800-\udfff]")
-_WHITESPACE = re.compile(r"\s+")
 # Pull-quote plugins append a button label to a sentence of the article: keep the sentence.
 _TWEET_BUTTON = re.compile(r"\s*\b(?:click to tweet|tweet this)\W*$", re.IGNORECASE)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -72,8 +71,14 @@ _DIGITS = re.compile(r"\d+")
 
 def normalize_paragraph(paragraph: str) -> str:
     """One line of plain text: no invisible characters, single spaces, NFC, no "Click to Tweet" button."""
-    paragraph = _TWEET_BUTTON.sub("", _INVISIBLE.sub("", paragraph))
-    return unicodedata.normalize("NFC", _WHITESPACE.sub(" ", paragraph)).strip()
+    paragraph = _INVISIBLE.sub("", paragraph)
+    # Searching for the button costs more than the rest together; the lowercase test is exact, since
+    # only "T", "W" and "E" match "t", "w" and "e" without case.
+    if "tweet" in paragraph.lower():
+        paragraph = _TWEET_BUTTON.sub("", paragraph)
+    # str.split() splits on exactly the characters that \s matches, and NFC neither makes nor
+    # removes white space, so this equals collapsing runs of \s to one space, NFC, then strip().
+    return unicodedata.normalize("NFC", " ".join(paragraph.split()))
 
 
 def word_count(paragraph: str) -> int:
@@ -95,15 +100,69 @@ def ends_sentence(paragraph: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    """A kind of boilerplate: a pattern, and the longest paragraph it may remove."""
+    """A kind of boilerplate: how such a paragraph opens or a phrase anywhere in it, and the longest
+    paragraph it may remove.
+
+    The clean-up's time goes into these searches, so each kind is searched as cheaply as it can be
+    without changing what it finds. `re.search` tries every alternative of a pattern at every
+    character, even those anchored with "^": the openings are kept apart and tried at the start
+    only. The phrases are searched only when the paragraph holds one of the rule's key words, which
+    every phrase contains: a plain search for a few words is several times faster than a
+    case-insensitive one for dozens of phrases, and most paragraphs hold none of them.
+    """
 
     name: str
-    pattern: re.Pattern[str]
     max_words: int
+    opening: re.Pattern[str] | None
+    phrase: re.Pattern[str] | None
+    key_words: tuple[str, ...]
+    any_key_word: re.Pattern[str] | None
+    """Finds a key word in the lowercase paragraph whenever `phrase` can match the paragraph."""
+
+    def matches(self, paragraph: str, lowercase: str | None) -> bool:
+        """`lowercase` is paragraph.lower(), or None when that cannot stand in for a case-blind search."""
+        if self.opening is not None and self.opening.match(paragraph):
+            return True
+        if self.phrase is None or self.any_key_word is None:
+            return False
+        if lowercase is not None and not self.any_key_word.search(lowercase):
+            return False
+        return self.phrase.search(paragraph) is not None
 
 
 def caseless(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE | re.UNICODE)
+
+
+def _rule(
+    name: str,
+    max_words: int,
+    *,
+    opens: tuple[str, ...] = (),
+    contains: tuple[str, ...] = (),
+    key_words: tuple[str, ...] = (),
+) -> _Rule:
+    """A rule from the patterns a paragraph may open with and the phrases it may contain anywhere.
+
+    `opens` are matched at the start of the paragraph, as if each began with "^". Whatever a phrase
+    of `contains` matches holds one of `key_words` (lowercase plain text) in some letter case.
+    """
+    if bool(contains) != bool(key_words) or any(word != word.lower() for word in key_words):
+        raise ValueError(f"rule {name!r}: phrases need lowercase key words, and key words need phrases")
+    return _Rule(
+        name,
+        max_words,
+        opening=caseless("|".join(opens)) if opens else None,
+        phrase=caseless("|".join(contains)) if contains else None,
+        key_words=key_words,
+        any_key_word=re.compile("|".join(map(re.escape, key_words))) if key_words else None,
+    )
+
+
+_CASE_SPECIAL = re.compile("[\u0130\u0131\u017f\u1c80-\u1c88]")
+"""Letters that re.IGNORECASE matches to a letter of a key word although str.lower() does not turn
+them into it: dotted and dotless I (for i), long s (for s), and the old forms of Cyrillic в, д, о, с,
+т, ъ, ѣ and ꙋ. A paragraph holding one is searched in full. A test checks this list against `re`."""
 
 
 # Labels that introduce links to other stories. Strong ones never open a sentence of reporting, so
@@ -140,151 +199,208 @@ _NETWORKS = (
 _TAGGED_HEADLINE = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W{0,3}$")
 
 _RULES: tuple[_Rule, ...] = (
-    _Rule(
+    _rule(
         "appeal",
-        caseless(
-            # Imperatives and first-person phrasing: reporting says "residents can sign up", not "Sign up".
-            r"^\W*(?:sign up|subscribe) (?:for|to) (?:our |the |my |a )?(?:free )?(?:[\w+'’-]+ ){0,4}?"
-            r"(?:newsletters?|e-?mails?|alerts|briefings?|digest|channel|podcast)\b|"
-            r"^\W*(?:sign up|subscribe)(?: (?:now|today|here))?\W*$|"
-            # the heading of a sign-up box: "Pick Six Newsletter", "Our newsletters"
-            r"^[^.!?]{0,40}\bnewsletters?\W*$|"
-            r"\bbecome an? (?:patron|subscriber|supporter)\b|"
-            r"\bbecome an? (?:\w+ )?member (?:today|now|of (?:our|the \w+) (?:community|club))\b|"
-            r"\bsupport (?:our|my) (?:\w+ )?(?:journalism|reporting|newsroom|work)\b|"
-            r"\bsupport us (?:today|now|on patreon|by)\b|"
-            r"\b(?:please|consider) (?:make|making|give|giving) an? (?:donation|contribution)\b|"
-            r"\bif you (?:enjoyed|liked|value|appreciate) (?:this|our) "
-            r"(?:article|story|journalism|reporting|work|content|coverage|site)\b|"
-            r"\balready a (?:subscriber|member)\b|\b(?:log|sign) ?in to (?:continue|read|keep reading)\b|"
-            r"\bsubscribe to (?:continue|keep) reading\b|\bcreate a free account\b|"
-            r"\bthis (?:article|content|story) is (?:only )?(?:for|available to|reserved for) (?:subscribers|members)|"
-            # uk, ru, de, fr, es, pt
-            r"\bпідпи(?:шіться|суйтеся|суйтесь)\b|\bпідтримайте (?:нас|наш|нашу|незалежн)|"
-            r"\bподпи(?:шитесь|сывайтесь)\b|\bподдержите (?:нас|наш|нашу|независим)|"
-            r"\bnewsletter (?:abonnieren|bestellen)\b|\babonnieren sie\b|"
-            r"\bunterstützen sie (?:uns|unseren|unabhängigen)\b|"
-            r"\babonnez-vous\b|\binscrivez-vous\b|\bsoutenez(?:-nous| notre| le journalisme)\b|"
-            r"\bsuscr[ií]b(?:ete|ase)\b|\bapóyanos\b|\bassine (?:já|agora)\b|\binscreva-se\b"
-        ),
         80,
+        # Imperatives and first-person phrasing: reporting says "residents can sign up", not "Sign up".
+        opens=(
+            r"\W*(?:sign up|subscribe) (?:for|to) (?:our |the |my |a )?(?:free )?(?:[\w+'’-]+ ){0,4}?"
+            r"(?:newsletters?|e-?mails?|alerts|briefings?|digest|channel|podcast)\b",
+            r"\W*(?:sign up|subscribe)(?: (?:now|today|here))?\W*$",
+            # the heading of a sign-up box: "Pick Six Newsletter", "Our newsletters"
+            r"[^.!?]{0,40}\bnewsletters?\W*$",
+        ),
+        contains=(
+            r"\bbecome an? (?:patron|subscriber|supporter)\b",
+            r"\bbecome an? (?:\w+ )?member (?:today|now|of (?:our|the \w+) (?:community|club))\b",
+            r"\bsupport (?:our|my) (?:\w+ )?(?:journalism|reporting|newsroom|work)\b",
+            r"\bsupport us (?:today|now|on patreon|by)\b",
+            r"\b(?:please|consider) (?:make|making|give|giving) an? (?:donation|contribution)\b",
+            r"\bif you (?:enjoyed|liked|value|appreciate) (?:this|our) "
+            r"(?:article|story|journalism|reporting|work|content|coverage|site)\b",
+            r"\balready a (?:subscriber|member)\b",
+            r"\b(?:log|sign) ?in to (?:continue|read|keep reading)\b",
+            r"\bsubscribe to (?:continue|keep) reading\b",
+            r"\bcreate a free account\b",
+            r"\bthis (?:article|content|story) is (?:only )?(?:for|available to|reserved for) (?:subscribers|members)",
+            # uk, ru, de, fr, es, pt
+            r"\bпідпи(?:шіться|суйтеся|суйтесь)\b",
+            r"\bпідтримайте (?:нас|наш|нашу|незалежн)",
+            r"\bподпи(?:шитесь|сывайтесь)\b",
+            r"\bподдержите (?:нас|наш|нашу|независим)",
+            r"\bnewsletter (?:abonnieren|bestellen)\b",
+            r"\babonnieren sie\b",
+            r"\bunterstützen sie (?:uns|unseren|unabhängigen)\b",
+            r"\babonnez-vous\b",
+            r"\binscrivez-vous\b",
+            r"\bsoutenez(?:-nous| notre| le journalisme)\b",
+            r"\bsuscr[ií]b(?:ete|ase)\b",
+            r"\bapóyanos\b",
+            r"\bassine (?:já|agora)\b",
+            r"\binscreva-se\b",
+        ),
+        key_words=(
+            "become",
+            "support",
+            "donation",
+            "contribution",
+            "if you",
+            "in to",
+            "subscribe",
+            "create a",
+            "member",
+            # uk, ru, de, fr, es, pt
+            "підпи",
+            "підтримайте",
+            "подпи",
+            "поддержите",
+            "newsletter",
+            "abonnieren",
+            "unterstützen",
+            "abonnez",
+            "inscri",
+            "soutenez",
+            "suscr",
+            "apóyanos",
+            "assine",
+            "inscreva",
+        ),
     ),
     # Sign-up phrases that embeds also inject into a longer paragraph ("... SIGN UP FOR OUR
     # NEWSLETTER — Donald J. Trump (@realDonaldTrump)"): only a short paragraph is all appeal.
-    _Rule(
+    _rule(
         "appeal",
-        caseless(
-            r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b|\b(?:get|receive) our\b.{0,40}\bnewsletters?\b|"
-            r"\bnewsletters? sign[- ]?up\b|\b(?:straight |directly )?(?:to|into) your inbox\b|"
-            r"\bclick here to subscribe\b|\bdonate (?:now|today|here)\b"
-        ),
         30,
-    ),
-    _Rule(
-        "cookies",
-        caseless(
-            r"\bwe use cookies\b|\b(?:this|our) (?:web)?site uses cookies\b|"
-            r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:site|website)\b|"
-            r"^\W*(?:accept|allow|reject|manage) (?:all )?cookies\b|^\W*cookie (?:policy|settings|preferences)\W*$|"
-            r"\bwir verwenden cookies\b|\bnous utilisons (?:des )?cookies\b|\butilizamos cookies\b|"
-            r"\bмы используем (?:файлы )?cookie|\bми використовуємо (?:файли )?cookie"
+        contains=(
+            r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b",
+            r"\b(?:get|receive) our\b.{0,40}\bnewsletters?\b",
+            r"\bnewsletters? sign[- ]?up\b",
+            r"\b(?:straight |directly )?(?:to|into) your inbox\b",
+            r"\bclick here to subscribe\b",
+            r"\bdonate (?:now|today|here)\b",
         ),
-        60,
+        key_words=("sign up", "subscribe", "newsletter", "your inbox", "donate"),
     ),
-    _Rule(
+    _rule(
+        "cookies",
+        60,
+        opens=(
+            r"\W*(?:accept|allow|reject|manage) (?:all )?cookies\b",
+            r"\W*cookie (?:policy|settings|preferences)\W*$",
+        ),
+        contains=(
+            r"\bwe use cookies\b",
+            r"\b(?:this|our) (?:web)?site uses cookies\b",
+            r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:site|website)\b",
+            r"\bwir verwenden cookies\b",
+            r"\bnous utilisons (?:des )?cookies\b",
+            r"\butilizamos cookies\b",
+            r"\bмы используем (?:файлы )?cookie",
+            r"\bми використовуємо (?:файли )?cookie",
+        ),
+        key_words=("cookie", "site"),
+    ),
+    _rule(
         "share",
-        caseless(
-            r"^\W*(?:share|share this(?: article| story| page| post)?|share on \w+|tweet|e-?mail|"
+        30,
+        opens=(
+            r"\W*(?:share|share this(?: article| story| page| post)?|share on \w+|tweet|e-?mail|"
             r"print(?: this)?(?: article| story| page)?|(?:order )?reprints?(?: (?:&|and) permissions)?|"
             r"save(?: article| for later)?|gift(?: this)? article|copy link|pin it|whatsapp|facebook|twitter|"
-            r"linkedin|поділитися|поделиться|teilen|partager|compartir)\W*$|"
-            r"\bshare (?:it|this(?: article| story)?) with (?:a friend|your friends)\b"
+            r"linkedin|поділитися|поделиться|teilen|partager|compartir)\W*$",
         ),
-        30,
+        contains=(r"\bshare (?:it|this(?: article| story)?) with (?:a friend|your friends)\b",),
+        key_words=("share",),
     ),
-    _Rule(
+    _rule(
         "social",
-        caseless(
-            rf"^\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})|"
-            rf"^\W*(?:find|join|like) us (?:on|at)\b"
-        ),
         50,
+        opens=(
+            rf"\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})",
+            r"\W*(?:find|join|like) us (?:on|at)\b",
+        ),
     ),
-    _Rule(
+    _rule(
         "caption",
-        caseless(
-            r"^\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
+        40,
+        opens=(
+            r"\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
             r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|crédits?(?: photo)?|"
-            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)|"
-            r"^\W*(?:image|media) (?:copyright|caption)\b|"
-            r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$|"
+            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)",
+            r"\W*(?:image|media) (?:copyright|caption)\b",
+        ),
+        contains=(
+            r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$",
             # an agency at the very end, with no full stop: "Smoke over Kyiv. Photo: Reuters"
-            r"\b(?:getty images|shutterstock(?:\.com)?|alamy(?: stock photo)?|istock(?:photo)?)[)\]\s]*$|"
+            r"\b(?:getty images|shutterstock(?:\.com)?|alamy(?: stock photo)?|istock(?:photo)?)[)\]\s]*$",
             r"[/|]\s*(?:[\w.'’-]+ ){0,3}(?:reuters|afp|ap|epa(?:-efe)?|dpa|xinhua|anadolu|tass|bloomberg|"
-            r"pa|уніан|укрінформ|тасс|риа новости)[)\]\s]*$|"
-            r"(?<!\w)©"  # not the "Ã©" of mis-decoded text
+            r"pa|уніан|укрінформ|тасс|риа новости)[)\]\s]*$",
+            r"(?<!\w)©",  # not the "Ã©" of mis-decoded text
         ),
-        40,
+        key_words=("(", "getty images", "shutterstock", "alamy", "istock", "/", "|", "©"),
     ),
-    _Rule(
+    _rule(
         "legal",
-        caseless(
-            r"^\W*(?:©|copyright\s*(?:©|\(c\)|\d{4})|\(c\) \d{4})|\ball rights reserved\b|"
-            r"\bfor your personal,? non-commercial use only\b|"
-            r"\bmay not be (?:published|reproduced|copied),? (?:broadcast|rewritten|redistributed)|"
-            r"\bissn:? \d{4}-\d{3}[\dx]\b|усі права захищені|все права защищены|alle rechte vorbehalten|"
-            r"tous droits réservés|todos los derechos reservados"
-        ),
         60,
-    ),
-    _Rule(
-        "credits",
-        caseless(
-            r"^\W*(?:additional |further )?(?:reporting|writing) by\b.*\b(?:editing|edited|writing) by\b|"
-            r"^\W*additional reporting by\b|"
-            r"\bcontributed (?:reporting|to this (?:report|story|article))\b[^.]{0,40}\W*$"
+        opens=(r"\W*(?:©|copyright\s*(?:©|\(c\)|\d{4})|\(c\) \d{4})",),
+        contains=(
+            r"\ball rights reserved\b",
+            r"\bfor your personal,? non-commercial use only\b",
+            r"\bmay not be (?:published|reproduced|copied),? (?:broadcast|rewritten|redistributed)",
+            r"\bissn:? \d{4}-\d{3}[\dx]\b",
+            "усі права захищені",
+            "все права защищены",
+            "alle rechte vorbehalten",
+            "tous droits réservés",
+            "todos los derechos reservados",
         ),
-        40,
+        key_words=("rights reserved", "non-commercial", "may not be", "issn", "права", "rechte", "droits", "derechos"),
     ),
-    _Rule("source", caseless(r"^\W*(?:source|sources|quelle|джерело|источник|fuente|fonte)\s*:"), 12),
-    _Rule(
+    _rule(
+        "credits",
+        40,
+        opens=(
+            r"\W*(?:additional |further )?(?:reporting|writing) by\b.*\b(?:editing|edited|writing) by\b",
+            r"\W*additional reporting by\b",
+        ),
+        contains=(r"\bcontributed (?:reporting|to this (?:report|story|article))\b[^.]{0,40}\W*$",),
+        key_words=("contributed",),
+    ),
+    _rule("source", 12, opens=(r"\W*(?:source|sources|quelle|джерело|источник|fuente|fonte)\s*:",)),
+    _rule(
         "label",
-        caseless(
-            r"^\W*(?:advertisement|advertising|sponsored(?: content)?|ad|\d+\s+comments?|comments?|"
+        40,
+        opens=(
+            r"\W*(?:advertisement|advertising|sponsored(?: content)?|ad|\d+\s+comments?|comments?|"
             r"show comments|view comments|leave a comment|tags|topics|loading\.*|continue reading|"
             r"story continues below(?: advertisement)?|skip ad|listen to this article|"
             r"tell us what you think\W*|what do you think\??|join the (?:conversation|discussion)|"
             r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|publicité|"
-            r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$|"
-            r"^\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
-            r"schlagworte|étiquettes|etiquetas)\s*:"
+            r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$",
+            r"\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
+            r"schlagworte|étiquettes|etiquetas)\s*:",
         ),
-        40,
     ),
-    _Rule(
+    _rule(
         "reading_time",
-        caseless(
-            r"^\W*(?:reading time|read time|tempo de leitura|tiempo de lectura|lesezeit|temps de lecture|"
-            r"час читання|время (?:чтения|прочтения))\W*\d|"
-            r"^\W*\d+\s*(?:min(?:ute)?s?|minutos?|minuten|хв(?:илин[иа]?)?|мин(?:ут[аы]?)?)\.?"
-            r"\s+(?:read|de leitura|de lectura|lesezeit|читання|чтения)\W*$"
-        ),
         10,
+        opens=(
+            r"\W*(?:reading time|read time|tempo de leitura|tiempo de lectura|lesezeit|temps de lecture|"
+            r"час читання|время (?:чтения|прочтения))\W*\d",
+            r"\W*\d+\s*(?:min(?:ute)?s?|minutos?|minuten|хв(?:илин[иа]?)?|мин(?:ут[аы]?)?)\.?"
+            r"\s+(?:read|de leitura|de lectura|lesezeit|читання|чтения)\W*$",
+        ),
     ),
     # Bare links stay: in link-list articles they are the content. A lone e-mail address or social
     # profile is the author's contact line.
-    _Rule(
+    _rule(
         "address",
-        caseless(
-            r"^\W*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram)\.com/\S+)\W*$"
-        ),
         12,
+        opens=(
+            r"\W*(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram)\.com/\S+)\W*$",
+        ),
     ),
-    _Rule(
-        "address",
-        caseless(r"^\W*(?:write to|contact|e-?mail|reach)\b.{0,60}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$"),
-        15,
-    ),
+    _rule("address", 15, opens=(r"\W*(?:write to|contact|e-?mail|reach)\b.{0,60}\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$",)),
 )
 
 # Top-of-body repeats: dates, bylines and "updated" stamps.
@@ -320,28 +436,29 @@ _BYLINE = re.compile(r"^\W*(?i:by|von|par|por|di|door|автор(?:ка)?|від
 _BYLINE_MAX_WORDS = 10
 
 
-def _boilerplate_rule(paragraph: str) -> str | None:
-    """Name the rule that marks this standalone paragraph as boilerplate, or None if it is text."""
-    words = word_count(paragraph)
+def _boilerplate_rule(paragraph: str, words: int) -> str | None:
+    """Name the rule that marks this standalone paragraph of `words` words as boilerplate, or None if it is text."""
+    # The key-word test reads the lowercase text in place of a case-blind search (see _CASE_SPECIAL).
+    lowercase = None if _CASE_SPECIAL.search(paragraph) else paragraph.lower()
     for rule in _RULES:
-        if words <= rule.max_words and rule.pattern.search(paragraph):
+        if words <= rule.max_words and rule.matches(paragraph, lowercase):
             return rule.name
     if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
         return "read_also"
     return None
 
 
-def _read_also_rest(paragraph: str) -> str | None:
+def _read_also_rest(paragraph: str, words: int) -> str | None:
     """For a "Read also: ..." line return what follows the label ('' for a bare label), else None."""
-    if word_count(paragraph) > HEADLINE_MAX_WORDS * 2:
+    if words > HEADLINE_MAX_WORDS * 2:
         return None
     match = _READ_ALSO.match(paragraph)
     return match.group("rest").strip() if match else None
 
 
-def _is_headline_like(paragraph: str) -> bool:
+def _is_headline_like(paragraph: str, words: int) -> bool:
     """A related-story link: short and not a sentence (headlines may end in '?' or a quote)."""
-    return word_count(paragraph) <= HEADLINE_MAX_WORDS and not paragraph.rstrip().endswith((".", ":", ";", "…", "。"))
+    return words <= HEADLINE_MAX_WORDS and not paragraph.rstrip().endswith((".", ":", ";", "…", "。"))
 
 
 def _is_box_title(paragraph: str) -> bool:
@@ -366,7 +483,7 @@ def _repeats_title(paragraph: str, title_tokens: list[str]) -> bool:
 
 def _resembles_title(paragraph: str, title_tokens: list[str]) -> bool:
     """A headline-like line with mostly the headline's words: the page's other wording of it."""
-    if not title_tokens or not _is_headline_like(paragraph):
+    if not title_tokens or not _is_headline_like(paragraph, word_count(paragraph)):
         return False
     tokens, title_set = set(word_tokens(paragraph)), set(title_tokens)
     return len(tokens & title_set) >= TITLE_OVERLAP * len(tokens | title_set)
@@ -434,18 +551,20 @@ def clean_paragraphs(
     title_tokens = word_tokens(title) if title else []
     previous_dropped = True
     for index, paragraph in enumerate(normalized):
-        if index in header or (title_tokens and word_tokens(paragraph) == title_tokens):
+        words = word_count(paragraph)
+        tokens = word_tokens(paragraph)
+        if index in header or (title_tokens and tokens == title_tokens):
             rule: str | None = "header"
         else:
-            rule = _boilerplate_rule(paragraph)
-        rest = _read_also_rest(paragraph) if rule is None else None
+            rule = _boilerplate_rule(paragraph, words)
+        rest = _read_also_rest(paragraph, words) if rule is None else None
         if rest is not None:
             rule = "read_also"
         # Headlines listed under a bare "Related" label, or list items under a "Related: ..." one.
         if (
             rule is None
             and related_left > 0
-            and _is_headline_like(paragraph)
+            and _is_headline_like(paragraph, words)
             and (in_related_list or paragraph.startswith(("- ", "• ", "* ")))
         ):
             rule = "related_list"
@@ -465,11 +584,11 @@ def clean_paragraphs(
                 related_left -= 1
             else:
                 related_left = 0
-            in_keyword_list = rule == "label" and word_tokens(paragraph)[:1] in (["tags"], ["topics"])
+            in_keyword_list = rule == "label" and tokens[:1] in (["tags"], ["topics"])
             continue
         related_left = 0
         in_keyword_list = False
-        key = tuple(word_tokens(paragraph))
+        key = tuple(tokens)
         if not key or (key == previous and len(key) >= MIN_SENTENCE_WORDS):
             # A paragraph twice in a row is an extraction echo; repeats further apart are structure
             # (a meal plan's "Eat every 2-3 hours", a table's header row) and stay.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date
 
 import pytest
 
+from bot.news import cleanup
 from bot.news.cleanup import clean_paragraphs
 
 
@@ -121,3 +124,115 @@ def test_clean_removes_click_to_tweet_button_but_keeps_sentence() -> None:
 
 def test_clean_removes_soft_hyphens_and_extra_spaces() -> None:
     assert clean_paragraphs(["  Not\u00adfall\u00addaten   satz \n"]) == ["Notfalldaten satz"]
+
+
+# A story paragraph long enough to end the header, so that the line after it meets the boilerplate rules.
+STORY = (
+    "The council voted on Monday night to spend forty million pounds repairing the old harbour bridge, officials said."
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # appeals
+        "Become a patron and get early access to every episode.",
+        "Become a premium member today.",
+        "Support our independent journalism.",
+        "Support us today with a small gift.",
+        "Please consider making a donation so that we can keep reporting.",
+        "Please give a contribution to our newsroom.",
+        "If you value our journalism, tell your colleagues about us.",
+        "Already a subscriber? Thank you for reading.",
+        "Log in to keep reading this story.",
+        "Subscribe to keep reading.",
+        "Create a free account to read the rest of this story.",
+        "This article is only available to members.",
+        "Підпишіться на наш телеграм-канал.",
+        "Підтримайте нас на Patreon.",
+        "Подпишитесь на наш канал.",
+        "Поддержите нашу редакцию.",
+        "Newsletter bestellen und nichts verpassen.",
+        "Abonnieren Sie unseren Kanal.",
+        "Unterstützen Sie unseren Journalismus.",
+        "Abonnez-vous à notre lettre.",
+        "Inscrivez-vous gratuitement.",
+        "Soutenez notre rédaction.",
+        "Suscríbete a nuestro boletín.",
+        "Apóyanos con tu aporte.",
+        "Assine já e leia sem limites.",
+        "Inscreva-se no nosso canal.",
+        "Sign up for our weekly round-up of harbour news.",
+        "Get our newsletter every Friday morning.",
+        "Newsletter sign-up: the best of the week.",
+        "The day's top stories, delivered to your inbox.",
+        "Click here to subscribe.",
+        "Donate today and double your impact.",
+        # cookies and sharing
+        "We use cookies to improve your experience.",
+        "This website uses cookies.",
+        "By continuing to use this site you agree to our terms.",
+        "Wir verwenden Cookies.",
+        "Nous utilisons des cookies.",
+        "Utilizamos cookies propias.",
+        "Мы используем файлы cookie.",
+        "Ми використовуємо файли cookie.",
+        "Share this article with your friends.",
+        # captions and credits
+        "The mayor at the opening (Photo: Jane Doe)",
+        "Smoke over the harbour. Getty Images",
+        "Smoke over the harbour. Shutterstock",
+        "Smoke over the harbour. Alamy Stock Photo",
+        "Smoke over the harbour. iStock",
+        "Smoke over the harbour / Reuters",
+        "Smoke over the harbour | AFP",
+        "Smoke over the harbour. © Jane Doe",
+        "All rights reserved.",
+        "For your personal, non-commercial use only.",
+        "This material may not be published, broadcast, rewritten or redistributed.",
+        "ISSN 0261-3077",
+        "Усі права захищені.",
+        "Все права защищены.",
+        "Alle Rechte vorbehalten.",
+        "Tous droits réservés.",
+        "Todos los derechos reservados.",
+        "Jane Okafor contributed reporting from London.",
+    ],
+)
+def test_clean_drops_short_paragraph_holding_a_boilerplate_phrase(line: str) -> None:
+    assert clean_paragraphs([STORY, line]) == [STORY]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ſupport our journalism today.",  # long s
+        "İf you value our journalism, tell your colleagues about us.",  # dotted capital I
+        "Поᲁᲁержите нашу редакцию.",  # the old form of Cyrillic д
+    ],
+)
+def test_clean_drops_phrase_spelled_with_letters_that_lowercase_differently(line: str) -> None:
+    assert clean_paragraphs([STORY, line]) == [STORY]
+
+
+def _case_blind_misses(letters: set[str]) -> set[str]:
+    """Characters that re.IGNORECASE matches to one of `letters` but str.lower() does not turn into it."""
+    any_letter = re.compile(f"[{re.escape(''.join(letters))}]", re.IGNORECASE)
+    misses = set()
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if any_letter.fullmatch(char):
+            matched = {letter for letter in letters if re.fullmatch(re.escape(letter), char, re.IGNORECASE)}
+            if any(char.lower() != letter for letter in matched):
+                misses.add(char)
+    return misses
+
+
+def test_case_special_letters_cover_every_case_blind_match_of_a_key_word() -> None:
+    letters = {letter for rule in cleanup._RULES for word in rule.key_words for letter in word}
+    unlisted = {char for char in _case_blind_misses(letters) if not cleanup._CASE_SPECIAL.fullmatch(char)}
+    assert unlisted == set()
+
+
+def test_tweet_button_letters_match_only_their_own_cases() -> None:
+    assert _case_blind_misses(set("tweet")) == set()
