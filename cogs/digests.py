@@ -236,7 +236,8 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         async with self.bot.job():
             digest = await self.bot.digests.preview(subscription.id)
         for message in pack_digest(digest):
-            await interaction.followup.send(content=message.content, embeds=list(message.embeds), ephemeral=True)
+            content = message.content if message.content is not None else discord.utils.MISSING
+            await interaction.followup.send(content=content, embeds=list(message.embeds), ephemeral=True)
             interaction.extras["answered"] = True
 
 

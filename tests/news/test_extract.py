@@ -102,12 +102,12 @@ def test_extract_makes_one_trafilatura_pass_on_a_plain_article(monkeypatch: pyte
     run = extract._run_trafilatura
 
     def counted(*args: Any, **kwargs: Any) -> Any:
-        passes.append(kwargs["options"])
+        passes.append(kwargs)
         return run(*args, **kwargs)
 
     monkeypatch.setattr(extract, "_run_trafilatura", counted)
     extract_article(_page("harbour_bridge.html"))
-    assert passes == [{"favor_precision": True, "fast": True}]
+    assert passes == [{"precision": True, "fast": True}]
 
 
 def test_extract_drops_headline_repeated_at_top_of_body(bridge: Article) -> None:
