@@ -1447,7 +1447,7 @@ def _quote_score(quote: Quote, rated: _RatedSentences) -> float:
     best = 0.0
     for paragraph in range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1):
         for sentence_words, score in rated.get(paragraph, ()):
-            inside = sum(map(words.__contains__, sentence_words)) / len(sentence_words)
+            inside = sum(w in words for w in sentence_words) / len(sentence_words)
             if inside >= SENTENCE_OVERLAP:
                 best = max(best, score)
     return best
