@@ -237,7 +237,9 @@ class FeedRefresher:
     async def _record_result(self, feed: Feed, result: FeedResult, *, started: datetime) -> int:
         # From when the fetch began, so that a refresh every `check_every` finds the feed due again.
         next_check_at = started + self.check_every
-        if result.feed is None:  # 304: keep the validators the server did not repeat
+        if result.feed is None:
+            # 304: keep the validators the server did not repeat. The latest listing stays the
+            # latest, so its items stay listed; the success time says until when.
             await self.store.record_fetch_success(
                 feed.id,
                 next_check_at=next_check_at,
@@ -246,7 +248,10 @@ class FeedRefresher:
                 now=self.clock(),
             )
             return 0
-        new = await self.store.upsert_seen_items(feed.id, result.feed.items, now=self.clock())
+        # One time for both: the feed's latest listing and its last success are then the same
+        # moment, and the next listing knows no 304 came in between (see Store.upsert_seen_items).
+        listed_at = self.clock()
+        new = await self.store.upsert_seen_items(feed.id, result.feed.items, now=listed_at)
         await self.store.record_fetch_success(
             feed.id,
             next_check_at=next_check_at,
@@ -254,7 +259,7 @@ class FeedRefresher:
             last_modified=result.last_modified,
             title=result.feed.title,
             site_url=result.feed.link,
-            now=self.clock(),
+            now=listed_at,
         )
         return len(new)
 

@@ -207,7 +207,28 @@ def _v2_item_details(connection: Connection) -> None:
         connection.execute(text(f"ALTER TABLE seen_items ADD COLUMN {column}"))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details)
+def _v3_listing_times(connection: Connection) -> None:
+    """Version 3: when each feed last listed each item, and when each feed's latest listing was stored.
+
+    Housekeeping may forget an item only once its feed no longer lists it, or the next fetch would
+    store it as new and a digest could post it again. What was listed before the upgrade is not
+    known, so every feed starts with no latest listing (nothing of it is pruned until its next
+    fetch with a body), and every item counts as listed until its feed's last successful fetch:
+    the latest listing it can have been part of.
+    """
+    moment = UTCDateTime().compile(dialect=connection.dialect)
+    connection.execute(text(f"ALTER TABLE feeds ADD COLUMN last_listed_at {moment}"))
+    connection.execute(text(f"ALTER TABLE seen_items ADD COLUMN last_listed_at {moment}"))
+    connection.execute(
+        text(
+            "UPDATE seen_items SET last_listed_at = COALESCE("
+            "(SELECT feeds.last_success_at FROM feeds WHERE feeds.id = seen_items.feed_id"
+            " AND feeds.last_success_at > seen_items.first_seen_at), first_seen_at)"
+        )
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details, _v3_listing_times)
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 
 LATEST_VERSION = len(MIGRATIONS)

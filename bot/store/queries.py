@@ -18,7 +18,23 @@ from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlalchemy import Integer, Row, and_, delete, exists, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import (
+    Column,
+    FromClause,
+    Integer,
+    Row,
+    Select,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -65,6 +81,14 @@ ERROR_TEXT_LIMIT = 1000
 """Characters of an error message kept: enough for any HTTP or parser message, not a whole page."""
 ROWS_PER_STATEMENT = 200
 """Rows per multi-row INSERT: far below SQLite's and asyncpg's limits on bound parameters (32766/7)."""
+PRUNE_BATCH = 1000
+"""Rows one pruning DELETE removes, in its own transaction: the first prune after an upgrade may face
+years of rows, and in steps this size it holds SQLite's write lock for milliseconds at a time, so
+refreshes and digests are not kept waiting behind it."""
+MIN_HISTORY_RETENTION = timedelta(days=2)
+"""The shortest history `prune_history` keeps: a digest reads items first seen up to two days back
+(bot.digests.MAX_DIGEST_WINDOW) and the records of what was sent meanwhile, and a delivery is claimed
+for minutes; what is younger than this is still in use."""
 
 _Row = TypeVar("_Row")
 
@@ -260,6 +284,21 @@ class Delivery:
     completed_at: datetime | None
     posted_message_ids: tuple[int, ...]
     error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrunedHistory:
+    """What one `prune_history` removed."""
+
+    feeds: int = 0
+    """Feeds no guild follows any more, with their items."""
+    seen_items: int = 0
+    delivered_items: int = 0
+    deliveries: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.feeds + self.seen_items + self.delivered_items + self.deliveries
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -668,30 +707,133 @@ class Store:
         LOGGER.info("Feed %s failed %d time(s) in a row; next check in %s", feed_id, failures, delay)
         return _feed(row)
 
-    async def prune_unfollowed_feeds(self) -> int:
+    async def prune_unfollowed_feeds(self, *, idle_before: datetime | None = None) -> int:
         """Delete feeds no guild follows, with their seen items; returns how many went.
+
+        Args:
+            idle_before: only feeds neither created nor fetched since then. A followed feed is
+                fetched at least daily, so this keeps a feed unfollowed more recently (about a day
+                after its last fetch, at worst): followed again, it keeps its id and items, and the
+                records of what was sent from it still match.
 
         Housekeeping, safe to skip: a guild that follows one of them meanwhile wins, and the prune
         tries again another time.
         """
+        conditions = [~exists().where(guild_feeds.c.feed_id == feeds.c.id)]
+        if idle_before is not None:
+            before = _now(idle_before)
+            conditions += [
+                feeds.c.created_at < before,
+                or_(feeds.c.last_success_at.is_(None), feeds.c.last_success_at < before),
+                or_(feeds.c.last_error_at.is_(None), feeds.c.last_error_at < before),
+            ]
         try:
             async with self._engine.begin() as connection:
-                result = await connection.execute(
-                    delete(feeds).where(~exists().where(guild_feeds.c.feed_id == feeds.c.id))
-                )
+                result = await connection.execute(delete(feeds).where(*conditions))
         except IntegrityError:
             LOGGER.info("A feed was followed again while pruning; pruning later")
             return 0
         return result.rowcount
+
+    # --- history --------------------------------------------------------------------------------
+
+    async def prune_history(self, *, retention: timedelta, now: datetime | None = None) -> PrunedHistory:
+        """Forget what is older than `retention` and can no longer make a digest repeat an item.
+
+        - feeds no guild follows, neither created nor fetched within `retention`, with their items;
+        - seen items their feed's latest listing does not hold, last listed longer ago than
+          `retention`. An item still listed stays however old it is: forgotten, the next fetch
+          would store it as new, and a digest could post it again;
+        - records of delivered items older than `retention` whose seen item is gone: while it is
+          stored, its record is what keeps digests from repeating it;
+        - deliveries finished (or abandoned) longer ago than `retention`, except each subscription's
+          latest posted one, where its next digest starts.
+
+        Each DELETE removes at most PRUNE_BATCH rows in its own transaction. Two processes pruning
+        at once share the work (on PostgreSQL each skips rows the other is deleting; SQLite takes
+        turns), and a fetch storing a listing meanwhile keeps the items it lists.
+
+        Raises:
+            ValueError: `retention` is shorter than MIN_HISTORY_RETENTION.
+        """
+        if retention < MIN_HISTORY_RETENTION:
+            raise ValueError(f"a retention of {retention} is shorter than the {MIN_HISTORY_RETENTION} digests use")
+        cutoff = _now(now) - retention
+        pruned_feeds = await self.prune_unfollowed_feeds(idle_before=cutoff)
+
+        item = seen_items.alias("item")
+        unlisted = (
+            select(item.c.feed_id, item.c.item_key)
+            .join(feeds, feeds.c.id == item.c.feed_id)
+            .where(item.c.last_listed_at < cutoff, item.c.last_listed_at < feeds.c.last_listed_at)
+        )
+        pruned_items = await self._delete_in_batches([seen_items.c.feed_id, seen_items.c.item_key], unlisted, item)
+
+        record = delivered_items.alias("record")
+        item_stored = exists().where(
+            seen_items.c.feed_id == record.c.feed_id, seen_items.c.item_key == record.c.item_key
+        )
+        forgotten = select(record.c.subscription_id, record.c.feed_id, record.c.item_key).where(
+            record.c.delivered_at < cutoff, ~item_stored
+        )
+        pruned_records = await self._delete_in_batches(
+            [delivered_items.c.subscription_id, delivered_items.c.feed_id, delivered_items.c.item_key],
+            forgotten,
+            record,
+        )
+
+        old, later = deliveries.alias("old"), deliveries.alias("later")
+        posted_later = exists().where(
+            later.c.subscription_id == old.c.subscription_id,
+            later.c.status == DeliveryStatus.POSTED,
+            # The order latest_delivery reads them in.
+            or_(
+                later.c.claimed_at > old.c.claimed_at,
+                and_(later.c.claimed_at == old.c.claimed_at, later.c.id > old.c.id),
+            ),
+        )
+        finished = select(old.c.id).where(
+            # A claim this old was abandoned long ago (claims go stale in minutes).
+            func.coalesce(old.c.completed_at, old.c.claimed_at) < cutoff,
+            or_(old.c.status != DeliveryStatus.POSTED, posted_later),
+        )
+        pruned_deliveries = await self._delete_in_batches([deliveries.c.id], finished, old)
+
+        return PrunedHistory(
+            feeds=pruned_feeds,
+            seen_items=pruned_items,
+            delivered_items=pruned_records,
+            deliveries=pruned_deliveries,
+        )
+
+    async def _delete_in_batches(self, key: Sequence[Column[Any]], candidates: Select[Any], source: FromClause) -> int:
+        """Delete the rows whose `key` (columns of one table) `candidates` selects from `source`, an
+        alias of that table; PRUNE_BATCH rows a transaction. Returns how many went."""
+        batch = candidates.limit(PRUNE_BATCH).with_for_update(of=source, skip_locked=True)
+        statement = delete(key[0].table).where(tuple_(*key).in_(batch))
+        removed = 0
+        while True:
+            async with self._engine.begin() as connection:
+                result = await connection.execute(statement)
+            removed += result.rowcount
+            if result.rowcount < PRUNE_BATCH:
+                return removed
 
     # --- items ----------------------------------------------------------------------------------
 
     async def upsert_seen_items(
         self, feed_id: int, items: Iterable[ItemLike], *, now: datetime | None = None
     ) -> list[StoredItem]:
-        """Remember a feed's items; returns the ones not seen before, in the order given.
+        """Remember what a fetched body of the feed lists; returns the items not seen before, in the
+        order given. An item seen before keeps its first sighting (and the title and link it had then).
 
-        An item seen before keeps its first sighting (and the title and link it had then).
+        `items` is the feed's whole listing at `now`: every one of them is marked listed then, and
+        `now` becomes the feed's latest listing. `prune_history` never forgets an item the latest
+        listing holds (a 304 Not Modified later leaves it the latest), and forgets the others once
+        they have been out of the feed for the retention.
+
+        Raises:
+            NotFound: the feed no longer exists.
         """
         moment = _now(now)
         rows: list[dict[str, Any]] = []
@@ -718,15 +860,46 @@ class Store:
             )
         new: dict[str, StoredItem] = {}
         async with self._engine.begin() as connection:
+            # FOR UPDATE (PostgreSQL): two listings of one feed are stored one after the other.
+            feed = (
+                await connection.execute(
+                    select(feeds.c.last_listed_at, feeds.c.last_success_at)
+                    .where(feeds.c.id == feed_id)
+                    .with_for_update()
+                )
+            ).one_or_none()
+            if feed is None:
+                raise NotFound(f"Feed {feed_id} no longer exists.")
+            previous, confirmed = feed.last_listed_at, feed.last_success_at
+            if previous is not None and confirmed is not None and previous < confirmed:
+                # Fetches answered 304 since the previous listing: its items were listed until the
+                # last of them. Those the new listing drops then count as gone from that time on.
+                await connection.execute(
+                    update(seen_items)
+                    .where(
+                        seen_items.c.feed_id == feed_id,
+                        seen_items.c.last_listed_at >= previous,
+                        seen_items.c.last_listed_at < confirmed,
+                    )
+                    .values(last_listed_at=min(confirmed, moment))
+                )
             for chunk in _chunks(rows):
                 statement = (
                     upsert(connection.dialect, seen_items)
-                    .values(list(chunk))
+                    .values([{**row, "last_listed_at": moment} for row in chunk])
                     .on_conflict_do_nothing(index_elements=[seen_items.c.feed_id, seen_items.c.item_key])
                     .returning(*seen_items.c)
                 )
                 for row in (await connection.execute(statement)).all():
                     new[row.item_key] = _item(row)
+                listed_before = [row["item_key"] for row in chunk if row["item_key"] not in new]
+                if listed_before:
+                    await connection.execute(
+                        update(seen_items)
+                        .where(seen_items.c.feed_id == feed_id, seen_items.c.item_key.in_(listed_before))
+                        .values(last_listed_at=moment)
+                    )
+            await connection.execute(update(feeds).where(feeds.c.id == feed_id).values(last_listed_at=moment))
         return [new[row["item_key"]] for row in rows if row["item_key"] in new]
 
     async def undelivered_items(

@@ -140,6 +140,9 @@ feeds = Table(
     Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
     Column("next_check_at", UTCDateTime, nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Version 3: when the latest fetch that returned a body (not 304 Not Modified) was stored. The
+    # items of that body have seen_items.last_listed_at at or after it; NULL until the first one.
+    Column("last_listed_at", UTCDateTime),
     CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
     sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
 )
@@ -207,6 +210,11 @@ seen_items = Table(
     Column("authors", JSON),
     Column("source", Text),
     Column("language", String(LANGUAGE_LENGTH)),
+    # Version 3: the last time the feed was known to list the item (see `Store.upsert_seen_items`).
+    # Nullable only because SQLite cannot add a NOT NULL column without a constant default; the
+    # upgrade fills it and every insert sets it. No index: it changes on every fetch of the feed,
+    # and only the daily prune reads it.
+    Column("last_listed_at", UTCDateTime),
     Index(None, "feed_id", "first_seen_at"),
 )
 """Every item a feed has shown, once, as the feed told it: digests are built from these rows."""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, inspect, text
+from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store import LATEST_VERSION, SchemaTooNew, Store, open_store
+from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, migrate, schema_version_of
-from bot.store.tables import DeliveryKind, metadata, seen_items
-from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, entry
+from bot.store.tables import DeliveryKind, feeds, guild_feeds, metadata, seen_items
+from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, Entry, entry
 
 
 def _next_add_feed_language(connection: Connection) -> None:
@@ -82,12 +83,54 @@ async def test_upgrading_keeps_the_rows(database_url: str) -> None:
         await store.close()
 
 
+async def _follow_as_stored_then(engine: AsyncEngine, *, last_success_at: datetime | None = None) -> int:
+    """A followed feed inserted column by column, as an older schema (without later columns) takes it."""
+    async with engine.begin() as connection:
+        feed_id = await connection.scalar(
+            insert(feeds)
+            .values(
+                url=FEED_URLS[0],
+                consecutive_failures=0,
+                next_check_at=NOW,
+                created_at=NOW - timedelta(days=90),
+                last_success_at=last_success_at,
+            )
+            .returning(feeds.c.id)
+        )
+        await connection.execute(
+            insert(guild_feeds).values(guild_id=GUILD, feed_id=feed_id, added_by=MEMBER, added_at=NOW)
+        )
+    assert isinstance(feed_id, int)
+    return feed_id
+
+
+async def _store_as_version_2(engine: AsyncEngine, feed_id: int, item: Entry, *, first_seen_at: datetime) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(seen_items).values(
+                feed_id=feed_id,
+                item_key=item.key,
+                link=item.link,
+                title=item.title,
+                published_at=item.published,
+                first_seen_at=first_seen_at,
+                summary=item.summary,
+            )
+        )
+
+
+async def _last_listed(engine: AsyncEngine) -> dict[str, datetime | None]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(seen_items.c.item_key, seen_items.c.last_listed_at))
+        return {row.item_key: row.last_listed_at for row in rows}
+
+
 async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url: str) -> None:
     engine = create_engine(database_url)
     assert await migrate(engine, migrations=MIGRATIONS[:1], now=NOW) == 1
     store = Store(engine)
     try:
-        followed = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+        feed_id = await _follow_as_stored_then(engine)
         subscription = await store.subscribe(
             GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
         )
@@ -95,7 +138,7 @@ async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url
         async with engine.begin() as connection:  # an item as version 1 stored it: no summary
             await connection.execute(
                 insert(seen_items).values(
-                    feed_id=followed.feed.id,
+                    feed_id=feed_id,
                     item_key=old.key,
                     link=old.link,
                     title=old.title,
@@ -106,15 +149,57 @@ async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url
         claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
         assert claim is not None
 
-        assert await migrate(engine, now=NOW) == LATEST_VERSION == 2
+        assert await migrate(engine, migrations=MIGRATIONS[:2], now=NOW) == 2
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
 
-        await store.upsert_seen_items(followed.feed.id, [entry(2)], now=NOW)
+        await store.upsert_seen_items(feed_id, [old, entry(2)], now=NOW)
         items = {item.key: item for item in await store.undelivered_items(subscription.id, since=NOW)}
         assert (items[old.key].title, items[old.key].summary, items[old.key].authors) == (old.title, "", ())
         assert items[entry(2).key].summary == entry(2).summary
-        assert await store.list_guild_feeds(GUILD) == [followed]
+        assert [followed.feed.url for followed in await store.list_guild_feeds(GUILD)] == [FEED_URLS[0]]
         assert await store.get_subscription(GUILD, CHANNEL) == subscription
         assert await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_a_version_2_database_upgrades_keeping_its_rows_and_counting_items_listed(database_url: str) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:2], now=NOW) == 2
+    store = Store(engine)
+    try:
+        fetched_at = NOW - timedelta(hours=1)
+        feed_id = await _follow_as_stored_then(engine, last_success_at=fetched_at)
+        subscription = await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
+        )
+        early, recent = entry(1), entry(2)
+        await _store_as_version_2(engine, feed_id, early, first_seen_at=NOW - timedelta(days=60))
+        await _store_as_version_2(engine, feed_id, recent, first_seen_at=NOW - timedelta(minutes=30))
+        await store.record_delivered_items(subscription.id, [ItemRef(feed_id, early.key)], now=NOW - timedelta(days=59))
+        claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
+        assert claim is not None
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION == 3
+
+        # Listed, for all the upgrade knows, until the feed's last fetch; or since first seen, if later.
+        assert await _last_listed(engine) == {early.key: fetched_at, recent.key: NOW - timedelta(minutes=30)}
+        (followed,) = await store.list_guild_feeds(GUILD)
+        assert (followed.feed.id, followed.feed.last_success_at) == (feed_id, fetched_at)
+        assert await store.get_subscription(GUILD, CHANNEL) == subscription
+        assert await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+        assert [item.key for item in await store.undelivered_items(subscription.id, since=NOW - timedelta(days=1))] == [
+            recent.key
+        ]
+        # Until the feed's next listing nothing of it is pruned, however long the wait.
+        assert (await store.prune_history(retention=timedelta(days=30), now=NOW + timedelta(days=90))).seen_items == 0
+        # Listed again, the early item is not new, and counts as listed from then on.
+        assert await store.upsert_seen_items(feed_id, [early], now=NOW + timedelta(days=90)) == []
+        assert (await _last_listed(engine))[early.key] == NOW + timedelta(days=90)
+        # The recent item, which that listing lacks, goes; the early one and what was sent of it stay.
+        pruned = await store.prune_history(retention=timedelta(days=30), now=NOW + timedelta(days=90))
+        assert (pruned.seen_items, pruned.delivered_items) == (1, 0)
+        assert list(await _last_listed(engine)) == [early.key]
     finally:
         await engine.dispose()
 
