@@ -172,6 +172,7 @@ class NewsBot(commands.Bot):
             clock=self.clock,
             grace=timedelta(minutes=settings.digest_grace_minutes),
             refresh_interval=refresh,
+            history_retention=settings.history_retention,
         )
         await self.load_all_extensions()
         await self.sync_commands()

@@ -48,7 +48,7 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
-from bot.store import DeliveryKind, DeliveryStatus, Store, Subscription
+from bot.store import MIN_HISTORY_RETENTION, DeliveryKind, DeliveryStatus, PrunedHistory, Store, Subscription
 
 LOGGER = logging.getLogger(__name__)
 
@@ -71,8 +71,17 @@ STOP_TIMEOUT_SECONDS = 10.0
 """How long `stop` lets digests being posted finish: posting takes seconds; one cut off is resumed
 by the next start."""
 
+HOUSEKEEPING_INTERVAL = timedelta(days=1)
+"""How often old history is pruned: the retention is counted in days, so a daily pass keeps the tables
+within a day of it, in one short burst of deletes."""
+
+HOUSEKEEPING_DELAY = timedelta(hours=1)
+"""The first pass waits an hour after start: the catch-up and the first refresh come first, and a
+bot restarting over and over does not prune at every start."""
+
 REFRESH_JOB_ID = "feeds:refresh"
 SWEEP_JOB_ID = "digests:catch-up"
+HOUSEKEEPING_JOB_ID = "store:housekeeping"
 
 
 # --- when a daily time fires ----------------------------------------------------------------------
@@ -201,6 +210,14 @@ async def catch_up_digests() -> None:
             await scheduler.catch_up()
 
 
+async def prune_history() -> None:
+    """APScheduler job: forget the history older than the retention."""
+    scheduler = _current("housekeeping")
+    if scheduler is not None:
+        async with scheduler.running_job():
+            await scheduler.prune_history()
+
+
 def _current(job: str) -> DigestScheduler | None:
     if _running is None:
         LOGGER.warning("A %s job ran with no digest scheduler started; skipped", job)
@@ -208,7 +225,8 @@ def _current(job: str) -> DigestScheduler | None:
 
 
 class DigestScheduler:
-    """Runs each subscription's digest at its local time, the feed refresh, and the catch-up after restarts.
+    """Runs each subscription's digest at its local time, the feed refresh, the catch-up after restarts,
+    and the daily housekeeping.
 
     One per process: `start` registers it for the job functions, `stop` unregisters it.
     """
@@ -224,6 +242,7 @@ class DigestScheduler:
         grace: timedelta = DEFAULT_GRACE,
         refresh_interval: timedelta = DEFAULT_FEED_REFRESH,
         sweep_interval: timedelta = RETRY_SWEEP_INTERVAL,
+        history_retention: timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
         """Args:
@@ -235,10 +254,14 @@ class DigestScheduler:
         grace: how late a missed digest may still be posted (DIGEST_GRACE_MINUTES).
         refresh_interval: how often due feeds are fetched (FEED_REFRESH_MINUTES).
         sweep_interval: how often missed or failed digests within the grace are looked for.
+        history_retention: how long history is kept (HISTORY_RETENTION_DAYS, see Store.prune_history);
+            None (or zero) keeps everything, and no housekeeping job runs.
         scheduler: the APScheduler to use; a new one by default.
         """
         if grace < timedelta(0) or refresh_interval <= timedelta(0) or sweep_interval <= timedelta(0):
             raise ValueError("grace must not be negative, and the intervals must be positive")
+        if history_retention and history_retention < MIN_HISTORY_RETENTION:
+            raise ValueError(f"history_retention must be zero, None, or at least {MIN_HISTORY_RETENTION}")
         self.store = store
         self.service = service
         self.poster = poster
@@ -247,6 +270,7 @@ class DigestScheduler:
         self.grace = grace
         self.refresh_interval = refresh_interval
         self.sweep_interval = sweep_interval
+        self.history_retention = history_retention or None
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self._delivering: dict[int, asyncio.Task[Any]] = {}
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -264,7 +288,7 @@ class DigestScheduler:
 
     async def start(self, *, paused: bool = False) -> None:
         """Schedule every active subscription, the feed refresh and the catch-up (both run at once,
-        then every interval), and start the timer.
+        then every interval), the housekeeping (an hour from now, then daily), and start the timer.
 
         Args:
             paused: register the jobs without running any until `scheduler.resume()` (tests).
@@ -299,6 +323,17 @@ class DigestScheduler:
             max_instances=1,
             replace_existing=True,
         )
+        if self.history_retention is not None:
+            self.scheduler.add_job(
+                prune_history,
+                IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds(), timezone=UTC),
+                id=HOUSEKEEPING_JOB_ID,
+                name="prune old history",
+                next_run_time=now + HOUSEKEEPING_DELAY,
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
         LOGGER.info("Digest scheduler started with %d subscriptions", len(subscriptions))
 
     async def stop(self) -> None:
@@ -398,6 +433,22 @@ class DigestScheduler:
         if self.refresher is None:
             return None
         return await self.refresher.refresh_due()
+
+    async def prune_history(self) -> PrunedHistory | None:
+        """Forget the history older than the retention (the daily job); None when it is kept forever."""
+        if self.history_retention is None:
+            return None
+        pruned = await self.store.prune_history(retention=self.history_retention, now=self.clock())
+        LOGGER.info(
+            "Housekeeping removed %d items gone from their feeds, %d records of delivered items, "
+            "%d past deliveries and %d unfollowed feeds (history kept %s)",
+            pruned.seen_items,
+            pruned.delivered_items,
+            pruned.deliveries,
+            pruned.feeds,
+            self.history_retention,
+        )
+        return pruned
 
     def _due_date(self, subscription: Subscription, now: datetime) -> date | None:
         """The local date of the subscription's latest firing if it is due now, else None."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+MIN_HISTORY_RETENTION_DAYS = 2
+"""The store's MIN_HISTORY_RETENTION in days: a digest reads items first seen up to two days back."""
 
 
 class Settings(BaseSettings):
@@ -57,12 +61,32 @@ class Settings(BaseSettings):
         default=60, ge=0, description="How late a digest missed while the bot was down is still posted."
     )
     feed_refresh_minutes: int = Field(default=15, gt=0, description="How often due feeds are fetched.")
+    history_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a feed item is remembered after its feed stops listing it, and past digests are "
+        "kept; pruned daily. 0 keeps everything.",
+    )
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("history_retention_days")
+    @classmethod
+    def _retention_covers_digests(cls, value: int) -> int:
+        if 0 < value < MIN_HISTORY_RETENTION_DAYS:
+            raise ValueError(
+                f"keep at least {MIN_HISTORY_RETENTION_DAYS} days (a digest reads two days back), or 0 for all"
+            )
+        return value
+
+    @property
+    def history_retention(self) -> timedelta | None:
+        """HISTORY_RETENTION_DAYS as a span of time; None when nothing is ever pruned."""
+        return timedelta(days=self.history_retention_days) if self.history_retention_days else None
 
     @field_validator("dev_guild_id", "discord_token", mode="before")
     @classmethod

@@ -3,6 +3,7 @@ a local site, posted through a recording poster (the Discord boundary), each ite
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -643,3 +644,51 @@ async def test_a_crash_mid_post_is_resumed_with_only_the_rest(newsroom: Newsroom
     assert list(no_repeats(newsroom.poster.titles)) == []
     assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
     assert len(newsroom.poster.posted) == 3
+
+
+# --- housekeeping -----------------------------------------------------------------------------------
+
+
+async def test_after_housekeeping_a_story_the_feed_still_lists_is_not_posted_again(newsroom: Newsroom) -> None:
+    path = "/courier.xml"
+    await newsroom.follow(
+        newsroom.publish(path, [("ferry", hours_ago(newsroom, 1)), ("orchard", hours_ago(newsroom, 2))])
+    )
+    subscription = await newsroom.subscribe()
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+    # The feed drops one story, then does not change for 40 days: every check is answered 304.
+    newsroom.clock.advance(FEED_CHECK_INTERVAL)
+    newsroom.publish(path, [("ferry", hours_ago(newsroom, 1))])
+    await newsroom.refresher.refresh_due()
+    newsroom.site.add(path, b"", status=304)
+    newsroom.clock.advance(timedelta(days=40))
+    assert (await newsroom.refresher.refresh_due()).not_modified == 1
+
+    pruned = await newsroom.store.prune_history(retention=timedelta(days=30), now=newsroom.clock())
+    # Then it changes: a new story, and the 40-day-old one still there, under a fresh date.
+    newsroom.clock.advance(FEED_CHECK_INTERVAL)
+    newsroom.publish(path, [("tram", hours_ago(newsroom, 1)), ("ferry", hours_ago(newsroom, 1))])
+    refreshed = await newsroom.refresher.refresh_due()
+    posted_before = len(newsroom.poster.titles)
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+
+    assert (pruned.seen_items, pruned.delivered_items, pruned.deliveries) == (1, 1, 0)  # the dropped story
+    assert refreshed.new_items == 1
+    assert newsroom.poster.titles[posted_before:] == [title("tram")]
+
+
+async def test_a_feed_deleted_while_it_is_fetched_is_skipped(newsroom: Newsroom) -> None:
+    path = "/courier.xml"
+    feed_id = await newsroom.follow(newsroom.publish(path, [("ferry", hours_ago(newsroom, 1))]))
+    page = newsroom.site.pages[path]
+    newsroom.site.add(path, page.body, content_type=page.content_type, delay=0.3)
+
+    refreshing = asyncio.create_task(newsroom.refresher.refresh_due())
+    for _ in range(500):  # until the request is in flight
+        if newsroom.site.hits[path]:
+            break
+        await asyncio.sleep(0.01)
+    await newsroom.store.remove_guild_feed(GUILD, feed_id)
+    assert await newsroom.store.prune_unfollowed_feeds() == 1
+
+    assert (await refreshing).new_items == 0

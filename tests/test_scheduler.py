@@ -4,6 +4,7 @@ and restarts before, during and after a digest's time, on a real store with a cl
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +16,9 @@ import pytest
 from bot.digests import DeliveryResult
 from bot.scheduler import (
     DEFAULT_GRACE,
+    HOUSEKEEPING_DELAY,
+    HOUSEKEEPING_INTERVAL,
+    HOUSEKEEPING_JOB_ID,
     REFRESH_JOB_ID,
     SWEEP_JOB_ID,
     DailyTrigger,
@@ -24,6 +28,7 @@ from bot.scheduler import (
     fire_time_on,
     last_fire_time,
     next_fire_time,
+    prune_history,
     refresh_feeds,
     run_scheduled_digest,
 )
@@ -59,7 +64,9 @@ async def newsroom(store: Store, local_site: LocalSite) -> AsyncIterator[Newsroo
         yield room
 
 
-def make_scheduler(room: Newsroom, *, grace: timedelta = DEFAULT_GRACE) -> DigestScheduler:
+def make_scheduler(
+    room: Newsroom, *, grace: timedelta = DEFAULT_GRACE, history_retention: timedelta | None = None
+) -> DigestScheduler:
     return DigestScheduler(
         store=room.store,
         service=room.service,
@@ -67,12 +74,15 @@ def make_scheduler(room: Newsroom, *, grace: timedelta = DEFAULT_GRACE) -> Diges
         refresher=room.refresher,
         clock=room.clock,
         grace=grace,
+        history_retention=history_retention,
     )
 
 
 @asynccontextmanager
-async def started(room: Newsroom, *, paused: bool = True) -> AsyncIterator[DigestScheduler]:
-    scheduler = make_scheduler(room)
+async def started(
+    room: Newsroom, *, paused: bool = True, history_retention: timedelta | None = None
+) -> AsyncIterator[DigestScheduler]:
+    scheduler = make_scheduler(room, history_retention=history_retention)
     await scheduler.start(paused=paused)
     try:
         yield scheduler
@@ -240,6 +250,70 @@ async def test_a_started_scheduler_catches_up_at_once(newsroom: Newsroom) -> Non
             await asyncio.sleep(0.01)
 
     assert channels_posted_to(newsroom) == [subscription.channel_id]
+
+
+# --- housekeeping -----------------------------------------------------------------------------------
+
+RETENTION = timedelta(days=30)
+
+
+async def story_gone_for_40_days(room: Newsroom) -> int:
+    """A feed that listed two stories, then one only; the clock moved 40 days on. Returns its id."""
+    published = room.clock() - timedelta(hours=1)
+    url = room.publish("/courier.xml", [("ferry", published), ("orchard", published)])
+    await room.follow(url)
+    await room.refresher.refresh_due()
+    room.clock.advance(timedelta(minutes=15))
+    room.publish("/courier.xml", [("ferry", published)])
+    await room.refresher.refresh_due()
+    room.clock.advance(timedelta(days=40))
+    (followed,) = await room.store.list_guild_feeds(GUILD)
+    return followed.feed.id
+
+
+async def stored_items(room: Newsroom, feed_id: int) -> int:
+    return (await room.store.item_counts([feed_id]))[feed_id][0]
+
+
+async def test_housekeeping_runs_daily_from_an_hour_after_start(newsroom: Newsroom) -> None:
+    before = datetime.now(UTC)
+    async with started(newsroom, history_retention=RETENTION) as scheduler:
+        job = scheduler.scheduler.get_job(HOUSEKEEPING_JOB_ID)
+    after = datetime.now(UTC)
+
+    assert job is not None
+    assert job.func is prune_history
+    assert (job.trigger.interval, job.coalesce, job.max_instances) == (HOUSEKEEPING_INTERVAL, True, 1)
+    assert before + HOUSEKEEPING_DELAY <= job.next_run_time <= after + HOUSEKEEPING_DELAY
+
+
+async def test_the_housekeeping_job_prunes_what_is_past_the_retention_and_logs_it(
+    newsroom: Newsroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed_id = await story_gone_for_40_days(newsroom)
+
+    with caplog.at_level(logging.INFO, logger="bot.scheduler"):
+        async with started(newsroom, history_retention=RETENTION):
+            await prune_history()
+
+    assert await stored_items(newsroom, feed_id) == 1  # the story still listed stays
+    (message,) = [record.getMessage() for record in caplog.records if "Housekeeping" in record.getMessage()]
+    assert message.startswith("Housekeeping removed 1 items gone from their feeds, 0 records of delivered items")
+
+
+async def test_a_retention_of_zero_prunes_nothing(newsroom: Newsroom) -> None:
+    feed_id = await story_gone_for_40_days(newsroom)
+
+    async with started(newsroom, history_retention=timedelta(0)) as scheduler:
+        assert scheduler.scheduler.get_job(HOUSEKEEPING_JOB_ID) is None
+        assert await scheduler.prune_history() is None
+
+    assert await stored_items(newsroom, feed_id) == 2
+
+
+async def test_a_retention_shorter_than_digests_read_is_refused(newsroom: Newsroom) -> None:
+    with pytest.raises(ValueError, match="history_retention"):
+        make_scheduler(newsroom, history_retention=timedelta(days=1))
 
 
 # --- restarts and missed digests --------------------------------------------------------------------

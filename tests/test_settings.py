@@ -1,8 +1,12 @@
 """Settings: one typed reader of the environment."""
 
-import pytest
+from datetime import timedelta
 
-from bot.settings import Settings
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import MIN_HISTORY_RETENTION_DAYS, Settings
+from bot.store import MIN_HISTORY_RETENTION
 
 
 @pytest.fixture
@@ -65,3 +69,22 @@ def test_env_example_lists_every_setting() -> None:
     settings_lines = [line for line in example.splitlines() if "=" in line and not line.startswith("#")]
     listed = {line.split("=", 1)[0] for line in settings_lines}
     assert listed == {name.upper() for name in Settings.model_fields}
+
+
+def test_history_is_kept_thirty_days_by_default(clean_environment: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).history_retention == timedelta(days=30)
+
+
+def test_a_history_retention_of_zero_keeps_everything(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("HISTORY_RETENTION_DAYS", "0")
+    assert Settings(_env_file=None).history_retention is None
+
+
+def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("HISTORY_RETENTION_DAYS", "1")
+    with pytest.raises(ValidationError, match="at least 2 days"):
+        Settings(_env_file=None)
+
+
+def test_the_shortest_history_retention_is_the_stores() -> None:
+    assert timedelta(days=MIN_HISTORY_RETENTION_DAYS) == MIN_HISTORY_RETENTION
