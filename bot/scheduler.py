@@ -13,6 +13,9 @@ missed (only the latest counts), and a delivery a crash left half-posted or Disc
 finished the same way. The store's claim keeps it to one scheduled digest per subscription and
 local date, across processes.
 
+Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
+pruned (`Store.prune_history`, safe with several processes doing it at once).
+
 Daylight saving time, decided by `fire_time_on` rather than by CronTrigger, whose 3.x version fires
 twice when clocks fall back (02:30 happens twice, and it fires at both) and, when they spring
 forward, fires at the old offset (02:30 that does not exist runs at 03:30):

@@ -296,10 +296,6 @@ class PrunedHistory:
     delivered_items: int = 0
     deliveries: int = 0
 
-    @property
-    def total(self) -> int:
-        return self.feeds + self.seen_items + self.delivered_items + self.deliveries
-
 
 # --- pure helpers -------------------------------------------------------------------------------
 
@@ -711,10 +707,9 @@ class Store:
         """Delete feeds no guild follows, with their seen items; returns how many went.
 
         Args:
-            idle_before: only feeds neither created nor fetched since then. A followed feed is
-                fetched at least daily, so this keeps a feed unfollowed more recently (about a day
-                after its last fetch, at worst): followed again, it keeps its id and items, and the
-                records of what was sent from it still match.
+            idle_before: only feeds neither created nor fetched since then: about those unfollowed
+                before then, as a followed feed is fetched at least daily. One followed again sooner
+                keeps its id and items, so the records of what was sent from it still match.
 
         Housekeeping, safe to skip: a guild that follows one of them meanwhile wins, and the prune
         tries again another time.
@@ -852,6 +847,7 @@ class Store:
                     "title": item.title,
                     "published_at": item.published,
                     "first_seen_at": moment,
+                    "last_listed_at": moment,
                     "summary": item.summary,
                     "authors": list(item.authors),
                     "source": item.source or None,
@@ -886,7 +882,7 @@ class Store:
             for chunk in _chunks(rows):
                 statement = (
                     upsert(connection.dialect, seen_items)
-                    .values([{**row, "last_listed_at": moment} for row in chunk])
+                    .values(list(chunk))
                     .on_conflict_do_nothing(index_elements=[seen_items.c.feed_id, seen_items.c.item_key])
                     .returning(*seen_items.c)
                 )
