@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import TypeVar
+
+_Value = TypeVar("_Value")
 
 LOGGER = logging.getLogger(__name__)
 
@@ -125,6 +129,11 @@ _BOUNDARY = re.compile(
 """A run of terminators, any closing quotes or brackets (tokenised text puts spaces before them),
 then whitespace; CJK terminators end a sentence with no space after them."""
 
+_TERMINATOR = re.compile(rf"[{_CJK_END}.…!?‼⁇⁈⁉।॥؟۔։።]")
+"""The characters a _BOUNDARY match can start with. Python's regex engine tries _BOUNDARY at
+every position of a line (its alternatives start with groups), about 60 ns a character, while
+it scans for a character class in a tight loop: searching for these first is ten times faster."""
+
 _LOOKBEHIND_CHARS = 40
 """How far before a period to look for the word it ends; longer tokens are never abbreviations."""
 
@@ -150,13 +159,22 @@ _WORD = re.compile(
 _ROUGH_WORD = re.compile(r"[^\W_]+(?:['’\-.,][^\W_]+)*")
 """Candidate words in one fast pass; those with dots, commas or non-ASCII letters are refined by _WORD."""
 
+_INNER_DOT_OR_COMMA = re.compile(r"[.,](?<=[^\W_][.,])(?=[^\W_])")
+_CJK_CHAR = re.compile(rf"[{_CJK_CHARS}]")
+"""A rough word differs from _WORD's tokens only with a dot or comma inside it or a CJK character:
+a sentence with neither is already split. (Each pattern starts with a character class, which
+Python's regex engine scans for quickly.)"""
+
 
 def _lines(paragraph: str) -> list[str]:
     """Break a paragraph at line breaks, which end headlines and list items, unless the break
     is clearly a hard wrap inside a sentence (next line starts lower-case, or this one ends in a
     comma, semicolon or hyphen)."""
+    stripped = paragraph.strip()
+    if "\n" not in stripped and "\r" not in stripped:  # the common case: one line
+        return [stripped] if stripped else []
     units: list[list[str]] = []
-    for line in _LINE_BREAK.split(paragraph.strip()):
+    for line in _LINE_BREAK.split(stripped):
         if not line:
             continue
         if units and (line[0].islower() or _JOINS_NEXT_LINE.search(units[-1][-1])):
@@ -192,12 +210,26 @@ def _period_ends_sentence(token: str, previous: str, next_word: str, language: s
     return True
 
 
+def _boundaries(line: str) -> Iterator[re.Match[str]]:
+    """`_BOUNDARY.finditer(line)`, trying the pattern only where a terminator is (see _TERMINATOR)."""
+    position = 0
+    while (terminator := _TERMINATOR.search(line, position)) is not None:
+        match = _BOUNDARY.match(line, terminator.start())
+        if match is None:
+            position = terminator.start() + 1
+        else:
+            yield match
+            position = match.end()
+
+
 def _split_line(line: str, language: str) -> list[str]:
     """Split one line at the terminators that end sentences, in one pass over the line."""
     sentences: list[str] = []
     start = 0
-    for match in _BOUNDARY.finditer(line):
+    for match in _boundaries(line):
         cut = match.end()
+        if cut == len(line):
+            break  # the line ends here: its last sentence is the tail below
         if match.group("cjk"):
             if match.group("cjk")[-1] in _CLOSERS and cut < len(line) and line[cut] in _QUOTE_CONTINUES:
                 continue
@@ -235,6 +267,8 @@ def language_code(language: str | None) -> str:
     if not language:
         return DEFAULT_LANGUAGE
     lowered = language.strip().lower()
+    if lowered in LANGUAGE_NAMES:
+        return lowered
     if lowered in _CODES_BY_NAME:
         return _CODES_BY_NAME[lowered]
     return re.split(r"[-_]", lowered, maxsplit=1)[0] or DEFAULT_LANGUAGE
@@ -258,6 +292,8 @@ def split_sentences(text: str, *, language: str | None = None) -> list[str]:
 def split_words(sentence: str) -> list[str]:
     """Word tokens of `sentence`: runs of letters or digits (with inner apostrophes and hyphens),
     decimals as one token, and each CJK ideograph on its own (there is no segmenter offline)."""
+    if not _INNER_DOT_OR_COMMA.search(sentence) and (sentence.isascii() or not _CJK_CHAR.search(sentence)):
+        return _ROUGH_WORD.findall(sentence)
     words: list[str] = []
     for token in _ROUGH_WORD.findall(sentence):
         if token.isascii() and "." not in token and "," not in token:
@@ -265,6 +301,26 @@ def split_words(sentence: str) -> list[str]:
         else:
             words.extend(_WORD.findall(token))
     return words
+
+
+class WordTable(dict[str, _Value]):
+    """A word -> value table that works each word's value out once, on first sight.
+
+    Rankers look up every word of an article several times (its stem, whether it is a stop
+    word); a known word here costs one dict lookup, less than `functools.lru_cache`, which also
+    reorders its entries on every hit. At `limit` words the table starts afresh instead.
+    """
+
+    def __init__(self, compute: Callable[[str], _Value], *, limit: int) -> None:
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, word: str) -> _Value:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[word] = self._compute(word)
+        return value
 
 
 class NewsTokenizer:

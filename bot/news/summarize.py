@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Protocol
 
 from bot.news.language import DETECTION_SAMPLE_CHARS, detect_language
@@ -33,7 +34,6 @@ from bot.news.sentences import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
     language_code,
-    news_tokenizer,
     split_sentences,
     split_words,
 )
@@ -102,6 +102,7 @@ raised CNN/DM ROUGE-1 by 0.6 on average and cost BBC 0.1; 20 and 35 did no bette
 
 RATING_DIGITS = 9
 """sumy's ratings agree to about 15 digits between runs (see `_percentiles`); 9 leaves a wide margin."""
+_RATING_FORMAT = f".{RATING_DIGITS}g"
 
 STEM_CACHE_WORDS = 100_000
 """Stems are remembered per language: NLTK's Snowball stemmers take tens of microseconds a word."""
@@ -124,11 +125,17 @@ _QUESTION_END = re.compile(r"[?？؟][\"'”’»)\]]*\s*$")
 
 @dataclass(frozen=True, slots=True)
 class _LanguageTools:
-    """What the ranking needs to know about a language: how to stem a word and which to ignore."""
+    """What the ranking needs to know about a language: how to stem a word and which to ignore.
+
+    `forms` gives a word as written its lower-cased and stemmed forms, as sumy makes them, from
+    the table sumy's rankers read too (bot.news.rankers.word_forms): an article's words are
+    stemmed once, and handed to the rankers with their forms.
+    """
 
     code: str
     stem: Callable[[str], str]
     stop_words: frozenset[str]
+    forms: Callable[[str], tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +189,8 @@ def _language_tools(code: str) -> _LanguageTools:
     from sumy.nlp.stemmers import Stemmer  # sumy pulls in nltk: import on first use, not at startup
     from sumy.utils import get_stop_words
 
+    from bot.news.rankers import word_forms
+
     name = LANGUAGE_NAMES.get(code)
     stem: Callable[[str], str] = _null_stem
     stop_words: frozenset[str] = frozenset()
@@ -196,7 +205,7 @@ def _language_tools(code: str) -> _LanguageTools:
             stop_words = frozenset(word.lower() for word in get_stop_words(name))
         except LookupError as error:
             LOGGER.debug("no stop words for %s: %s", name, error)
-    return _LanguageTools(code=code, stem=stem, stop_words=stop_words)
+    return _LanguageTools(code=code, stem=stem, stop_words=stop_words, forms=word_forms(stem).__getitem__)
 
 
 def _resolve_language(language: str | None, paragraphs: Sequence[str]) -> str:
@@ -232,47 +241,61 @@ def _split(paragraphs: Sequence[str], code: str) -> list[tuple[str, int]]:
         text = paragraph[:budget]
         budget -= len(text)
         for sentence in split_sentences(text, language=code):
-            sentences.extend((piece, index) for piece in _pieces(sentence))
+            if len(sentence) <= MAX_SENTENCE_CHARS:
+                sentences.append((sentence, index))
+            else:
+                sentences.extend((piece, index) for piece in _pieces(sentence))
     return sentences
 
 
-def _terms(words: Sequence[str], tools: _LanguageTools) -> list[str]:
-    """Content words, lower-cased and stemmed; numbers and stop words carry no topic."""
-    terms = []
-    for word in words:
-        lowered = word.lower()
-        if lowered not in tools.stop_words and not lowered.isdigit():
-            terms.append(tools.stem(lowered))
-    return terms
+def _terms(forms: Iterable[tuple[str, str]], stop_words: frozenset[str]) -> list[str]:
+    """Content words, lower-cased and stemmed, from the words' forms; numbers and stop words carry no topic."""
+    return [stem for lowered, stem in forms if lowered not in stop_words and not lowered.isdigit()]
 
 
 @dataclass(frozen=True, slots=True)
 class _Analysis:
-    """Each sentence's content words and word count, and the words' inverse sentence frequency."""
+    """Each sentence's words, their (lower-cased, stemmed) forms, its content words and their
+    weighted vector, and the words' inverse sentence frequency. Shared through `_analyse`'s
+    cache, so read and never changed."""
 
-    terms: tuple[tuple[str, ...], ...]
-    word_counts: tuple[int, ...]
+    words: list[list[str]]
+    forms: list[list[tuple[str, str]]]
+    word_counts: list[int]
+    terms: list[list[str]]
     idf: dict[str, float]
+    vectors: list[dict[str, float]]
 
 
 @lru_cache(maxsize=4)
 def _analyse(texts: tuple[str, ...], code: str) -> _Analysis:
-    """Tokenize and weigh an article's sentences once; `summarize` given a ranking finds them here."""
+    """Tokenize and weigh an article's sentences once: ranking, sumy's rankers and `summarize`
+    (given a ranking, it finds them here) all read these."""
     tools = _language_tools(code)
     words = [split_words(text) for text in texts]
-    terms = tuple(tuple(_terms(sentence, tools)) for sentence in words)
-    document_frequency: Counter[str] = Counter()
-    for sentence_terms in terms:
-        document_frequency.update(set(sentence_terms))
+    forms = [list(map(tools.forms, sentence)) for sentence in words]
+    terms = [_terms(sentence, tools.stop_words) for sentence in forms]
+    document_frequency = Counter(chain.from_iterable(map(set, terms)))
     count = len(texts)
     idf = {term: math.log((count + 1) / (frequency + 0.5)) for term, frequency in document_frequency.items()}
-    return _Analysis(terms=terms, word_counts=tuple(len(sentence) for sentence in words), idf=idf)
+    vectors = [_unit_vector(sentence_terms, idf) for sentence_terms in terms]
+    return _Analysis(
+        words=words,
+        forms=forms,
+        word_counts=[len(sentence) for sentence in words],
+        terms=terms,
+        idf=idf,
+        vectors=vectors,
+    )
 
 
 def _unit_vector(terms: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
     """Log-scaled term frequency times IDF, scaled to length one."""
-    weights = {term: (1.0 + math.log(count)) * idf[term] for term, count in Counter(terms).items()}
-    length = math.sqrt(sum(weight * weight for weight in weights.values()))
+    counts: dict[str, int] = {}
+    for term in terms:  # for a sentence's few terms a plain dict counts faster than Counter
+        counts[term] = counts.get(term, 0) + 1
+    weights = {term: (1.0 + math.log(count)) * idf[term] for term, count in counts.items()}
+    length = math.sqrt(sum([weight * weight for weight in weights.values()]))
     return {term: weight / length for term, weight in weights.items()} if length else {}
 
 
@@ -297,7 +320,7 @@ def _forward_centrality(vectors: Sequence[dict[str, float]]) -> list[float]:
     centrality = [0.0] * len(vectors)
     for index in range(len(vectors) - 1, -1, -1):
         vector = vectors[index]
-        centrality[index] = sum(weight * after.get(term, 0.0) for term, weight in vector.items())
+        centrality[index] = sum([weight * after.get(term, 0.0) for term, weight in vector.items()])
         for term, weight in vector.items():
             after[term] = after.get(term, 0.0) + weight
     return centrality
@@ -305,7 +328,7 @@ def _forward_centrality(vectors: Sequence[dict[str, float]]) -> list[float]:
 
 def _title_overlap(title: str | None, terms: Sequence[Sequence[str]], tools: _LanguageTools) -> list[float]:
     """Cosine overlap of each sentence's content words with the headline's."""
-    title_terms = set(_terms(split_words(title), tools)) if title else set()
+    title_terms = set(_terms(map(tools.forms, split_words(title)), tools.stop_words)) if title else set()
     if not title_terms:
         return [0.0] * len(terms)
     overlaps = []
@@ -350,6 +373,17 @@ def _ranker_classes() -> dict[str, Callable[[Callable[[str], str]], _SumyRanker]
     }
 
 
+@lru_cache(maxsize=64)
+def _ranker(name: str, code: str) -> _SumyRanker:
+    """sumy's `name` ranker with a language's stemmer and stop words, made once per language:
+    sumy normalizes the stop words one by one whenever they are set. sumy's summarizers keep
+    nothing from one document to the next, so one serves every article (and thread)."""
+    tools = _language_tools(code)
+    ranker = _ranker_classes()[name](tools.stem)
+    ranker.stop_words = tools.stop_words
+    return ranker
+
+
 class _RatingRecorder:
     """Passed to a sumy summarizer as its `sentences_count`, it keeps every sentence's rating.
 
@@ -376,7 +410,7 @@ def _percentiles(ratings: dict[int, float], count: int) -> list[float]:
     in the last bits from one run to the next, and exact ties would make summaries vary.
     """
     values = [ratings.get(order, -math.inf) for order in range(count)]
-    values = [float(f"{value:.{RATING_DIGITS}g}") if math.isfinite(value) else -math.inf for value in values]
+    values = [float(format(value, _RATING_FORMAT)) if math.isfinite(value) else -math.inf for value in values]
     if count < 2 or min(values) == max(values):
         return [0.0] * count
     order = sorted(range(count), key=values.__getitem__)
@@ -411,13 +445,15 @@ def _sumy_ratings(
 ) -> dict[int, float]:
     """The blend of sumy's ratings for each candidate (by its index in `sentences`).
 
-    The candidates become sumy's own document model, paragraphs kept, tokenized by our offline
-    `NewsTokenizer`; each ranker gets the language's stemmer and stop words.
+    The candidates become sumy's own document model, paragraphs kept, with the words our offline
+    `split_words` found and their forms (see `SplitSentence`); each ranker gets the language's
+    stemmer and stop words.
     """
     import numpy
-    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
 
-    tokenizer = news_tokenizer(tools.code)
+    from bot.news.rankers import SplitSentence
+
     groups: list[list[Any]] = []
     last_paragraph = None
     for index in candidates:
@@ -425,20 +461,19 @@ def _sumy_ratings(
         if paragraph != last_paragraph:
             groups.append([])
             last_paragraph = paragraph
-        groups[-1].append(Sentence(text, tokenizer))
+        groups[-1].append(SplitSentence(text, analysis.words[index], analysis.forms[index], stemmer=tools.stem))
     document = ObjectDocumentModel([Paragraph(group) for group in groups])
-    classes = _ranker_classes()
     blended = dict.fromkeys(candidates, 0.0)
+    distinct_terms = len(set(chain.from_iterable(analysis.terms[index] for index in candidates)))
     for name, weight in blend.rankers:
         if not weight:
             continue
-        if name == "lsa" and len({term for index in candidates for term in analysis.terms[index]}) < len(candidates):
+        if name == "lsa" and distinct_terms < len(candidates):
             # Fewer distinct words than sentences: sumy warns that LSA "may not work properly",
             # and the decomposition says nothing useful, so this text is rated without it.
             LOGGER.debug("too few distinct words for LSA over %d sentences", len(candidates))
             continue
-        ranker = classes[name](tools.stem)
-        ranker.stop_words = tools.stop_words
+        ranker = _ranker(name, tools.code)
         recorder = _RatingRecorder()
         try:
             with numpy.errstate(all="ignore"):  # LexRank divides 0 by 0 when no sentences share words
@@ -458,8 +493,7 @@ def _rank(paragraphs: Sequence[str], *, code: str, title: str | None, blend: Ble
         return []
     tools = _language_tools(code)
     analysis = _analyse(tuple(text for text, _paragraph in sentences), code)
-    vectors = [_unit_vector(terms, analysis.idf) for terms in analysis.terms]
-    forward = _scale(_forward_centrality(vectors))
+    forward = _scale(_forward_centrality(analysis.vectors))
     headline = _scale(_title_overlap(title, analysis.terms, tools))
 
     raw: list[float] = []
@@ -519,7 +553,7 @@ def _select(ranking: Sequence[RankedSentence], wanted: int, analysis: _Analysis)
     ] or list(range(len(ranking)))
     content.sort(key=lambda index: (-ranking[index].score, ranking[index].position))
     remaining = content[: max(MIN_CANDIDATES, CANDIDATES_PER_SENTENCE * wanted)]
-    vectors = {index: _unit_vector(analysis.terms[index], analysis.idf) for index in remaining}
+    vectors = analysis.vectors
     chosen: list[int] = []
     while remaining and len(chosen) < wanted:
         best, best_value = None, -math.inf

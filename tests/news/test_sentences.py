@@ -11,7 +11,7 @@ from sumy.nlp.tokenizers import Tokenizer
 from sumy.parsers.plaintext import PlaintextParser
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
-from bot.news.sentences import NewsTokenizer, split_sentences, split_words
+from bot.news.sentences import NewsTokenizer, WordTable, split_sentences, split_words
 
 LABELLED = Path(__file__).parent / "fixtures" / "sentences" / "labelled.json"
 KNOWN_FAILURES = {
@@ -191,6 +191,47 @@ def test_words_are_unicode_letters_and_digits() -> None:
         "well-known",
         "fee",
     ]
+
+
+def test_plain_sentence_words_keep_inner_apostrophes_and_hyphens() -> None:
+    assert split_words("It's a well-known fact, the mayor’s aide said") == [
+        "It's",
+        "a",
+        "well-known",
+        "fact",
+        "the",
+        "mayor’s",
+        "aide",
+        "said",
+    ]
+
+
+def test_words_joined_by_a_comma_or_full_stop_are_split() -> None:
+    assert split_words("Rain,snow and wind.Schools closed") == ["Rain", "snow", "and", "wind", "Schools", "closed"]
+
+
+def test_full_stops_inside_tokens_do_not_end_sentences() -> None:
+    text = "Version 2.0 shipped.Then 3.1 came out. Users waited."
+    assert split_sentences(text) == ["Version 2.0 shipped.Then 3.1 came out.", "Users waited."]
+
+
+def test_word_table_works_out_each_word_once() -> None:
+    seen: list[str] = []
+
+    def upper(word: str) -> str:
+        seen.append(word)
+        return word.upper()
+
+    table = WordTable(upper, limit=10)
+    assert [table[word] for word in ["rain", "snow", "rain"]] == ["RAIN", "SNOW", "RAIN"]
+    assert seen == ["rain", "snow"]
+
+
+def test_word_table_starts_afresh_when_full() -> None:
+    table = WordTable(str.upper, limit=2)
+    for word in ["rain", "snow", "wind"]:
+        assert table[word] == word.upper()
+    assert list(table) == ["wind"]
 
 
 def test_chinese_words_are_single_ideographs() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 import sumy.models.dom as dom
+from sumy.summarizers.lsa import LsaSummarizer
+from sumy.summarizers.text_rank import TextRankSummarizer
 
 from bot.news import summarize as summarize_module
 from bot.news.summarize import (
@@ -111,6 +113,22 @@ def test_sumy_centrality_lifts_a_recap_the_position_prior_ranks_below_an_aside(
     assert blended[3].text.startswith("Officials said the earthquake had damaged homes")
     assert prior_only[2].score > prior_only[3].score
     assert blended[3].score > blended[2].score
+
+
+@pytest.mark.parametrize("fixture", ["inverted_pyramid.txt", "earthquake_recap.txt"])
+def test_ranking_equals_the_ranking_with_stock_sumy_rankers(fixture: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    paragraphs = _paragraphs(fixture)
+    ours = rank_sentences(paragraphs, language="en")
+    monkeypatch.setattr(
+        summarize_module, "_ranker_classes", lambda: {"lsa": LsaSummarizer, "textrank": TextRankSummarizer}
+    )
+    summarize_module._ranker.cache_clear()  # rankers are made once per language
+    try:
+        stock = rank_sentences(paragraphs, language="en")
+    finally:
+        summarize_module._ranker.cache_clear()
+    assert [item.text for item in ours] == [item.text for item in stock]
+    assert [item.score for item in ours] == pytest.approx([item.score for item in stock], rel=1e-12, abs=1e-12)
 
 
 def test_summary_method_names_the_sumy_rankers_in_the_blend(article: list[str]) -> None:
