@@ -13,6 +13,9 @@ here by code that computes the same numbers:
 - LSA fills and rescales its term matrix cell by cell in Python, and sums each sentence's rank
   from numpy scalars: here whole arrays, with the same floating-point operations in the same order.
 
+One thing differs on purpose: LSA's vocabulary is sorted, where sumy keeps it in a set whose order
+changes with each process's string hashing; the ratings then agree with sumy's to rounding, and
+with each other in every process (a bot's worker processes each have their own hashing).
 tests/news/test_rankers.py checks the ratings against stock sumy's, so a sumy release that
 changes either method is noticed.
 """
@@ -162,14 +165,15 @@ class Lsa(_ReadsWordForms, LsaSummarizer):  # type: ignore[misc]
     """sumy's LSA; the term matrix filled and smoothed as arrays, the ranks summed as sumy sums them."""
 
     def _create_dictionary(self, document: Any) -> dict[str, int]:
-        # Built from the same words in the same order as sumy's, so the set, and with it the
-        # matrix's row order, is the same.
+        # The words sumy's vocabulary holds, in sorted order: sumy keeps them in a set, whose order
+        # changes with each process's string hashing, and the row order of the matrix changes the
+        # decomposition's last bits, enough to reorder near-tied sentences from one run to the next.
         if document.headings:  # their words count in sumy's vocabulary, though headings are not rated
             forms: Iterable[tuple[str, str]] = map(self._word_forms, document.words)
         else:
             forms = chain.from_iterable(self._forms(sentence) for sentence in document.sentences)
-        unique_words = frozenset(self._content_stems(forms))
-        return dict(zip(unique_words, range(len(unique_words)), strict=True))
+        unique_words = sorted(set(self._content_stems(forms)))
+        return {word: row for row, word in enumerate(unique_words)}
 
     def _create_matrix(self, document: Any, dictionary: dict[str, int]) -> Any:
         sentences = document.sentences

@@ -1,7 +1,10 @@
-"""Our faster TextRank and LSA rate sentences exactly as stock sumy does."""
+"""Our faster TextRank and LSA rate sentences as stock sumy does, and LSA the same in every process."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +105,32 @@ def test_lsa_ranks_are_sumys_bit_for_bit(order: str) -> None:
         sigma = numpy.sort(generator.uniform(0.1, 9.0, 25))[::-1].copy()
         v_matrix = numpy.asarray(generator.standard_normal((25, 25)), order=order)
         assert Lsa()._compute_ranks(sigma, v_matrix) == LsaSummarizer()._compute_ranks(sigma, v_matrix)
+
+
+_LSA_IN_A_NEW_PROCESS = """
+import sys
+from sumy.nlp.stemmers import Stemmer
+from sumy.parsers.plaintext import PlaintextParser
+from bot.news.rankers import Lsa
+from bot.news.sentences import NewsTokenizer
+document = PlaintextParser.from_string(sys.stdin.read(), NewsTokenizer("en")).document
+ratings = []
+Lsa(Stemmer("english"))(document, lambda infos: ratings.extend(info.rating for info in infos) or [])
+print(repr(ratings))
+"""
+
+
+def test_lsa_ratings_are_the_same_whatever_the_process_string_hashing() -> None:
+    text = (FIXTURES / "inverted_pyramid.txt").read_text(encoding="utf-8")
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _LSA_IN_A_NEW_PROCESS],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outputs) == 1
