@@ -23,8 +23,9 @@ Which items a digest covers (documented here because the store leaves it to its 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -111,13 +112,30 @@ class OutgoingMessage(Protocol):
 MessageT = TypeVar("MessageT", bound=OutgoingMessage)
 
 
+MESSAGE_KEY_CHARS = 25
+"""Discord's limit on a message nonce, which is what the bot's poster uses the key for."""
+
+
+def message_key(delivery_id: int, position: int, item_keys: Iterable[tuple[str, str]]) -> str:
+    """The idempotency key of a digest message: its delivery, its place in it and the items it
+    carries. A resumed digest that packs the same items in the same place gets the same key;
+    one that packs other items (new stories arrived) gets another, and is posted anew."""
+    identity = repr((delivery_id, position, tuple(item_keys))).encode()
+    return hashlib.sha256(identity).hexdigest()[:MESSAGE_KEY_CHARS]
+
+
 class Poster(Protocol[MessageT]):
     """Packs a digest into messages and posts them: the bot's is `embeds.pack_digest` and channel.send."""
 
     def pack(self, digest: Digest) -> Sequence[MessageT]: ...
 
-    async def post(self, channel_id: int, message: MessageT) -> int:
+    async def post(self, channel_id: int, message: MessageT, *, key: str) -> int:
         """Post one message and return its id.
+
+        `key` names this message of this delivery (at most MESSAGE_KEY_CHARS characters): posted
+        again under the same key within a few minutes (a retry after a timeout whose message did
+        arrive, a restart between posting and recording), the poster returns the message already
+        posted instead of posting a second one, if the platform allows.
 
         Raises:
             ChannelUnavailable: the channel is gone or closed to the bot.
@@ -409,8 +427,9 @@ class DigestService:
         feed_ids = {feed.url: feed.id for feed in gathered.feeds}
         posted = list(claim.posted_message_ids)
         for message in messages:
+            key = message_key(claim.delivery_id, len(posted), message.item_keys)
             try:
-                message_id = await self._post(poster, subscription.channel_id, message)
+                message_id = await self._post(poster, subscription.channel_id, message, key=key)
             except ChannelUnavailable as unavailable:
                 LOGGER.warning(
                     "Channel %s of guild %s cannot take digests (%s): pausing subscription %s",
@@ -460,11 +479,11 @@ class DigestService:
             DeliveryResult.POSTED, delivery_id=claim.delivery_id, message_ids=tuple(posted), stories=len(digest.stories)
         )
 
-    async def _post(self, poster: Poster[MessageT], channel_id: int, message: MessageT) -> int:
+    async def _post(self, poster: Poster[MessageT], channel_id: int, message: MessageT, *, key: str) -> int:
         delay = self.post_retry_delay
         for attempt in range(1, self.post_attempts + 1):
             try:
-                return await poster.post(channel_id, message)
+                return await poster.post(channel_id, message, key=key)
             except TransientPostError as error:
                 if attempt == self.post_attempts:
                     raise

@@ -26,8 +26,9 @@ class DiscordPoster:
     def pack(self, digest: Digest) -> Sequence[DigestMessage]:
         return pack_digest(digest)
 
-    async def post(self, channel_id: int, message: DigestMessage) -> int:
-        """Send one message; returns its id.
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
+        """Send one message; returns its id. `key` goes as the message's nonce, which discord.py
+        sends with enforce_nonce: Discord then answers a repeat within minutes with the first message.
 
         Raises:
             ChannelUnavailable: the channel is gone or the bot may not post there (pause the digest).
@@ -35,7 +36,7 @@ class DiscordPoster:
         """
         channel = self.client.get_partial_messageable(channel_id)
         try:
-            sent = await channel.send(content=message.content, embeds=list(message.embeds))
+            sent = await channel.send(content=message.content, embeds=list(message.embeds), nonce=key)
         except discord.NotFound as error:
             raise ChannelUnavailable("The channel was deleted") from error
         except discord.Forbidden as error:

@@ -16,11 +16,13 @@ import pytest
 
 from bot.digests import (
     FEED_CHECK_INTERVAL,
+    MESSAGE_KEY_CHARS,
     ChannelUnavailable,
     DeliveryResult,
     DigestService,
     FeedRefresher,
     TransientPostError,
+    message_key,
 )
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
@@ -147,15 +149,23 @@ class Sent:
     item_keys: tuple[tuple[str, str], ...]
 
 
+class LostAnswer(TransientPostError):
+    """As a timeout after Discord created the message: posted, but the poster never heard so."""
+
+
 @dataclass
 class RecordingPoster:
     """The Discord boundary: packs `per_message` stories a message, records what it posts, and fails
-    when told to (one entry of `failures` is taken per post; None posts)."""
+    when told to (one entry of `failures` is taken per post; None posts; a LostAnswer posts, then
+    fails). Like Discord with a nonce, a message posted again under the same key is not posted twice."""
 
     per_message: int = 2
     failures: list[BaseException | None] = field(default_factory=list)
     posted: list[tuple[int, int, Sent]] = field(default_factory=list)
     digests: list[Digest] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    """The key of every post attempt."""
+    by_key: dict[str, int] = field(default_factory=dict)
 
     def pack(self, digest: Digest) -> list[Sent]:
         self.digests.append(digest)
@@ -173,12 +183,17 @@ class RecordingPoster:
             )
         return messages
 
-    async def post(self, channel_id: int, message: Sent) -> int:
-        if self.failures and (failure := self.failures.pop(0)) is not None:
+    async def post(self, channel_id: int, message: Sent, *, key: str) -> int:
+        self.keys.append(key)
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None and not isinstance(failure, LostAnswer):
             raise failure
-        message_id = FIRST_MESSAGE + len(self.posted)
-        self.posted.append((channel_id, message_id, message))
-        return message_id
+        if key not in self.by_key:
+            self.by_key[key] = FIRST_MESSAGE + len(self.posted)
+            self.posted.append((channel_id, self.by_key[key], message))
+        if failure is not None:
+            raise failure
+        return self.by_key[key]
 
     @property
     def titles(self) -> list[str]:
@@ -603,6 +618,41 @@ async def test_discord_errors_are_retried_with_growing_waits(newsroom: Newsroom)
 
     assert newsroom.sleeps == [2.0, 4.0]
     assert newsroom.poster.titles == [title("ferry")]
+
+
+async def test_a_message_whose_answer_was_lost_is_retried_under_the_same_key(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [LostAnswer("timed out")]
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+
+    assert len(newsroom.poster.keys) == 2
+    assert newsroom.poster.keys[0] == newsroom.poster.keys[1]
+    assert newsroom.poster.titles == [title("ferry")]
+
+
+async def test_each_message_of_a_digest_has_its_own_key(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+
+    assert len(newsroom.poster.keys) == len(set(newsroom.poster.keys)) == 2
+    assert all(len(key) <= MESSAGE_KEY_CHARS for key in newsroom.poster.keys)
+
+
+def test_a_message_key_changes_with_the_items_it_carries() -> None:
+    ferry = [("https://courier.example/feed.xml", "ferry")]
+    orchard = [("https://courier.example/feed.xml", "orchard")]
+    assert message_key(7, 1, ferry) == message_key(7, 1, list(ferry))
+    assert (
+        len({message_key(7, 1, ferry), message_key(7, 1, orchard), message_key(7, 2, ferry), message_key(8, 1, ferry)})
+        == 4
+    )
 
 
 async def test_a_digest_discord_keeps_refusing_fails_and_a_later_claim_posts_the_rest(newsroom: Newsroom) -> None:

@@ -93,6 +93,9 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 # Discord's message limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
+NONCE_LIMIT = 25
+NONCE_WINDOW_SECONDS = 5 * 60.0
+"""Discord returns the earlier message for a repeated nonce with enforce_nonce "in the past few minutes"."""
 EMBEDS_PER_MESSAGE_LIMIT = 10
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -426,6 +429,8 @@ def _message_form_errors(body: Mapping[str, Any]) -> dict[str, Any]:
     errors: dict[str, Any] = {}
     if _text_length(body.get("content")) > CONTENT_LIMIT:
         errors["content"] = _too_long(CONTENT_LIMIT)
+    if body.get("nonce") is not None and len(str(body["nonce"])) > NONCE_LIMIT:
+        errors["nonce"] = _too_long(NONCE_LIMIT)
     embeds = body.get("embeds") or []
     if len(embeds) > EMBEDS_PER_MESSAGE_LIMIT:
         errors["embeds"] = _too_long(EMBEDS_PER_MESSAGE_LIMIT)
@@ -527,6 +532,7 @@ class FakeDiscord:
         self.gateway_connections: list[GatewayConnection] = []
         self.faults: list[InjectedFault] = []
         self.attachments: dict[int, bytes] = {}
+        self._nonces: dict[tuple[str, str], tuple[float, int]] = {}
 
         self._interactions_by_token: dict[str, FakeInteraction] = {}
         self._sessions: dict[str, _Session] = {}
@@ -1151,7 +1157,15 @@ class FakeDiscord:
         body = incoming.json if isinstance(incoming.json, dict) else {}
         if refused := self._refuse_message(body, incoming.files, creating=True):
             return refused
+        nonce = (str(self.bot_user["id"]), str(body["nonce"])) if body.get("nonce") is not None else None
+        if nonce is not None and body.get("enforce_nonce") and (earlier := self._nonces.get(nonce)):
+            created, message_id = earlier
+            if time.monotonic() - created < NONCE_WINDOW_SECONDS and message_id in self.messages:
+                return _Reply(200, self.messages[message_id])
         message = self._new_message(channel_id=int(channel), author=self.bot_user, body=body, files=incoming.files)
+        if nonce is not None:
+            message["nonce"] = body["nonce"]
+            self._nonces[nonce] = (time.monotonic(), int(message["id"]))
         self.messages[int(message["id"])] = message
         return _Reply(200, message)
 

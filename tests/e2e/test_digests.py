@@ -10,6 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from bot.client import NewsBot
+from bot.embeds import DigestMessage
 from bot.scheduler import digest_job_id
 from bot.settings import Settings
 from tests.local_site import LocalSite
@@ -211,3 +212,16 @@ async def test_timezone_autocomplete_offers_iana_names(
         interaction = await fake.send_autocomplete("digest subscribe", options, focused="timezone")
         callback = await fake.wait_for_callback(interaction, status=200)
     assert [choice["value"] for choice in callback.json["data"]["choices"]] == ["Europe/Kyiv"]
+
+
+async def test_a_digest_message_posted_again_under_its_key_appears_once(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    message = DigestMessage(content="Morning digest: nothing new since yesterday.", embeds=(), item_keys=())
+    async with running_news_bot(fake, make_settings()) as bot:
+        first = await bot.poster.post(fake.channel_id, message, key="delivery-7-message-0")
+        again = await bot.poster.post(fake.channel_id, message, key="delivery-7-message-0")
+        other = await bot.poster.post(fake.channel_id, message, key="delivery-8-message-0")
+
+    assert again == first != other
+    assert [m["content"] for m in fake.messages.values()].count(message.content) == 2

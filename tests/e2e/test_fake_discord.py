@@ -382,6 +382,30 @@ async def test_twenty_six_embed_fields_are_refused(bot: EchoBot, fake: FakeDisco
     assert "In embeds.0.fields: Must be 25 or fewer in length." in raised.value.text
 
 
+async def test_a_repeated_enforced_nonce_returns_the_earlier_message(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    first = await channel.send("Evening digest", nonce="digest-7-0")
+    again = await channel.send("Evening digest", nonce="digest-7-0")
+
+    assert again.id == first.id
+    assert [m["id"] for m in fake.messages.values()] == [str(first.id)]
+
+
+async def test_a_nonce_over_25_characters_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await call_fake(
+        fake_discord,
+        "POST",
+        f"/channels/{fake_discord.channel_id}/messages",
+        {"content": "Evening digest", "nonce": "n" * 26, "enforce_nonce": True},
+        as_bot=True,
+    )
+
+    assert status == 400
+    assert "nonce" in body["errors"]
+
+
 async def test_eleven_embeds_are_refused(fake_discord: FakeDiscord) -> None:
     embeds = [{"description": f"Story {number}"} for number in range(11)]
 
