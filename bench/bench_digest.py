@@ -72,7 +72,7 @@ class RecordingPoster:
     def pack(self, digest: Digest) -> list[DigestMessage]:
         return pack_digest(digest)
 
-    async def post(self, channel_id: int, message: DigestMessage) -> int:
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
         self.messages.append(message)
         return len(self.messages)
 
