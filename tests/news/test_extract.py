@@ -97,7 +97,7 @@ def test_extract_reads_table_layout_page_whose_fast_pass_picks_the_link_table() 
     assert not _has(article, "Ferry fares to rise in April")
 
 
-def test_extract_makes_one_trafilatura_pass_on_a_plain_article(monkeypatch: pytest.MonkeyPatch) -> None:
+def _trafilatura_passes(monkeypatch: pytest.MonkeyPatch, page: str | bytes) -> list[dict[str, Any]]:
     passes = []
     run = extract._run_trafilatura
 
@@ -106,8 +106,19 @@ def test_extract_makes_one_trafilatura_pass_on_a_plain_article(monkeypatch: pyte
         return run(*args, **kwargs)
 
     monkeypatch.setattr(extract, "_run_trafilatura", counted)
-    extract_article(_page("harbour_bridge.html"))
+    extract_article(page)
+    return passes
+
+
+def test_extract_makes_one_trafilatura_pass_on_a_plain_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    passes = _trafilatura_passes(monkeypatch, _page("harbour_bridge.html"))
     assert passes == [{"precision": True, "fast": True}]
+
+
+def test_extract_compares_extractors_on_a_page_written_without_p_elements(monkeypatch: pytest.MonkeyPatch) -> None:
+    page = _page("harbour_bridge.html").decode("utf-8").replace("<p>", "<div>").replace("</p>", "</div>")
+    passes = _trafilatura_passes(monkeypatch, page)
+    assert passes == [{"precision": True, "fast": True}, {"precision": True, "fast": False}]
 
 
 def test_extract_drops_headline_repeated_at_top_of_body(bridge: Article) -> None:
