@@ -29,6 +29,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -762,7 +763,10 @@ class Store:
             .join(feeds, feeds.c.id == item.c.feed_id)
             .where(item.c.last_listed_at < cutoff, item.c.last_listed_at < feeds.c.last_listed_at)
         )
-        pruned_items = await self._delete_in_batches([seen_items.c.feed_id, seen_items.c.item_key], unlisted, item)
+        # The feed's row too: a listing being stored holds it, and its items are skipped.
+        pruned_items = await self._delete_in_batches(
+            [seen_items.c.feed_id, seen_items.c.item_key], unlisted, item, also_lock=[feeds]
+        )
 
         record = delivered_items.alias("record")
         item_stored = exists().where(
@@ -801,18 +805,42 @@ class Store:
             deliveries=pruned_deliveries,
         )
 
-    async def _delete_in_batches(self, key: Sequence[Column[Any]], candidates: Select[Any], source: FromClause) -> int:
+    async def _delete_in_batches(
+        self,
+        key: Sequence[Column[Any]],
+        candidates: Select[Any],
+        source: FromClause,
+        *,
+        also_lock: Sequence[FromClause] = (),
+    ) -> int:
         """Delete the rows whose `key` (columns of one table) `candidates` selects from `source`, an
-        alias of that table; PRUNE_BATCH rows a transaction. Returns how many went."""
-        batch = candidates.limit(PRUNE_BATCH).with_for_update(of=source, skip_locked=True)
-        statement = delete(key[0].table).where(tuple_(*key).in_(batch))
+        alias of that table; PRUNE_BATCH rows a transaction. Returns how many went.
+
+        Each batch takes up where the previous one ended, in key order, so rows the conditions keep
+        are read once a prune, not once a batch. The rows (and those of `also_lock` they are joined
+        with) are locked, skipping any another transaction holds.
+        """
+        source_key = [source.c[column.name] for column in key]
+        after: tuple[Any, ...] | None = None
         removed = 0
         while True:
+            batch = candidates
+            if after is not None:
+                batch = batch.where(tuple_(*source_key) > tuple_(*map(literal, after)))
+            batch = (
+                batch.with_only_columns(*source_key)
+                .order_by(*source_key)
+                .limit(PRUNE_BATCH)
+                .with_for_update(of=[source, *also_lock], skip_locked=True)
+            )
             async with self._engine.begin() as connection:
-                result = await connection.execute(statement)
-            removed += result.rowcount
-            if result.rowcount < PRUNE_BATCH:
+                chosen = [tuple(row) for row in (await connection.execute(batch)).all()]
+                if chosen:
+                    await connection.execute(delete(key[0].table).where(tuple_(*key).in_(chosen)))
+            removed += len(chosen)
+            if len(chosen) < PRUNE_BATCH:
                 return removed
+            after = chosen[-1]  # the last in the database's own order of the key
 
     # --- items ----------------------------------------------------------------------------------
 
