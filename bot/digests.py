@@ -118,8 +118,10 @@ MESSAGE_KEY_CHARS = 25
 
 def message_key(delivery_id: int, position: int, item_keys: Iterable[tuple[str, str]]) -> str:
     """The idempotency key of a digest message: its delivery, its place in it and the items it
-    carries. A resumed digest that packs the same items in the same place gets the same key;
-    one that packs other items (new stories arrived) gets another, and is posted anew."""
+    carries. A resumed digest that packs the same items in the same place gets the same key; one
+    that packs them otherwise (new stories arrived, or a page now summarizes to a longer embed that
+    moves a story to the next message) gets another and is posted anew: a story shown twice rather
+    than a story marked sent that no message shows."""
     identity = repr((delivery_id, position, tuple(item_keys))).encode()
     return hashlib.sha256(identity).hexdigest()[:MESSAGE_KEY_CHARS]
 

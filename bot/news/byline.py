@@ -143,7 +143,10 @@ def _text_without(element: HtmlElement, skipped: set[HtmlElement]) -> str:
 
 
 def find_byline(tree: HtmlElement) -> str | None:
-    """The author names the page shows in a byline element, normalised as trafilatura does, or None."""
+    """The author names the page shows in a byline element, normalised as trafilatura does, or None.
+
+    `tree` is the page's root: like trafilatura's, the search spans the whole document.
+    """
     marked = _MARKED(tree)
     skipped = {element for element in marked if element is not tree and _skipped(element)}
     for search in _SEARCHES:

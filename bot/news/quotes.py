@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import NamedTuple
 
 from bot.news.models import Quote, RankedSentence
@@ -427,7 +427,7 @@ def _tokens(text: str, offset: int = 0) -> list[_Token]:
     parts = _TOKEN.split(text)  # whitespace, token, whitespace, token, …, whitespace
     bounds = list(accumulate(map(len, parts), initial=offset))
     words, starts, ends = parts[1::2], bounds[1:-1:2], bounds[2::2]
-    tokens = list(map(tuple.__new__, repeat(_Token), zip(words, starts, ends, map(str.lower, words), strict=True)))
+    tokens = list(map(_Token._make, zip(words, starts, ends, map(str.lower, words), strict=True)))
     stopped = [i for i, word in enumerate(words) if word[-1] == "." and len(word) > 1 and not _keeps_stop(word)]
     for i in reversed(stopped):  # from the end, so that the indices still to come stay valid
         bare, start = words[i][:-1], starts[i]
@@ -1441,11 +1441,16 @@ def _rated_sentences(ranking: Sequence[RankedSentence], paragraphs: set[int]) ->
     return rated
 
 
+def _rating_paragraphs(quote: Quote) -> range:
+    """The paragraphs whose sentences can rate a quote: its first and QUOTE_RATING_PARAGRAPHS after."""
+    return range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1)
+
+
 def _quote_score(quote: Quote, rated: _RatedSentences) -> float:
     """The best rating among the summarizer's sentences that lie mostly inside the quotation."""
     words = set(_quote_words(quote.text))
     best = 0.0
-    for paragraph in range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1):
+    for paragraph in _rating_paragraphs(quote):
         for sentence_words, score in rated.get(paragraph, ()):
             inside = sum(w in words for w in sentence_words) / len(sentence_words)
             if inside >= SENTENCE_OVERLAP:
@@ -1494,8 +1499,7 @@ def select_key_quotes(
         raise ValueError(f"limit must be at least 1, not {limit}")
     if not quotes:
         return ()
-    # the sentences that can rate a quote: from its first paragraph to QUOTE_RATING_PARAGRAPHS after
-    near_quotes = {p for quote in quotes for p in range(quote.paragraph, quote.paragraph + QUOTE_RATING_PARAGRAPHS + 1)}
+    near_quotes = {paragraph for quote in quotes for paragraph in _rating_paragraphs(quote)}
     rated = _rated_sentences(ranking, near_quotes)
     tiers = [_key_tier(quote) for quote in quotes]
     candidates = sorted(

@@ -84,8 +84,9 @@ ROWS_PER_STATEMENT = 200
 """Rows per multi-row INSERT: far below SQLite's and asyncpg's limits on bound parameters (32766/7)."""
 PRUNE_BATCH = 1000
 """Rows one pruning DELETE removes, in its own transaction: the first prune after an upgrade may face
-years of rows, and in steps this size it holds SQLite's write lock for milliseconds at a time, so
-refreshes and digests are not kept waiting behind it."""
+years of rows, and in steps this size it holds SQLite's write lock for tens of milliseconds at a time
+(about 10 ms a batch, plus the kept rows it reads past), so refreshes and digests are not kept
+waiting behind it."""
 MIN_HISTORY_RETENTION = timedelta(days=2)
 """The shortest history `prune_history` keeps: a digest reads items first seen up to two days back
 (bot.digests.MAX_DIGEST_WINDOW) and the records of what was sent meanwhile, and a delivery is claimed
