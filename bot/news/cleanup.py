@@ -149,6 +149,12 @@ def _rule(
     """
     if bool(contains) != bool(key_words) or any(word != word.lower() for word in key_words):
         raise ValueError(f"rule {name!r}: phrases need lowercase key words, and key words need phrases")
+    # A guard against a phrase added without its key word (it would never be searched): each phrase
+    # must at least spell one of them. That every match holds one is for the author to see to, and
+    # tests/news/test_cleanup.py drops an example of each.
+    unkeyed = [phrase for phrase in contains if not any(word in phrase.lower() for word in key_words)]
+    if unkeyed:
+        raise ValueError(f"rule {name!r}: no key word in {unkeyed}")
     return _Rule(
         name,
         max_words,

@@ -236,3 +236,8 @@ def test_case_special_letters_cover_every_case_blind_match_of_a_key_word() -> No
 
 def test_tweet_button_letters_match_only_their_own_cases() -> None:
     assert _case_blind_misses(set("tweet")) == set()
+
+
+def test_a_rule_phrase_without_any_of_its_key_words_is_refused() -> None:
+    with pytest.raises(ValueError, match="no key word"):
+        cleanup._rule("appeal", 40, contains=(r"\bjoin our supporters\b",), key_words=("donate",))
