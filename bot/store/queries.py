@@ -25,6 +25,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -82,6 +83,11 @@ ERROR_TEXT_LIMIT = 1000
 """Characters of an error message kept: enough for any HTTP or parser message, not a whole page."""
 ROWS_PER_STATEMENT = 200
 """Rows per multi-row INSERT: far below SQLite's and asyncpg's limits on bound parameters (32766/7)."""
+_KNOWN_LINKS = select(seen_items.c.feed_id, seen_items.c.item_key, seen_items.c.link_key).where(
+    tuple_(seen_items.c.feed_id, seen_items.c.item_key).in_(bindparam("refs", expanding=True))
+)
+"""The link keys of stored items, by (feed id, item key); one cached statement whatever the count."""
+
 PRUNE_BATCH = 1000
 """Rows one pruning DELETE removes, in its own transaction: the first prune after an upgrade may face
 years of rows, and in steps this size it holds SQLite's write lock for tens of milliseconds at a time
@@ -1041,35 +1047,32 @@ class Store:
             if owner != subscription_id:
                 raise ValueError(f"delivery {delivery_id} is not one of subscription {subscription_id}'s")
         refs = list(dict.fromkeys(ItemRef(feed_id, stored_item_key(key)) for feed_id, key in items))
+        links: dict[ItemRef, str | None] = {}
         for chunk in _chunks(refs):
-            known = await connection.execute(
-                select(seen_items.c.feed_id, seen_items.c.item_key, seen_items.c.link_key).where(
-                    tuple_(seen_items.c.feed_id, seen_items.c.item_key).in_([tuple(ref) for ref in chunk])
-                )
-            )
-            links = {ItemRef(row.feed_id, row.item_key): row.link_key for row in known}
+            known = await connection.execute(_KNOWN_LINKS, {"refs": [tuple(ref) for ref in chunk]})
+            links.update((ItemRef(row.feed_id, row.item_key), row.link_key) for row in known)
+        if refs:
+            # One statement executed for many rows: compiled once and cached, where a multi-row
+            # VALUES statement is compiled anew each time (80 ms for 1,000 items, on the event loop).
             await connection.execute(
-                upsert(connection.dialect, delivered_items)
-                .values(
-                    [
-                        {
-                            "subscription_id": subscription_id,
-                            "feed_id": ref.feed_id,
-                            "item_key": ref.key,
-                            "link_key": links.get(ref),
-                            "delivery_id": delivery_id,
-                            "delivered_at": now,
-                        }
-                        for ref in chunk
-                    ]
-                )
-                .on_conflict_do_nothing(
+                upsert(connection.dialect, delivered_items).on_conflict_do_nothing(
                     index_elements=[
                         delivered_items.c.subscription_id,
                         delivered_items.c.feed_id,
                         delivered_items.c.item_key,
                     ]
-                )
+                ),
+                [
+                    {
+                        "subscription_id": subscription_id,
+                        "feed_id": ref.feed_id,
+                        "item_key": ref.key,
+                        "link_key": links.get(ref),
+                        "delivery_id": delivery_id,
+                        "delivered_at": now,
+                    }
+                    for ref in refs
+                ],
             )
         if message_ids and delivery_id is not None:
             await self._add_message_ids(connection, delivery_id, message_ids)
