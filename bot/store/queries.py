@@ -754,7 +754,8 @@ class Store:
 
         Each DELETE removes at most PRUNE_BATCH rows in its own transaction. Two processes pruning
         at once share the work (on PostgreSQL each skips rows the other is deleting; SQLite takes
-        turns), and a fetch storing a listing meanwhile keeps the items it lists.
+        turns). A fetch storing a listing meanwhile keeps the items it lists, except one that
+        returns after being out of the feed for the whole retention: that one counts as new.
 
         Raises:
             ValueError: `retention` is shorter than MIN_HISTORY_RETENTION.
@@ -770,10 +771,10 @@ class Store:
             .join(feeds, feeds.c.id == item.c.feed_id)
             .where(item.c.last_listed_at < cutoff, item.c.last_listed_at < feeds.c.last_listed_at)
         )
-        # The feed's row too: a listing being stored holds it, and its items are skipped.
-        pruned_items = await self._delete_in_batches(
-            [seen_items.c.feed_id, seen_items.c.item_key], unlisted, item, also_lock=[feeds]
-        )
+        # Only an item that has been out of its feed for the whole retention is a candidate, so a
+        # listing stored meanwhile can race a prune only for an item that comes back after that long:
+        # that item counts as new once, whichever wins (as it would had the prune run a minute before).
+        pruned_items = await self._delete_in_batches([seen_items.c.feed_id, seen_items.c.item_key], unlisted, item)
 
         record = delivered_items.alias("record")
         item_stored = exists().where(
@@ -812,20 +813,13 @@ class Store:
             deliveries=pruned_deliveries,
         )
 
-    async def _delete_in_batches(
-        self,
-        key: Sequence[Column[Any]],
-        candidates: Select[Any],
-        source: FromClause,
-        *,
-        also_lock: Sequence[FromClause] = (),
-    ) -> int:
+    async def _delete_in_batches(self, key: Sequence[Column[Any]], candidates: Select[Any], source: FromClause) -> int:
         """Delete the rows whose `key` (columns of one table) `candidates` selects from `source`, an
         alias of that table; PRUNE_BATCH rows a transaction. Returns how many went.
 
         Each batch takes up where the previous one ended, in key order, so rows the conditions keep
-        are read once a prune, not once a batch. The rows (and those of `also_lock` they are joined
-        with) are locked, skipping any another transaction holds.
+        are read once a prune, not once a batch. The rows are locked, skipping any another
+        transaction holds (another process pruning them).
         """
         source_key = [source.c[column.name] for column in key]
         after: tuple[Any, ...] | None = None
@@ -838,7 +832,7 @@ class Store:
                 batch.with_only_columns(*source_key)
                 .order_by(*source_key)
                 .limit(PRUNE_BATCH)
-                .with_for_update(of=[source, *also_lock], skip_locked=True)
+                .with_for_update(of=source, skip_locked=True)
             )
             async with self._engine.begin() as connection:
                 chosen = [tuple(row) for row in (await connection.execute(batch)).all()]

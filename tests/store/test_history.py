@@ -6,7 +6,7 @@ import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.store import MIN_HISTORY_RETENTION, DeliveryKind, DeliveryStatus, ItemRef, PrunedHistory, Store, Subscription
 from bot.store.queries import PRUNE_BATCH
@@ -201,21 +201,3 @@ async def test_two_processes_pruning_at_once_remove_each_row_once(store: Store, 
 
     assert first.seen_items + second.seen_items == len(many)
     assert await _stored(store, feed_id) == 1
-
-
-async def test_a_prune_skips_the_items_of_a_feed_whose_listing_is_being_stored(
-    backend: str, store: Store, second_store: Store
-) -> None:
-    if backend == "sqlite":
-        pytest.skip("SQLite runs one writing transaction at a time: a prune waits for the listing")
-    feed_id = await _feed(store)
-    await _fetched(store, feed_id, [entry(1), entry(2)], at=NOW)
-    await _fetched(store, feed_id, [entry(2)], at=NOW + timedelta(days=1))
-    later = NOW + 2 * RETENTION
-
-    async with second_store.engine.begin() as listing:  # holds the feed's row, as upsert_seen_items does
-        await listing.execute(select(feeds.c.id).where(feeds.c.id == feed_id).with_for_update())
-        during = await store.prune_history(retention=RETENTION, now=later)
-    after = await store.prune_history(retention=RETENTION, now=later)
-
-    assert (during.seen_items, after.seen_items) == (0, 1)
