@@ -303,20 +303,11 @@ def read_feed_file(source: str) -> Feed:
     """
     from pathlib import Path
 
-    from bot.news.errors import InputError
     from bot.news.feeds import parse_feed
+    from bot.news.pipeline import read_input_file
 
-    path = Path(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"No such file: {source}") from None
-    except IsADirectoryError:
-        raise InputError(f"{source} is a folder, not a file") from None
-    except OSError as error:
-        raise InputError(f"Cannot read {source}: {error.strerror}") from None
     # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
-    return parse_feed(data, url=path.resolve().as_uri())
+    return parse_feed(read_input_file(source), url=Path(source).resolve().as_uri())
 
 
 def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -306,38 +306,32 @@ class DigestScheduler:
             self.schedule(subscription)
         now = datetime.now(UTC)
         if self.refresher is not None:
-            self.scheduler.add_job(
-                refresh_feeds,
-                IntervalTrigger(seconds=self.refresh_interval.total_seconds(), timezone=UTC),
-                id=REFRESH_JOB_ID,
-                name="refresh due feeds",
-                next_run_time=now,
-                coalesce=True,
-                max_instances=1,
-                replace_existing=True,
+            self._every(self.refresh_interval, refresh_feeds, REFRESH_JOB_ID, "refresh due feeds", first_run=now)
+        self._every(self.sweep_interval, catch_up_digests, SWEEP_JOB_ID, "post missed digests", first_run=now)
+        if self.history_retention is not None:
+            self._every(
+                HOUSEKEEPING_INTERVAL,
+                prune_history,
+                HOUSEKEEPING_JOB_ID,
+                "prune old history",
+                first_run=now + HOUSEKEEPING_DELAY,
             )
+        LOGGER.info("Digest scheduler started with %d subscriptions", len(subscriptions))
+
+    def _every(
+        self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str, name: str, *, first_run: datetime
+    ) -> None:
+        """A housekeeping job every `interval` from `first_run`: one run at a time, missed runs coalesced."""
         self.scheduler.add_job(
-            catch_up_digests,
-            IntervalTrigger(seconds=self.sweep_interval.total_seconds(), timezone=UTC),
-            id=SWEEP_JOB_ID,
-            name="post missed digests",
-            next_run_time=now,
+            job,
+            IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            id=job_id,
+            name=name,
+            next_run_time=first_run,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
         )
-        if self.history_retention is not None:
-            self.scheduler.add_job(
-                prune_history,
-                IntervalTrigger(seconds=HOUSEKEEPING_INTERVAL.total_seconds(), timezone=UTC),
-                id=HOUSEKEEPING_JOB_ID,
-                name="prune old history",
-                next_run_time=now + HOUSEKEEPING_DELAY,
-                coalesce=True,
-                max_instances=1,
-                replace_existing=True,
-            )
-        LOGGER.info("Digest scheduler started with %d subscriptions", len(subscriptions))
 
     async def stop(self) -> None:
         """Stop the timer, letting digests being posted finish for a few seconds (then cutting them

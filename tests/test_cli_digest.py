@@ -18,15 +18,8 @@ import pytest
 from bot.cli import _duration, digest_feeds
 from bot.settings import Settings
 from tests.local_site import LocalSite
+from tests.news.test_digest import FIXTURES, PAGES
 
-FIXTURES = Path(__file__).parent / "news" / "fixtures" / "digest"
-PAGES = {
-    "/gazette/bridge": "bridge_gazette.html",
-    "/radio/bridge": "bridge_radio.html",
-    "/times/bridge": "bridge_times.html",
-    "/gazette/night-buses": "night_buses.html",
-    "/times/library": "library.html",
-}
 ATOM = "application/atom+xml; charset=utf-8"
 
 

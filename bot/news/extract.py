@@ -345,7 +345,7 @@ def _page_facts(tree: HtmlElement, url: str | None) -> _PageFacts:
         found = extract_meta_json(tree, found)
     except Exception:  # trafilatura guards its JSON-LD reader the same way: malformed data trips it
         LOGGER.debug("unreadable JSON-LD metadata", exc_info=True)
-    canonical_url = _tidy(found.url) or extract_url(tree, url)
+    canonical_url = _tidy(found.url or extract_url(tree, url))
     site = found.sitename or extract_sitename(tree)
     if site:
         site = site.lstrip("@")  # a Twitter handle
@@ -357,7 +357,7 @@ def _page_facts(tree: HtmlElement, url: str | None) -> _PageFacts:
     return _PageFacts(
         title=_tidy(found.title or extract_title(tree)),
         byline=_tidy(found.author or find_byline(tree)),
-        canonical_url=_tidy(canonical_url),
+        canonical_url=canonical_url,
         published=find_date(tree, url=canonical_url, original_date=True, extensive_search=True),
         site=_tidy(site),
     )

@@ -104,21 +104,25 @@ def brief_file_bytes(data: bytes, *, name: str, sentences: int | None = None) ->
     return brief_text(decode_text(data), sentences=sentences)
 
 
-def brief_file(path: str, *, sentences: int | None = None) -> Briefing:
-    """Read a file and brief it (see `brief_file_bytes`). Runs in a worker, so it reads there too.
-
-    Raises:
-        InputError: the file cannot be read, is empty or is binary.
-    """
+def read_input_file(path: str) -> bytes:
+    """A file named on the command line, its failures as InputError with a message for the user."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"No such file: {path}") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder, not a file") from None
     except OSError as error:
         raise InputError(f"Cannot read {path}: {error.strerror}") from None
-    return brief_file_bytes(data, name=path, sentences=sentences)
+
+
+def brief_file(path: str, *, sentences: int | None = None) -> Briefing:
+    """Read a file and brief it (see `brief_file_bytes`). Runs in a worker, so it reads there too.
+
+    Raises:
+        InputError: the file cannot be read, is empty or is binary.
+    """
+    return brief_file_bytes(read_input_file(path), name=path, sentences=sentences)
 
 
 CacheKey = tuple[str, int | None]
