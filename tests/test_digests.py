@@ -28,7 +28,7 @@ from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, Store, Subscription, failure_backoff, open_store
-from bot.store.queries import STALE_CLAIM_AFTER
+from bot.store.deliveries import STALE_CLAIM_AFTER
 from tests.local_site import LocalSite
 from tests.store.conftest import BACKENDS, empty_postgres, postgres_url, sqlite_url
 
@@ -401,8 +401,9 @@ async def test_a_digest_posts_the_new_stories_and_records_them(newsroom: Newsroo
     assert {channel for channel, _id, _sent in newsroom.poster.posted} == {CHANNEL}
     assert await newsroom.store.undelivered_items(subscription.id, since=NOW - timedelta(days=1)) == []
     assert outcome.delivery_id is not None
-    delivery = await newsroom.store.get_delivery(outcome.delivery_id)
+    delivery = await newsroom.store.latest_delivery(subscription.id)
     assert delivery is not None
+    assert delivery.id == outcome.delivery_id
     assert (delivery.status, delivery.local_date, delivery.posted_message_ids) == (
         DeliveryStatus.POSTED,
         NOW.date(),
@@ -602,8 +603,9 @@ async def test_a_lost_channel_pauses_the_subscription_with_the_reason(newsroom: 
     assert paused is not None
     assert (paused.paused, paused.pause_reason) == (True, reason)
     assert outcome.delivery_id is not None
-    delivery = await newsroom.store.get_delivery(outcome.delivery_id)
+    delivery = await newsroom.store.latest_delivery(subscription.id)
     assert delivery is not None
+    assert delivery.id == outcome.delivery_id
     assert (delivery.status, delivery.error) == (DeliveryStatus.FAILED, reason)
     newsroom.clock.advance(timedelta(days=1))
     assert await newsroom.deliver(subscription) is DeliveryResult.PAUSED

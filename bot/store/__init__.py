@@ -3,15 +3,25 @@
 store = await open_store(settings.database_url)   # creates and upgrades the schema
 ...
 await store.close()
+
+One module per thing stored, each with its own queries on the engine; `Store` combines them:
+
+    records.py        errors, the records queries return, and the pure helpers the modules share
+    feeds.py          FeedQueries: the feeds guilds follow, handing due feeds out, fetch results
+    items.py          ItemQueries: the items feeds list, and a digest's undelivered ones
+    subscriptions.py  SubscriptionQueries: which channel gets a daily digest, and how
+    deliveries.py     DeliveryQueries: claiming, completing and recording each digest posted
+    history.py        HistoryQueries: pruning what no digest needs any more
+    store.py          Store and open_store
+    tables.py         the schema; migrations.py its versions; database.py the engines and dialects
 """
 
 from bot.store.database import UnsupportedDatabase
+from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
+from bot.store.history import MIN_HISTORY_RETENTION
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
-from bot.store.queries import (
-    DEFAULT_MAX_STORIES,
+from bot.store.records import (
     FAILING_AFTER,
-    MAX_FEEDS_PER_GUILD,
-    MIN_HISTORY_RETENTION,
     AlreadyFollowing,
     Claim,
     Delivery,
@@ -23,15 +33,14 @@ from bot.store.queries import (
     ItemRef,
     NotFound,
     PrunedHistory,
-    Store,
     StoredItem,
     StoreError,
     Subscription,
     SubscriptionExists,
     UnknownFeed,
-    failure_backoff,
-    open_store,
 )
+from bot.store.store import Store, open_store
+from bot.store.subscriptions import DEFAULT_MAX_STORIES
 from bot.store.tables import DeliveryKind, DeliveryStatus
 
 __all__ = [

@@ -142,3 +142,14 @@ async def lock_for_transaction(connection: AsyncConnection, key: int) -> None:
     """
     if not is_sqlite(connection.dialect):
         await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+class Queries:
+    """A group of queries run on one engine. Each module of bot.store has one; Store combines them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine

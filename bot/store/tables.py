@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 
 ITEM_KEY_LENGTH = 512
-"""Longest item key stored as it is; longer ones are stored as a hash (see `queries.stored_item_key`).
+"""Longest item key stored as it is; longer ones are stored as a hash (see `records.stored_item_key`).
 PostgreSQL refuses btree index entries over about 2.7 kB, and guids and links can be longer."""
 LINK_KEY_LENGTH = 64
 """A link key is the SHA-256 hex digest of the normalized link."""

@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy import Connection, MetaData, inspect, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.store import LATEST_VERSION, Store, open_store
-from bot.store.tables import metadata
+from bot.store import LATEST_VERSION, Delivery, Store, open_store
+from bot.store.records import delivery_from_row
+from bot.store.tables import deliveries, metadata
 
 POSTGRES_SKIP_REASON = "TEST_DATABASE_URL not set: PostgreSQL store tests skipped; .ci/run sets it"
 BACKENDS = ["sqlite", "postgresql"]
@@ -54,6 +55,14 @@ async def empty_postgres(url: str) -> None:
         await engine.dispose()
     if not current:
         await drop_every_table(url)
+
+
+async def stored_delivery(store: Store, delivery_id: int) -> Delivery | None:
+    """The delivery row as it is in the table, or None when it is gone: what tests check after
+    claiming, completing or pruning (the app itself reads deliveries only by subscription)."""
+    async with store.engine.connect() as connection:
+        row = (await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id))).one_or_none()
+    return None if row is None else delivery_from_row(row)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from bot.store import Claim, DeliveryKind, DeliveryStatus, ItemRef, Store, Subscription
-from bot.store.queries import STALE_CLAIM_AFTER
+from bot.store.deliveries import STALE_CLAIM_AFTER
+from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MESSAGE, MORNING, NOW, OTHER_CHANNEL, entry
 
 TODAY = date(2025, 3, 14)
@@ -46,7 +47,7 @@ async def test_a_posted_digest_is_never_claimed_again(store: Store) -> None:
     assert await store.complete_delivery(claim, status=DeliveryStatus.POSTED, message_ids=[MESSAGE], now=NOW)
 
     assert await store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=LATER) is None
-    delivery = await store.get_delivery(claim.delivery_id)
+    delivery = await stored_delivery(store, claim.delivery_id)
     assert delivery is not None
     assert (delivery.status, delivery.completed_at, delivery.posted_message_ids) == (
         DeliveryStatus.POSTED,
@@ -88,7 +89,7 @@ async def test_a_failed_digest_can_be_tried_again(store: Store) -> None:
     subscription = await _subscription(store)
     claim = await _claim(store, subscription.id, now=NOW)
     await store.complete_delivery(claim, status=DeliveryStatus.FAILED, error="403 Missing Access", now=NOW)
-    failed = await store.get_delivery(claim.delivery_id)
+    failed = await stored_delivery(store, claim.delivery_id)
     assert failed is not None
     assert (failed.status, failed.error) == (DeliveryStatus.FAILED, "403 Missing Access")
 
@@ -138,7 +139,7 @@ async def test_a_superseded_claim_cannot_complete_but_its_posts_are_recorded(sto
     )
 
     assert completed is False
-    delivery = await store.get_delivery(current.delivery_id)
+    delivery = await stored_delivery(store, current.delivery_id)
     assert delivery is not None
     assert (delivery.status, delivery.attempt, delivery.posted_message_ids) == (
         DeliveryStatus.CLAIMED,

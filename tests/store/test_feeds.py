@@ -16,7 +16,7 @@ from bot.store import (
     Store,
     failure_backoff,
 )
-from bot.store.queries import FAILURE_BACKOFF_BASE, FAILURE_BACKOFF_MAX, FEEDS_REMOVED_REASON, FETCH_LEASE
+from bot.store.feeds import FAILURE_BACKOFF_BASE, FAILURE_BACKOFF_MAX, FEEDS_REMOVED_REASON, FETCH_LEASE
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_GUILD
 
 
@@ -206,17 +206,3 @@ async def test_a_longer_retry_after_wins_over_the_backoff(store: Store) -> None:
     feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
     feed = await store.record_fetch_failure(feed_id, error="HTTP 429", retry_after=timedelta(hours=2), now=NOW)
     assert feed.next_check_at == NOW + timedelta(hours=2)
-
-
-async def test_pruning_deletes_only_feeds_nobody_follows(store: Store) -> None:
-    kept = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
-    dropped = await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW)
-    await store.remove_guild_feed(GUILD, dropped.feed.id, now=NOW)
-
-    assert await store.prune_unfollowed_feeds() == 1
-
-    assert await store.list_guild_feeds(GUILD) == [kept]
-    # Following it again makes a new feed, due at once.
-    again = await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW + timedelta(days=1))
-    assert again.feed.id != dropped.feed.id
-    assert again.feed.next_check_at == NOW + timedelta(days=1)

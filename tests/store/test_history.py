@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from bot.store import MIN_HISTORY_RETENTION, DeliveryKind, DeliveryStatus, ItemRef, PrunedHistory, Store, Subscription
-from bot.store.queries import PRUNE_BATCH
+from bot.store.history import PRUNE_BATCH
 from bot.store.tables import feeds
+from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
 
 RETENTION = timedelta(days=30)
@@ -153,17 +154,28 @@ async def test_the_latest_posted_delivery_survives_and_older_ones_go(store: Stor
     pruned = await store.prune_history(retention=RETENTION, now=recent)
 
     assert pruned.deliveries == 4
-    assert [await store.get_delivery(delivery_id) is not None for delivery_id in (first, last, failed.delivery_id)] == [
-        False,
-        True,
-        False,
-    ]
-    assert await store.get_delivery(abandoned.delivery_id) is None
-    assert await store.get_delivery(others_only) is None  # a newer posted one is there
+    kept = [await stored_delivery(store, delivery_id) is not None for delivery_id in (first, last, failed.delivery_id)]
+    assert kept == [False, True, False]
+    assert await stored_delivery(store, abandoned.delivery_id) is None
+    assert await stored_delivery(store, others_only) is None  # a newer posted one is there
     posted = await store.latest_delivery(subscription.id, status=DeliveryStatus.POSTED)
     assert posted is not None
     assert posted.id == last
-    assert await store.get_delivery(newest) is not None
+    assert await stored_delivery(store, newest) is not None
+
+
+async def test_pruning_deletes_only_feeds_nobody_follows(store: Store) -> None:
+    kept = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    dropped = await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW)
+    await store.remove_guild_feed(GUILD, dropped.feed.id, now=NOW)
+
+    assert await store.prune_unfollowed_feeds() == 1
+
+    assert await store.list_guild_feeds(GUILD) == [kept]
+    # Following it again makes a new feed, due at once.
+    again = await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW + timedelta(days=1))
+    assert again.feed.id != dropped.feed.id
+    assert again.feed.next_check_at == NOW + timedelta(days=1)
 
 
 async def test_unfollowed_feeds_are_pruned_once_idle_for_the_retention(store: Store) -> None:

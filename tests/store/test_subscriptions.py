@@ -15,6 +15,7 @@ from bot.store import (
     SubscriptionExists,
     UnknownFeed,
 )
+from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, OTHER_GUILD
 
 
@@ -143,7 +144,7 @@ async def test_unsubscribing_deletes_the_delivery_history(store: Store) -> None:
     assert await store.unsubscribe(GUILD, CHANNEL) is True
 
     assert await store.get_subscription(GUILD, CHANNEL) is None
-    assert await store.get_delivery(claim.delivery_id) is None
+    assert await stored_delivery(store, claim.delivery_id) is None
 
 
 async def test_forgetting_a_guild_leaves_other_guilds_alone(store: Store) -> None:

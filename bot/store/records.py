@@ -1,0 +1,320 @@
+"""What the store hands out and refuses: its errors, its records, and the small pure helpers the
+query modules share (times made UTC, error texts clipped, rows turned into records, item keys).
+
+Nothing here runs a query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, NamedTuple, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row
+
+from bot.news.errors import NewsError
+from bot.news.urls import normalize_url
+from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
+
+FAILING_AFTER = 3
+"""Failures in a row after which a feed counts as failing (shown in /feed status and a digest's
+footer): one or two misses are a blip a retry fixes; three in a row span hours of backoff."""
+ERROR_TEXT_LIMIT = 1000
+"""Characters of an error message kept: enough for any HTTP or parser message, not a whole page."""
+ROWS_PER_STATEMENT = 200
+"""Rows per multi-row INSERT: far below SQLite's and asyncpg's limits on bound parameters (32766/7)."""
+
+_Row = TypeVar("_Row")
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class StoreError(NewsError):
+    """A request the data does not allow; the message is written for the user who asked."""
+
+    kind = "store"
+
+
+class FeedLimitReached(StoreError):
+    kind = "feed_limit"
+
+
+class AlreadyFollowing(StoreError):
+    kind = "already_following"
+
+
+class SubscriptionExists(StoreError):
+    kind = "subscription_exists"
+
+
+class UnknownFeed(StoreError):
+    """A feed id that is not one of this guild's feeds."""
+
+    kind = "unknown_feed"
+
+
+class InvalidSetting(StoreError):
+    kind = "invalid_setting"
+
+
+class NotFound(StoreError):
+    """A row addressed by id is not there (deleted meanwhile, or never was)."""
+
+    kind = "not_found"
+
+
+# --- records ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed and what newsbrief knows about fetching it."""
+
+    id: int
+    url: str
+    """The normalized URL: the feed's identity."""
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    """The Last-Modified header as the server sent it, to send back in If-Modified-Since."""
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    next_check_at: datetime
+    created_at: datetime
+
+    @property
+    def failing(self) -> bool:
+        """Whether the feed has failed FAILING_AFTER times in a row (and not worked since)."""
+        return self.consecutive_failures >= FAILING_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class GuildFeed:
+    """A feed as one guild follows it."""
+
+    guild_id: int
+    feed: Feed
+    added_by: int
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's daily digest."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    local_time: time
+    """When to post, on the wall clock of `timezone`."""
+    timezone: str
+    """An IANA zone name, such as Europe/Paris."""
+    feed_ids: tuple[int, ...] | None
+    """The chosen feeds, or None for all of the guild's feeds (including ones added later)."""
+    max_stories: int
+    keywords: tuple[str, ...]
+    paused_at: datetime | None
+    pause_reason: str | None
+    created_at: datetime
+    created_by: int
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ItemRef(NamedTuple):
+    """Which item: its feed and its key there (keys are unique within a feed only)."""
+
+    feed_id: int
+    key: str
+
+
+class ItemLike(Protocol):
+    """What a feed item must offer to be stored; `bot.news.feeds.FeedItem` does."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def link(self) -> str | None: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored: what the feed said, and when newsbrief first saw it."""
+
+    feed_id: int
+    key: str
+    """The stored key: the feed item's own, or its hash when longer than ITEM_KEY_LENGTH."""
+    link: str | None
+    title: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    summary: str
+    """The feed's own summary as plain text; "" when it had none (or the item predates version 2)."""
+    authors: tuple[str, ...]
+    source: str | None
+    """The outlet as the item names it (an aggregator's <source>, else the feed's title then)."""
+    language: str | None
+    """The language the feed declared, a hint only."""
+
+    @property
+    def ref(self) -> ItemRef:
+        return ItemRef(self.feed_id, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The right to post one delivery, held until `complete_delivery` or until it goes stale."""
+
+    delivery_id: int
+    subscription_id: int
+    local_date: date
+    kind: DeliveryKind
+    attempt: int
+    """1 for a fresh claim; more when an abandoned or failed delivery is taken over."""
+    claimed_at: datetime
+    posted_message_ids: tuple[int, ...]
+    """Messages an earlier attempt already posted: do not post them again."""
+    delivered: frozenset[ItemRef]
+    """Items an earlier attempt already posted."""
+
+    @property
+    def resumed(self) -> bool:
+        return self.attempt > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    subscription_id: int
+    local_date: date
+    kind: DeliveryKind
+    status: DeliveryStatus
+    attempt: int
+    claimed_at: datetime
+    completed_at: datetime | None
+    posted_message_ids: tuple[int, ...]
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrunedHistory:
+    """What one `prune_history` removed."""
+
+    feeds: int = 0
+    """Feeds no guild follows any more, with their items."""
+    seen_items: int = 0
+    delivered_items: int = 0
+    deliveries: int = 0
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def stored_item_key(key: str) -> str:
+    """The key as stored: itself, or a SHA-256 hash of it when it is too long for an index."""
+    if len(key) <= ITEM_KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def link_key(link: str | None) -> str | None:
+    """The identity of the page an item links to: the same article in two feeds has one link key."""
+    if not link or not link.strip():
+        return None
+    try:
+        identity = normalize_url(link)
+    except ValueError:  # a malformed port or IPv6 literal: compare the text as it is
+        identity = link.strip()
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def utc_now(now: datetime | None) -> datetime:
+    """`now` in UTC, or the current time when None; a naive time is refused (ValueError)."""
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"naive datetime {now!r}: pass timezone-aware times")
+    return now.astimezone(UTC)
+
+
+def clip_error(message: str | None) -> str | None:
+    """The error message cut to ERROR_TEXT_LIMIT characters, for storing."""
+    return None if message is None else message[:ERROR_TEXT_LIMIT]
+
+
+def in_chunks(rows: Sequence[_Row], size: int = ROWS_PER_STATEMENT) -> Iterator[Sequence[_Row]]:
+    """`rows` in slices of at most `size`, one statement's worth each."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def feed_from_row(row: Row[Any]) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        site_url=row.site_url,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        consecutive_failures=row.consecutive_failures,
+        next_check_at=row.next_check_at,
+        created_at=row.created_at,
+    )
+
+
+def item_from_row(row: Row[Any]) -> StoredItem:
+    return StoredItem(
+        feed_id=row.feed_id,
+        key=row.item_key,
+        link=row.link,
+        title=row.title,
+        published_at=row.published_at,
+        first_seen_at=row.first_seen_at,
+        summary=row.summary,
+        authors=tuple(str(author) for author in row.authors or ()),
+        source=row.source,
+        language=row.language,
+    )
+
+
+def delivery_from_row(row: Row[Any]) -> Delivery:
+    return Delivery(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        local_date=row.local_date,
+        kind=DeliveryKind(row.kind),
+        status=DeliveryStatus(row.status),
+        attempt=row.attempt,
+        claimed_at=row.claimed_at,
+        completed_at=row.completed_at,
+        posted_message_ids=tuple(int(message_id) for message_id in row.posted_message_ids),
+        error=row.error,
+    )

@@ -1,0 +1,256 @@
+"""Daily digests: which channel gets one, when, from which feeds; pausing, resuming, forgetting a guild."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from datetime import datetime, time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.store.database import Queries, upsert
+from bot.store.records import (
+    InvalidSetting,
+    Subscription,
+    SubscriptionExists,
+    UnknownFeed,
+    clip_error,
+    in_chunks,
+    utc_now,
+)
+from bot.store.tables import guild_feeds, subscription_feeds, subscriptions
+
+LOGGER = logging.getLogger(__name__)
+
+
+DEFAULT_MAX_STORIES = 10
+"""Stories in a digest unless the subscription says otherwise: a screenful, read over coffee."""
+
+
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    """The IANA zone name, or InvalidSetting when there is no such zone."""
+    if name not in _known_timezones():
+        raise InvalidSetting(f"Unknown time zone {name!r}: use an IANA name such as Europe/Paris or America/Chicago.")
+    return name
+
+
+def _clean_keywords(keywords: Iterable[str]) -> tuple[str, ...]:
+    """Stripped, without blanks or case-insensitive repeats, in the order given."""
+    cleaned: list[str] = []
+    folded: set[str] = set()
+    for keyword in keywords:
+        word = " ".join(keyword.split())
+        if word and word.casefold() not in folded:
+            folded.add(word.casefold())
+            cleaned.append(word)
+    return tuple(cleaned)
+
+
+class SubscriptionQueries(Queries):
+    """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones."""
+
+    async def subscribe(
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        created_by: int,
+        local_time: time,
+        timezone: str,
+        feed_ids: Collection[int] | None = None,
+        max_stories: int = DEFAULT_MAX_STORIES,
+        keywords: Iterable[str] = (),
+        replace: bool = False,
+        now: datetime | None = None,
+    ) -> Subscription:
+        """Give the channel a daily digest at `local_time` in `timezone`.
+
+        Args:
+            guild_id, channel_id: where it is posted.
+            created_by: the member who asked.
+            local_time: hours and minutes, wall clock, no tzinfo.
+            timezone: an IANA zone name.
+            feed_ids: some of the guild's feeds; None for all of them, now and later.
+            max_stories: the most stories in one digest.
+            keywords: when given, only stories that mention one of them (the digest applies them).
+            replace: replace the channel's existing subscription (keeping its id and its history of
+                delivered items, and resuming it) instead of refusing.
+
+        Raises:
+            SubscriptionExists: the channel has one and `replace` is false.
+            UnknownFeed: a feed id the guild does not follow.
+            InvalidSetting: a bad zone, time, story count or an empty feed choice.
+        """
+        moment = utc_now(now)
+        check_timezone(timezone)
+        if local_time.tzinfo is not None or local_time.second or local_time.microsecond:
+            raise InvalidSetting("The digest time is hours and minutes on the local clock, like 07:30.")
+        if max_stories < 1:
+            raise InvalidSetting("A digest needs room for at least one story.")
+        chosen = None if feed_ids is None else sorted(set(feed_ids))
+        if chosen is not None and not chosen:
+            raise InvalidSetting("Choose at least one feed, or all of them.")
+        settings = {
+            "local_time": local_time,
+            "timezone": timezone,
+            "all_feeds": chosen is None,
+            "max_stories": max_stories,
+            "keywords": list(_clean_keywords(keywords)),
+        }
+        async with self._engine.begin() as connection:
+            if chosen is not None:
+                followed = set(
+                    (
+                        await connection.execute(
+                            select(guild_feeds.c.feed_id).where(
+                                guild_feeds.c.guild_id == guild_id, guild_feeds.c.feed_id.in_(chosen)
+                            )
+                        )
+                    ).scalars()
+                )
+                missing = [feed_id for feed_id in chosen if feed_id not in followed]
+                if missing:
+                    raise UnknownFeed(
+                        "This server does not follow feed "
+                        + ", ".join(str(feed_id) for feed_id in missing)
+                        + ": see /feed list."
+                    )
+            subscription_id = await connection.scalar(
+                upsert(connection.dialect, subscriptions)
+                .values(
+                    guild_id=guild_id,
+                    channel_id=channel_id,
+                    created_by=created_by,
+                    created_at=moment,
+                    **settings,
+                )
+                .on_conflict_do_nothing(index_elements=[subscriptions.c.guild_id, subscriptions.c.channel_id])
+                .returning(subscriptions.c.id)
+            )
+            if subscription_id is None:
+                if not replace:
+                    raise SubscriptionExists(
+                        f"<#{channel_id}> already has a daily digest: change it, or unsubscribe first."
+                    )
+                subscription_id = await connection.scalar(
+                    update(subscriptions)
+                    .where(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+                    .values(paused_at=None, pause_reason=None, **settings)
+                    .returning(subscriptions.c.id)
+                )
+                await connection.execute(
+                    delete(subscription_feeds).where(subscription_feeds.c.subscription_id == subscription_id)
+                )
+            if chosen is not None:
+                await connection.execute(
+                    insert(subscription_feeds),
+                    [
+                        {"subscription_id": subscription_id, "guild_id": guild_id, "feed_id": feed_id}
+                        for feed_id in chosen
+                    ],
+                )
+            (subscription,) = await self._subscriptions(connection, subscriptions.c.id == subscription_id)
+        LOGGER.info("Channel %s of guild %s gets a digest at %s %s", channel_id, guild_id, local_time, timezone)
+        return subscription
+
+    async def unsubscribe(self, guild_id: int, channel_id: int) -> bool:
+        """Remove the channel's digest, with its delivery history; False when it had none."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(subscriptions).where(
+                    subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id
+                )
+            )
+        return result.rowcount > 0
+
+    async def list_subscriptions(self, guild_id: int) -> list[Subscription]:
+        """The guild's digests, oldest first."""
+        async with self._engine.connect() as connection:
+            return await self._subscriptions(connection, subscriptions.c.guild_id == guild_id)
+
+    async def get_subscription(self, guild_id: int, channel_id: int) -> Subscription | None:
+        async with self._engine.connect() as connection:
+            found = await self._subscriptions(
+                connection, and_(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+            )
+        return found[0] if found else None
+
+    async def subscription_by_id(self, subscription_id: int) -> Subscription | None:
+        """For the scheduler, which knows subscriptions by id: not scoped to a guild."""
+        async with self._engine.connect() as connection:
+            found = await self._subscriptions(connection, subscriptions.c.id == subscription_id)
+        return found[0] if found else None
+
+    async def active_subscriptions(self) -> list[Subscription]:
+        """Every digest that is not paused, in every guild: what the scheduler schedules."""
+        async with self._engine.connect() as connection:
+            return await self._subscriptions(connection, subscriptions.c.paused_at.is_(None))
+
+    async def pause_subscription(
+        self, guild_id: int, channel_id: int, *, reason: str, now: datetime | None = None
+    ) -> bool:
+        """Stop posting the channel's digest until resumed, saying why; False when it has none."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+                .values(paused_at=moment, pause_reason=clip_error(reason))
+            )
+        return result.rowcount > 0
+
+    async def resume_subscription(self, guild_id: int, channel_id: int) -> bool:
+        """Post the channel's digest again; False when it has none."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+                .values(paused_at=None, pause_reason=None)
+            )
+        return result.rowcount > 0
+
+    async def forget_guild(self, guild_id: int) -> None:
+        """Delete everything the guild made (the bot left it): its digests, their history, its follows."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(subscriptions).where(subscriptions.c.guild_id == guild_id))
+            await connection.execute(delete(guild_feeds).where(guild_feeds.c.guild_id == guild_id))
+        LOGGER.info("Forgot guild %s", guild_id)
+
+    async def _subscriptions(self, connection: AsyncConnection, condition: Any) -> list[Subscription]:
+        rows = (await connection.execute(select(subscriptions).where(condition).order_by(subscriptions.c.id))).all()
+        chosen: dict[int, list[int]] = {}
+        ids = [row.id for row in rows if not row.all_feeds]
+        for chunk in in_chunks(ids):
+            pairs = await connection.execute(
+                select(subscription_feeds.c.subscription_id, subscription_feeds.c.feed_id)
+                .where(subscription_feeds.c.subscription_id.in_(chunk))
+                .order_by(subscription_feeds.c.feed_id)
+            )
+            for subscription_id, feed_id in pairs:
+                chosen.setdefault(subscription_id, []).append(feed_id)
+        return [
+            Subscription(
+                id=row.id,
+                guild_id=row.guild_id,
+                channel_id=row.channel_id,
+                local_time=row.local_time,
+                timezone=row.timezone,
+                feed_ids=None if row.all_feeds else tuple(chosen.get(row.id, ())),
+                max_stories=row.max_stories,
+                keywords=tuple(row.keywords),
+                paused_at=row.paused_at,
+                pause_reason=row.pause_reason,
+                created_at=row.created_at,
+                created_by=row.created_by,
+            )
+            for row in rows
+        ]
