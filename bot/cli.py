@@ -333,10 +333,11 @@ async def digest_feeds(
     Returns:
         0 when at least one feed was read, 1 when every feed failed.
     """
-    from bot.news.digest import DEFAULT_MAX_STORIES, build_digest, digest_to_json, digest_to_text
+    from bot.news.digest import DEFAULT_MAX_STORIES, build_digest
     from bot.news.errors import NewsError
     from bot.news.fetch import Fetcher
     from bot.news.pipeline import Pipeline
+    from bot.news.render import digest_to_json, digest_to_text
 
     settings = settings or get_settings()
     slots = asyncio.Semaphore(URL_CONCURRENCY)

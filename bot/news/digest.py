@@ -6,7 +6,8 @@ by the reader's keywords, then by how many outlets covered them, then by recency
 briefed from their pages. A page that cannot be briefed falls back to the feed's own summary, so one
 dead link costs a story its detail, never the digest its story.
 
-Discord-free: `bot/embeds.py` packs a Digest into messages.
+Discord-free: `bot/news/render.py` writes a Digest for the terminal and as JSON, `bot/embeds.py` packs
+it into Discord messages.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from bot.news.errors import NewsError
 from bot.news.feeds import FeedItem
 from bot.news.models import Quote
 from bot.news.pipeline import Pipeline
-from bot.news.render import format_quote
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url
@@ -44,8 +43,6 @@ AFTERNOON_HOUR = 12
 """Local hour from which a digest is the afternoon briefing; before it, the morning one."""
 EVENING_HOUR = 18
 """Local hour from which a digest is the evening briefing."""
-
-NOTHING_NEW = "Nothing new since yesterday."
 
 ItemKey = tuple[str, str]
 """(feed URL, FeedItem.key): an item's identity across fetches (keys are unique only within a feed)."""
@@ -299,88 +296,3 @@ async def build_digest(
         source_count=len(outlets),
         failing_feeds=failing,
     )
-
-
-# --- text --------------------------------------------------------------------------------------
-
-
-def _count(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
-
-
-def format_date(day: date) -> str:
-    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def digest_header(digest: Digest) -> str:
-    """'Morning briefing · 25 Nov 2026 · 12 stories from 5 sources'."""
-    stories = _count(len(digest.stories), "story", "stories")
-    sources = _count(digest.source_count, "source", "sources")
-    return f"{digest.title} · {format_date(digest.local_date)} · {stories} from {sources}"
-
-
-def nothing_new_line(digest: Digest) -> str:
-    """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
-    return f"{digest.title} · {format_date(digest.local_date)} · {NOTHING_NEW}"
-
-
-def failing_feeds_line(digest: Digest) -> str | None:
-    """'2 feeds could not be fetched: X, Y', or None when every feed was read."""
-    if not digest.failing_feeds:
-        return None
-    feeds = _count(len(digest.failing_feeds), "feed", "feeds")
-    return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
-
-
-def coverage_line(story: DigestStory) -> str:
-    """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
-    if story.outlet_count == 1:
-        return story.outlets[0]
-    return f"Covered by {story.outlet_count} outlets: {', '.join(story.outlets)}"
-
-
-def digest_to_json(digest: Digest) -> dict[str, Any]:
-    """The command line's JSON object for a digest (`newsbrief digest --json`)."""
-    return {
-        "title": digest.title,
-        "local_date": digest.local_date.isoformat(),
-        "source_count": digest.source_count,
-        "failing_feeds": list(digest.failing_feeds),
-        "stories": [
-            {
-                "title": story.title,
-                "url": story.url,
-                "links": list(story.links),
-                "outlets": list(story.outlets),
-                "summary": list(story.summary),
-                "key_quote": (
-                    {"text": story.key_quote.text, "speaker": story.key_quote.speaker} if story.key_quote else None
-                ),
-                "published": story.published.isoformat() if story.published else None,
-                "keywords_matched": story.keywords_matched,
-                "from_feed_summary": story.from_feed_summary,
-            }
-            for story in digest.stories
-        ],
-    }
-
-
-def digest_to_text(digest: Digest) -> str:
-    """A digest for the terminal: the header, then each story's title, outlets, links, summary and key quote."""
-    if not digest.stories:
-        lines = [nothing_new_line(digest)]
-    else:
-        lines = [digest_header(digest)]
-        for number, story in enumerate(digest.stories, start=1):
-            lines += ["", f"{number}. {story.title}", f"   {coverage_line(story)}"]
-            lines += [f"   {link}" for link in story.links]
-            if story.summary:
-                lines.append(f"   {' '.join(story.summary)}")
-            if story.from_feed_summary:
-                lines.append("   (from the feed's summary: the page could not be read)")
-            if story.key_quote:
-                lines.append(f"   > {format_quote(story.key_quote)}")
-    if footer := failing_feeds_line(digest):
-        lines += ["", footer]
-    return "\n".join(lines)

@@ -17,12 +17,7 @@ from bot.news.digest import (
     DigestStory,
     build_digest,
     count_keywords,
-    digest_header,
     digest_title,
-    digest_to_json,
-    digest_to_text,
-    failing_feeds_line,
-    nothing_new_line,
     rank_stories,
 )
 from bot.news.feeds import FeedItem, parse_feed
@@ -352,75 +347,3 @@ def test_keywords_ending_in_a_symbol_still_match() -> None:
 )
 def test_digest_title_follows_the_local_time_of_day(hour: int, minute: int, title: str) -> None:
     assert digest_title(datetime(2026, 11, 25, hour, minute, tzinfo=ZONE)) == title
-
-
-def make_digest(stories: int, sources: int, failing: tuple[str, ...] = ()) -> Digest:
-    story = DigestStory(title="Bridge shut", url="https://a.example/b", links=(), outlets=("A",), summary=("S.",))
-    return Digest(
-        title="Morning briefing",
-        local_date=date(2026, 11, 25),
-        stories=(story,) * stories,
-        source_count=sources,
-        failing_feeds=failing,
-    )
-
-
-def test_header_counts_stories_and_sources() -> None:
-    assert digest_header(make_digest(12, 5)) == "Morning briefing · 25 Nov 2026 · 12 stories from 5 sources"
-
-
-def test_header_uses_singular_for_one() -> None:
-    assert digest_header(make_digest(1, 1)) == "Morning briefing · 25 Nov 2026 · 1 story from 1 source"
-
-
-def test_nothing_new_line_names_the_digest() -> None:
-    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."
-
-
-def test_failing_feeds_line_lists_them() -> None:
-    assert failing_feeds_line(make_digest(1, 1, ("X", "Y"))) == "2 feeds could not be fetched: X, Y"
-    assert failing_feeds_line(make_digest(1, 1, ("X",))) == "1 feed could not be fetched: X"
-    assert failing_feeds_line(make_digest(1, 1)) is None
-
-
-async def test_digest_json_has_every_story_field(local_site: LocalSite, pipeline: Pipeline, now: datetime) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
-
-    record = digest_to_json(digest)
-    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
-    assert set(record["stories"][0]) == {
-        "title",
-        "url",
-        "links",
-        "outlets",
-        "summary",
-        "key_quote",
-        "published",
-        "keywords_matched",
-        "from_feed_summary",
-    }
-
-
-def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
-    story = DigestStory(
-        title="Harbour bridge closed",
-        url="https://a.example/bridge",
-        links=("https://a.example/bridge", "https://b.example/bridge"),
-        outlets=("A News", "B Radio"),
-        summary=("The bridge shut.", "Engineers inspect it."),
-    )
-    digest = Digest("Evening briefing", date(2026, 11, 25), (story,), 2, failing_feeds=("C Times",))
-
-    assert digest_to_text(digest) == "\n".join(
-        [
-            "Evening briefing · 25 Nov 2026 · 1 story from 2 sources",
-            "",
-            "1. Harbour bridge closed",
-            "   Covered by 2 outlets: A News, B Radio",
-            "   https://a.example/bridge",
-            "   https://b.example/bridge",
-            "   The bridge shut. Engineers inspect it.",
-            "",
-            "1 feed could not be fetched: C Times",
-        ]
-    )
