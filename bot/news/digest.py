@@ -1,10 +1,11 @@
 """A digest: the day's feed items as a short list of stories, each summarized from its page.
 
-Building one takes feed items already fetched (by the scheduler from the database, or by the command
-line from feeds it reads): the same event from several outlets becomes one story, stories are ranked
-by the reader's keywords, then by how many outlets covered them, then by recency, and the top ones are
-briefed from their pages. A page that cannot be briefed falls back to the feed's own summary, so one
-dead link costs a story its detail, never the digest its story.
+Building one takes feed items already fetched (by the scheduler from the database, or by
+`digest_feed_sources` from feed URLs, sites and files read on demand, as the command line does): the
+same event from several outlets becomes one story, stories are ranked by the reader's keywords, then
+by how many outlets covered them, then by recency, and the top ones are briefed from their pages. A
+page that cannot be briefed falls back to the feed's own summary, so one dead link costs a story its
+detail, never the digest its story.
 
 Discord-free: `bot/news/render.py` writes a Digest for the terminal and as JSON, `bot/embeds.py` packs
 it into Discord messages.
@@ -17,12 +18,14 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from bot.news.errors import NewsError
-from bot.news.feeds import FeedItem
+from bot.news.errors import InternalError, NewsError
+from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
+from bot.news.fetch import Fetcher
 from bot.news.models import Quote
-from bot.news.pipeline import Pipeline
+from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url
@@ -296,3 +299,103 @@ async def build_digest(
         source_count=len(outlets),
         failing_feeds=failing,
     )
+
+
+# --- from feed sources read on demand ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFailure:
+    """A feed source that could not be read, and why."""
+
+    source: str
+    error: NewsError
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesDigest:
+    """A digest of feed sources read on demand, and the sources that could not be read (in the order given)."""
+
+    digest: Digest
+    failures: tuple[FeedFailure, ...]
+
+
+async def read_feed_source(fetcher: Fetcher, source: str) -> Feed:
+    """Read one feed source: a feed or site URL (its feed discovered), or a local RSS/Atom file.
+
+    Raises:
+        FetchError, FeedError: the URL could not be fetched or holds no feed.
+        InputError: the file cannot be read.
+    """
+    if is_url(source):
+        return (await discover_feed(fetcher, source)).feed
+    return await asyncio.to_thread(read_feed_file, source)
+
+
+def read_feed_file(source: str) -> Feed:
+    """Read and parse a local RSS/Atom file (blocking: run it in a thread).
+
+    Raises:
+        InputError: the file cannot be read.
+        FeedError: it is not a feed.
+    """
+    # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
+    return parse_feed(read_input_file(source), url=Path(source).resolve().as_uri())
+
+
+def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:
+    """The feed's items published at or after `since`, and its undated items (they may be new)."""
+    return [item for item in feed.items if item.published is None or item.published >= since]
+
+
+async def _read_or_fail(fetcher: Fetcher, source: str, slots: asyncio.Semaphore) -> Feed | NewsError:
+    try:
+        async with slots:
+            return await read_feed_source(fetcher, source)
+    except NewsError as error:
+        return error
+    except Exception as error:  # one broken feed must not lose the others
+        LOGGER.exception("Unexpected failure reading %s", source)
+        return InternalError(f"Internal error: {type(error).__name__}: {error}")
+
+
+async def digest_feed_sources(
+    sources: Sequence[str],
+    *,
+    pipeline: Pipeline,
+    max_age: timedelta,
+    concurrency: int,
+    max_stories: int = DEFAULT_MAX_STORIES,
+    keywords: Sequence[str] = (),
+) -> SourcesDigest:
+    """Read every feed source at once and build one digest of their recent items, dated in local time.
+
+    A source that fails is named in the digest's footer and in `failures`; the rest go on.
+
+    Args:
+        sources: feed URLs, site URLs (their feed discovered) and local RSS/Atom files.
+        pipeline: reads the URLs with its fetcher and briefs the story pages.
+        max_age: items published within it are kept, and undated ones (they may be new).
+        concurrency: sources read at once (the fetcher also limits each host).
+        max_stories, keywords: as in `build_digest`.
+    """
+    slots = asyncio.Semaphore(concurrency)
+    outcomes = await asyncio.gather(*(_read_or_fail(pipeline.fetcher, source, slots) for source in sources))
+    # Read the clock once every feed is in: the window ends when the digest is made.
+    now = datetime.now(UTC)
+    items: list[FeedItem] = []
+    failures: list[FeedFailure] = []
+    for source, outcome in zip(sources, outcomes, strict=True):
+        if isinstance(outcome, NewsError):
+            failures.append(FeedFailure(source, outcome))
+        else:
+            items.extend(recent_items(outcome, since=now - max_age))
+    digest = await build_digest(
+        items,
+        pipeline=pipeline,
+        local_now=now.astimezone(),
+        max_stories=max_stories,
+        keywords=keywords,
+        failing_feeds=[failure.source for failure in failures],
+    )
+    return SourcesDigest(digest=digest, failures=tuple(failures))
