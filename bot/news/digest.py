@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -119,21 +119,19 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
-def _keyword_patterns(keywords: Sequence[str]) -> list[re.Pattern[str]]:
+def keyword_counter(keywords: Sequence[str]) -> Callable[[Story], int]:
+    """A function that counts how many distinct keywords occur as whole words (any case) in the titles
+    and summaries of a story's items; the keywords are compiled once for every story it counts."""
     unique = dict.fromkeys(" ".join(keyword.casefold().split()) for keyword in keywords)
-    return [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
+    patterns = [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
 
+    def count_keywords(story: Story) -> int:
+        if not patterns:
+            return 0
+        text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
+        return sum(1 for pattern in patterns if pattern.search(text))
 
-def _matches(story: Story, patterns: Sequence[re.Pattern[str]]) -> int:
-    if not patterns:
-        return 0
-    text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
-    return sum(1 for pattern in patterns if pattern.search(text))
-
-
-def count_keywords(story: Story, keywords: Sequence[str]) -> int:
-    """How many distinct keywords occur as whole words (any case) in the titles and summaries of a story's items."""
-    return _matches(story, _keyword_patterns(keywords))
+    return count_keywords
 
 
 def _recency(story: Story, now: datetime) -> float:
@@ -153,8 +151,8 @@ def rank_stories(stories: Sequence[Story], *, keywords: Sequence[str] = (), now:
         keywords: words or phrases, matched case-insensitively as whole words in titles and summaries.
         now: the current time (aware); items dated after it count as published now.
     """
-    patterns = _keyword_patterns(keywords)
-    scored = [(_matches(story, patterns), story.outlet_count, _recency(story, now), story) for story in stories]
+    count_keywords = keyword_counter(keywords)
+    scored = [(count_keywords(story), story.outlet_count, _recency(story, now), story) for story in stories]
     scored.sort(key=lambda entry: (-entry[0], -entry[1], -entry[2]))
     return [entry[3] for entry in scored]
 
@@ -276,7 +274,7 @@ async def build_digest(
     chosen = await pipeline.run_cpu(
         _choose_stories, list(items), keywords=tuple(keywords), now=local_now, max_stories=max_stories
     )
-    patterns = _keyword_patterns(keywords)
+    count_keywords = keyword_counter(keywords)
     slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
     built = await asyncio.gather(
         *(
@@ -285,7 +283,7 @@ async def build_digest(
                 pipeline=pipeline,
                 slots=slots,
                 sentences=summary_sentences,
-                keywords_matched=_matches(story, patterns),
+                keywords_matched=count_keywords(story),
                 item_keys=item_keys,
             )
             for story, item_keys in chosen
