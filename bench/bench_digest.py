@@ -23,9 +23,6 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.client import make_executor
 from bot.digests import DigestService, FeedRefresher
@@ -34,7 +31,7 @@ from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import DeliveryKind, open_store
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 TRACE_MEMORY = "--memory" in sys.argv[1:]
 

@@ -11,20 +11,16 @@ is measured side by side in one run. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import itertools
-
 from bot.client import NewsBot
 from bot.settings import Settings
-from tests.e2e.fake_discord import FakeDiscord, point_discord_at, running_client
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord, point_discord_at, running_client
+from newsbrief_testkit.local_site import LocalSite
 
 REQUESTS = 10
 PROBE_SECONDS = 0.005

@@ -17,22 +17,22 @@ present and the test fixtures otherwise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import re
 import statistics
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+
+from bot.news import summarize as summarize_module
+from bot.news.sentences import NewsTokenizer, split_sentences
+from bot.news.summarize import DEFAULT_BLEND, Blend, rank_sentences, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.news import summarize as summarize_module  # noqa: E402
-from bot.news.sentences import NewsTokenizer, split_sentences  # noqa: E402
-from bot.news.summarize import DEFAULT_BLEND, Blend, rank_sentences, summarize  # noqa: E402
 
 LABELLED = ROOT / "tests" / "news" / "fixtures" / "sentences" / "labelled.json"
 FIXTURES = ROOT / "tests" / "news" / "fixtures" / "summarize"
@@ -167,10 +167,20 @@ def _blend_summary(row: dict[str, str], blend: Blend) -> list[str]:
     return list(summarize(paragraphs, language="en", sentences=SUMMARY_SENTENCES, ranking=ranking).sentences)
 
 
+def load_eval_scorer(data: Path) -> ModuleType:
+    """../shared/eval/score.py (beside the dev data's folder), loaded by path: its ROUGE and sentences."""
+    path = data.parent.parent / "score.py"
+    spec = importlib.util.spec_from_file_location("score", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def bench_blends(data: Path) -> None:
     """ROUGE of the position prior blended with sumy rankers, whole sets and their halves."""
-    sys.path.insert(0, str(data.parent.parent))
-    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE
+    score = load_eval_scorer(data)
 
     sets = {
         file.stem: [json.loads(line) for line in file.open(encoding="utf-8")]
@@ -199,8 +209,7 @@ def bench_blends(data: Path) -> None:
 
 
 def bench_rouge(data: Path, with_sumy: bool) -> None:
-    sys.path.insert(0, str(data.parent.parent))
-    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE and sentences
+    score = load_eval_scorer(data)
 
     systems: dict[str, Callable[[dict[str, str]], list[str]]] = {
         "Lead-3 (our splitter)": lambda row: split_sentences(row["text"], language="en")[:SUMMARY_SENTENCES],

@@ -9,8 +9,13 @@ import pytest
 
 from bot.client import NewsBot
 from bot.settings import Settings
-
-from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, point_discord_at, running_client
+from newsbrief_testkit.fake_discord import (
+    FakeDiscord,
+    FakeInteraction,
+    RecordedRequest,
+    point_discord_at,
+    running_client,
+)
 
 EPHEMERAL = 64
 CALLBACK_MESSAGE = 4

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from string import Template
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,51 +14,28 @@ from bot.news.digest import (
     Digest,
     DigestStory,
     build_digest,
+    digest_feed_sources,
     digest_title,
     keyword_counter,
     rank_stories,
 )
+from bot.news.errors import FetchError, InputError
 from bot.news.feeds import FeedItem, parse_feed
 from bot.news.fetch import Fetcher
 from bot.news.models import Briefing
 from bot.news.pipeline import Pipeline, brief_text
 from bot.news.stories import Story
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
+from tests.conftest import DIGEST_FEEDS, DIGEST_FIXTURES, render_digest_feed
 
-FIXTURES = Path(__file__).parent / "fixtures" / "digest"
-PAGES = {
-    "/gazette/bridge": "bridge_gazette.html",
-    "/radio/bridge": "bridge_radio.html",
-    "/times/bridge": "bridge_times.html",
-    "/gazette/night-buses": "night_buses.html",
-    "/times/library": "library.html",
-}
-"""Article pages served; /radio/ferry-fares and /gazette/council-pay are missing (404)."""
-FEEDS = ("gazette", "radio", "times")
 ZONE = ZoneInfo("Europe/Lisbon")
-
-
-def render_feed(name: str, *, site: str, now: datetime) -> bytes:
-    """A fixture feed with its links on `site` and its items dated hours before `now`."""
-    dates: dict[str, str] = {}
-    for hours in range(1, 49):
-        moment = now - timedelta(hours=hours)
-        dates[f"ago_{hours}h"] = format_datetime(moment.astimezone(UTC))
-        dates[f"iso_ago_{hours}h"] = moment.astimezone(UTC).isoformat()
-    return Template((FIXTURES / f"{name}.xml").read_text(encoding="utf-8")).substitute(site=site, **dates).encode()
-
-
-def serve_pages(site: LocalSite) -> None:
-    for path, name in PAGES.items():
-        site.add(path, (FIXTURES / name).read_bytes())
 
 
 def local_items(site: LocalSite, now: datetime) -> list[FeedItem]:
     """Every item of the three outlets' feeds, linking to pages on the local site."""
-    serve_pages(site)
     items: list[FeedItem] = []
-    for name in FEEDS:
-        feed = parse_feed(render_feed(name, site=site.url(""), now=now), url=site.url(f"/{name}/feed.xml"))
+    for name in DIGEST_FEEDS:
+        feed = parse_feed(render_digest_feed(name, site=site.url(""), now=now), url=site.url(f"/{name}/feed.xml"))
         items.extend(feed.items)
     return items
 
@@ -82,34 +57,34 @@ def now() -> datetime:
 
 
 async def test_three_outlets_covering_one_event_become_one_story_with_every_link(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     bridge = story_titled(digest, "Harbour bridge closed")
     assert set(bridge.outlets) == {"Harbour Gazette", "Bay Radio News", "Coast Times"}
-    assert set(bridge.links) == {local_site.url(f"/{outlet}/bridge") for outlet in FEEDS}
+    assert set(bridge.links) == {digest_site.url(f"/{outlet}/bridge") for outlet in DIGEST_FEEDS}
 
 
 async def test_story_carries_the_item_key_of_every_outlet(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     assert set(story_titled(digest, "Harbour bridge closed").item_keys) == {
-        (local_site.url("/gazette/feed.xml"), "guid:gazette-7781"),
-        (local_site.url("/radio/feed.xml"), f"guid:{local_site.url('/radio/bridge')}"),
-        (local_site.url("/times/feed.xml"), "guid:urn:coast-times:4410"),
+        (digest_site.url("/gazette/feed.xml"), "guid:gazette-7781"),
+        (digest_site.url("/radio/feed.xml"), f"guid:{digest_site.url('/radio/bridge')}"),
+        (digest_site.url("/times/feed.xml"), "guid:urn:coast-times:4410"),
     }
 
 
 async def test_story_is_summarized_from_its_page_with_a_key_quote(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
 
     library = story_titled(digest, "Central library")
-    page = (FIXTURES / "library.html").read_text(encoding="utf-8")
+    page = (DIGEST_FIXTURES / "library.html").read_text(encoding="utf-8")
     assert (library.from_feed_summary, len(library.summary)) == (False, 2)
     assert all(sentence in page for sentence in library.summary)
     assert library.key_quote is not None
@@ -117,9 +92,9 @@ async def test_story_is_summarized_from_its_page_with_a_key_quote(
 
 
 async def test_story_whose_page_is_missing_falls_back_to_the_feed_summary(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
 
     ferry = story_titled(digest, "Ferry fares")
     assert ferry.from_feed_summary is True
@@ -131,9 +106,9 @@ async def test_story_whose_page_is_missing_falls_back_to_the_feed_summary(
 
 
 async def test_keyword_puts_the_matching_story_first_and_keeps_the_rest(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     digest = await build_digest(items, pipeline=pipeline, local_now=now, keywords=["LIBRARY"])
 
     assert [story.keywords_matched for story in digest.stories][:2] == [1, 0]
@@ -142,28 +117,28 @@ async def test_keyword_puts_the_matching_story_first_and_keeps_the_rest(
 
 
 async def test_without_keywords_stories_go_by_outlets_then_recency(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     titles = [story.title.split()[0] for story in digest.stories]
     assert titles == ["Harbour", "Council", "Ferry", "Central", "Councillors"]
 
 
 async def test_max_stories_keeps_the_top_stories_and_briefs_only_them(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     digest = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=2, keywords=["night buses"])
 
     assert [story.title[:18] for story in digest.stories] == ["Council votes to r", "Harbour bridge clo"]
-    assert local_site.hits["/times/library"] == 0
+    assert digest_site.hits["/times/library"] == 0
 
 
 async def test_source_count_counts_the_outlets_of_the_stories_shown(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     full = await build_digest(items, pipeline=pipeline, local_now=now)
     one = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=1, keywords=["ferry"])
 
@@ -171,9 +146,9 @@ async def test_source_count_counts_the_outlets_of_the_stories_shown(
 
 
 async def test_link_repeated_in_two_feeds_carries_both_item_keys(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     library = next(item for item in items if item.title.startswith("Central library"))
     section_copy = FeedItem(
         key="guid:culture-4402",
@@ -182,7 +157,7 @@ async def test_link_repeated_in_two_feeds_carries_both_item_keys(
         summary=library.summary,
         published=library.published,
         authors=(),
-        feed_url=local_site.url("/times/culture.xml"),
+        feed_url=digest_site.url("/times/culture.xml"),
         source="Coast Times",
     )
     digest = await build_digest([*items, section_copy], pipeline=pipeline, local_now=now)
@@ -191,6 +166,64 @@ async def test_link_repeated_in_two_feeds_carries_both_item_keys(
         (library.feed_url, library.key),
         (section_copy.feed_url, section_copy.key),
     }
+
+
+def write_feed(folder: Path, name: str, *, site: LocalSite, now: datetime) -> str:
+    path = folder / f"{name}.xml"
+    path.write_bytes(render_digest_feed(name, site=site.url(""), now=now))
+    return str(path)
+
+
+async def test_feed_sources_keep_only_items_within_max_age(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime, tmp_path: Path
+) -> None:
+    gazette = write_feed(tmp_path, "gazette", site=digest_site, now=now)
+
+    day = await digest_feed_sources([gazette], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2)
+    two_days = await digest_feed_sources([gazette], pipeline=pipeline, max_age=timedelta(days=2), concurrency=2)
+
+    assert (len(day.digest.stories), len(two_days.digest.stories)) == (2, 3)
+
+
+async def test_feed_source_that_is_a_site_is_read_through_the_feed_it_announces(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest_site.add(
+        "/times/feed.xml",
+        render_digest_feed("times", site=digest_site.url(""), now=now),
+        content_type="application/atom+xml; charset=utf-8",
+    )
+    home = digest_site.add(
+        "/times/",
+        '<html><head><title>Coast Times</title><link rel="alternate" type="application/atom+xml" '
+        'href="/times/feed.xml"></head><body><h1>Coast Times</h1></body></html>',
+    )
+
+    result = await digest_feed_sources(
+        [home], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2, keywords=["library"]
+    )
+
+    first = result.digest.stories[0]
+    assert (first.title, first.keywords_matched) == ("Central library reopens a year after flood", 1)
+
+
+async def test_feed_source_that_fails_is_named_with_its_error_and_the_others_go_on(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime, tmp_path: Path
+) -> None:
+    gazette = write_feed(tmp_path, "gazette", site=digest_site, now=now)
+    dead = digest_site.url("/dead/feed.xml")
+    missing = str(tmp_path / "missing.xml")
+
+    result = await digest_feed_sources(
+        [dead, gazette, missing], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2
+    )
+
+    assert [(failure.source, type(failure.error)) for failure in result.failures] == [
+        (dead, FetchError),
+        (missing, InputError),
+    ]
+    assert result.digest.failing_feeds == (dead, missing)
+    assert len(result.digest.stories) == 2
 
 
 async def test_empty_input_gives_a_digest_without_stories(pipeline: Pipeline) -> None:
