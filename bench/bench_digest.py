@@ -110,7 +110,8 @@ async def main() -> None:
             refresher = FeedRefresher(store=store, fetcher=fetcher, executor=executor)
             service = DigestService(store=store, pipeline=pipeline, refresher=refresher)
             poster = RecordingPoster()
-            stop, lags = asyncio.Event(), []
+            stop = asyncio.Event()
+            lags: list[float] = []
             probe = asyncio.create_task(probe_loop(stop, lags))
             if TRACE_MEMORY:
                 tracemalloc.start()
@@ -125,7 +126,8 @@ async def main() -> None:
             stop.set()
             await probe
         await store.close()
-    executor.shutdown()
+    if executor is not None:
+        executor.shutdown()
     await site.stop()
     served = sum(site.hits.values())
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1 ({FEEDS * ITEMS} articles served); {served} requests made")

@@ -34,7 +34,7 @@ PARAGRAPH = (
 
 
 def long_page(index: int, words: int = 10_000) -> str:
-    paragraphs = []
+    paragraphs: list[str] = []
     while sum(len(p.split()) for p in paragraphs) < words:
         paragraphs.append(PARAGRAPH.format(n=len(paragraphs) % 9 + index + 1))
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -68,7 +68,8 @@ async def measure(processes: int) -> dict[str, float]:
         async with running_client(bot, fake):
             if processes:  # warm the workers so the figures are about serving, not starting
                 await bot.pipeline.run_cpu(len, "warm")
-            stop, lags = asyncio.Event(), []
+            stop = asyncio.Event()
+            lags: list[float] = []
             probe = asyncio.create_task(probe_loop(stop, lags))
             first_frame = len(fake.frames)
             started = time.perf_counter()

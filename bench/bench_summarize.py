@@ -75,7 +75,7 @@ def _pysbd_splitter() -> Callable[[str, str | None], list[str]] | None:
     segmenters: dict[str, object] = {}
 
     def split(text: str, language: str | None = None) -> list[str]:
-        code = language if language in pysbd.languages.LANGUAGE_CODES else "en"
+        code = language if language is not None and language in pysbd.languages.LANGUAGE_CODES else "en"
         segmenter = segmenters.setdefault(code, pysbd.Segmenter(language=code, clean=False))
         return [s.strip() for line in text.splitlines() for s in segmenter.segment(line) if s.strip()]  # type: ignore[attr-defined]
 
@@ -83,7 +83,8 @@ def _pysbd_splitter() -> Callable[[str, str | None], list[str]] | None:
 
 
 def _boundaries(text: str, sentences: Sequence[str]) -> set[int]:
-    ends, offset = set(), 0
+    ends: set[int] = set()
+    offset = 0
     for sentence in sentences:
         found = text.find(sentence.strip(), offset)
         if found < 0:
@@ -208,6 +209,11 @@ def bench_blends(data: Path) -> None:
         print(f"{label:38s}{''.join(cells)}")
 
 
+def _on_text(summarizer: Callable[[str], list[str]]) -> Callable[[dict[str, str]], list[str]]:
+    """A summarizer of text as one of a dev set's rows."""
+    return lambda row: summarizer(row["text"])
+
+
 def bench_rouge(data: Path, with_sumy: bool) -> None:
     score = load_eval_scorer(data)
 
@@ -218,8 +224,7 @@ def bench_rouge(data: Path, with_sumy: bool) -> None:
         ),
     }
     for name in ["LexRank", "TextRank", "LSA", "Luhn", "KL", "SumBasic"] if with_sumy else ["LexRank"]:
-        stock = _stock_sumy(name)
-        systems[f"stock sumy {name}"] = lambda row, stock=stock: stock(row["text"])
+        systems[f"stock sumy {name}"] = _on_text(_stock_sumy(name))
     for file in sorted(data.glob("*.jsonl")):
         if file.name == "system_outputs.jsonl":
             continue

@@ -241,7 +241,7 @@ async def test_empty_input_gives_a_digest_without_stories(pipeline: Pipeline) ->
 
 async def test_naive_local_now_is_refused(pipeline: Pipeline) -> None:
     with pytest.raises(ValueError, match="aware"):
-        await build_digest([], pipeline=pipeline, local_now=datetime(2026, 11, 25, 7, 0))
+        await build_digest([], pipeline=pipeline, local_now=datetime(2026, 11, 25, 7, 0))  # noqa: DTZ001  the naive time under test
 
 
 BRIEF_TEXT = (
