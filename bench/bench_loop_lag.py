@@ -11,20 +11,16 @@ is measured side by side in one run. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import itertools
-
 from bot.client import NewsBot
 from bot.settings import Settings
-from tests.e2e.fake_discord import FakeDiscord, point_discord_at, running_client
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord, point_discord_at, running_client
+from newsbrief_testkit.local_site import LocalSite
 
 REQUESTS = 10
 PROBE_SECONDS = 0.005
@@ -38,7 +34,7 @@ PARAGRAPH = (
 
 
 def long_page(index: int, words: int = 10_000) -> str:
-    paragraphs = []
+    paragraphs: list[str] = []
     while sum(len(p.split()) for p in paragraphs) < words:
         paragraphs.append(PARAGRAPH.format(n=len(paragraphs) % 9 + index + 1))
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -72,7 +68,8 @@ async def measure(processes: int) -> dict[str, float]:
         async with running_client(bot, fake):
             if processes:  # warm the workers so the figures are about serving, not starting
                 await bot.pipeline.run_cpu(len, "warm")
-            stop, lags = asyncio.Event(), []
+            stop = asyncio.Event()
+            lags: list[float] = []
             probe = asyncio.create_task(probe_loop(stop, lags))
             first_frame = len(fake.frames)
             started = time.perf_counter()

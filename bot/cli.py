@@ -11,14 +11,12 @@ import re
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from bot.news.feeds import Feed, FeedItem
-    from bot.news.fetch import Fetcher
     from bot.news.models import Briefing
     from bot.news.pipeline import Pipeline
 
@@ -159,10 +157,6 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
 # ----------------------------------------------------------------------------- summarize
 
 
-def is_url(source: str) -> bool:
-    return "://" in source
-
-
 class ProgressBar:
     """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
 
@@ -189,7 +183,7 @@ async def brief_source(
     pipeline: Pipeline, source: str, *, sentences: int | None, url_slots: asyncio.Semaphore
 ) -> Briefing:
     """Brief one command-line input: a URL, a file, or '-' for standard input."""
-    from bot.news.pipeline import brief_file, brief_file_bytes
+    from bot.news.pipeline import brief_file, brief_file_bytes, is_url
 
     if is_url(source):
         async with url_slots:
@@ -229,7 +223,7 @@ async def summarize_inputs(
     """
     from bot.news.errors import InternalError, NewsError
     from bot.news.fetch import Fetcher
-    from bot.news.pipeline import Pipeline
+    from bot.news.pipeline import Pipeline, is_url
     from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
 
     settings = settings or get_settings()
@@ -280,41 +274,6 @@ async def summarize_inputs(
 # ----------------------------------------------------------------------------- digest
 
 
-async def load_feed(fetcher: Fetcher, source: str) -> Feed:
-    """Read one `digest` input: a feed or site URL (its feed discovered), or a local RSS/Atom file.
-
-    Raises:
-        FetchError, FeedError: the URL could not be fetched or holds no feed.
-        InputError: the file cannot be read.
-    """
-    from bot.news.feeds import discover_feed
-
-    if is_url(source):
-        return (await discover_feed(fetcher, source)).feed
-    return await asyncio.to_thread(read_feed_file, source)
-
-
-def read_feed_file(source: str) -> Feed:
-    """Read and parse a local RSS/Atom file (blocking: run it in a thread).
-
-    Raises:
-        InputError: the file cannot be read.
-        FeedError: it is not a feed.
-    """
-    from pathlib import Path
-
-    from bot.news.feeds import parse_feed
-    from bot.news.pipeline import read_input_file
-
-    # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
-    return parse_feed(read_input_file(source), url=Path(source).resolve().as_uri())
-
-
-def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:
-    """The feed's items published at or after `since`, and its undated items (they may be new)."""
-    return [item for item in feed.items if item.published is None or item.published >= since]
-
-
 async def digest_feeds(
     sources: Sequence[str],
     *,
@@ -333,47 +292,28 @@ async def digest_feeds(
     Returns:
         0 when at least one feed was read, 1 when every feed failed.
     """
-    from bot.news.digest import DEFAULT_MAX_STORIES, build_digest, digest_to_json, digest_to_text
-    from bot.news.errors import NewsError
+    from bot.news.digest import DEFAULT_MAX_STORIES, digest_feed_sources
     from bot.news.fetch import Fetcher
     from bot.news.pipeline import Pipeline
+    from bot.news.render import digest_to_json, digest_to_text
 
     settings = settings or get_settings()
-    slots = asyncio.Semaphore(URL_CONCURRENCY)
-
-    async def one(fetcher: Fetcher, source: str) -> Feed | NewsError:
-        try:
-            async with slots:
-                return await load_feed(fetcher, source)
-        except NewsError as error:
-            return error
-        except Exception as error:  # one broken feed must not lose the others
-            LOGGER.exception("Unexpected failure reading %s", source)
-            return NewsError(f"Internal error: {type(error).__name__}: {error}")
-
     async with Fetcher(
         allow_private=settings.fetch_allow_private,
         max_bytes=settings.fetch_max_bytes,
         total_timeout=settings.fetch_timeout_seconds,
     ) as fetcher:
-        outcomes = await asyncio.gather(*(one(fetcher, source) for source in sources))
-        cutoff = datetime.now(UTC) - since
-        items: list[FeedItem] = []
-        failing: list[str] = []
-        for source, outcome in zip(sources, outcomes, strict=True):
-            if isinstance(outcome, NewsError):
-                failing.append(source)
-                err.write(f"newsbrief: {source}: {outcome.message}\n")
-            else:
-                items.extend(recent_items(outcome, since=cutoff))
-        digest = await build_digest(
-            items,
+        result = await digest_feed_sources(
+            sources,
             pipeline=Pipeline(fetcher=fetcher),
-            local_now=datetime.now().astimezone(),
+            max_age=since,
+            concurrency=URL_CONCURRENCY,
             max_stories=max_stories or DEFAULT_MAX_STORIES,
             keywords=keywords,
-            failing_feeds=failing,
         )
+    for failure in result.failures:
+        err.write(f"newsbrief: {failure.source}: {failure.error.message}\n")
+    digest = result.digest
     out.write((json.dumps(digest_to_json(digest), ensure_ascii=False) if as_json else digest_to_text(digest)) + "\n")
     out.flush()
-    return EXIT_INPUT_FAILED if len(failing) == len(sources) else EXIT_OK
+    return EXIT_INPUT_FAILED if len(result.failures) == len(sources) else EXIT_OK

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_markdown
 
-from bot.news.digest import Digest, DigestStory, ItemKey, digest_header, failing_feeds_line, nothing_new_line
+from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
-from bot.news.render import reading_note
+from bot.news.render import digest_header, failing_feeds_line, nothing_new_line, reading_note
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 EMBED_TITLE_LIMIT = 256

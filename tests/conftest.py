@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from string import Template
 
 import pytest
 
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 
 @pytest.fixture
@@ -16,3 +20,36 @@ async def local_site() -> AsyncIterator[LocalSite]:
     await site.start()
     yield site
     await site.stop()
+
+
+# --- the digest fixtures: three outlets' feeds and the article pages they link to ----------------
+
+DIGEST_FIXTURES = Path(__file__).parent / "news" / "fixtures" / "digest"
+DIGEST_PAGES = {
+    "/gazette/bridge": "bridge_gazette.html",
+    "/radio/bridge": "bridge_radio.html",
+    "/times/bridge": "bridge_times.html",
+    "/gazette/night-buses": "night_buses.html",
+    "/times/library": "library.html",
+}
+"""Article pages served; /radio/ferry-fares and /gazette/council-pay are missing (404)."""
+DIGEST_FEEDS = ("gazette", "radio", "times")
+
+
+def render_digest_feed(name: str, *, site: str, now: datetime) -> bytes:
+    """A fixture feed with its links on `site` and its items dated hours before `now`."""
+    dates: dict[str, str] = {}
+    for hours in range(1, 49):
+        moment = now - timedelta(hours=hours)
+        dates[f"ago_{hours}h"] = format_datetime(moment.astimezone(UTC))
+        dates[f"iso_ago_{hours}h"] = moment.astimezone(UTC).isoformat()
+    template = Template((DIGEST_FIXTURES / f"{name}.xml").read_text(encoding="utf-8"))
+    return template.substitute(site=site, **dates).encode()
+
+
+@pytest.fixture
+def digest_site(local_site: LocalSite) -> LocalSite:
+    """The local site serving the digest fixtures' article pages, at the paths their feeds link to."""
+    for path, name in DIGEST_PAGES.items():
+        local_site.add(path, (DIGEST_FIXTURES / name).read_bytes())
+    return local_site

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import summarize_inputs
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 ARTICLE = """\
 Storm closes schools across the region

@@ -29,7 +29,7 @@ from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, Store, Subscription, failure_backoff, open_store
 from bot.store.deliveries import STALE_CLAIM_AFTER
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 from tests.store.conftest import BACKENDS, empty_postgres, postgres_url, sqlite_url
 
 NOW = datetime(2025, 3, 14, 5, 0, tzinfo=UTC)

@@ -34,7 +34,7 @@ from bot.scheduler import (
 )
 from bot.store import DeliveryKind, DeliveryStatus, Store, Subscription
 from bot.store.deliveries import STALE_CLAIM_AFTER
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 from tests.store.conftest import BACKENDS
 from tests.test_digests import GUILD, MEMBER, Newsroom, SimulatedCrash, open_newsroom, open_test_store, title
 

@@ -38,6 +38,11 @@ BINARY_CONTROL_SHARE = 0.05
 """Text files hold almost no control characters; past 5% of the first KiB the input is binary."""
 
 
+def is_url(source: str) -> bool:
+    """Whether an input names a URL (anything with a scheme) rather than a file."""
+    return "://" in source
+
+
 def brief_article(article: Article, *, sentences: int | None = None) -> Briefing:
     """Summarize an extracted article and find its quotes.
 

@@ -9,8 +9,13 @@ import pytest
 
 from bot.client import NewsBot
 from bot.settings import Settings
-
-from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, point_discord_at, running_client
+from newsbrief_testkit.fake_discord import (
+    FakeDiscord,
+    FakeInteraction,
+    RecordedRequest,
+    point_discord_at,
+    running_client,
+)
 
 EPHEMERAL = 64
 CALLBACK_MESSAGE = 4
@@ -43,8 +48,8 @@ def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
             "fetch_allow_private": True,
             "pipeline_processes": 0,
             "data_dir": tmp_path / "data",

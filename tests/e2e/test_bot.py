@@ -15,10 +15,10 @@ from bot.client import NewsBot
 from bot.embeds import briefing_embed
 from bot.news.pipeline import brief_html
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import embed_answer, private_reply, running_news_bot
-from .fake_discord import FakeDiscord
 
 PAGES = Path(__file__).parent / "pages"
 HARBOUR_PAGE = (PAGES / "harbour.html").read_text()

@@ -9,7 +9,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from .fake_discord import (
+from newsbrief_testkit.fake_discord import (
     INTENT_GUILD_MEMBERS,
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,

@@ -30,7 +30,7 @@ from bot.news.feeds import (
     parse_feed,
 )
 from bot.news.fetch import Fetcher
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 RSS2 = (FIXTURES / "rss2.xml").read_bytes()

@@ -10,7 +10,7 @@ from bot.news.errors import Busy, FetchError, InputError, NotAnArticle
 from bot.news.fetch import Fetcher
 from bot.news.models import Article, Briefing, Summary
 from bot.news.pipeline import BriefingCache, Pipeline, brief_file, brief_file_bytes, decode_text
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 ARTICLE_TEXT = """\
 City council approves new budget after a long debate

@@ -62,7 +62,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import discord.gateway
@@ -71,6 +71,8 @@ import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 
 LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 HOST = "127.0.0.1"
 # discord.py 2.x builds every REST URL on API v10 (discord.http.INTERNAL_API_VERSION).
@@ -737,7 +739,7 @@ class FakeDiscord:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def _wait_until(self, check: Callable[[], Any], *, timeout: float, describe: Callable[[], str]) -> Any:
+    async def _wait_until(self, check: Callable[[], T | None], *, timeout: float, describe: Callable[[], str]) -> T:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             changed = self._changed
@@ -975,9 +977,11 @@ class FakeDiscord:
             reply = incoming_or_reply
         else:
             incoming = incoming_or_reply
-            reply = self._fault_reply(incoming, len(self.requests))
-            if reply is None:
+            fault = self._fault_reply(incoming, len(self.requests))
+            if fault is None:
                 reply, routed = await self._route(incoming)
+            else:
+                reply = fault
         self.requests.append(
             RecordedRequest(
                 index=len(self.requests),
@@ -1710,8 +1714,7 @@ class FakeDiscord:
             payload["authorizing_integration_owners"] = {"0": str(guild_id)}
         if message is not None:
             payload["message"] = dict(message)
-        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
-        sessions = await self._wait_for_sessions(guild_id, timeout)
+        sessions = await self._wait_for_sessions(int(payload["guild_id"]) if "guild_id" in payload else None, timeout)
         # The deadline runs from when Discord hands the interaction over, so after any wait for the client.
         interaction = FakeInteraction(
             id=interaction_id, token=token, payload=payload, created_at=asyncio.get_running_loop().time()
