@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+from typing import Any
 
 import aiohttp
 import discord
@@ -16,7 +17,9 @@ from .fake_discord import (
     OP_IDENTIFY,
     OP_REQUEST_GUILD_MEMBERS,
     OP_RESUME,
+    READ_MESSAGE_HISTORY,
     TO_BOT,
+    VIEW_CHANNEL,
     FakeDiscord,
     running_client,
 )
@@ -502,3 +505,128 @@ async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: Fa
         identify = await fake.wait_for_frame(op=OP_IDENTIFY)
 
     assert identify.data["shard"] == [0, 1]
+
+
+# --- reading a channel's messages back, as GET /channels/{id}/messages answers ----------------------------
+
+
+async def list_messages(fake: FakeDiscord, channel_id: int, query: str = "") -> tuple[int, Any]:
+    """The fake's answer to the bot's GET /channels/{id}/messages with ``query`` (``limit=2&before=...``)."""
+    headers = {"Authorization": f"Bot {fake.token}"}
+    url = f"{fake.api_base}/channels/{channel_id}/messages" + (f"?{query}" if query else "")
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
+        return response.status, await response.json()
+
+
+def add_messages(fake: FakeDiscord, count: int) -> list[int]:
+    """``count`` user messages in the fake's channel; their ids, oldest first."""
+    return [int(fake.add_message(f"Story {number}")["id"]) for number in range(count)]
+
+
+async def test_channel_messages_come_newest_first_and_only_from_that_channel(fake_discord: FakeDiscord) -> None:
+    other = fake_discord.add_channel("sport")
+    fake_discord.add_message("Cup final tonight", channel_id=int(other["id"]))
+    ids = add_messages(fake_discord, 3)
+
+    status, listed = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert status == 200
+    assert [int(message["id"]) for message in listed] == ids[::-1]
+
+
+async def test_channel_messages_default_to_a_page_of_fifty(fake_discord: FakeDiscord) -> None:
+    ids = add_messages(fake_discord, 51)
+
+    _, listed = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert [int(message["id"]) for message in listed] == ids[:0:-1]
+
+
+@pytest.mark.parametrize(
+    ("limit", "error_code"), [("0", "NUMBER_TYPE_MIN"), ("101", "NUMBER_TYPE_MAX"), ("ten", "NUMBER_TYPE_COERCE")]
+)
+async def test_channel_messages_limit_outside_one_to_a_hundred_is_invalid_form_body(
+    fake_discord: FakeDiscord, limit: str, error_code: str
+) -> None:
+    status, body = await list_messages(fake_discord, fake_discord.channel_id, f"limit={limit}")
+
+    assert status == 400
+    assert body["code"] == 50035
+    assert body["errors"]["limit"]["_errors"][0]["code"] == error_code
+
+
+@pytest.mark.parametrize(
+    ("anchor", "limit", "expected"),
+    [
+        ("before", 2, [3, 2]),
+        ("after", 2, [6, 5]),
+        ("around", 3, [5, 4, 3]),
+        ("around", 1, [4]),
+    ],
+)
+async def test_channel_messages_page_from_an_anchor_newest_first(
+    fake_discord: FakeDiscord, anchor: str, limit: int, expected: list[int]
+) -> None:
+    ids = add_messages(fake_discord, 8)
+
+    _, listed = await list_messages(fake_discord, fake_discord.channel_id, f"{anchor}={ids[4]}&limit={limit}")
+
+    assert [int(message["id"]) for message in listed] == [ids[index] for index in expected]
+
+
+async def test_channel_messages_refuse_two_anchors(fake_discord: FakeDiscord) -> None:
+    ids = add_messages(fake_discord, 3)
+
+    status, body = await list_messages(fake_discord, fake_discord.channel_id, f"before={ids[2]}&after={ids[0]}")
+
+    assert status == 400
+    assert body["code"] == 50035
+
+
+async def test_channel_messages_of_an_unknown_channel_are_unknown_channel(fake_discord: FakeDiscord) -> None:
+    status, body = await list_messages(fake_discord, fake_discord.new_id())
+
+    assert status == 404
+    assert body["code"] == 10003
+
+
+async def test_channel_messages_of_a_channel_the_bot_cannot_view_are_missing_access(fake_discord: FakeDiscord) -> None:
+    hidden = fake_discord.add_channel("staff", bot_denied=VIEW_CHANNEL)
+
+    status, body = await list_messages(fake_discord, int(hidden["id"]))
+
+    assert status == 403
+    assert body["code"] == 50001
+
+
+async def test_channel_messages_without_read_history_are_an_empty_list(fake_discord: FakeDiscord) -> None:
+    channel = fake_discord.add_channel("no-history", bot_denied=READ_MESSAGE_HISTORY)
+    fake_discord.add_message("Earlier story", channel_id=int(channel["id"]))
+
+    status, listed = await list_messages(fake_discord, int(channel["id"]))
+
+    assert (status, listed) == (200, [])
+
+
+async def test_the_nonce_is_in_the_create_answer_but_not_in_messages_read_back(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    sent = await channel.send("Evening digest", nonce="digest-7-0")
+    read_back = [message async for message in channel.history(limit=5)]
+
+    assert sent.nonce == "digest-7-0"
+    assert [(message.id, message.nonce) for message in read_back] == [(sent.id, None)]
+
+
+async def test_channel_messages_lists_the_channel_as_a_user_reads_it(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    question = fake.add_message("Any news on the budget?")
+
+    first = await channel.send("Budget passes", nonce="digest-8-0")
+    second = await channel.send("Rates held", nonce="digest-8-1")
+
+    listed = fake.channel_messages()
+    assert [message["id"] for message in listed] == [question["id"], str(first.id), str(second.id)]
+    assert not any("nonce" in message for message in listed)
