@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from .fake_discord import (
     INTENT_GUILD_MEMBERS,
+    NONCE_WINDOW_SECONDS,
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,
     OP_IDENTIFY,
@@ -21,6 +22,7 @@ from .fake_discord import (
     TO_BOT,
     VIEW_CHANNEL,
     FakeDiscord,
+    point_discord_at_address,
     running_client,
 )
 
@@ -630,3 +632,111 @@ async def test_channel_messages_lists_the_channel_as_a_user_reads_it(bot: EchoBo
     listed = fake.channel_messages()
     assert [message["id"] for message in listed] == [question["id"], str(first.id), str(second.id)]
     assert not any("nonce" in message for message in listed)
+
+
+# --- the clock ----------------------------------------------------------------------------------------
+
+
+async def test_a_repeated_nonce_after_the_five_minute_window_makes_a_second_message(
+    bot: EchoBot, fake: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    first = await channel.send("Evening digest", nonce="digest-9-0")
+    fake.advance_clock(NONCE_WINDOW_SECONDS)
+    again = await channel.send("Evening digest", nonce="digest-9-0")
+
+    assert again.id != first.id
+    assert len(fake.channel_messages()) == 2
+
+
+async def test_advancing_the_clock_expires_the_interaction_webhook(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "Short-lived"})
+    await fake.wait_for_followup(interaction, status=200)
+    fake.advance_clock(fake.token_lifetime)
+
+    status, body = await call_fake(
+        fake, "PATCH", f"/webhooks/{fake.application_id}/{interaction.token}/messages/@original", {"content": "Late"}
+    )
+
+    assert (status, body["code"]) == (401, 50027)
+
+
+# --- faults for crash tests ------------------------------------------------------------------------------
+
+
+async def test_a_held_answer_comes_after_the_message_is_stored(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-10-0"))
+    stored = await hold.wait_stored()
+    _, listed = await list_messages(fake, fake.channel_id)
+    waiting = not sending.done()
+    hold.release()
+    sent = await sending
+
+    assert waiting
+    assert [message["id"] for message in listed] == [stored.response["id"]] == [str(sent.id)]
+
+
+async def test_a_dropped_held_answer_leaves_the_message_stored_and_the_bot_unanswered(
+    bot: EchoBot, fake: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-11-0"))
+    stored = await hold.wait_stored()
+    hold.drop()
+
+    with pytest.raises(aiohttp.ClientError):
+        await sending
+    assert [message["id"] for message in fake.channel_messages()] == [stored.response["id"]]
+
+
+async def test_a_refused_request_is_not_held(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    with pytest.raises(discord.HTTPException):
+        await channel.send("x" * 2001)
+
+    assert hold.request is None
+
+
+async def test_an_outage_answers_503_until_it_ends(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    outage = fake.outage(rf"/channels/{fake.channel_id}/messages", method="POST")
+
+    with pytest.raises(discord.DiscordServerError) as raised:
+        await channel.send("Manual digest")
+    fake.end_outage()
+    sent = await channel.send("Manual digest")
+
+    assert raised.value.status == 503
+    assert fake.requests[outage.hits[0]].response == {"code": 0, "message": "503: Service Unavailable"}
+    assert [message["id"] for message in fake.channel_messages()] == [str(sent.id)]
+
+
+async def test_an_outage_for_ten_minutes_ends_when_the_clock_passes_them(fake_discord: FakeDiscord) -> None:
+    fake_discord.outage(r"/channels/\d+/messages", seconds=600)
+
+    during, _ = await list_messages(fake_discord, fake_discord.channel_id)
+    fake_discord.advance_clock(600)
+    after, _ = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert (during, after) == (503, 200)
+
+
+async def test_a_client_pointed_at_the_fake_by_its_address_gets_ready(fake_discord: FakeDiscord) -> None:
+    with point_discord_at_address(fake_discord.base_url):
+        async with running_client(EchoBot(), fake_discord) as client:
+            assert client.is_ready()
+
+    assert [(r.method, r.path) for r in fake_discord.requests[:1]] == [("GET", "/users/@me")]

@@ -57,10 +57,11 @@ replies, error bodies), ``forms`` (message and embed validation), ``state`` (set
 channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and ``commands`` (REST
 routes), ``rest`` (the server and the routes about the bot), ``faults``, ``gateway``, ``senders``
 (interactions sent to the bot), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and
-``client`` (point_discord_at, running_client).
+``client`` (point_discord_at, running_client; point_discord_at_address(fake.base_url) for a bot in
+another process, which gets the address through its environment, say).
 """
 
-from .client import point_discord_at, running_client
+from .client import point_discord_at, point_discord_at_address, running_client
 from .fake import FakeDiscord
 from .faults import HeldReply, InjectedFault, Outage
 from .gateway import GatewayConnection
@@ -80,5 +81,6 @@ __all__ = [
     "RecordedFile",
     "RecordedRequest",
     "point_discord_at",
+    "point_discord_at_address",
     "running_client",
 ]

@@ -15,22 +15,31 @@ import discord.http
 import yarl
 
 from .fake import FakeDiscord
-from .limits import DEFAULT_WAIT_SECONDS
+from .limits import API_PREFIX, DEFAULT_WAIT_SECONDS, GATEWAY_PATH
 
 
 @contextlib.contextmanager
 def point_discord_at(fake: FakeDiscord) -> Iterator[FakeDiscord]:
-    """Point discord.py's REST base and gateway at ``fake``; restore both afterwards.
+    """Point discord.py's REST base and gateway at ``fake``; restore both afterwards."""
+    with point_discord_at_address(fake.base_url):
+        yield fake
 
-    They are class attributes read when a route is built and when the gateway connects, so they must be
-    set before login. The originals are restored even if the code under test changed them meanwhile.
+
+@contextlib.contextmanager
+def point_discord_at_address(base_url: str) -> Iterator[None]:
+    """Point discord.py at the fake serving ``base_url`` (its ``fake.base_url``, ``http://127.0.0.1:port``).
+
+    For a bot in another process, which has the address but not the FakeDiscord. discord.py reads these
+    class attributes when it builds a route and when the gateway connects, so they must be set before
+    login. The originals are restored even if the code under test changed them meanwhile.
     """
+    address = yarl.URL(base_url)
     original_base = discord.http.Route.BASE
     original_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    discord.http.Route.BASE = fake.api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    discord.http.Route.BASE = str(address.with_path(API_PREFIX))
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = address.with_scheme("ws").with_path(GATEWAY_PATH)
     try:
-        yield fake
+        yield
     finally:
         discord.http.Route.BASE = original_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = original_gateway
