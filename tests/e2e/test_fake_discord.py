@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -96,7 +97,7 @@ class EchoBot(commands.Bot):
 
 async def call_fake(
     fake: FakeDiscord, method: str, path: str, body: object, *, as_bot: bool = False
-) -> tuple[int, dict]:
+) -> tuple[int, Any]:
     """One raw request to the fake, for rules discord.py would never let the bot break."""
     headers = {"Authorization": f"Bot {fake.token}"} if as_bot else {}
     async with (
@@ -112,7 +113,7 @@ def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
 
 
 @pytest.fixture
-async def bot(fake: FakeDiscord):
+async def bot(fake: FakeDiscord) -> AsyncIterator[EchoBot]:
     echo_bot = EchoBot()
     async with running_client(echo_bot, fake):
         yield echo_bot
@@ -514,10 +515,7 @@ async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: Fa
 
 async def list_messages(fake: FakeDiscord, channel_id: int, query: str = "") -> tuple[int, Any]:
     """The fake's answer to the bot's GET /channels/{id}/messages with ``query`` (``limit=2&before=...``)."""
-    headers = {"Authorization": f"Bot {fake.token}"}
-    url = f"{fake.api_base}/channels/{channel_id}/messages" + (f"?{query}" if query else "")
-    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as response:
-        return response.status, await response.json()
+    return await call_fake(fake, "GET", f"/channels/{channel_id}/messages?{query}", None, as_bot=True)
 
 
 def add_messages(fake: FakeDiscord, count: int) -> list[int]:
