@@ -33,7 +33,8 @@ privileged intents not enabled with ``privileged_intents`` close the gateway wit
 A message POST with ``enforce_nonce`` and a nonce seen in the last 5 minutes answers the earlier message;
 the nonce is in the create answer only, never in messages read back. ``GET /channels/{id}/messages``
 pages as documented (``limit`` 1-100, default 50; one of ``around``/``before``/``after``; newest first);
-a channel the bot cannot view answers 403 50001, one that does not exist 404 10003.
+a channel the bot cannot view answers 403 50001 (50013 to a post where it may not send), one that does
+not exist 404 10003. The gateway honours ``compress=zlib-stream`` (see ``gateway``).
 
 The clock: ``fake.clock()`` is monotonic seconds, ``fake.advance_clock(seconds)`` moves it forward. It runs
 the nonce window, the acknowledgement deadline and the token lifetime, and dates new snowflakes and
@@ -44,7 +45,8 @@ requests; ``outage(path, method="*", status=503, seconds=None)`` answers every m
 Discord's 503 body until ``end_outage()`` (or for ``seconds`` of the fake's clock);
 ``hold_after_store(method, path)`` lets the next matching successful request do its work (the message is
 stored, GET shows it, its nonce counts) and holds its answer: ``await hold.wait_stored()``, then kill the
-bot, then ``hold.release()`` or ``hold.drop()`` (close the connection unanswered). Gateway:
+bot, then ``hold.release()`` or ``hold.drop()`` (close the connection unanswered; close() drops what is
+still held). Gateway:
 ``request_reconnect()`` (op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9;
 override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before identifying again),
 ``drop_connection()``.
@@ -52,8 +54,8 @@ override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before i
 Replies carry no rate-limit headers unless a fault asks for a 429: with them discord.py would start
 bucketing, which is Discord's behaviour to copy only where a test asks for it.
 
-The package, by concern: ``limits`` (Discord's numbers), ``records`` (what is recorded), ``wire`` (requests,
-replies, error bodies), ``forms`` (message and embed validation), ``state`` (settings, clock, guild,
+The package, by concern: ``limits`` (Discord's numbers), ``records`` (requests, frames, interactions),
+``wire`` (replies, routes, error bodies), ``forms`` (message and embed validation), ``state`` (settings, clock, guild,
 channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and ``commands`` (REST
 routes), ``rest`` (the server and the routes about the bot), ``faults``, ``gateway``, ``senders``
 (interactions sent to the bot), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and

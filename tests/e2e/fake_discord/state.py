@@ -1,7 +1,8 @@
 """The fake's world: its settings, clock, identities, the guild with its channels and members, and the
 recorded lists a test reads; the base every other part of FakeDiscord builds on."""
 
-# ruff: noqa: ASYNC109  (waits take `timeout=` like asyncio.wait_for; see waits.py)
+# _wait_until takes `timeout=` like asyncio.wait_for does (see waits.py).
+# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
