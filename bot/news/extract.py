@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 import trafilatura
-from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
@@ -40,6 +39,7 @@ from bot.news.cleanup import (
     word_count,
     word_tokens,
 )
+from bot.news.decode import decode_document
 from bot.news.errors import InputError, NotAnArticle
 from bot.news.language import normalize_language_tag
 from bot.news.models import Article
@@ -96,7 +96,7 @@ MAX_TAG_CHARS = 32_768
 attributes before parsing, because lxml's time grows with the square of one element's attributes."""
 
 BINARY_SAMPLE_CHARS = 65_536
-"""Enough of the start of the input to guess its charset and find its markup without scanning megabytes."""
+"""Enough of the start of the input to find its markup without scanning megabytes."""
 
 CONTROL_SAMPLE_CHARS = 16_384
 """Binary data decoded as text holds a control character every few dozen characters, so the first
@@ -106,9 +106,9 @@ MAX_CONTROL_RATIO = 0.01
 """Text and HTML hold almost no control characters or decoding errors; binary data decoded as text
 is full of them. One percent tolerates a few stray bytes in a real page."""
 
-CHARSET_SNIFF_BYTES = 4096
-"""HTML requires a <meta charset> declaration to sit within the first 1024 bytes; we look a little
-further for pages that put a long comment or script before it."""
+DOCUMENT_TAG_SCAN_CHARS = 4096
+"""A page's <html>, <head> or <body> opens after its doctype and perhaps a long comment; a fragment
+has none of them this far in."""
 
 TEXT_TITLE_MAX_WORDS = 16
 """A first line this short, with no closing punctuation and a blank line after it, is a headline."""
@@ -162,36 +162,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile("[.!?…。！？][\"'”’»)]*\\s")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
 
 
 def _decode(html: str | bytes) -> str:
-    """Bytes -> text by BOM, then the page's declared charset, then UTF-8, then detection."""
-    if isinstance(html, str):
-        return html
-    for bom, encoding in _BOMS:
-        if html.startswith(bom):
-            return html[len(bom) :].decode(encoding, errors="replace")
-    declared = _META_CHARSET.search(html[:CHARSET_SNIFF_BYTES])
-    if declared:
-        try:
-            return html.decode(declared.group(1).decode("ascii", errors="ignore"))
-        except (LookupError, UnicodeDecodeError):
-            LOGGER.debug("declared charset %r does not decode the page", declared.group(1))
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(html[:BINARY_SAMPLE_CHARS]).best()
-    encoding = best.encoding if best is not None else "utf-8"
-    return html.decode(encoding, errors="replace")
+    """Text as it is; bytes (a saved page) decoded as a browser would (see `bot.news.decode`)."""
+    return html if isinstance(html, str) else decode_document(html, markup="html").text
 
 
 def _without_surrogates(text: str) -> str:
@@ -218,7 +195,7 @@ def _parse(markup: str) -> HtmlElement:
     # libxml2 checks an element's attributes pairwise: one tag with 300,000 of them takes minutes.
     if max(map(len, markup.split("<"))) > MAX_TAG_CHARS:  # a cheap test before the regex pass
         markup = _HUGE_TAG.sub(r"<\1>", markup)
-    if not _DOCUMENT_TAG.search(markup[:CHARSET_SNIFF_BYTES]):
+    if not _DOCUMENT_TAG.search(markup[:DOCUMENT_TAG_SCAN_CHARS]):
         markup = f"<html><body>{markup}</body></html>"
     tree = trafilatura.load_html(markup)
     if tree is None:
