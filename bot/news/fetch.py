@@ -169,17 +169,20 @@ _NOT_PUBLIC_EXTRA = (
 def _addresses_to_judge(
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
 ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The address itself and any IPv4 address it carries (6to4, Teredo, NAT64), which may be where it lands.
+    """The address itself and any IPv4 address it carries (6to4, Teredo), which may be where it lands.
 
-    An IPv4-mapped address (::ffff:a.b.c.d) is exactly its IPv4 address on the wire, so only that counts.
+    An IPv4-mapped address (::ffff:a.b.c.d) is exactly its IPv4 address on the wire, and a NAT64
+    address (64:ff9b::a.b.c.d, RFC 6052) reaches exactly its IPv4 address through the translator, so
+    only that counts: ipaddress calls the whole of 64:ff9b::/96 reserved (it lies in ::/8), which
+    would refuse every site on an IPv6-only network.
     """
     if isinstance(ip, ipaddress.IPv4Address):
         return [ip]
     if ip.ipv4_mapped is not None:
         return [ip.ipv4_mapped]
-    embedded = [ip.sixtofour, *(ip.teredo or ())]
     if ip in _NAT64:
-        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    embedded = [ip.sixtofour, *(ip.teredo or ())]
     return [ip, *(address for address in embedded if address is not None)]
 
 
@@ -195,6 +198,9 @@ def _non_public_label(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
         return "multicast"
     if ip.is_private:
         return "private"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
+        # fec0::/10, deprecated by RFC 3879 but still routed inside some networks; ipaddress calls it global.
+        return "site-local"
     if ip.is_reserved:
         return "reserved"
     if not ip.is_global or any(ip in network for network in _NOT_PUBLIC_EXTRA):

@@ -829,6 +829,35 @@ def test_policy_refuses_non_public_address(address: str) -> None:
     assert not AddressPolicy().is_allowed(address)
 
 
+@pytest.mark.parametrize("address", ["fec0::1", "fec0:1:2::3", "feff:ffff::1"])
+def test_policy_refuses_deprecated_site_local_address(address: str) -> None:
+    assert AddressPolicy().refusal(address) == "site-local"
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "64:ff9b::5db8:d70e", "64:ff9b::1.1.1.1"])
+def test_policy_allows_nat64_address_of_a_public_ipv4(address: str) -> None:
+    assert AddressPolicy().is_allowed(address)
+
+
+@pytest.mark.parametrize(
+    ("address", "label"),
+    [
+        ("64:ff9b::127.0.0.1", "loopback"),
+        ("64:ff9b::10.1.2.3", "private"),
+        ("64:ff9b::169.254.169.254", "link-local"),
+        ("64:ff9b::0.0.0.0", "unspecified"),
+        ("64:ff9b::100.64.0.1", "non-public"),
+        ("64:ff9b::224.0.0.1", "multicast"),
+    ],
+)
+def test_policy_refuses_nat64_address_of_a_non_public_ipv4(address: str, label: str) -> None:
+    assert AddressPolicy().refusal(address) == label
+
+
+def test_policy_refuses_local_use_nat64_prefix() -> None:
+    assert not AddressPolicy().is_allowed("64:ff9b:1::808:808")
+
+
 @pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
 def test_policy_allows_public_address(address: str) -> None:
     assert AddressPolicy().is_allowed(address)
