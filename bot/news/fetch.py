@@ -378,8 +378,8 @@ class Fetcher:
             The page; `not_modified=True` (and no body) when the server answered 304.
 
         Raises:
-            FetchError: with kind timeout, too_large, not_html, blocked_address, http_status, bad_url
-                or network.
+            FetchError: with kind timeout, too_large, not_html, blocked_address, http_status,
+                too_many_redirects, bad_url or network.
         """
         target = _parse_url(url)
         session = self._open_session()
@@ -415,13 +415,18 @@ class Fetcher:
             async with session.get(current, headers=chain.headers, allow_redirects=False) as response:
                 status = response.status
                 if status in REDIRECT_STATUSES and "Location" in response.headers:
+                    target = _redirect_target(current, response.headers["Location"])
+                    if target in chain.visited:
+                        raise FetchError(
+                            FetchErrorKind.TOO_MANY_REDIRECTS,
+                            "The link redirects in a loop and never reaches a page",
+                        )
                     if len(chain.visited) > self.max_redirects:
                         raise FetchError(
-                            FetchErrorKind.HTTP_STATUS,
-                            f"The link redirects more than {self.max_redirects} times",
-                            status=status,
+                            FetchErrorKind.TOO_MANY_REDIRECTS,
+                            f"The link redirects more than {self.max_redirects} times without reaching a page",
                         )
-                    chain.visited.append(_redirect_target(current, response.headers["Location"]))
+                    chain.visited.append(target)
                     continue
                 if status == 304:
                     return FetchedPage(

@@ -178,6 +178,11 @@ async def _redirect_chain(request: web.Request) -> web.Response:
     raise web.HTTPFound("/article" if hops == 1 else f"/redirect?hops={hops - 1}")
 
 
+@ROUTES.get("/loop/{name}")
+async def _redirect_loop(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/loop/b" if request.match_info["name"] == "a" else "/loop/a")
+
+
 @ROUTES.get("/to")
 async def _redirect_to(request: web.Request) -> web.Response:
     response = web.HTTPFound(request.query["url"])
@@ -665,8 +670,20 @@ async def test_follows_five_redirects(server: LocalServer) -> None:
 
 async def test_refuses_a_sixth_redirect(server: LocalServer) -> None:
     error = await _fetch_error(server.url("/redirect?hops=6"))
-    assert (error.kind, error.status) == (FetchErrorKind.HTTP_STATUS, 302)
+    assert (error.kind, error.message) == (
+        FetchErrorKind.TOO_MANY_REDIRECTS,
+        "The link redirects more than 5 times without reaching a page",
+    )
     assert len(server.hits) == 6
+
+
+async def test_redirect_loop_is_named_a_loop(server: LocalServer) -> None:
+    error = await _fetch_error(server.url("/loop/a"))
+    assert (error.kind, error.message) == (
+        FetchErrorKind.TOO_MANY_REDIRECTS,
+        "The link redirects in a loop and never reaches a page",
+    )
+    assert len(server.hits) == 2
 
 
 async def test_redirect_to_ftp_is_bad_url(server: LocalServer) -> None:
