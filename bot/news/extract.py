@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -139,6 +140,16 @@ median extraction time fell from 12 to 6 ms."""
 MIN_PARAGRAPH_SOURCED = 0.5
 """Coverage is measured against the page's <p> text only when that is at least half the fast result."""
 
+LIBXML2_MAX_DEPTH = 256
+"""libxml2 stops parsing an HTML document at this depth (2048 with huge_tree, which lifts its other
+limits too): everything after the 256th nested element is lost, so a page nested that deep (machine-
+made <div> soup, or thousands of unclosed <font> tags) lost its whole article."""
+
+MAX_KEPT_NESTING = 100
+"""Container elements kept nested in a page that reached libxml2's depth limit: far more than any
+real layout uses (news pages nest 20-40 deep), and enough room below the limit for the headings,
+paragraphs and other elements that are never flattened."""
+
 _INLINE_TAGS = ("a", "span", "font", "b", "strong", "i", "em", "u", "small", "abbr", "sup", "sub", "mark")
 """Tags removed (keeping their text) from an oversized page: they multiply elements, not paragraphs."""
 
@@ -160,6 +171,14 @@ elements, which took a millisecond off the median dev page with the same text on
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
+_AT_PARSER_DEPTH_LIMIT = "boolean(/" + "/".join(["*"] * (LIBXML2_MAX_DEPTH - 1)) + ")"
+"""Whether the parsed tree reaches the depth where libxml2 stopped reading (it keeps 255 levels)."""
+_CONTAINER_TAG = re.compile(
+    r"<(/?)(div|span|font|section|center|b|i|u|em|strong|small|big|blockquote|table|tbody|thead|tfoot"
+    r"|tr|td|th|ul|ol|li|dl|dt|dd|a|main|header|form|label|nobr)\b[^<>]*>",
+    re.IGNORECASE,
+)
+"""Opening and closing tags of the elements a deep page nests, which carry text but no article structure."""
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile("[.!?…。！？][\"'”’»)]*\\s")
@@ -198,9 +217,39 @@ def _parse(markup: str) -> HtmlElement:
     if not _DOCUMENT_TAG.search(markup[:DOCUMENT_TAG_SCAN_CHARS]):
         markup = f"<html><body>{markup}</body></html>"
     tree = trafilatura.load_html(markup)
+    if tree is not None and tree.xpath(_AT_PARSER_DEPTH_LIMIT):
+        LOGGER.info("page nests deeper than libxml2 parses: flattening its containers past %d", MAX_KEPT_NESTING)
+        tree = trafilatura.load_html(_flattened(markup))
     if tree is None:
         raise InputError("The page could not be parsed as HTML.")
     return tree
+
+
+def _flattened(markup: str) -> str:
+    """The markup without the container tags nested deeper than MAX_KEPT_NESTING (their text stays).
+
+    Each dropped opening tag is matched by the next closing tag of its name, innermost first, so
+    the containers kept still close where they did.
+    """
+    open_tags: list[str] = []
+    dropped: Counter[str] = Counter()
+
+    def keep_or_drop(tag: re.Match[str]) -> str:
+        closing, name = tag.group(1), tag.group(2).lower()
+        if not closing:
+            if len(open_tags) < MAX_KEPT_NESTING:
+                open_tags.append(name)
+                return tag.group(0)
+            dropped[name] += 1
+            return ""
+        if dropped[name]:
+            dropped[name] -= 1
+            return ""
+        if name in open_tags:
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+        return tag.group(0)
+
+    return _CONTAINER_TAG.sub(keep_or_drop, markup)
 
 
 def _bound(tree: HtmlElement) -> None:
