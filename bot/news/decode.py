@@ -251,8 +251,10 @@ def _declared(data: bytes, declarations: list[tuple[str, CharsetSource]]) -> Dec
             if other != _UTF8:
                 return Decoded(_decode(data, other), other, other_source)
         detected = _detect(data)
-        if detected is not None and detected != _UTF8 and _decodes_cleanly(data, detected):
-            return Decoded(_decode(data, detected), detected, "detected")
+        if detected is not None and detected != _UTF8:
+            text = _decode(data, detected)
+            if "\ufffd" not in text:  # a legacy charset that reads every byte: the page is in it
+                return Decoded(text, detected, "detected")
         return Decoded(_decode(data, _UTF8), _UTF8, source)
     if not data.isascii() and _is_utf8(data):
         return Decoded(data.decode(_UTF8), _UTF8, "detected")
@@ -261,7 +263,11 @@ def _declared(data: bytes, declarations: list[tuple[str, CharsetSource]]) -> Dec
 
 def _undeclared(data: bytes) -> Decoded:
     """UTF-8 when the bytes are (mostly) UTF-8, else what detection finds."""
-    if _is_utf8(data) or _mostly_utf8(data):
+    try:
+        return Decoded(data.decode(_UTF8), _UTF8, "detected")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
         return Decoded(_decode(data, _UTF8), _UTF8, "detected")
     detected = _detect(data)
     if detected is None:
@@ -276,14 +282,6 @@ def _decode(data: bytes, codec: str) -> str:
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode(_UTF8)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _decodes_cleanly(data: bytes, codec: str) -> bool:
-    try:
-        data.decode(codec)
     except UnicodeDecodeError:
         return False
     return True

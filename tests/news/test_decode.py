@@ -263,3 +263,12 @@ async def test_binary_page_is_still_refused_as_binary(local_site: LocalSite, fet
 
     with pytest.raises(InputError, match="binary"):
         await Pipeline(fetcher=fetcher).brief_url(url)
+
+
+async def test_utf16_feed_served_as_text_xml_is_recognised_as_a_feed(local_site: LocalSite, fetcher: Fetcher) -> None:
+    url = local_site.add("/feed.xml", _feed(RUSSIAN_ARTICLE).encode("utf-16-le"), content_type="text/xml")
+
+    result = await fetch_feed(fetcher, url)
+
+    assert result.feed is not None
+    assert result.feed.items[0].title == RUSSIAN_ARTICLE[0]
