@@ -65,12 +65,7 @@ _BOMS = (
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]"
-    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
-    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
-)
-"""One well-formed non-ASCII UTF-8 character (RFC 3629's table)."""
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 _WINDOWS_1252 = "cp1252"
 _UTF8 = "utf-8"
@@ -291,10 +286,13 @@ def _mostly_utf8(data: bytes) -> bool:
     """More well-formed UTF-8 characters than malformed bytes: UTF-8 with some damage, not a legacy charset.
 
     Latin-1 text read as UTF-8 has hardly a well-formed sequence in it ("é" followed by ASCII is
-    malformed), while a UTF-8 page with a stray byte or a cut-off character has many.
+    malformed), while a UTF-8 page with a stray byte or a cut-off character has many. Counted with
+    C-speed primitives: a regex over 5 MB took 0.7 s.
     """
-    well_formed = len(_UTF8_MULTIBYTE.findall(data))
-    malformed = data.decode(_UTF8, errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+    well_formed_text = data.decode(_UTF8, errors="ignore")
+    ascii_bytes = len(data.translate(None, _HIGH_BYTES))
+    well_formed = len(well_formed_text) - ascii_bytes
+    malformed = len(data) - len(well_formed_text.encode(_UTF8))
     return well_formed > malformed
 
 
