@@ -341,9 +341,10 @@ def utf16_without_bom(data: bytes) -> str | None:
     return codec if len(_CONTROL.findall(text)) <= UTF16_MAX_CONTROL_SHARE * len(text) else None
 
 
-def unicode_codec(data: bytes) -> str | None:
-    """The UTF-8 or UTF-16 codec that a byte-order mark or UTF-16's zero-byte pattern shows, else None."""
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return codec
-    return utf16_without_bom(data)
+def ascii_compatible(head: bytes) -> bytes:
+    """The start of a document with UTF-16 (byte-order mark or not) turned into UTF-8, so that its
+    markup can be sniffed byte-wise; other bytes as they are."""
+    codec = next((codec for bom, codec in _BOMS if head.startswith(bom)), None) or utf16_without_bom(head)
+    if codec is None or codec == _UTF8:
+        return head
+    return head.decode(codec, errors="ignore").encode(_UTF8)

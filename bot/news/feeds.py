@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from bot.news.decode import decode_document, unicode_codec
+from bot.news.decode import ascii_compatible, decode_document
 from bot.news.errors import FetchErrorKind, NewsError
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
 from bot.news.language import normalize_language_tag
@@ -445,11 +445,7 @@ def find_feed_links(html: str, *, url: str) -> list[str]:
 
 def looks_like_feed(data: bytes) -> bool:
     """Whether a body opens like an RSS, RDF or Atom document (served with whatever content type)."""
-    head = data[:2048]
-    codec = unicode_codec(head)
-    if codec is not None:
-        head = head.decode(codec, errors="ignore").encode("utf-8")
-    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = ascii_compatible(data[:2048]).lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_FEED_ROOT.search(head)) and not head.lower().startswith((b"<!doctype html", b"<html"))
 
 

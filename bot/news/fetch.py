@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from bot.news.decode import CharsetSource, decode_document, unicode_codec
+from bot.news.decode import CharsetSource, ascii_compatible, decode_document
 from bot.news.errors import FetchError, FetchErrorKind
 
 LOGGER = logging.getLogger(__name__)
@@ -564,11 +564,7 @@ def _declared_kind(media_type: str) -> ContentKind | None:
 
 def _sniff(body: bytes) -> ContentKind | None:
     """Tell HTML from a feed by the body's first bytes, when the Content-Type does not say."""
-    head = body[:SNIFF_BYTES]
-    codec = unicode_codec(head)
-    if codec is not None:
-        head = head.decode(codec, errors="ignore").encode("utf-8")
-    head = head.lstrip(b"\xef\xbb\xbf \t\n\r\f").lower()
+    head = ascii_compatible(body[:SNIFF_BYTES]).lstrip(b"\xef\xbb\xbf \t\n\r\f").lower()
     if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
         root = _XML_ROOT.search(head)
         if root is None:
