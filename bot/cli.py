@@ -52,15 +52,21 @@ To try the news pipeline without Discord: newsbrief summarize https://example.co
 """
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(settings: Settings, stream: TextIO = sys.stderr) -> logging.Handler:
+    """Log to `stream` at the configured level, never showing a token (see bot.redaction)."""
+    from bot.redaction import RedactSecrets
+
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    token = settings.discord_token.get_secret_value() if settings.discord_token is not None else ""
+    handler.addFilter(RedactSecrets([token]))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
     if settings.log_level != "DEBUG":
         # trafilatura logs every page it finds no article in; newsbrief reports those itself.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    return handler
 
 
 def _positive_sentence_count(value: str) -> int:
