@@ -12,10 +12,10 @@ import pytest
 from bot.cli import _configure_logging
 from bot.redaction import REDACTED
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import embed_answer, private_reply, running_news_bot
-from .fake_discord import FakeDiscord
 
 HARBOUR_PAGE = (Path(__file__).parent / "pages" / "harbour.html").read_text()
 

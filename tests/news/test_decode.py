@@ -15,7 +15,7 @@ from bot.news.errors import InputError
 from bot.news.feeds import fetch_feed
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline, brief_file
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 FRENCH = (
     "Le conseil municipal a approuvé le budget après une très longue séance. "
