@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import MIN_HISTORY_RETENTION_DAYS, Settings
+from bot.settings import MIN_HISTORY_RETENTION as SETTINGS_MIN_HISTORY_RETENTION
+from bot.settings import Settings
 from bot.store import MIN_HISTORY_RETENTION
 
 
@@ -87,4 +88,4 @@ def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environm
 
 
 def test_the_shortest_history_retention_is_the_stores() -> None:
-    assert timedelta(days=MIN_HISTORY_RETENTION_DAYS) == MIN_HISTORY_RETENTION
+    assert SETTINGS_MIN_HISTORY_RETENTION == MIN_HISTORY_RETENTION

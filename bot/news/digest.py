@@ -23,7 +23,7 @@ from bot.news.errors import NewsError
 from bot.news.feeds import FeedItem
 from bot.news.models import Quote
 from bot.news.pipeline import Pipeline
-from bot.news.render import format_quote
+from bot.news.render import format_date, format_quote
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url
@@ -306,11 +306,6 @@ async def build_digest(
 
 def _count(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
-
-
-def format_date(day: date) -> str:
-    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def digest_header(digest: Digest) -> str:

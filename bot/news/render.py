@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.news.errors import NewsError
@@ -53,12 +54,17 @@ def error_to_json(error: NewsError, *, source: str) -> JsonObject:
     }
 
 
+def format_date(day: date) -> str:
+    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def byline(briefing: Briefing) -> str:
     """'Outlet · Author, Author · 25 Nov 2026': the facts a reader checks first, those known."""
     article = briefing.article
     parts = [article.site, ", ".join(article.authors) or None]
     if article.published:
-        parts.append(f"{article.published.day} {article.published:%b %Y}")
+        parts.append(format_date(article.published))
     return " · ".join(part for part in parts if part)
 
 
