@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.client import make_executor
 from bot.digests import DigestService, FeedRefresher
 from bot.embeds import DigestMessage, pack_digest
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.resources import make_executor
 from bot.store import DeliveryKind, open_store
 from tests.local_site import LocalSite
 

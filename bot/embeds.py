@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 from discord.utils import escape_markdown
@@ -51,6 +52,11 @@ def fit_text(text: str, limit: int) -> str:
     if cut <= 0:
         return text[:word_room] + ELLIPSIS
     return text[:cut].rstrip(" ,;:—-") + ELLIPSIS
+
+
+def relative_time(moment: datetime | None) -> str:
+    """A Discord timestamp ('3 hours ago') that each reader sees in their own time zone, or 'never'."""
+    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"
 
 
 def fit_sentences(sentences: Sequence[str], limit: int) -> str:

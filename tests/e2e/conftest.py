@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from bot.client import NewsBot
+from bot.digests import Clock, utc_now
+from bot.launcher import open_resources
 from bot.settings import Settings
 
 from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, point_discord_at, running_client
@@ -57,10 +59,14 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @asynccontextmanager
-async def running_news_bot(fake: FakeDiscord, settings: Settings, **options: Any) -> AsyncIterator[NewsBot]:
-    bot = NewsBot(settings, guild_ready_timeout=0.1, **options)
-    async with running_client(bot, fake):
-        yield bot
+async def running_news_bot(
+    fake: FakeDiscord, settings: Settings, *, clock: Clock = utc_now, **options: Any
+) -> AsyncIterator[NewsBot]:
+    """The bot as the launcher starts it (its resources opened first, closed last), connected to `fake`."""
+    async with open_resources(settings, clock=clock) as resources:
+        bot = NewsBot(settings, resources, guild_ready_timeout=0.1, **options)
+        async with running_client(bot, fake):
+            yield bot
 
 
 @pytest.fixture
