@@ -124,7 +124,9 @@ class NewsBot(commands.Bot):
             refresh_interval=timedelta(minutes=settings.feed_refresh_minutes),
             history_retention=settings.history_retention,
         )
-        self.feeds = FeedService(store=resources.store, fetcher=resources.fetcher, executor=resources.executor)
+        self.feeds = FeedService(
+            store=resources.store, fetcher=resources.fetcher, executor=resources.executor, clock=resources.clock
+        )
         self.subscriptions = SubscriptionService(
             store=resources.store,
             scheduler=self.scheduler,

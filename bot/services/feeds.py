@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.digests import Clock, utc_now
 from bot.news.errors import NewsError
 from bot.news.feeds import discover_feed
 from bot.news.fetch import Fetcher
@@ -76,15 +77,19 @@ class FeedStatusReport:
 class FeedService:
     """Follow, unfollow, list and look into a guild's feeds."""
 
-    def __init__(self, *, store: Store, fetcher: Fetcher, executor: Executor | None = None) -> None:
+    def __init__(
+        self, *, store: Store, fetcher: Fetcher, executor: Executor | None = None, clock: Clock = utc_now
+    ) -> None:
         """Args:
         store: where followed feeds live.
         fetcher: fetches the page or feed being followed.
         executor: where feed parsing runs; None for the loop's default thread pool.
+        clock: the current time (when a feed was followed, what counts as recent).
         """
         self.store = store
         self.fetcher = fetcher
         self.executor = executor
+        self.clock = clock
 
     async def follow(self, guild_id: int, url: str, *, added_by: int) -> FollowedFeed:
         """Find the feed at `url` (the feed itself, or a site that has one) and make the guild follow it.
@@ -100,6 +105,7 @@ class FeedService:
             added_by=added_by,
             title=discovered.feed.title,
             site_url=discovered.feed.link,
+            now=self.clock(),
         )
         return FollowedFeed(feed=entry.feed, found_by=discovered.found_by, items_now=len(discovered.feed.items))
 
@@ -110,7 +116,7 @@ class FeedService:
             FeedNotFollowed: the guild follows no such feed.
         """
         entry = await self.find(guild_id, name)
-        await self.store.remove_guild_feed(guild_id, entry.feed.id)
+        await self.store.remove_guild_feed(guild_id, entry.feed.id, now=self.clock())
         return entry.feed
 
     async def followed(self, guild_id: int) -> list[GuildFeed]:
@@ -156,7 +162,7 @@ class FeedService:
             FeedNotFollowed: `name` names no feed of the guild.
         """
         entries = [await self.find(guild_id, name)] if name is not None else await self.followed(guild_id)
-        counts = await self.store.item_counts([entry.feed.id for entry in entries])
+        counts = await self.store.item_counts([entry.feed.id for entry in entries], now=self.clock())
         return FeedStatusReport(
             feeds=tuple(
                 FeedStatus(entry.feed, stored_items=counts[entry.feed.id][0], recent_items=counts[entry.feed.id][1])
