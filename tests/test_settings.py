@@ -1,6 +1,7 @@
 """Settings: one typed reader of the environment."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -57,7 +58,7 @@ def test_reads_environment_variables(clean_environment: pytest.MonkeyPatch) -> N
     )
 
 
-def test_reads_dotenv_file(clean_environment: pytest.MonkeyPatch, tmp_path) -> None:
+def test_reads_dotenv_file(clean_environment: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("DATABASE_URL=sqlite+aiosqlite:///elsewhere.db\n")
     assert Settings(_env_file=env_file).database_url == "sqlite+aiosqlite:///elsewhere.db"

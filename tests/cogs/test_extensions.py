@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from discord import app_commands
@@ -18,7 +19,7 @@ from discord.ext import commands
 from bot.client import BotResources, NewsBot, discover_extensions
 from bot.settings import Settings
 
-AppCommand = app_commands.Command[..., ..., object] | app_commands.ContextMenu | app_commands.Group
+AppCommand = app_commands.Command[Any, ..., Any] | app_commands.ContextMenu | app_commands.Group
 
 
 @pytest.fixture
@@ -49,10 +50,10 @@ def declared_commands(bot: NewsBot) -> Iterator[AppCommand]:
         if isinstance(cog, commands.GroupCog) and group is not None:
             grouped.add(group.name)
             yield group
-            for command in cog.__cog_app_commands__:
-                yield command
-                if isinstance(command, app_commands.Group):
-                    yield from command.walk_commands()
+            for child in cog.__cog_app_commands__:
+                yield child
+                if isinstance(child, app_commands.Group):
+                    yield from child.walk_commands()
     for command in bot.tree.get_commands():
         if command.name in grouped:
             continue

@@ -45,8 +45,8 @@ def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
             "fetch_allow_private": True,
             "pipeline_processes": 0,
             "data_dir": tmp_path / "data",
@@ -75,9 +75,10 @@ async def news_bot(fake: FakeDiscord, make_settings: Callable[..., Settings]) ->
         yield bot
 
 
-async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict:
+async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict[str, Any]:
     followup = await fake.wait_for_followup(interaction, status=200, since=since, timeout=15)
-    return followup.json["embeds"][0]
+    embed: dict[str, Any] = followup.json["embeds"][0]
+    return embed
 
 
 async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
@@ -85,7 +86,7 @@ async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
     callback = await fake.wait_for_callback(interaction, status=200, timeout=15)
     if callback.json["type"] == CALLBACK_MESSAGE:
         assert callback.json["data"]["flags"] & EPHEMERAL
-        return callback.json["data"]["content"]
+        return str(callback.json["data"]["content"])
     followup: RecordedRequest = await fake.wait_for_request(
         "POST",
         rf"/webhooks/{fake.application_id}/{interaction.token}",
@@ -94,4 +95,4 @@ async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
         timeout=15,
     )
     assert followup.json["flags"] & EPHEMERAL
-    return followup.json["content"]
+    return str(followup.json["content"])

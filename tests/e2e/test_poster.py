@@ -15,6 +15,8 @@ from bot.settings import Settings
 from .conftest import running_news_bot
 from .fake_discord import FakeDiscord
 
+SERVICE_UNAVAILABLE = 503
+"""A server error discord.py does not retry (it retries 500, 502, 504 and 524 for seconds): one answer is enough."""
 MESSAGE = DigestMessage(content="Morning digest: nothing new since yesterday.", embeds=(), item_keys=())
 
 
@@ -39,7 +41,7 @@ async def test_a_channel_gone_or_closed_to_the_bot_is_unavailable_with_the_reaso
 
 async def test_a_discord_server_error_is_transient(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     async with running_news_bot(fake, make_settings()) as bot:
-        fake.fail_next("POST", channel_messages(fake), status=503)  # 503: discord.py does not retry it, so one answer is enough
+        fake.fail_next("POST", channel_messages(fake), status=SERVICE_UNAVAILABLE)
         with pytest.raises(TransientPostError, match="Discord answered 503"):
             await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
 
@@ -58,7 +60,7 @@ async def test_a_request_discord_refuses_otherwise_is_raised_as_it_is(
 
 async def test_a_post_after_a_failure_goes_through(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
     async with running_news_bot(fake, make_settings()) as bot:
-        fake.fail_next("POST", channel_messages(fake), status=503)
+        fake.fail_next("POST", channel_messages(fake), status=SERVICE_UNAVAILABLE)
         with pytest.raises(TransientPostError):
             await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
         message_id = await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")

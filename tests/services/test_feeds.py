@@ -94,9 +94,7 @@ async def test_search_matches_the_title_or_the_url_in_any_case(newsroom: Newsroo
     assert [len(entries) for entries in found] == [1, 1, 0]
 
 
-async def test_status_counts_each_feeds_stored_and_recent_items(
-    newsroom: Newsroom, feed_service: FeedService
-) -> None:
+async def test_status_counts_each_feeds_stored_and_recent_items(newsroom: Newsroom, feed_service: FeedService) -> None:
     followed = await feed_service.follow(GUILD, publish_courier(newsroom), added_by=MEMBER)
     await newsroom.refresher.refresh_due()
     newsroom.clock.advance(timedelta(days=2))
