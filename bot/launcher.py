@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import discord
 
@@ -102,18 +103,18 @@ async def sync_global_commands(settings: Settings) -> None:
 
 def run(settings: Settings) -> int:
     """Entry point of `newsbrief run`."""
-    try:
-        asyncio.run(start_bot(settings))
-    except discord.LoginFailure:
-        LOGGER.error(LOGIN_REFUSED)
-        return 1
-    return 0
+    return _exit_code(start_bot(settings))
 
 
 def sync(settings: Settings) -> int:
     """Entry point of `newsbrief sync`."""
+    return _exit_code(sync_global_commands(settings))
+
+
+def _exit_code(main: Coroutine[Any, Any, None]) -> int:
+    """Run `main` to the end: 0, or 1 when Discord refused the token."""
     try:
-        asyncio.run(sync_global_commands(settings))
+        asyncio.run(main)
     except discord.LoginFailure:
         LOGGER.error(LOGIN_REFUSED)
         return 1

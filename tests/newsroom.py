@@ -19,14 +19,11 @@ from bot.news.pipeline import Pipeline
 from bot.store import DeliveryKind, Store, Subscription, open_store
 from tests.local_site import LocalSite
 from tests.store.conftest import empty_postgres, postgres_url, sqlite_url
+from tests.store.samples import CHANNEL, GUILD, MEMBER
 
 NOW = datetime(2025, 3, 14, 5, 0, tzinfo=UTC)
 """A Friday, 06:00 in Berlin: before the test subscriptions' 07:30."""
 
-GUILD = 1_203_456_789_012_345_678
-OTHER_GUILD = 1_198_765_432_109_876_543
-CHANNEL = 1_203_456_789_012_349_001
-MEMBER = 1_150_000_000_000_000_042
 FIRST_MESSAGE = 1_349_912_345_678_900_000
 
 

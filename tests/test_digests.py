@@ -19,19 +19,8 @@ from bot.digests import (
 )
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, failure_backoff
 from bot.store.queries import STALE_CLAIM_AFTER
-from tests.newsroom import (
-    CHANNEL,
-    FIRST_MESSAGE,
-    GUILD,
-    MEMBER,
-    NOW,
-    OTHER_GUILD,
-    REPORTS,
-    LostAnswer,
-    Newsroom,
-    SimulatedCrash,
-    title,
-)
+from tests.newsroom import FIRST_MESSAGE, NOW, REPORTS, LostAnswer, Newsroom, SimulatedCrash, title
+from tests.store.samples import CHANNEL, GUILD, MEMBER, OTHER_GUILD
 
 
 def hours_ago(room: Newsroom, hours: float) -> datetime:

@@ -29,7 +29,8 @@ from bot.scheduler import (
 )
 from bot.store import DeliveryKind, DeliveryStatus, Subscription
 from bot.store.queries import STALE_CLAIM_AFTER
-from tests.newsroom import GUILD, MEMBER, Newsroom, SimulatedCrash, title
+from tests.newsroom import Newsroom, SimulatedCrash, title
+from tests.store.samples import GUILD, MEMBER
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

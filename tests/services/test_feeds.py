@@ -8,7 +8,8 @@ import pytest
 
 from bot.news.errors import NewsError
 from bot.services import FeedNotFollowed, FeedService
-from tests.newsroom import GUILD, MEMBER, OTHER_GUILD, Newsroom
+from tests.newsroom import Newsroom
+from tests.store.samples import GUILD, MEMBER, OTHER_GUILD
 
 COURIER = "Harbour Courier"
 

@@ -19,7 +19,8 @@ from bot.services import (
     check_zone,
     zone_names,
 )
-from tests.newsroom import CHANNEL, GUILD, MEMBER, Newsroom, title
+from tests.newsroom import Newsroom, title
+from tests.store.samples import CHANNEL, GUILD, MEMBER
 
 MORNING = time(7, 30)
 
