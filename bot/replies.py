@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.news.errors import Busy, InputError, NewsError, NotAnArticle
+from bot.news.errors import Busy, FetchError, InputError, NewsError, NotAnArticle
 
 LOGGER = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ SENTENCE_ENDS = (".", "!", "?", "…")
 
 
 def as_sentence(message: str) -> str:
-    """The message ending as a sentence: the core's messages (a FetchError's) have no final stop."""
+    """The message ending as a sentence: a FetchError's message has no final stop."""
     return message if message.endswith(SENTENCE_ENDS) else f"{message}."
 
 
@@ -52,8 +52,10 @@ def user_message(error: BaseException) -> str | None:
             return "That page does not look like an article."
         case Busy():
             return "I am making a lot of summaries right now; please try again in a moment."
-        case NewsError():
+        case FetchError():
             return as_sentence(error.message)
+        case NewsError():
+            return error.message
         case ShuttingDown():
             return "newsbrief is restarting; please try again in a minute."
         case app_commands.CommandOnCooldown():
