@@ -24,12 +24,12 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from bot.client import make_executor
 from bot.digests import DigestService, FeedRefresher
 from bot.embeds import DigestMessage, pack_digest
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.resources import make_executor
 from bot.store import DeliveryKind, open_store
 from newsbrief_testkit.local_site import LocalSite
 

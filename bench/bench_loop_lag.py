@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from bot.client import NewsBot
+from bot.launcher import open_resources
 from bot.settings import Settings
 from newsbrief_testkit.fake_discord import FakeDiscord, point_discord_at, running_client
 from newsbrief_testkit.local_site import LocalSite
@@ -64,21 +65,21 @@ async def measure(processes: int) -> dict[str, float]:
             data_dir=Path(data_dir),
             database_url=f"sqlite+aiosqlite:///{data_dir}/newsbrief.db",
         )
-        bot = NewsBot(settings, guild_ready_timeout=0.1)
-        async with running_client(bot, fake):
-            if processes:  # warm the workers so the figures are about serving, not starting
-                await bot.pipeline.run_cpu(len, "warm")
-            stop = asyncio.Event()
-            lags: list[float] = []
-            probe = asyncio.create_task(probe_loop(stop, lags))
-            first_frame = len(fake.frames)
-            started = time.perf_counter()
-            interactions = [await fake.send_slash_command("summarize", {"url": url}) for url in urls]
-            for interaction in interactions:
-                await fake.wait_for_followup(interaction, status=200, timeout=120)
-            wall = time.perf_counter() - started
-            stop.set()
-            await probe
+        async with open_resources(settings) as resources:
+            bot = NewsBot(settings, resources, guild_ready_timeout=0.1)
+            async with running_client(bot, fake):
+                if processes:  # warm the workers so the figures are about serving, not starting
+                    await bot.pipeline.run_cpu(len, "warm")
+                stop, lags = asyncio.Event(), list[float]()
+                probe = asyncio.create_task(probe_loop(stop, lags))
+                first_frame = len(fake.frames)
+                started = time.perf_counter()
+                interactions = [await fake.send_slash_command("summarize", {"url": url}) for url in urls]
+                for interaction in interactions:
+                    await fake.wait_for_followup(interaction, status=200, timeout=120)
+                wall = time.perf_counter() - started
+                stop.set()
+                await probe
     heartbeats = [f.at for f in fake.frames[first_frame:] if f.op == 1 and f.direction == "from_bot"]
     gaps = [b - a for a, b in itertools.pairwise(heartbeats)]
     await fake.close()

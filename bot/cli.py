@@ -155,9 +155,9 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     if settings.discord_token is None:
         sys.stderr.write(MISSING_TOKEN_MESSAGE)
         return EXIT_USAGE
-    from bot import client
+    from bot import launcher
 
-    return client.sync(settings) if sync_only else client.run(settings)
+    return launcher.sync(settings) if sync_only else launcher.run(settings)
 
 
 # ----------------------------------------------------------------------------- summarize
@@ -205,13 +205,9 @@ def _worker_pool(local_inputs: int) -> Executor | None:
     cores = os.cpu_count() or 1
     if local_inputs < PARALLEL_MIN_INPUTS or cores < 2:
         return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from bot.resources import make_executor
 
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has already imported the pipeline: each starts warm.
-    context.set_forkserver_preload(["bot.news.pipeline"])
-    return ProcessPoolExecutor(max_workers=cores, mp_context=context)
+    return make_executor(cores)
 
 
 async def summarize_inputs(
@@ -228,9 +224,9 @@ async def summarize_inputs(
         0 when every input was briefed, 1 when any failed (its error is printed, the rest go on).
     """
     from bot.news.errors import InternalError, NewsError
-    from bot.news.fetch import Fetcher
     from bot.news.pipeline import Pipeline, is_url
     from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
+    from bot.resources import make_fetcher
 
     settings = settings or get_settings()
     executor = _worker_pool(sum(1 for source in sources if not is_url(source)))
@@ -238,11 +234,7 @@ async def summarize_inputs(
     failed = False
     url_slots = asyncio.Semaphore(URL_CONCURRENCY)
     try:
-        async with Fetcher(
-            allow_private=settings.fetch_allow_private,
-            max_bytes=settings.fetch_max_bytes,
-            total_timeout=settings.fetch_timeout_seconds,
-        ) as fetcher:
+        async with make_fetcher(settings) as fetcher:
             pipeline = Pipeline(fetcher=fetcher, executor=executor)
             tasks = [
                 asyncio.create_task(brief_source(pipeline, source, sentences=sentences, url_slots=url_slots))
@@ -299,16 +291,12 @@ async def digest_feeds(
         0 when at least one feed was read, 1 when every feed failed.
     """
     from bot.news.digest import DEFAULT_MAX_STORIES, digest_feed_sources
-    from bot.news.fetch import Fetcher
     from bot.news.pipeline import Pipeline
     from bot.news.render import digest_to_json, digest_to_text
+    from bot.resources import make_fetcher
 
     settings = settings or get_settings()
-    async with Fetcher(
-        allow_private=settings.fetch_allow_private,
-        max_bytes=settings.fetch_max_bytes,
-        total_timeout=settings.fetch_timeout_seconds,
-    ) as fetcher:
+    async with make_fetcher(settings) as fetcher:
         result = await digest_feed_sources(
             sources,
             pipeline=Pipeline(fetcher=fetcher),

@@ -2,15 +2,8 @@
 
 from datetime import date
 
-from bot.embeds import (
-    EMBED_DESCRIPTION_LIMIT,
-    EMBED_FIELD_VALUE_LIMIT,
-    EMBED_TITLE_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    briefing_embed,
-    fit_sentences,
-    fit_text,
-)
+from bot.discord_limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
+from bot.embeds import briefing_embed, fit_sentences, fit_text
 from bot.news.models import Article, Briefing, Quote, Summary
 
 LONG_SENTENCE = "The committee heard evidence from dozens of witnesses over several weeks of hearings. "

@@ -60,6 +60,11 @@ def error_to_json(error: NewsError, *, source: str) -> JsonObject:
     }
 
 
+def format_date(day: date) -> str:
+    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def byline(briefing: Briefing) -> str:
     """'Outlet · Author, Author · 25 Nov 2026': the facts a reader checks first, those known."""
     article = briefing.article
@@ -67,11 +72,6 @@ def byline(briefing: Briefing) -> str:
     if article.published:
         parts.append(format_date(article.published))
     return " · ".join(part for part in parts if part)
-
-
-def format_date(day: date) -> str:
-    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def reading_note(briefing: Briefing) -> str:
