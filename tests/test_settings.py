@@ -6,9 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import MIN_HISTORY_RETENTION as SETTINGS_MIN_HISTORY_RETENTION
 from bot.settings import Settings
-from bot.store import MIN_HISTORY_RETENTION
 
 
 @pytest.fixture
@@ -86,7 +84,3 @@ def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environm
     clean_environment.setenv("HISTORY_RETENTION_DAYS", "1")
     with pytest.raises(ValidationError, match="at least 2 days"):
         Settings(_env_file=None)
-
-
-def test_the_shortest_history_retention_is_the_stores() -> None:
-    assert SETTINGS_MIN_HISTORY_RETENTION == MIN_HISTORY_RETENTION

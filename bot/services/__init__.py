@@ -29,8 +29,8 @@ from bot.services.subscriptions import (
     SubscriptionService,
     UnknownZone,
     check_zone,
-    zone_names,
 )
+from bot.store import zone_names
 
 __all__ = [
     "MAX_STORIES",

@@ -8,16 +8,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from bot.digests import DeliveryOutcome, DigestService, Poster
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.errors import NewsError
 from bot.scheduler import DigestScheduler
 from bot.services.feeds import FeedService, feed_name
-from bot.store import DeliveryKind, Store, Subscription
+from bot.store import DeliveryKind, Store, Subscription, zone_names
 
 LOGGER = logging.getLogger(__name__)
 
@@ -37,13 +35,6 @@ class NoDigest(NewsError):
     def __init__(self, channel_id: int) -> None:
         super().__init__(f"<#{channel_id}> has no digest: set one up with /digest subscribe.")
         self.channel_id = channel_id
-
-
-@lru_cache(maxsize=1)
-def zone_names() -> tuple[str, ...]:
-    """The IANA zones a digest may use, sorted: the Area/Location names and UTC (not the legacy
-    aliases such as EST or Japan). Read from tzdata once; call it off the loop the first time."""
-    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
 
 
 def check_zone(name: str) -> str:

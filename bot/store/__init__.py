@@ -18,7 +18,6 @@ One module per thing stored, each with its own queries on the engine; `Store` co
 
 from bot.store.database import UnsupportedDatabase
 from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
-from bot.store.history import MIN_HISTORY_RETENTION
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
 from bot.store.records import (
     FAILING_AFTER,
@@ -40,15 +39,13 @@ from bot.store.records import (
     UnknownFeed,
 )
 from bot.store.store import Store, open_store
-from bot.store.subscriptions import DEFAULT_MAX_STORIES
+from bot.store.subscriptions import zone_names
 from bot.store.tables import DeliveryKind, DeliveryStatus
 
 __all__ = [
-    "DEFAULT_MAX_STORIES",
     "FAILING_AFTER",
     "LATEST_VERSION",
     "MAX_FEEDS_PER_GUILD",
-    "MIN_HISTORY_RETENTION",
     "AlreadyFollowing",
     "Claim",
     "Delivery",
@@ -72,4 +69,5 @@ __all__ = [
     "UnsupportedDatabase",
     "failure_backoff",
     "open_store",
+    "zone_names",
 ]

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Column, FromClause, Select, and_, delete, exists, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
+from bot.settings import MIN_HISTORY_RETENTION
 from bot.store.database import Queries
 from bot.store.records import PrunedHistory, utc_now
 from bot.store.tables import DeliveryStatus, delivered_items, deliveries, feeds, guild_feeds, seen_items
@@ -24,10 +25,6 @@ PRUNE_BATCH = 1000
 years of rows, and in steps this size it holds SQLite's write lock for tens of milliseconds at a time
 (about 10 ms a batch, plus the kept rows it reads past), so refreshes and digests are not kept
 waiting behind it."""
-MIN_HISTORY_RETENTION = timedelta(days=2)
-"""The shortest history `prune_history` keeps: a digest reads items first seen up to two days back
-(bot.digests.MAX_DIGEST_WINDOW) and the records of what was sent meanwhile, and a delivery is claimed
-for minutes; what is younger than this is still in use."""
 
 
 class HistoryQueries(Queries):

@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     InvalidSetting,
@@ -27,18 +28,16 @@ from bot.store.tables import guild_feeds, subscription_feeds, subscriptions
 LOGGER = logging.getLogger(__name__)
 
 
-DEFAULT_MAX_STORIES = 10
-"""Stories in a digest unless the subscription says otherwise: a screenful, read over coffee."""
-
-
 @lru_cache(maxsize=1)
-def _known_timezones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones a digest may use, sorted: the Area/Location names and UTC (not the legacy
+    aliases such as EST or Japan). Read from tzdata once; call it off the loop the first time."""
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
 
 
 def check_timezone(name: str) -> str:
-    """The IANA zone name, or InvalidSetting when there is no such zone."""
-    if name not in _known_timezones():
+    """The IANA zone name, or InvalidSetting when digests may not use it (see `zone_names`)."""
+    if name not in zone_names():
         raise InvalidSetting(f"Unknown time zone {name!r}: use an IANA name such as Europe/Paris or America/Chicago.")
     return name
 
@@ -81,7 +80,7 @@ class SubscriptionQueries(Queries):
             timezone: an IANA zone name.
             feed_ids: some of the guild's feeds; None for all of them, now and later.
             max_stories: the most stories in one digest.
-            keywords: when given, only stories that mention one of them (the digest applies them).
+            keywords: words or phrases the digest ranks first; stories that match none still appear.
             replace: replace the channel's existing subscription (keeping its id and its history of
                 delivered items, and resuming it) instead of refusing.
 

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.store import MIN_HISTORY_RETENTION, DeliveryKind, DeliveryStatus, ItemRef, PrunedHistory, Store, Subscription
+from bot.settings import MIN_HISTORY_RETENTION
+from bot.store import DeliveryKind, DeliveryStatus, ItemRef, PrunedHistory, Store, Subscription
 from bot.store.history import PRUNE_BATCH
 from bot.store.tables import feeds
 from tests.store.conftest import stored_delivery

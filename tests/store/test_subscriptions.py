@@ -6,8 +6,8 @@ from datetime import time, timedelta
 
 import pytest
 
+from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.store import (
-    DEFAULT_MAX_STORIES,
     DeliveryKind,
     DeliveryStatus,
     InvalidSetting,
@@ -89,11 +89,12 @@ async def test_a_subscription_can_choose_only_its_guilds_feeds(store: Store) -> 
     [
         (MORNING, "Europe/Atlantis", 10, None),
         (MORNING, "CET+1", 10, None),
+        (MORNING, "EST", 10, None),
         (time(7, 30, 15), "Europe/Paris", 10, None),
         (MORNING, "Europe/Paris", 0, None),
         (MORNING, "Europe/Paris", 10, []),
     ],
-    ids=["unknown-zone", "not-iana", "seconds", "no-stories", "no-feeds"],
+    ids=["unknown-zone", "not-iana", "legacy-alias", "seconds", "no-stories", "no-feeds"],
 )
 async def test_bad_settings_are_refused(
     store: Store, local_time: time, timezone: str, max_stories: int, feed_ids: list[int] | None
