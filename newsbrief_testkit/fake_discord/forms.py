@@ -88,7 +88,7 @@ def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
         if not button.get("url"):
             errors["url"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
         if button.get("custom_id") is not None:
-            errors["custom_id"] = field_error("BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED", "A link button has no custom_id.")
+            errors["custom_id"] = field_error("BASE_TYPE_BAD_VALUE", "A link button has no custom_id.")
     elif style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
         errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
     return errors
@@ -111,7 +111,7 @@ def _row_errors(row: Mapping[str, Any], seen_ids: set[str]) -> dict[str, Any]:
             if len(custom_id) > CUSTOM_ID_LIMIT:
                 one["custom_id"] = too_long(CUSTOM_ID_LIMIT)
             elif custom_id in seen_ids:
-                one["custom_id"] = field_error("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+                one["custom_id"] = field_error("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id is duplicated")
             seen_ids.add(custom_id)
         if one:
             child_errors[str(index)] = one
