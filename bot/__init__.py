@@ -15,3 +15,6 @@ What lives here, from the outside in:
 """
 
 __version__ = "0.1.0"
+PROJECT_URL = "https://github.com/newsbrief/newsbrief"
+README_URL = f"{PROJECT_URL}#readme"
+"""Where /about sends people to learn the commands."""
