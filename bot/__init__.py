@@ -7,8 +7,8 @@ What lives here, from the outside in:
 - `client`: NewsBot, the Discord client; the cogs it loads live in the top-level `cogs` package.
 - `digests`, `scheduler`, `poster`: daily digests: feeds kept fresh, deliveries due at each
   subscriber's local time, and posted into channels.
-- `embeds`, `replies`: what Discord shows: briefings and digests as embeds within Discord's
-  limits, and errors as messages.
+- `embeds`, `replies`, `paginator`: what Discord shows: briefings and digests as embeds within
+  Discord's limits, errors as messages, and long lists as pages turned with buttons.
 - `store/`: feeds, items, subscriptions, deliveries and history in SQLite or PostgreSQL.
 - `news/`: the pure core (fetch, extract, summarize, quote, feeds, stories, digests); it never
   imports discord, and everything above builds on it.

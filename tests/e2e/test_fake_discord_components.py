@@ -54,11 +54,6 @@ class ButtonsBot(EchoBot):
 
 
 @pytest.fixture
-def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
-    return discord_pointed_at_fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord) -> AsyncIterator[ButtonsBot]:
     buttons_bot = ButtonsBot()
     async with running_client(buttons_bot, fake):

@@ -60,11 +60,6 @@ class PlacesBot(EchoBot):
 
 
 @pytest.fixture
-def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
-    return discord_pointed_at_fake
-
-
-@pytest.fixture
 async def bot(fake: FakeDiscord) -> AsyncIterator[PlacesBot]:
     places_bot = PlacesBot()
     async with running_client(places_bot, fake):

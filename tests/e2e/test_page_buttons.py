@@ -34,11 +34,6 @@ class PagesBot(EchoBot):
 
 
 @pytest.fixture
-def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
-    return discord_pointed_at_fake
-
-
-@pytest.fixture
 async def pages_bot(fake: FakeDiscord) -> AsyncIterator[PagesBot]:
     client = PagesBot()
     async with running_client(client, fake):
