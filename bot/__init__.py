@@ -11,8 +11,9 @@ What lives here, from the outside in:
   store, scheduler and pipeline; typed results, no discord.
 - `digests`, `scheduler`, `poster`: daily digests: feeds kept fresh, deliveries due at each
   subscriber's local time, and posted into channels.
-- `embeds`, `replies`, `discord_limits`: what Discord shows: briefings and digests as embeds within
-  Discord's limits (all of them in `discord_limits`), and errors as messages.
+- `embeds`, `replies`, `paginator`, `discord_limits`: what Discord shows: briefings and digests as
+  embeds within Discord's limits (all of them in `discord_limits`), errors as messages, and long
+  lists as pages turned with buttons.
 - `redaction`: the log filter that keeps tokens out of every log line.
 - `store/`: feeds, items, subscriptions, deliveries and history in SQLite or PostgreSQL.
 - `news/`: the pure core (fetch, extract, summarize, quote, feeds, stories, digests); it never
@@ -20,3 +21,6 @@ What lives here, from the outside in:
 """
 
 __version__ = "0.1.0"
+PROJECT_URL = "https://github.com/newsbrief/newsbrief"
+README_URL = f"{PROJECT_URL}#readme"
+"""Where /about sends people to learn the commands."""

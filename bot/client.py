@@ -27,7 +27,7 @@ from bot.news.pipeline import Pipeline
 from bot.poster import DiscordPoster
 from bot.replies import ShuttingDown
 from bot.scheduler import DigestScheduler
-from bot.services import FeedService, SubscriptionService
+from bot.services import AboutService, FeedService, SubscriptionService
 from bot.settings import Settings
 from bot.store import Store
 
@@ -134,6 +134,7 @@ class NewsBot(commands.Bot):
             poster=self.poster,
             feeds=self.feeds,
         )
+        self.info = AboutService(store=resources.store, clock=resources.clock)
         self._jobs_running = 0
         self._jobs_done = asyncio.Event()
         self._jobs_done.set()

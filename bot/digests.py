@@ -88,7 +88,7 @@ def utc_now() -> datetime:
 class ChannelUnavailable(Exception):
     """The channel cannot take the digest for good (deleted, or the bot lost permission to post).
 
-    The subscription is paused with `reason`, which /digest list shows.
+    The subscription is paused with `reason`, which /digests shows.
     """
 
     def __init__(self, reason: str) -> None:

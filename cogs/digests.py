@@ -1,4 +1,4 @@
-"""/digest subscribe | unsubscribe | list | now | preview: daily digests of a server's feeds."""
+"""/digest subscribe | unsubscribe | now | preview: setting up and posting daily digests (Manage Server)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digests import DeliveryOutcome, DeliveryResult
-from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, EMBED_DESCRIPTION_LIMIT
-from bot.embeds import EMBED_COLOUR, fit_text, pack_digest
+from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT
+from bot.embeds import fit_text, pack_digest
 from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.replies import UserError, mark_answered, require_guild
 from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
-from bot.store import Subscription
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -60,28 +59,15 @@ def delivery_report(outcome: DeliveryOutcome, channel_id: int) -> str:
     return f"Not posted: {outcome.result}."
 
 
-def describe(subscription: Subscription, feed_names: dict[int, str]) -> str:
-    """One subscription in /digest list."""
-    feeds = (
-        "all feeds"
-        if subscription.feed_ids is None
-        else ", ".join(feed_names.get(feed_id, str(feed_id)) for feed_id in subscription.feed_ids)
-    )
-    line = (
-        f"<#{subscription.channel_id}> at {subscription.local_time:%H:%M} {subscription.timezone} · "
-        f"{feeds} · up to {subscription.max_stories} stories"
-    )
-    if subscription.keywords:
-        line += f" · keywords: {', '.join(subscription.keywords)}"
-    if subscription.paused:
-        line += f"\n  **paused**: {subscription.pause_reason or 'by an admin'}"
-    return line
-
-
 @app_commands.guild_only()
-class DigestCommands(commands.GroupCog, group_name="digest", group_description="Daily news digests in a channel"):
-    """Changing digests needs Manage Server, checked in code on each such command: Discord sets default
-    permissions per top-level command only, and /digest list is for everyone."""
+@app_commands.guild_install()
+@app_commands.default_permissions(manage_guild=True)
+class DigestCommands(
+    commands.GroupCog, group_name="digest", group_description="Set up and post this server's daily news digests"
+):
+    """Changing and posting digests: Discord shows /digest only to members with Manage Server (a server
+    may change that in its Integrations settings), so each command checks the permission too. Everyone
+    reads the list with /digests (cogs/lists.py)."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -161,23 +147,6 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.subscriptions.unsubscribe(guild_id, channel.id)
         await interaction.followup.send(f"{channel.mention} will get no more digests.", ephemeral=True)
-
-    @app_commands.command(name="list")
-    async def list_digests(self, interaction: discord.Interaction) -> None:
-        """This server's daily digests."""
-        listing = await self.bot.subscriptions.listing(require_guild(interaction))
-        if not listing.subscriptions:
-            await interaction.response.send_message(
-                "No digests yet: set one up with /digest subscribe.", ephemeral=True
-            )
-            return
-        lines = "\n".join(describe(subscription, listing.feed_names) for subscription in listing.subscriptions)
-        embed = discord.Embed(
-            title=f"{len(listing.subscriptions)} daily digests",
-            colour=EMBED_COLOUR,
-            description=fit_text(lines, EMBED_DESCRIPTION_LIMIT),
-        )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="now")
     @app_commands.describe(channel="The channel whose digest to post now (default: this one)")

@@ -1,4 +1,7 @@
-"""/summarize and the Summarize message command: parse, call the pipeline, render an embed."""
+"""/summarize and the Summarize message command: parse, call the pipeline, render an embed.
+
+Both install to a server and to a user's account, and work in servers, the bot's DMs and group DMs.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +53,18 @@ class UserRateLimit:
         bucket.update_rate_limit(tokens=tokens)
 
 
+def answers_privately(interaction: discord.Interaction, private: bool | None = None) -> bool:
+    """Whether a summary is shown only to the user: as they chose, else where the bot is not a member.
+
+    In a server that has not installed newsbrief (a user installed it for themselves) a public answer
+    would post into a server that never asked for the bot; in servers that have it, in its DMs and in
+    group DMs the answer is public, as it is meant to be shared.
+    """
+    if private is not None:
+        return private
+    return interaction.guild_id is not None and not interaction.is_guild_integration()
+
+
 def links_in_message(message: discord.Message) -> list[str]:
     """The links a message holds: in its text first, then in its embeds."""
     texts = [message.content]
@@ -64,7 +79,12 @@ class Summarize(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
         self.rate_limit = UserRateLimit(bot.settings.summarize_per_minute, RATE_WINDOW_SECONDS)
-        self.message_command = app_commands.ContextMenu(name="Summarize", callback=self.summarize_message)
+        self.message_command = app_commands.ContextMenu(
+            name="Summarize",
+            callback=self.summarize_message,
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True),
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.message_command)
@@ -73,27 +93,30 @@ class Summarize(commands.Cog):
         self.bot.tree.remove_command(self.message_command.name, type=self.message_command.type)
 
     @app_commands.command(name="summarize")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
     @app_commands.describe(
         url="The article's address (http or https)",
         sentences="How many sentences the summary has (default: 3 to 5, by the article's length)",
-        private="Show the summary only to you",
+        private="Show the summary only to you (default: only where newsbrief is not a member of the server)",
     )
     async def summarize(
         self,
         interaction: discord.Interaction,
         url: str,
         sentences: app_commands.Range[int, 1, 10] | None = None,
-        private: bool = False,
+        private: bool | None = None,
     ) -> None:
         """Summarize a news article: headline, outlet, summary and key quotes."""
         url = url.strip().strip("<>")
         if not is_http_url(url):
             raise UserError("Give me the article's full address, starting with http:// or https://.")
         self.rate_limit.hit(interaction.user.id)
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        ephemeral = answers_privately(interaction, private)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         async with self.bot.job():
             briefing = await self.bot.pipeline.brief_url(url, sentences=sentences)
-            await interaction.followup.send(embed=briefing_embed(briefing), ephemeral=private)
+            await interaction.followup.send(embed=briefing_embed(briefing), ephemeral=ephemeral)
             mark_answered(interaction)
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
@@ -102,7 +125,8 @@ class Summarize(commands.Cog):
         if not urls:
             raise UserError("No link found in that message.")
         self.rate_limit.hit(interaction.user.id, tokens=min(len(urls), self.rate_limit.rate))
-        await interaction.response.defer(thinking=True)
+        ephemeral = answers_privately(interaction)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         async with self.bot.job():
             results = await asyncio.gather(*(self.bot.pipeline.brief_url(url) for url in urls), return_exceptions=True)
             failures = [
@@ -112,7 +136,7 @@ class Summarize(commands.Cog):
                 raise failures[0][1]
             for result in results:
                 if not isinstance(result, BaseException):
-                    await interaction.followup.send(embed=briefing_embed(result))
+                    await interaction.followup.send(embed=briefing_embed(result), ephemeral=ephemeral)
                     mark_answered(interaction)
             for url, error in failures:
                 reason = reply_for(error, doing=f"summarizing {url} for user {interaction.user.id}")

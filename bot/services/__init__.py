@@ -6,11 +6,13 @@ A service owns the pairings a command needs, so that no cog has to know them:
 - `feeds.FeedService`: following a feed discovers it, then stores it; feeds are named by one rule.
 - `subscriptions.SubscriptionService`: a digest written to the store is given to the scheduler in the
   same call; digests posted now or previewed go through the digest service.
+- `about.AboutService`: the version and the figures /about shows.
 
 Nothing here imports discord. What the user got wrong is raised as a `NewsError` whose message is meant
 for them (the one error handler in cogs/errors.py shows it).
 """
 
+from bot.services.about import About, AboutService
 from bot.services.feeds import (
     FeedNotFollowed,
     FeedService,
@@ -34,6 +36,8 @@ from bot.store import zone_names
 
 __all__ = [
     "MAX_STORIES",
+    "About",
+    "AboutService",
     "DigestListing",
     "DigestRequest",
     "FeedNotFollowed",

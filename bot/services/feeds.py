@@ -26,7 +26,7 @@ class FeedNotFollowed(NewsError):
     """The guild follows no feed by the name given."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"This server does not follow a feed called “{name}”: pick one from /feed list.")
+        super().__init__(f"This server does not follow a feed called “{name}”: pick one from /feeds.")
         self.name = name
 
 
@@ -56,7 +56,7 @@ class FollowedFeed:
 
 @dataclass(frozen=True, slots=True)
 class FeedStatus:
-    """One feed's health, for /feed status."""
+    """One feed's health, for /feeds."""
 
     feed: Feed
     stored_items: int

@@ -12,6 +12,7 @@ One module per thing stored, each with its own queries on the engine; `Store` co
     subscriptions.py  SubscriptionQueries: which channel gets a daily digest, and how
     deliveries.py     DeliveryQueries: claiming, completing and recording each digest posted
     history.py        HistoryQueries: pruning what no digest needs any more
+    overview.py       OverviewQueries: figures across guilds, for /about
     store.py          Store and open_store
     tables.py         the schema; migrations.py its versions; database.py the engines and dialects
 """
@@ -31,6 +32,7 @@ from bot.store.records import (
     ItemLike,
     ItemRef,
     NotFound,
+    Overview,
     PrunedHistory,
     StoredItem,
     StoreError,
@@ -58,6 +60,7 @@ __all__ = [
     "ItemLike",
     "ItemRef",
     "NotFound",
+    "Overview",
     "PrunedHistory",
     "SchemaTooNew",
     "Store",

@@ -20,7 +20,7 @@ from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
 
 FAILING_AFTER = 3
-"""Failures in a row after which a feed counts as failing (shown in /feed status and a digest's
+"""Failures in a row after which a feed counts as failing (shown in /feeds and a digest's
 footer): one or two misses are a blip a retry fixes; three in a row span hours of backoff."""
 ERROR_TEXT_LIMIT = 1000
 """Characters of an error message kept: enough for any HTTP or parser message, not a whole page."""
@@ -251,6 +251,18 @@ def link_key(link: str | None) -> str | None:
     except ValueError:  # a malformed port or IPv6 literal: compare the text as it is
         identity = link.strip()
     return hashlib.sha256(identity.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The bot at a glance, across every guild (/about)."""
+
+    followed_feeds: int
+    """Feeds at least one guild follows, each counted once."""
+    last_feed_fetch: datetime | None
+    """The latest successful fetch of any of them; None before the first."""
+    digests_posted_today: int
+    """Digests posted since midnight UTC, scheduled and asked for."""
 
 
 def utc_now(now: datetime | None) -> datetime:

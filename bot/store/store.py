@@ -17,6 +17,7 @@ from bot.store.feeds import FeedQueries
 from bot.store.history import HistoryQueries
 from bot.store.items import ItemQueries
 from bot.store.migrations import migrate
+from bot.store.overview import OverviewQueries
 from bot.store.subscriptions import SubscriptionQueries
 
 
@@ -36,7 +37,7 @@ async def open_store(url: str, *, echo: bool = False) -> Store:
     return Store(engine)
 
 
-class Store(FeedQueries, ItemQueries, SubscriptionQueries, DeliveryQueries, HistoryQueries):
+class Store(FeedQueries, ItemQueries, SubscriptionQueries, DeliveryQueries, HistoryQueries, OverviewQueries):
     """newsbrief's data. Safe to share between tasks, and between processes using one database.
 
     Each base is one module's queries on the same engine; the Store only adds opening and closing,

@@ -121,7 +121,7 @@ class SubscriptionQueries(Queries):
                     raise UnknownFeed(
                         "This server does not follow feed "
                         + ", ".join(str(feed_id) for feed_id in missing)
-                        + ": see /feed list."
+                        + ": see /feeds."
                     )
             subscription_id = await connection.scalar(
                 upsert(connection.dialect, subscriptions)

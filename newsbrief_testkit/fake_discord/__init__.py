@@ -36,6 +36,17 @@ pages as documented (``limit`` 1-100, default 50; one of ``around``/``before``/`
 a channel the bot cannot view answers 403 50001 (50013 to a post where it may not send), one that does
 not exist 404 10003. The gateway honours ``compress=zlib-stream`` (see ``gateway``).
 
+Commands and components: a sync (PUT commands) is checked as Discord checks it (``integration_types`` within
+{0, 1}, ``contexts`` within {0, 1, 2}, ``default_member_permissions`` a permission number, kept as a string;
+``dm_permission`` deprecated, ``contexts`` decides) and refused whole with 50035. ``send_*`` take where and
+by whom (see ``InteractionContext``): ``dm``, ``private_channel`` (a group DM), ``foreign_guild`` (a server the
+bot is not in, ``fake.foreign_guild_id``), ``user_install``; a command is dispatched only where its contexts and
+integration types offer it (ValueError otherwise), and ``offered_commands(permissions=..., ...)`` lists what
+Discord's client would show, default_member_permissions included. Message components follow Discord's rules
+(5 action rows, 5 buttons a row, custom_id 100 characters and unique, label 80); ``press_button(message,
+label=...)`` sends the component interaction (type 3) for an enabled button, ephemeral messages to their own
+user only, and the UPDATE_MESSAGE callback (7) edits that message, ephemeral or not.
+
 The clock: ``fake.clock()`` is monotonic seconds, ``fake.advance_clock(seconds)`` moves it forward. It runs
 the nonce window, the acknowledgement deadline and the token lifetime, and dates new snowflakes and
 timestamps; the bot's clock is its own.
@@ -55,10 +66,11 @@ Replies carry no rate-limit headers unless a fault asks for a 429: with them dis
 bucketing, which is Discord's behaviour to copy only where a test asks for it.
 
 The package, by concern: ``limits`` (Discord's numbers), ``records`` (requests, frames, interactions),
-``wire`` (replies, routes, error bodies), ``forms`` (message and embed validation), ``state`` (settings, clock, guild,
-channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and ``commands`` (REST
-routes), ``rest`` (the server and the routes about the bot), ``faults``, ``gateway``, ``senders``
-(interactions sent to the bot), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and
+``wire`` (replies, routes, error bodies), ``forms`` (message, embed and component validation), ``state``
+(settings, clock, guild, channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and
+``commands`` (REST routes), ``command_rules`` (a sync's fields, where a command is offered), ``rest`` (the
+server and the routes about the bot), ``faults``, ``gateway``, ``senders`` (interactions sent to the bot),
+``components`` (buttons pressed), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and
 ``client`` (point_discord_at, running_client; point_discord_at_address(fake.base_url) for a bot in
 another process, which gets the address through its environment, say).
 """

@@ -1,7 +1,9 @@
-"""Application commands over REST: the bulk overwrite a sync sends, and the lists it reads back."""
+"""Application commands over REST: the bulk overwrite a sync sends (checked by command_rules), and the
+lists it reads back."""
 
 from __future__ import annotations
 
+from .command_rules import command_errors, permission_value
 from .limits import COMMAND_CHAT_INPUT, MISSING_ACCESS, UNKNOWN_GUILD
 from .records import Incoming
 from .state import FakeState
@@ -37,6 +39,9 @@ class CommandRoutes(FakeState):
         guild_id = int(guild) if guild else None
         if guild_id is not None and guild_id not in self.guilds:
             return error_reply(404, UNKNOWN_GUILD, "Unknown Guild")
+        errors = {str(index): found for index, sent in enumerate(incoming.json) if (found := command_errors(sent))}
+        if errors:
+            return invalid_form_body(errors)
         previous = {(cmd["name"], cmd.get("type", 1)): cmd["id"] for cmd in self.commands.get(guild_id, [])}
         registered = []
         for sent in incoming.json:
@@ -44,13 +49,13 @@ class CommandRoutes(FakeState):
             command = {
                 "description": "",
                 "options": [],
-                "default_member_permissions": None,
                 "nsfw": False,
                 **sent,
                 "id": previous.get((sent.get("name"), command_type)) or str(self.new_id()),
                 "application_id": str(self.application_id),
                 "type": command_type,
                 "version": str(self.new_id()),
+                "default_member_permissions": permission_value(sent.get("default_member_permissions")),
             }
             if guild_id is not None:
                 command["guild_id"] = str(guild_id)

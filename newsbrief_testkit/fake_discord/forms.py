@@ -1,12 +1,21 @@
-"""Discord's rules for the form of a message: its content, nonce and embeds within their documented limits."""
+"""Discord's rules for the form of a message: its content, nonce, embeds and components within their
+documented limits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .limits import (
+    ACTION_ROWS_LIMIT,
+    BUTTON_LABEL_LIMIT,
+    BUTTON_STYLE_LINK,
+    BUTTON_STYLE_PREMIUM,
+    BUTTONS_PER_ROW_LIMIT,
+    COMPONENT_ACTION_ROW,
+    COMPONENT_BUTTON,
     CONTENT_LIMIT,
+    CUSTOM_ID_LIMIT,
     EMBED_AUTHOR_NAME_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_NAME_LIMIT,
@@ -68,6 +77,59 @@ def embed_size(embed: Mapping[str, Any]) -> int:
     return size
 
 
+def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
+    """A button's own rules: a label within 80 characters; a link button has a url and no custom_id,
+    a premium button neither, every other style a custom_id."""
+    errors: dict[str, Any] = {}
+    if text_length(button.get("label")) > BUTTON_LABEL_LIMIT:
+        errors["label"] = too_long(BUTTON_LABEL_LIMIT)
+    style = button.get("style")
+    if style == BUTTON_STYLE_LINK:
+        if not button.get("url"):
+            errors["url"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+        if button.get("custom_id") is not None:
+            errors["custom_id"] = field_error("BASE_TYPE_BAD_VALUE", "A link button has no custom_id.")
+    elif style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
+        errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+    return errors
+
+
+def _row_errors(row: Mapping[str, Any], seen_ids: set[str]) -> dict[str, Any]:
+    """One action row: 1 to 5 components, each custom_id within 100 characters and not seen before."""
+    if row.get("type") != COMPONENT_ACTION_ROW:
+        return {"type": field_error("UNION_TYPE_CHOICES", "A top-level component must be an action row.")}
+    children = row.get("components") or []
+    if not children:
+        return {"components": field_error("BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")}
+    if len(children) > BUTTONS_PER_ROW_LIMIT:
+        return {"components": too_long(BUTTONS_PER_ROW_LIMIT)}
+    child_errors: dict[str, Any] = {}
+    for index, child in enumerate(children):
+        one = _button_errors(child) if child.get("type") == COMPONENT_BUTTON else {}
+        custom_id = child.get("custom_id")
+        if isinstance(custom_id, str):
+            if len(custom_id) > CUSTOM_ID_LIMIT:
+                one["custom_id"] = too_long(CUSTOM_ID_LIMIT)
+            elif custom_id in seen_ids:
+                one["custom_id"] = field_error("COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id is duplicated")
+            seen_ids.add(custom_id)
+        if one:
+            child_errors[str(index)] = one
+    return {"components": child_errors} if child_errors else {}
+
+
+def component_errors(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Discord's rules for a message's components, keyed as Discord keys them (``0.components.1.label``).
+
+    At most 5 action rows, each holding 1 to 5 buttons (or one other component); every custom_id at most
+    100 characters and unique in the message; button labels at most 80 characters.
+    """
+    if len(rows) > ACTION_ROWS_LIMIT:
+        return too_long(ACTION_ROWS_LIMIT)
+    seen_ids: set[str] = set()
+    return {str(index): found for index, row in enumerate(rows) if (found := _row_errors(row, seen_ids))}
+
+
 def message_form_errors(body: Mapping[str, Any]) -> dict[str, Any]:
     """Discord's "Invalid Form Body" errors for a message body; empty when it is acceptable."""
     errors: dict[str, Any] = {}
@@ -75,6 +137,8 @@ def message_form_errors(body: Mapping[str, Any]) -> dict[str, Any]:
         errors["content"] = too_long(CONTENT_LIMIT)
     if body.get("nonce") is not None and len(str(body["nonce"])) > NONCE_LIMIT:
         errors["nonce"] = too_long(NONCE_LIMIT)
+    if found := component_errors(body.get("components") or []):
+        errors["components"] = found
     embeds = body.get("embeds") or []
     if len(embeds) > EMBEDS_PER_MESSAGE_LIMIT:
         errors["embeds"] = too_long(EMBEDS_PER_MESSAGE_LIMIT)

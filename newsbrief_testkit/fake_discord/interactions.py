@@ -3,7 +3,8 @@
 Discord's rules: a callback later than ``ack_deadline`` (3 s) gets 404 10062 and a second callback 400
 40060; the webhook of a never-acknowledged interaction answers 404 10015 and expires after
 ``token_lifetime`` (15 min, 401 50027). After a deferral (callback type 5) the first follow-up fills the
-"thinking" message (same id, the deferral's visibility).
+"thinking" message (same id, the deferral's visibility). A component's interaction may answer by updating
+the message the component is on (callback 6 or 7, ephemeral messages included); no other may.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .limits import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
     INTERACTION_ALREADY_ACKNOWLEDGED,
+    INTERACTION_COMPONENT,
+    INTERACTION_MODAL_SUBMIT,
     INVALID_FORM_BODY,
     INVALID_WEBHOOK_TOKEN,
     KNOWN_CALLBACK_TYPES,
@@ -35,6 +38,8 @@ from .limits import (
 from .messages import MessageStore
 from .records import FakeInteraction, Incoming, RecordedFile
 from .wire import SNOWFLAKE, TOKEN, Reply, Route, error_reply, field_error, invalid_form_body, route, too_long
+
+UPDATABLE_INTERACTIONS = frozenset({INTERACTION_COMPONENT, INTERACTION_MODAL_SUBMIT})
 
 
 class InteractionRoutes(MessageStore):
@@ -64,6 +69,11 @@ class InteractionRoutes(MessageStore):
             errors = {"type": field_error("BASE_TYPE_CHOICES", f"Value must be one of {sorted(KNOWN_CALLBACK_TYPES)}.")}
             return invalid_form_body(errors)
         data = body.get("data") or {}
+        updating = callback_type in (CALLBACK_DEFERRED_UPDATE_MESSAGE, CALLBACK_UPDATE_MESSAGE)
+        if updating and interaction.payload["type"] not in UPDATABLE_INTERACTIONS:
+            # Only a component's (or a modal's) interaction has a message to update.
+            errors = {"type": field_error("INTERACTION_CALLBACK_TYPE_INVALID", "Invalid interaction callback type.")}
+            return invalid_form_body(errors)
         if callback_type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_UPDATE_MESSAGE):
             refused = self._refuse_message(data, incoming.files, creating=callback_type == CALLBACK_CHANNEL_MESSAGE)
             if refused is not None:
@@ -86,7 +96,7 @@ class InteractionRoutes(MessageStore):
         elif callback_type in (CALLBACK_DEFERRED_UPDATE_MESSAGE, CALLBACK_UPDATE_MESSAGE):
             target = interaction.payload.get("message")
             if target is not None:
-                interaction.original = self.messages.get(int(target["id"]), target)
+                interaction.original = self.live_message(target["id"]) or target
                 if callback_type == CALLBACK_UPDATE_MESSAGE:
                     self._apply_edit(interaction.original, data, incoming.files)
 

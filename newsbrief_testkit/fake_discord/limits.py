@@ -38,6 +38,12 @@ EMBED_FOOTER_TEXT_LIMIT = 2048
 EMBED_AUTHOR_NAME_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
 AUTOCOMPLETE_CHOICES_LIMIT = 25
+# Message components (https://discord.com/developers/docs/components/reference): a message has at most
+# 5 action rows, a row at most 5 buttons; a custom_id is at most 100 characters, a button label 80.
+ACTION_ROWS_LIMIT = 5
+BUTTONS_PER_ROW_LIMIT = 5
+CUSTOM_ID_LIMIT = 100
+BUTTON_LABEL_LIMIT = 80
 # GET /channels/{id}/messages: ``limit`` is 1-100, 50 when not given
 # (https://discord.com/developers/docs/resources/message#get-channel-messages).
 MESSAGES_PAGE_MIN = 1
@@ -67,6 +73,7 @@ FLAG_LOADING = 1 << 7
 INTERACTION_APPLICATION_COMMAND = 2
 INTERACTION_COMPONENT = 3
 INTERACTION_AUTOCOMPLETE = 4
+INTERACTION_MODAL_SUBMIT = 5
 CALLBACK_PONG = 1
 CALLBACK_CHANNEL_MESSAGE = 4
 CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
@@ -88,6 +95,23 @@ KNOWN_CALLBACK_TYPES = frozenset(
     }
 )
 
+# Component types, and the button styles that carry no custom_id (a link opens its url, a premium button
+# its SKU).
+COMPONENT_ACTION_ROW = 1
+COMPONENT_BUTTON = 2
+BUTTON_STYLE_LINK = 5
+BUTTON_STYLE_PREMIUM = 6
+
+# Where an app is installed (a command's integration_types, an interaction's authorizing_integration_owners
+# keys) and where a command is used (its contexts, an interaction's context).
+INSTALL_GUILD = 0
+INSTALL_USER = 1
+INSTALL_TYPES = frozenset({INSTALL_GUILD, INSTALL_USER})
+CONTEXT_GUILD = 0
+CONTEXT_BOT_DM = 1
+CONTEXT_PRIVATE_CHANNEL = 2
+CONTEXT_TYPES = frozenset({CONTEXT_GUILD, CONTEXT_BOT_DM, CONTEXT_PRIVATE_CHANNEL})
+
 # Application command types and option types.
 COMMAND_CHAT_INPUT = 1
 COMMAND_MESSAGE = 3
@@ -107,6 +131,7 @@ MESSAGE_CONTEXT_MENU_COMMAND = 23
 # Channel types.
 CHANNEL_GUILD_TEXT = 0
 CHANNEL_DM = 1
+CHANNEL_GROUP_DM = 3
 
 # Gateway opcodes.
 OP_DISPATCH = 0
@@ -130,6 +155,10 @@ INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_MESSAGE_CONTENT = 1 << 15
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
+
+# Permissions a command's default_member_permissions may ask for: an administrator passes every such test.
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
 
 # Permissions of the member and of the bot in the fake guild: read, write, embed, attach, history, commands.
 VIEW_CHANNEL = 1 << 10

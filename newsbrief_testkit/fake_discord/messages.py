@@ -45,6 +45,18 @@ class MessageStore(FakeState):
         in_channel = [dict(message) for message in self.messages.values() if message["channel_id"] == wanted]
         return sorted(in_channel, key=lambda message: int(message["id"]))
 
+    def live_message(self, message_id: int | str) -> dict[str, Any] | None:
+        """The message as the fake keeps it now, ephemeral ones included (those live only with the
+        interaction that answered with them); None when there is none (deleted, or never sent)."""
+        stored = self.messages.get(int(message_id))
+        if stored is not None:
+            return stored
+        for interaction in self.interactions.values():
+            for message in (interaction.original, *interaction.followups):
+                if message is not None and message["id"] == str(message_id):
+                    return message
+        return None
+
     def _refuse_message(
         self, body: Mapping[str, Any], files: Sequence[RecordedFile], *, creating: bool
     ) -> Reply | None:

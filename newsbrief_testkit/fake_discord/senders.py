@@ -6,14 +6,21 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
+from .command_rules import is_offered
 from .gateway import Gateway
 from .limits import (
     ATTACHMENT_SIZE_LIMIT,
     CHANNEL_DM,
+    CHANNEL_GROUP_DM,
     COMMAND_CHAT_INPUT,
     COMMAND_MESSAGE,
+    CONTEXT_BOT_DM,
+    CONTEXT_GUILD,
+    CONTEXT_PRIVATE_CHANNEL,
     DEFAULT_PERMISSIONS,
     DEFAULT_WAIT_SECONDS,
+    INSTALL_GUILD,
+    INSTALL_USER,
     INTERACTION_APPLICATION_COMMAND,
     INTERACTION_AUTOCOMPLETE,
     OPTION_BOOLEAN,
@@ -31,14 +38,20 @@ class InteractionContext(TypedDict, total=False):
     """Where and by whom an interaction is sent; every key is optional.
 
     ``channel_id`` (the fake's channel by default), ``user`` (the member user), ``permissions`` (the
-    member's, DEFAULT_PERMISSIONS), ``dm`` (a direct message instead of a guild channel), ``locale``
-    ("en-US"), ``timeout`` (for a ready gateway session, DEFAULT_WAIT_SECONDS).
+    member's, DEFAULT_PERMISSIONS), ``dm`` (the bot's DM, context 1, instead of a guild channel),
+    ``private_channel`` (a group DM, context 2, reached through a user install), ``foreign_guild`` (a
+    server the bot is not in, ``fake.foreign_guild_id``, reached through a user install),
+    ``user_install`` (the user installed the app: authorizing_integration_owners has "1", and in a DM
+    not "0"), ``locale`` ("en-US"), ``timeout`` (for a ready gateway session, DEFAULT_WAIT_SECONDS).
     """
 
     channel_id: int | None
     user: Mapping[str, Any] | None
     permissions: int
     dm: bool
+    private_channel: bool
+    foreign_guild: bool
+    user_install: bool
     locale: str
     timeout: float
 
@@ -93,7 +106,6 @@ class InteractionSender(Gateway):
         **context: Unpack[InteractionContext],
     ) -> FakeInteraction:
         """Dispatch an INTERACTION_CREATE with a fresh id and token; the general form of send_*."""
-        channel_id = context.get("channel_id")
         user = dict(context.get("user") or self.member_user)
         permissions = context.get("permissions", DEFAULT_PERMISSIONS)
         locale = context.get("locale", "en-US")
@@ -112,25 +124,8 @@ class InteractionSender(Gateway):
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
             "app_permissions": str(DEFAULT_PERMISSIONS),  # the bot's in the channel, set below for a guild
         }
-        if context.get("dm", False):
-            dm_channel_id = channel_id or self.new_id()
-            payload["channel_id"] = str(dm_channel_id)
-            payload["channel"] = {"id": str(dm_channel_id), "type": CHANNEL_DM, "recipients": [user]}
-            payload["user"] = user
-            payload["context"] = 1
-            payload["authorizing_integration_owners"] = {"0": str(self.application_id)}
-        else:
-            channel = self.channels[channel_id or self.channel_id]
-            guild_id = int(channel["guild_id"])
-            payload["guild_id"] = str(guild_id)
-            payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
-            payload["guild_locale"] = "en-US"
-            payload["channel_id"] = channel["id"]
-            payload["channel"] = channel
-            payload["member"] = self._member(user, permissions=permissions)
-            payload["app_permissions"] = str(self.bot_permissions(int(channel["id"])))
-            payload["context"] = 0
-            payload["authorizing_integration_owners"] = {"0": str(guild_id)}
+        self._place(payload, user, context)
+        self._refuse_unoffered(payload, permissions)
         if message is not None:
             payload["message"] = dict(message)
         owning_guild = int(payload["guild_id"]) if "guild_id" in payload else None
@@ -142,6 +137,93 @@ class InteractionSender(Gateway):
         for session in sessions:
             await self._send_dispatch(session, "INTERACTION_CREATE", payload)
         return interaction
+
+    def _place(self, payload: dict[str, Any], user: dict[str, Any], context: InteractionContext) -> None:
+        """Where the interaction happens and who installed the app there (``context``,
+        ``authorizing_integration_owners``: "0" the guild install, "1" the user install), as Discord sends it."""
+        channel_id = context.get("channel_id")
+        user_install = context.get("user_install", False)
+        owners: dict[str, str] = {str(INSTALL_USER): user["id"]} if user_install else {}
+        if context.get("dm", False) or context.get("private_channel", False):
+            private = context.get("private_channel", False)
+            dm_channel_id = str(channel_id or self.new_id())
+            payload["channel_id"] = dm_channel_id
+            if private:  # a group DM: only a user install reaches it, the bot is never a member
+                friend = self.new_user(username="friend")
+                payload["channel"] = {"id": dm_channel_id, "type": CHANNEL_GROUP_DM, "recipients": [user, friend]}
+                owners = {str(INSTALL_USER): user["id"]}
+            else:
+                payload["channel"] = {"id": dm_channel_id, "type": CHANNEL_DM, "recipients": [user]}
+                if not user_install:
+                    owners[str(INSTALL_GUILD)] = "0"  # a guild install's bot DM: Discord's owner is "0"
+            payload["user"] = user
+            payload["context"] = CONTEXT_PRIVATE_CHANNEL if private else CONTEXT_BOT_DM
+            payload["authorizing_integration_owners"] = owners
+            return
+        if context.get("foreign_guild", False):  # the bot is not a member: only a user install reaches it
+            guild_id = self.foreign_guild_id
+            channel = self._text_channel(self.foreign_channel_id, guild_id, "elsewhere")
+            app_permissions = DEFAULT_PERMISSIONS
+            owners = {str(INSTALL_USER): user["id"]}
+        else:
+            channel = self.channels[channel_id or self.channel_id]
+            guild_id = int(channel["guild_id"])
+            app_permissions = self.bot_permissions(int(channel["id"]))
+            owners[str(INSTALL_GUILD)] = str(guild_id)
+        payload["guild_id"] = str(guild_id)
+        payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
+        payload["guild_locale"] = "en-US"
+        payload["channel_id"] = channel["id"]
+        payload["channel"] = channel
+        payload["member"] = self._member(user, permissions=context.get("permissions", DEFAULT_PERMISSIONS))
+        payload["app_permissions"] = str(app_permissions)
+        payload["context"] = CONTEXT_GUILD
+        payload["authorizing_integration_owners"] = owners
+
+    def _refuse_unoffered(self, payload: Mapping[str, Any], permissions: int) -> None:
+        """Discord dispatches a command only where its contexts and integration types offer it.
+
+        default_member_permissions is not enforced here: a server may grant a command to anyone in its
+        Integrations settings, so the bot must check permissions itself (see ``offered_commands``).
+        """
+        if payload["type"] not in (INTERACTION_APPLICATION_COMMAND, INTERACTION_AUTOCOMPLETE):
+            return
+        command = self._synced_command(str(payload["data"].get("id")))
+        installs = [int(key) for key in payload["authorizing_integration_owners"]]
+        if command is not None and not is_offered(
+            command, context=payload["context"], installs=installs, permissions=None
+        ):
+            raise ValueError(
+                f"Discord would not offer {command['name']!r} in context {payload['context']} with installs "
+                f"{installs}: its contexts are {command.get('contexts')}, its integration types "
+                f"{command.get('integration_types')}"
+            )
+
+    def _synced_command(self, command_id: str) -> dict[str, Any] | None:
+        return next(
+            (command for scope in self.commands.values() for command in scope if command["id"] == command_id), None
+        )
+
+    def offered_commands(self, **context: Unpack[InteractionContext]) -> list[str]:
+        """The names of the commands Discord's client offers a user in a place (``context`` as for the
+        send_* methods: ``permissions``, ``dm``, ``private_channel``, ``foreign_guild``, ``user_install``),
+        judged by each synced command's contexts, integration types and default_member_permissions."""
+        payload: dict[str, Any] = {}
+        self._place(payload, dict(context.get("user") or self.member_user), context)
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        in_server = payload["context"] == CONTEXT_GUILD
+        scopes: list[int | None] = [None] if guild_id is None or guild_id not in self.guilds else [None, guild_id]
+        return sorted(
+            command["name"]
+            for scope in scopes
+            for command in self.commands.get(scope, [])
+            if is_offered(
+                command,
+                context=payload["context"],
+                installs=[int(key) for key in payload["authorizing_integration_owners"]],
+                permissions=context.get("permissions", DEFAULT_PERMISSIONS) if in_server else None,
+            )
+        )
 
     def _slash_data(
         self,
@@ -227,7 +309,8 @@ class InteractionSender(Gateway):
         return await self.send_interaction(INTERACTION_APPLICATION_COMMAND, data, **context)
 
     def _command_guild(self, context: InteractionContext) -> int | None:
-        """The guild whose commands are looked up first (then the global ones): none in a DM."""
-        if context.get("dm", False):
+        """The guild whose commands are looked up first (then the global ones): none in a DM, a group DM
+        or a server the bot is not in."""
+        if context.get("dm", False) or context.get("private_channel", False) or context.get("foreign_guild", False):
             return None
         return int(self.channels[context.get("channel_id") or self.channel_id]["guild_id"])

@@ -69,6 +69,9 @@ class FakeState:
         self.application_id = self.new_id()
         self.guild_id = self.new_id()
         self.channel_id = self.new_id()
+        # A server the bot is not in, where a user who installed the app may still use it.
+        self.foreign_guild_id = self.new_id()
+        self.foreign_channel_id = self.new_id()
         self.bot_user: dict[str, Any] = {
             "id": str(self.application_id),
             "username": "newsbrief-test",

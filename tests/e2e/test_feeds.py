@@ -70,11 +70,11 @@ async def test_feed_add_reports_a_page_without_a_feed(
     assert "feed" in reply.lower()
 
 
-async def test_feed_list_is_open_to_everyone(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
+async def test_feeds_is_open_to_everyone(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
     await private_reply(
         fake, await fake.send_slash_command("feed add", {"url": feed_url}, permissions=ADMIN_PERMISSIONS)
     )
-    interaction = await fake.send_slash_command("feed list", permissions=DEFAULT_PERMISSIONS)
+    interaction = await fake.send_slash_command("feeds", permissions=DEFAULT_PERMISSIONS)
     callback = await fake.wait_for_callback(interaction, status=200)
     assert feed_url in callback.json["data"]["embeds"][0]["description"]
 
@@ -100,18 +100,16 @@ async def test_feed_remove_stops_following(news_bot: NewsBot, fake: FakeDiscord,
     assert await news_bot.store.list_guild_feeds(fake.guild_id) == []
 
 
-async def test_feed_status_shows_each_feed(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
-    await private_reply(
-        fake, await fake.send_slash_command("feed add", {"url": feed_url}, permissions=ADMIN_PERMISSIONS)
-    )
-    interaction = await fake.send_slash_command("feed status")
+async def test_feeds_counts_the_feeds_and_the_failing_ones(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
+    await follow(fake, feed_url)
+    interaction = await fake.send_slash_command("feeds")
     callback = await fake.wait_for_callback(interaction, status=200)
-    assert callback.json["data"]["embeds"][0]["title"] == "Feed status · 1 feeds, 0 failing"
+    assert callback.json["data"]["embeds"][0]["title"] == "1 feeds · 0 failing"
 
 
-async def test_feed_status_counts_items_after_a_refresh(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
+async def test_feeds_counts_items_after_a_refresh(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:
     await follow(fake, feed_url)
     await news_bot.scheduler.refresh_feeds()
-    interaction = await fake.send_slash_command("feed status")
+    interaction = await fake.send_slash_command("feeds")
     callback = await fake.wait_for_callback(interaction, status=200)
     assert "1 items (1 new in 24 h)" in callback.json["data"]["embeds"][0]["description"]

@@ -175,7 +175,7 @@ async def test_a_successful_fetch_keeps_validators_and_clears_failures(store: St
         NOW + timedelta(minutes=15),
         NOW + timedelta(minutes=30),
     )
-    assert feed.last_error == "HTTP 503"  # kept, for /feed status
+    assert feed.last_error == "HTTP 503"  # kept, for /feeds
 
 
 async def test_failures_back_off_exponentially_up_to_a_day(store: Store) -> None:
