@@ -6,6 +6,7 @@ A service owns the pairings a command needs, so that no cog has to know them:
 - `feeds.FeedService`: following a feed discovers it, then stores it; feeds are named by one rule.
 - `subscriptions.SubscriptionService`: a digest written to the store is given to the scheduler in the
   same call; digests posted now or previewed go through the digest service.
+- `guilds.GuildService`: a guild the bot has left is forgotten, follows, digests and their jobs alike.
 
 Nothing here imports discord. What the user got wrong is raised as a `NewsError` whose message is meant
 for them (the one error handler in cogs/errors.py shows it).
@@ -21,6 +22,7 @@ from bot.services.feeds import (
     feed_name,
     is_named,
 )
+from bot.services.guilds import DepartedGuilds, GuildService, GuildsInView, on_shards
 from bot.services.subscriptions import (
     MAX_STORIES,
     DigestListing,
@@ -34,6 +36,7 @@ from bot.services.subscriptions import (
 
 __all__ = [
     "MAX_STORIES",
+    "DepartedGuilds",
     "DigestListing",
     "DigestRequest",
     "FeedNotFollowed",
@@ -42,11 +45,14 @@ __all__ = [
     "FeedStatusReport",
     "FollowedFeed",
     "FoundBy",
+    "GuildService",
+    "GuildsInView",
     "NoDigest",
     "SubscriptionService",
     "UnknownZone",
     "check_zone",
     "feed_name",
     "is_named",
+    "on_shards",
     "zone_names",
 ]
