@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.store import open_store
 from newsbrief_testkit.fake_discord import FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
+from tests.newsroom import FakeClock
 
 from .conftest import running_news_bot
 
@@ -25,16 +26,6 @@ WAIT_SECONDS = 10.0
 RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>
 <link>{link}</link><description>News</description><item><title>Harbour tunnel opens</title>
 <link>{link}/tunnel</link><guid>{title}-tunnel</guid></item></channel></rss>"""
-
-
-class Clock:
-    """Real time moved ahead by `ahead`: a test makes feeds due instead of waiting."""
-
-    def __init__(self) -> None:
-        self.ahead = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.ahead
 
 
 async def wait_until_known(bot: NewsBot, guild_ids: set[int]) -> None:
@@ -68,7 +59,7 @@ async def test_a_server_that_removes_the_bot_is_forgotten_and_another_on_the_sam
 ) -> None:
     leaving = fake.add_guild("Leaving")
     shared, own = serve_feed(local_site, "shared"), serve_feed(local_site, "own")
-    clock = Clock()
+    clock = FakeClock(datetime.now(UTC))
     async with running_news_bot(fake, make_settings(), clock=clock) as bot:
         for guild_id, url in ((fake.guild_id, shared), (leaving, shared), (leaving, own)):
             await bot.store.add_guild_feed(guild_id, url, added_by=MEMBER)
@@ -79,7 +70,7 @@ async def test_a_server_that_removes_the_bot_is_forgotten_and_another_on_the_sam
         await wait_until_known(bot, {fake.guild_id})
 
         fetched_before = local_site.hits.copy()
-        clock.ahead = timedelta(days=2)  # every followed feed is due
+        clock.advance(timedelta(days=2))  # every followed feed is due
         await bot.scheduler.refresh_feeds()
 
         assert await bot.store.list_subscriptions(leaving) == []
