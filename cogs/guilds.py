@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
+from bot.replies import ShuttingDown
 from bot.services import GuildService, GuildsInView
 
 if TYPE_CHECKING:
@@ -50,16 +52,28 @@ class GuildEvents(commands.Cog):
 
         Should the store fail here, discord.py logs the error and the next start's catch-up forgets the
         server instead."""
-        await self.service.forget(guild.id)
+        await self._unless_closing(lambda: self.service.forget(guild.id))
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Every guild of these shards has arrived (or timed out as unavailable): forget those left
         while offline. Safe to repeat: a guild still present is never forgotten."""
         async with self._catching_up:
-            report = await self.service.forget_departed(lambda: guilds_in_view(self.bot))
+            await self._unless_closing(self._catch_up)
+
+    async def _catch_up(self) -> None:
+        report = await self.service.forget_departed(lambda: guilds_in_view(self.bot))
         if report.forgotten:
             LOGGER.info("Forgot %d guilds the bot was removed from while offline", len(report.forgotten))
+
+    async def _unless_closing(self, work: Callable[[], Awaitable[object]]) -> None:
+        """Do `work` as a job the bot's close waits for (the store closes after it), or skip it when the
+        bot is already closing: the next start catches up."""
+        try:
+            async with self.bot.job():  # raises ShuttingDown on entry only
+                await work()
+        except ShuttingDown:
+            LOGGER.info("Closing: the guilds left are checked at the next start")
 
 
 async def setup(bot: NewsBot) -> None:
