@@ -7,8 +7,8 @@ What lives here, from the outside in:
 - `launcher` (with `resources`): opens the store, worker processes, fetcher and pipeline, passes
   them into the bot and closes them after it. `client`: NewsBot, the Discord client; the cogs it
   loads live in the top-level `cogs` package.
-- `services/`: what the commands do (follow feeds, subscribe digests), between the cogs and the
-  store, scheduler and pipeline; typed results, no discord.
+- `services/`: what the commands do (follow feeds, subscribe digests, forget servers left),
+  between the cogs and the store, scheduler and pipeline; typed results, no discord.
 - `digests`, `scheduler`, `poster`: daily digests: feeds kept fresh, deliveries due at each
   subscriber's local time, and posted into channels.
 - `embeds`, `replies`, `paginator`, `discord_limits`: what Discord shows: briefings and digests as

@@ -7,6 +7,7 @@ A service owns the pairings a command needs, so that no cog has to know them:
 - `subscriptions.SubscriptionService`: a digest written to the store is given to the scheduler in the
   same call; digests posted now or previewed go through the digest service.
 - `about.AboutService`: the version and the figures /about shows.
+- `guilds.GuildService`: a guild the bot has left is forgotten, follows, digests and their jobs alike.
 
 Nothing here imports discord. What the user got wrong is raised as a `NewsError` whose message is meant
 for them (the one error handler in cogs/errors.py shows it).
@@ -23,6 +24,7 @@ from bot.services.feeds import (
     feed_name,
     is_named,
 )
+from bot.services.guilds import DepartedGuilds, GuildService, GuildsInView, on_shards
 from bot.services.subscriptions import (
     MAX_STORIES,
     DigestListing,
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_STORIES",
     "About",
     "AboutService",
+    "DepartedGuilds",
     "DigestListing",
     "DigestRequest",
     "FeedNotFollowed",
@@ -46,11 +49,14 @@ __all__ = [
     "FeedStatusReport",
     "FollowedFeed",
     "FoundBy",
+    "GuildService",
+    "GuildsInView",
     "NoDigest",
     "SubscriptionService",
     "UnknownZone",
     "check_zone",
     "feed_name",
     "is_named",
+    "on_shards",
     "zone_names",
 ]

@@ -9,7 +9,7 @@ One module per thing stored, each with its own queries on the engine; `Store` co
     records.py        errors, the records queries return, and the pure helpers the modules share
     feeds.py          FeedQueries: the feeds guilds follow, handing due feeds out, fetch results
     items.py          ItemQueries: the items feeds list, and a digest's undelivered ones
-    subscriptions.py  SubscriptionQueries: which channel gets a daily digest, and how
+    subscriptions.py  SubscriptionQueries: which channel gets a daily digest, and how; forgetting a guild
     deliveries.py     DeliveryQueries: claiming, completing and recording each digest posted
     history.py        HistoryQueries: pruning what no digest needs any more
     overview.py       OverviewQueries: figures across guilds, for /about
@@ -27,6 +27,7 @@ from bot.store.records import (
     Delivery,
     Feed,
     FeedLimitReached,
+    ForgottenGuild,
     GuildFeed,
     InvalidSetting,
     ItemLike,
@@ -55,6 +56,7 @@ __all__ = [
     "DeliveryStatus",
     "Feed",
     "FeedLimitReached",
+    "ForgottenGuild",
     "GuildFeed",
     "InvalidSetting",
     "ItemLike",

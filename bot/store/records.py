@@ -232,6 +232,16 @@ class PrunedHistory:
     deliveries: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class ForgottenGuild:
+    """What `forget_guild` removed: the scheduler drops the digests' jobs by these ids."""
+
+    guild_id: int
+    subscription_ids: tuple[int, ...] = ()
+    unfollowed_feeds: int = 0
+    """Follows removed; a feed no other guild follows is no longer fetched."""
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 

@@ -9,12 +9,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.store.database import Queries, upsert
 from bot.store.records import (
+    ForgottenGuild,
     InvalidSetting,
     Subscription,
     SubscriptionExists,
@@ -55,7 +56,8 @@ def _clean_keywords(keywords: Iterable[str]) -> tuple[str, ...]:
 
 
 class SubscriptionQueries(Queries):
-    """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones."""
+    """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones, and the
+    guilds the store knows (to forget those the bot has left)."""
 
     async def subscribe(
         self,
@@ -217,12 +219,29 @@ class SubscriptionQueries(Queries):
             )
         return result.rowcount > 0
 
-    async def forget_guild(self, guild_id: int) -> None:
-        """Delete everything the guild made (the bot left it): its digests, their history, its follows."""
+    async def known_guild_ids(self) -> set[int]:
+        """Every guild that follows a feed or has a digest: those a bot no longer in them must forget."""
+        query = union(select(guild_feeds.c.guild_id), select(subscriptions.c.guild_id))
+        async with self._engine.connect() as connection:
+            return set((await connection.execute(query)).scalars())
+
+    async def forget_guild(self, guild_id: int) -> ForgottenGuild:
+        """Delete everything the guild made (the bot left it): its digests, their history, its follows.
+
+        A feed the guild alone followed is no longer handed out for fetching (claim_due_feeds picks
+        followed feeds only) and is pruned with its items once idle for the history retention.
+        """
         async with self._engine.begin() as connection:
-            await connection.execute(delete(subscriptions).where(subscriptions.c.guild_id == guild_id))
-            await connection.execute(delete(guild_feeds).where(guild_feeds.c.guild_id == guild_id))
-        LOGGER.info("Forgot guild %s", guild_id)
+            # Deliveries, delivered items and feed choices go with their subscription (ON DELETE CASCADE).
+            removed = await connection.execute(
+                delete(subscriptions).where(subscriptions.c.guild_id == guild_id).returning(subscriptions.c.id)
+            )
+            subscription_ids = tuple(sorted(removed.scalars()))
+            unfollowed = await connection.execute(delete(guild_feeds).where(guild_feeds.c.guild_id == guild_id))
+        LOGGER.info(
+            "Forgot guild %s: %d digests, %d followed feeds", guild_id, len(subscription_ids), unfollowed.rowcount
+        )
+        return ForgottenGuild(guild_id, subscription_ids=subscription_ids, unfollowed_feeds=unfollowed.rowcount)
 
     async def _subscriptions(self, connection: AsyncConnection, condition: Any) -> list[Subscription]:
         rows = (await connection.execute(select(subscriptions).where(condition).order_by(subscriptions.c.id))).all()

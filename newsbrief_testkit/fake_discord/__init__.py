@@ -60,19 +60,21 @@ bot, then ``hold.release()`` or ``hold.drop()`` (close the connection unanswered
 still held). Gateway:
 ``request_reconnect()`` (op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9;
 override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before identifying again),
-``drop_connection()``.
+``drop_connection()``. Guilds: ``add_guild(name)`` before the client connects; ``remove_guild(id)`` (the bot
+is kicked: GUILD_DELETE without ``unavailable``), ``make_guild_unavailable(id)`` (an outage).
 
 Replies carry no rate-limit headers unless a fault asks for a 429: with them discord.py would start
 bucketing, which is Discord's behaviour to copy only where a test asks for it.
 
 The package, by concern: ``limits`` (Discord's numbers), ``records`` (requests, frames, interactions),
 ``wire`` (replies, routes, error bodies), ``forms`` (message, embed and component validation), ``state``
-(settings, clock, guild, channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and
-``commands`` (REST routes), ``command_rules`` (a sync's fields, where a command is offered), ``rest`` (the
-server and the routes about the bot), ``faults``, ``gateway``, ``senders`` (interactions sent to the bot),
-``components`` (buttons pressed), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and
-``client`` (point_discord_at, running_client; point_discord_at_address(fake.base_url) for a bot in
-another process, which gets the address through its environment, say).
+(settings, clock, guild, channels, members), ``messages`` (stored messages), ``channels``, ``interactions``
+and ``commands`` (REST routes), ``command_rules`` (a sync's fields, where a command is offered), ``rest`` (the
+server and the routes about the bot), ``faults``, ``gateway``, ``guilds`` (servers added, left, unavailable),
+``senders`` (interactions sent to the bot), ``components`` (buttons pressed), ``waits`` (test-facing waits),
+``fake`` (FakeDiscord, all of them) and ``client`` (point_discord_at, running_client;
+point_discord_at_address(fake.base_url) for a bot in another process, which gets the address through its
+environment, say).
 """
 
 from .client import point_discord_at, point_discord_at_address, running_client

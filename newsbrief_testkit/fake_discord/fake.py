@@ -10,6 +10,7 @@ from aiohttp import web
 from .channels import ChannelRoutes
 from .commands import CommandRoutes
 from .components import ComponentSender
+from .guilds import GuildEvents
 from .interactions import InteractionRoutes
 from .limits import API_PREFIX, ATTACHMENTS_PATH, CLOSE_GOING_AWAY, GATEWAY_PATH, HOST
 from .rest import RestServer
@@ -18,7 +19,7 @@ from .waits import Waits
 LOGGER = logging.getLogger(__name__)
 
 
-class FakeDiscord(Waits, RestServer, ChannelRoutes, InteractionRoutes, CommandRoutes, ComponentSender):
+class FakeDiscord(Waits, RestServer, ChannelRoutes, InteractionRoutes, CommandRoutes, ComponentSender, GuildEvents):
     """A fake Discord REST API and gateway on 127.0.0.1; see the package docstring.
 
     The constructor's options are FakeState's: ``token``, ``ack_deadline``, ``token_lifetime``,

@@ -206,3 +206,13 @@ async def test_a_longer_retry_after_wins_over_the_backoff(store: Store) -> None:
     feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
     feed = await store.record_fetch_failure(feed_id, error="HTTP 429", retry_after=timedelta(hours=2), now=NOW)
     assert feed.next_check_at == NOW + timedelta(hours=2)
+
+
+async def test_a_forgotten_guilds_feeds_are_fetched_only_while_another_guild_follows_them(store: Store) -> None:
+    shared = await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    await store.add_guild_feed(OTHER_GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW)
+
+    await store.forget_guild(GUILD)
+
+    assert [feed.id for feed in await store.claim_due_feeds(now=NOW)] == [shared.feed.id]

@@ -10,6 +10,7 @@ from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.store import (
     DeliveryKind,
     DeliveryStatus,
+    ForgottenGuild,
     InvalidSetting,
     Store,
     SubscriptionExists,
@@ -164,3 +165,36 @@ async def test_forgetting_a_guild_leaves_other_guilds_alone(store: Store) -> Non
     assert (await store.list_guild_feeds(GUILD), await store.list_subscriptions(GUILD)) == ([], [])
     assert await store.list_guild_feeds(OTHER_GUILD) == [theirs]
     assert await store.list_subscriptions(OTHER_GUILD) == [kept]
+
+
+async def test_forgetting_a_guild_names_its_removed_digests(store: Store) -> None:
+    await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    await store.add_guild_feed(GUILD, FEED_URLS[1], added_by=MEMBER, now=NOW)
+    first = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+    second = await store.subscribe(GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+    await store.subscribe(OTHER_GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+
+    forgotten = await store.forget_guild(GUILD)
+
+    assert forgotten == ForgottenGuild(GUILD, subscription_ids=(first.id, second.id), unfollowed_feeds=2)
+
+
+async def test_forgetting_an_unknown_guild_removes_nothing(store: Store) -> None:
+    await store.subscribe(OTHER_GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+
+    assert await store.forget_guild(GUILD) == ForgottenGuild(GUILD)
+    assert len(await store.active_subscriptions()) == 1
+
+
+async def test_known_guilds_are_those_with_a_follow_or_a_digest(store: Store) -> None:
+    digest_only = 1_203_456_789_012_345_999
+    await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    await store.add_guild_feed(OTHER_GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)
+    await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+    await store.subscribe(digest_only, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+
+    assert await store.known_guild_ids() == {GUILD, OTHER_GUILD, digest_only}
+
+    await store.forget_guild(OTHER_GUILD)
+
+    assert await store.known_guild_ids() == {GUILD, digest_only}

@@ -1,0 +1,47 @@
+"""Guilds joining and leaving: more guilds than the fake's one, and GUILD_DELETE as Discord sends it."""
+
+# Test helpers take `timeout=` like asyncio.wait_for does.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+from typing import Any
+
+from .gateway import Gateway
+from .limits import DEFAULT_WAIT_SECONDS
+
+
+class GuildEvents(Gateway):
+    """Add guilds before the client connects; remove the bot from one, or take one down, while it runs."""
+
+    def add_guild(self, name: str) -> int:
+        """Add a guild with one text channel, ``#news``, and return its id.
+
+        Add guilds before the client connects: READY lists them and a GUILD_CREATE follows for each.
+        ``channel_ids_of(guild_id)`` finds its channel.
+        """
+        guild_id = self.new_id()
+        self.guilds[guild_id] = self._guild(guild_id, name)
+        self.add_channel("news", guild_id=guild_id)
+        return guild_id
+
+    def channel_ids_of(self, guild_id: int) -> list[int]:
+        """The ids of a guild's channels, oldest first."""
+        return [channel_id for channel_id, channel in self.channels.items() if channel["guild_id"] == str(guild_id)]
+
+    async def remove_guild(self, guild_id: int, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """The bot is kicked from the guild: it is gone from the fake, and the session on its shard gets
+        GUILD_DELETE ``{"id": ...}``, without ``unavailable`` (Discord leaves it unset for a removal)."""
+        await self._send_guild_delete(guild_id, {"id": str(guild_id)}, timeout)
+        del self.guilds[guild_id]
+        for channel_id in self.channel_ids_of(guild_id):
+            del self.channels[channel_id]
+
+    async def make_guild_unavailable(self, guild_id: int, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """An outage: GUILD_DELETE ``{"id": ..., "unavailable": true}``; the bot is still in the guild."""
+        await self._send_guild_delete(guild_id, {"id": str(guild_id), "unavailable": True}, timeout)
+
+    async def _send_guild_delete(self, guild_id: int, data: dict[str, Any], timeout: float) -> None:
+        # GUILD_DELETE names its guild by "id", not "guild_id": route it to the guild's shard here.
+        for session in await self._wait_for_sessions(guild_id, timeout):
+            await self._send_dispatch(session, "GUILD_DELETE", data)
