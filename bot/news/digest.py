@@ -28,7 +28,7 @@ from bot.news.models import Quote
 from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
-from bot.news.urls import normalize_url
+from bot.news.urls import normalize_url, site_host
 
 LOGGER = logging.getLogger(__name__)
 
@@ -197,6 +197,7 @@ async def _digest_story(
     summary: tuple[str, ...] = ()
     key_quote: Quote | None = None
     from_feed = True
+    site_name: str | None = None
     if url is not None:
         try:
             async with slots:
@@ -207,21 +208,36 @@ async def _digest_story(
             summary = briefing.summary.sentences[:sentences]
             key_quote = briefing.key_quotes[0] if briefing.key_quotes else None
             from_feed = False
+            site_name = briefing.article.site
     if from_feed:
         summary = _feed_summary(story, sentences)
+    renamed = _outlet_names(story, url, site_name)
     return DigestStory(
         title=story.title,
         url=url,
         links=story.links,
-        outlets=story.outlets,
+        outlets=tuple(dict.fromkeys(renamed.get(outlet, outlet) for outlet in story.outlets)),
         summary=summary,
         key_quote=key_quote,
         published=story.published,
         keywords_matched=keywords_matched,
         item_keys=item_keys,
         from_feed_summary=from_feed,
-        outlet_links=tuple((item.source, item.link) for item in story.items if item.link),
+        outlet_links=tuple((renamed.get(item.source, item.source), item.link) for item in story.items if item.link),
     )
+
+
+def _outlet_names(story: Story, url: str | None, site_name: str | None) -> dict[str, str]:
+    """Outlets named by their host (items of alert feeds, see `bot.news.feeds`) renamed after the
+    site name of the page briefed for the story, when that page is on the host."""
+    host = site_host(url) if url else None
+    if not site_name or not host:
+        return {}
+    return {
+        item.source: site_name
+        for item in story.items
+        if item.source == host and item.link and site_host(item.link) == host
+    }
 
 
 def _choose_stories(
