@@ -361,6 +361,24 @@ class Fetcher:
             raise _BlockedAddress(f"{address} is {_address_phrase(label)}")
         return socket.socket(family, type_, proto)
 
+    def refusal(self, url: str) -> FetchError | None:
+        """Why `url` would be refused before any connection, or None: not an http(s) link, a malformed
+        host, a user name in it, or an IP address the policy refuses. A host name is judged when it
+        resolves, at connect time, as every fetch's is."""
+        try:
+            target = _parse_url(url)
+        except FetchError as error:
+            return error
+        host = target.raw_host or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        label = self.policy.refusal(host)
+        return (
+            None if label is None else FetchError(FetchErrorKind.BLOCKED_ADDRESS, f"{host} is {_address_phrase(label)}")
+        )
+
     async def fetch(
         self,
         url: str,
