@@ -1,7 +1,8 @@
-"""/feed add | remove | list | status: the news feeds a server follows."""
+"""/feed add | remove | list | status | import | export: the news feeds a server follows."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -9,12 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.attachments import read_attachment
 from bot.digests import MAX_DIGEST_WINDOW
 from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, EMBED_DESCRIPTION_LIMIT
 from bot.embeds import EMBED_COLOUR, fit_text, relative_time
+from bot.news.opml import MAX_OPML_BYTES
 from bot.news.urls import is_http_url
 from bot.replies import UserError, require_guild
-from bot.services import FeedStatus, feed_name
+from bot.services import FeedStatus, ImportedFeed, ImportOutcome, ImportReport, feed_name
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -43,6 +46,30 @@ def feed_status_line(status: FeedStatus) -> str:
     if feed.last_error:
         line += f"\n  last error: {feed.last_error}"
     return line
+
+
+OUTCOME_MARKS = {
+    ImportOutcome.FOLLOWED: "✅",
+    ImportOutcome.ALREADY_FOLLOWING: "☑️",
+    ImportOutcome.NOT_A_FEED: "❌",
+    ImportOutcome.UNREACHABLE: "⚠️",
+    ImportOutcome.REFUSED_ADDRESS: "⛔",
+    ImportOutcome.OVER_LIMIT: "⏭️",
+}
+IMPORT_REPORT_NAME = "feed-import-report.txt"
+EXPORT_NAME = "newsbrief-feeds.opml"
+
+
+def imported_line(imported: ImportedFeed) -> str:
+    line = (
+        f"{OUTCOME_MARKS[imported.outcome]} {imported.listed.title} <{imported.listed.url}> — {imported.outcome.value}"
+    )
+    return f"{line}: {imported.detail}" if imported.detail else line
+
+
+def import_summary(name: str, report: ImportReport) -> str:
+    counts = ", ".join(f"{report.count(outcome)} {outcome.value}" for outcome in ImportOutcome if report.count(outcome))
+    return f"Imported **{name}**, {len(report.feeds)} feeds: {counts}."
 
 
 @app_commands.guild_only()
@@ -110,6 +137,41 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
             description=fit_text("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="import")
+    @app_commands.describe(file="An OPML file exported from a feed reader (Feedly, Inoreader, NetNewsWire...)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def import_feeds(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """Follow the feeds of an OPML file, up to this server's limit (needs Manage Server)."""
+        guild_id = require_guild(interaction)
+        if file.size > MAX_OPML_BYTES:
+            raise UserError(
+                f"{file.filename} is larger than {MAX_OPML_BYTES // 1_000_000} MB, too large for a list of feeds."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await read_attachment(file.url, name=file.filename, max_bytes=MAX_OPML_BYTES)
+        async with self.bot.job():
+            report = await self.bot.feeds.import_opml(guild_id, data, added_by=interaction.user.id)
+        lines = "\n".join(imported_line(imported) for imported in report.feeds)
+        summary = import_summary(file.filename, report)
+        if len(lines) <= EMBED_DESCRIPTION_LIMIT:
+            embed = discord.Embed(colour=EMBED_COLOUR, description=lines)
+            await interaction.followup.send(summary, embed=embed, ephemeral=True)
+            return
+        listing = discord.File(io.BytesIO(lines.encode()), filename=IMPORT_REPORT_NAME)
+        await interaction.followup.send(f"{summary} Every feed's outcome is in the file.", file=listing, ephemeral=True)
+
+    @app_commands.command(name="export")
+    async def export_feeds(self, interaction: discord.Interaction) -> None:
+        """This server's feeds as an OPML file, for a feed reader or another server."""
+        guild_id = require_guild(interaction)
+        server = interaction.guild.name if interaction.guild else "a Discord server"
+        data = await self.bot.feeds.export_opml(guild_id, title=f"Feeds followed on {server}")
+        await interaction.response.send_message(
+            "This server's feeds, for any feed reader's import or /feed import:",
+            file=discord.File(io.BytesIO(data), filename=EXPORT_NAME),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="status")
     @app_commands.describe(feed="One feed to look at (default: all of this server's feeds)")
