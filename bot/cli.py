@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "digest",
         **shown,
         help="a digest of recent stories from news feeds",
-        description="Read each feed (a feed URL, a site URL whose feed is discovered, or a local RSS/Atom "
-        "file), group the recent items into stories across outlets, and summarize the top ones.",
+        description="Read each feed (a feed URL, a site URL whose feed is discovered, or a local RSS, Atom "
+        "or JSON Feed file), group the recent items into stories across outlets, and summarize the top ones.",
     )
     digest.add_argument("feeds", nargs="+", metavar="FEED_URL|FILE")
     digest.add_argument(

@@ -166,10 +166,15 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
         """This server's feeds as an OPML file, for a feed reader or another server."""
         guild_id = require_guild(interaction)
         server = interaction.guild.name if interaction.guild else "a Discord server"
-        data = await self.bot.feeds.export_opml(guild_id, title=f"Feeds followed on {server}")
+        export = await self.bot.feeds.export_opml(guild_id, title=f"Feeds followed on {server}")
+        if not export.feeds:
+            await interaction.response.send_message(
+                "This server follows no feeds yet: add one with /feed add or /feed import.", ephemeral=True
+            )
+            return
         await interaction.response.send_message(
-            "This server's feeds, for any feed reader's import or /feed import:",
-            file=discord.File(io.BytesIO(data), filename=EXPORT_NAME),
+            f"This server's {export.feeds} feeds, for any feed reader's import or /feed import:",
+            file=discord.File(io.BytesIO(export.data), filename=EXPORT_NAME),
             ephemeral=True,
         )
 

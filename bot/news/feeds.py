@@ -78,7 +78,7 @@ FEED_LINK_TYPES = frozenset(
 
 GENERIC_FEED_TITLE = re.compile(
     r"^\s*(?:google alerts?|google news|bing news|talkwalker alerts?|yahoo news search|feedly|inoreader|"
-    r"newsnow|mention|rss\.app|feedburner|news search results?)\b",
+    r"newsnow|mention|rss\.app|news search results?)\b",
     re.IGNORECASE,
 )
 """Titles of feeds that gather other sites' articles ("Google Alert - Slack"): their title names

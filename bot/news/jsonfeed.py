@@ -17,8 +17,12 @@ from typing import Any
 VERSION_STEM = "jsonfeed.org/version/"
 """Every JSON Feed's `version` is a URL on this path (1.0, 1.1, and later ones a reader should accept)."""
 
-_VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
-_OPENING = re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{")
+_VERSION = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/version/')
+_VERSION_BYTES = re.compile(_VERSION.pattern.encode())
+_OPENING = re.compile(r"^\ufeff?\s*\{")
+_OPENING_BYTES = re.compile(rb"^(?:\xef\xbb\xbf)?\s*\{")
+OPENING_SCAN = 1024
+"""Where a JSON document's opening brace must be: after a byte-order mark and some white space."""
 
 
 class NotAJsonFeed(ValueError):
@@ -53,8 +57,9 @@ class JsonFeed:
 
 def looks_like_json_feed(data: bytes | str) -> bool:
     """Whether a body is a JSON object that names a JSON Feed version."""
-    raw = data.encode("utf-8", errors="replace") if isinstance(data, str) else data
-    return bool(_OPENING.match(raw[:1024])) and _VERSION.search(raw) is not None
+    if isinstance(data, str):
+        return bool(_OPENING.match(data[:OPENING_SCAN])) and _VERSION.search(data) is not None
+    return bool(_OPENING_BYTES.match(data[:OPENING_SCAN])) and _VERSION_BYTES.search(data) is not None
 
 
 def read_json_feed(text: str, *, max_items: int) -> JsonFeed:

@@ -21,6 +21,7 @@ from bot.services.feeds import (
     ImportedFeed,
     ImportOutcome,
     ImportReport,
+    OpmlExport,
     feed_name,
     is_named,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "ImportReport",
     "ImportedFeed",
     "NoDigest",
+    "OpmlExport",
     "SubscriptionService",
     "UnknownZone",
     "check_zone",

@@ -120,6 +120,14 @@ class ImportReport:
         return sum(1 for imported in self.feeds if imported.outcome is outcome)
 
 
+@dataclass(frozen=True, slots=True)
+class OpmlExport:
+    data: bytes
+    """The OPML file."""
+    feeds: int
+    """How many feeds it lists."""
+
+
 class FeedService:
     """Follow, unfollow, list and look into a guild's feeds."""
 
@@ -290,10 +298,10 @@ class FeedService:
             return ImportedFeed(listed, ImportOutcome.OVER_LIMIT, error.message)
         return ImportedFeed(listed, ImportOutcome.FOLLOWED, feed=entry.feed)
 
-    async def export_opml(self, guild_id: int, *, title: str) -> bytes:
+    async def export_opml(self, guild_id: int, *, title: str) -> OpmlExport:
         """The guild's feeds as an OPML 2.0 file that feed readers import."""
         feeds = [
             OpmlFeed(url=entry.feed.url, title=feed_name(entry.feed), site_url=entry.feed.site_url)
             for entry in await self.followed(guild_id)
         ]
-        return write_opml(feeds, title=title, created=self.clock())
+        return OpmlExport(data=write_opml(feeds, title=title, created=self.clock()), feeds=len(feeds))

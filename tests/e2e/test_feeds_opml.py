@@ -129,3 +129,8 @@ async def test_export_attaches_the_servers_feeds_as_opml(
     (exported,) = callback.files
     assert exported.filename == "newsbrief-feeds.opml"
     assert [(feed.url, feed.title) for feed in parse_opml(exported.data)] == [(served, "Coastline Herald")]
+
+
+async def test_export_of_a_server_without_feeds_says_so(news_bot: NewsBot, fake: FakeDiscord) -> None:
+    answer = await private_reply(fake, await fake.send_slash_command("feed export"))
+    assert answer.startswith("This server follows no feeds yet")

@@ -196,6 +196,7 @@ async def test_export_lists_the_guild_feeds_as_opml_that_imports_back(
 
     exported = await feed_service.export_opml(GUILD, title="Feeds of Coast")
 
-    assert [(feed.url, feed.title) for feed in parse_opml(exported)] == [(feed_url, COURIER)]
-    report = await feed_service.import_opml(OTHER_GUILD, exported, added_by=MEMBER)
+    assert exported.feeds == 1
+    assert [(feed.url, feed.title) for feed in parse_opml(exported.data)] == [(feed_url, COURIER)]
+    report = await feed_service.import_opml(OTHER_GUILD, exported.data, added_by=MEMBER)
     assert outcomes(report) == [(feed_url, ImportOutcome.FOLLOWED)]
