@@ -15,7 +15,14 @@ from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord, Fak
 from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import private_reply, running_news_bot
-from .test_feeds import ADMIN_PERMISSIONS, RSS
+
+MANAGE_GUILD = 1 << 5
+ADMIN_PERMISSIONS = DEFAULT_PERMISSIONS | MANAGE_GUILD
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Coastline Herald</title><link>https://coastline.example/</link>
+<item><title>Pier reopens after repairs</title><link>https://coastline.example/pier</link>
+<guid>pier-2026</guid><pubDate>Fri, 04 Dec 2026 08:30:00 GMT</pubDate></item>
+</channel></rss>"""
 
 FEEDLY = (Path(__file__).parents[1] / "news" / "fixtures" / "opml" / "feedly.opml").read_text(encoding="utf-8")
 
