@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
+import shutil
 import sys
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from datetime import timedelta
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.settings import Settings, get_settings
@@ -25,6 +29,23 @@ LOGGER = logging.getLogger("newsbrief")
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as shells report a command stopped with Ctrl-C."""
+
+EXIT_STATUSES = f"""\
+exit status:
+  {EXIT_OK}    success (digest: at least one feed was read)
+  {EXIT_INPUT_FAILED}    an input failed (digest: every feed failed); each failure is on standard error
+  {EXIT_USAGE}    the command line is wrong, or run/sync has no DISCORD_TOKEN
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+
+Results go to standard output; errors, diagnostics, logs (-v) and the progress line (on a terminal
+only) go to standard error."""
+
+QUIET_LOG_LEVEL = "WARNING"
+"""summarize and digest log only warnings unless -v: their results and errors are their output."""
+VERBOSE_LOG_LEVELS = ("INFO", "DEBUG")
+"""The log level for -v and for -vv (and more)."""
 
 PARALLEL_MIN_INPUTS = 8
 """Below this many local inputs, starting worker processes costs more than it saves."""
@@ -52,18 +73,26 @@ To try the news pipeline without Discord: newsbrief summarize https://example.co
 """
 
 
-def _configure_logging(settings: Settings, stream: TextIO = sys.stderr) -> logging.Handler:
-    """Log to `stream` at the configured level, never showing a token (see bot.redaction)."""
+def log_level(command: str, verbosity: int, settings: Settings) -> str:
+    """The bot logs at its configured level; the pipeline commands keep quiet unless asked (-v, -vv)."""
+    if verbosity > 0:
+        return VERBOSE_LOG_LEVELS[min(verbosity, len(VERBOSE_LOG_LEVELS)) - 1]
+    return settings.log_level if command in {"run", "sync"} else QUIET_LOG_LEVEL
+
+
+def _configure_logging(settings: Settings, stream: TextIO = sys.stderr, *, level: str | None = None) -> logging.Handler:
+    """Log to `stream` at `level` (the configured one by default), never showing a token (see bot.redaction)."""
     from bot.redaction import RedactSecrets
 
+    level = level or settings.log_level
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
     token = settings.discord_token.get_secret_value() if settings.discord_token is not None else ""
     handler.addFilter(RedactSecrets([token]))
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(settings.log_level)
-    if settings.log_level != "DEBUG":
+    root.setLevel(level)
+    if level != "DEBUG":
         # trafilatura logs every page it finds no article in; newsbrief reports those itself.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     return handler
@@ -92,14 +121,30 @@ def _positive_story_count(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbrief", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress details to standard error (-vv: debug)"
+    )
+    shown: dict[str, Any] = {
+        "epilog": EXIT_STATUSES,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+        "parents": [common],
+    }
+    # -v belongs to each command: on the main parser too, a command's default would overwrite it.
+    parser = argparse.ArgumentParser(
+        prog="newsbrief",
+        description=__doc__,
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
-    commands.add_parser("sync", help="publish the slash commands to Discord globally, then exit")
+    commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)", **shown)
+    commands.add_parser("sync", help="publish the slash commands to Discord globally, then exit", **shown)
 
     summarize = commands.add_parser(
         "summarize",
+        **shown,
         help="summarize pages, saved .html files or plain-text files",
         description="Summarize each input: an http(s) URL, a saved page (.html/.htm), a plain-text "
         "file, or - for standard input.",
@@ -112,9 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     digest = commands.add_parser(
         "digest",
+        **shown,
         help="a digest of recent stories from news feeds",
-        description="Read each feed (a feed URL, a site URL whose feed is discovered, or a local RSS/Atom "
-        "file), group the recent items into stories across outlets, and summarize the top ones.",
+        description="Read each feed (a feed URL, a site URL whose feed is discovered, or a local RSS, Atom "
+        "or JSON Feed file), group the recent items into stories across outlets, and summarize the top ones.",
     )
     digest.add_argument("feeds", nargs="+", metavar="FEED_URL|FILE")
     digest.add_argument(
@@ -140,14 +186,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = get_settings()
-    _configure_logging(settings)
-    if args.command in {"run", "sync"}:
-        return run_bot(settings, sync_only=args.command == "sync")
-    if args.command == "digest":
-        return asyncio.run(
-            digest_feeds(args.feeds, since=args.since, max_stories=args.max, keywords=args.keywords, as_json=args.json)
-        )
-    return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
+    _configure_logging(settings, level=log_level(args.command, args.verbose, settings))
+    try:
+        if args.command in {"run", "sync"}:
+            return run_bot(settings, sync_only=args.command == "sync")
+        if args.command == "digest":
+            return asyncio.run(
+                digest_feeds(
+                    args.feeds, since=args.since, max_stories=args.max, keywords=args.keywords, as_json=args.json
+                )
+            )
+        return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
+    except KeyboardInterrupt:
+        sys.stderr.write("newsbrief: interrupted\n")
+        return EXIT_INTERRUPTED
 
 
 def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
@@ -163,26 +215,82 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
 # ----------------------------------------------------------------------------- summarize
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
+class Progress:
+    """One status line on standard error while work takes more than a second: what is being done, how
+    far it is, and for how long. Drawn only on a terminal; piped or redirected, it writes nothing.
 
-    WIDTH = 30
+    Use `async with Progress() as progress`, then `progress.update(stage, done, total)`; call
+    `progress.clear()` before writing anything else to the terminal.
+    """
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
-        self.total = total
-        self.done = 0
+    DELAY_SECONDS = 1.0
+    """Work done within a second needs no progress line: it would only flicker."""
+    REDRAW_SECONDS = 0.1
+    """Ten redraws a second move the spinner smoothly and cost nothing."""
+    SPINNER = "|/-\\"
+
+    def __init__(self, stream: TextIO = sys.stderr, *, enabled: bool | None = None) -> None:
         self.stream = stream
-        self.enabled = total > 1 and stream.isatty()
+        self.enabled = _is_terminal(stream) if enabled is None else enabled
+        self.stage = ""
+        self.done = 0
+        self.total = 0
+        self._started = time.monotonic()
+        self._drawn = False
+        self._frame = 0
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Progress:
+        self._started = time.monotonic()
+        if self.enabled:
+            self._ticker = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        self.clear()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Say what is being done: `done` of `total` (a `ProgressCallback` of bot.news.digest)."""
+        self.stage, self.done, self.total = stage, done, total
 
     def advance(self) -> None:
         self.done += 1
-        if self.enabled:
-            filled = self.WIDTH * self.done // self.total
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
-            if self.done == self.total:
-                self.stream.write("\n")
+
+    def clear(self) -> None:
+        """Take the line off the terminal, so that what is written next starts on a clean line."""
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
             self.stream.flush()
+            self._drawn = False
+
+    async def _tick(self) -> None:
+        await asyncio.sleep(self.DELAY_SECONDS)
+        while True:
+            self.draw()
+            await asyncio.sleep(self.REDRAW_SECONDS)
+
+    def draw(self) -> None:
+        elapsed = time.monotonic() - self._started
+        spinner = self.SPINNER[self._frame % len(self.SPINNER)]
+        self._frame += 1
+        line = f"{spinner} {self.stage} {self.done}/{self.total} · {elapsed:.0f} s"
+        width = shutil.get_terminal_size().columns - 1
+        self.stream.write("\r\x1b[K" + line[:width])
+        self.stream.flush()
+        self._drawn = True
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return False
 
 
 async def brief_source(
@@ -216,9 +324,13 @@ async def summarize_inputs(
     sentences: int | None,
     as_json: bool,
     out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
     settings: Settings | None = None,
 ) -> int:
     """Brief every input in order, printing each as soon as it and those before it are done.
+
+    Briefings go to `out`, as Markdown or one JSON object a line (a failed input's object carries its
+    error there too, so the lines match the inputs); every failure is also told on `err`.
 
     Returns:
         0 when every input was briefed, 1 when any failed (its error is printed, the rest go on).
@@ -230,17 +342,20 @@ async def summarize_inputs(
 
     settings = settings or get_settings()
     executor = _worker_pool(sum(1 for source in sources if not is_url(source)))
-    progress = ProgressBar(len(sources))
     failed = False
+    printed = 0
     url_slots = asyncio.Semaphore(URL_CONCURRENCY)
     try:
-        async with make_fetcher(settings) as fetcher:
+        async with make_fetcher(settings) as fetcher, Progress(err) as progress:
+            progress.update("Summarizing", 0, len(sources))
             pipeline = Pipeline(fetcher=fetcher, executor=executor)
             tasks = [
                 asyncio.create_task(brief_source(pipeline, source, sentences=sentences, url_slots=url_slots))
                 for source in sources
             ]
-            for index, (source, task) in enumerate(zip(sources, tasks, strict=True)):
+            for task in tasks:
+                task.add_done_callback(lambda _: progress.advance())
+            for source, task in zip(sources, tasks, strict=True):
                 record: dict[str, Any]
                 try:
                     briefing = await task
@@ -257,11 +372,15 @@ async def summarize_inputs(
                 else:
                     record = briefing_to_json(briefing, source=source)
                     text = briefing_to_markdown(briefing)
-                progress.advance()
+                progress.clear()
+                if record["error"] is not None:
+                    err.write(f"newsbrief: {text}\n")
+                    err.flush()
                 if as_json:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                else:
-                    out.write(("\n\n" if index else "") + text + "\n")
+                elif record["error"] is None:
+                    out.write(("\n\n" if printed else "") + text + "\n")
+                    printed += 1
                 out.flush()
     finally:
         if executor is not None:
@@ -296,7 +415,7 @@ async def digest_feeds(
     from bot.resources import make_fetcher
 
     settings = settings or get_settings()
-    async with make_fetcher(settings) as fetcher:
+    async with make_fetcher(settings) as fetcher, Progress(err) as progress:
         result = await digest_feed_sources(
             sources,
             pipeline=Pipeline(fetcher=fetcher),
@@ -304,6 +423,7 @@ async def digest_feeds(
             concurrency=URL_CONCURRENCY,
             max_stories=max_stories or DEFAULT_MAX_STORIES,
             keywords=keywords,
+            progress=progress.update,
         )
     for failure in result.failures:
         err.write(f"newsbrief: {failure.source}: {failure.error.message}\n")

@@ -126,11 +126,14 @@ async def test_summarize_names_a_redirect_loop(private_settings: Settings) -> No
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     port = runner.addresses[0][1]
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     try:
         await summarize_inputs(
-            [f"http://127.0.0.1:{port}/a"], sentences=None, as_json=False, out=out, settings=private_settings
+            [f"http://127.0.0.1:{port}/a"], sentences=None, as_json=False, out=out, err=err, settings=private_settings
         )
     finally:
         await runner.cleanup()
-    assert out.getvalue() == f"http://127.0.0.1:{port}/a: The link redirects in a loop and never reaches a page\n"
+    assert (out.getvalue(), err.getvalue()) == (
+        "",
+        f"newsbrief: http://127.0.0.1:{port}/a: The link redirects in a loop and never reaches a page\n",
+    )

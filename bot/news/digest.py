@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.news.errors import InternalError, NewsError
 from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
@@ -28,9 +29,11 @@ from bot.news.models import Quote
 from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
-from bot.news.urls import normalize_url
+from bot.news.urls import normalize_url, site_host
 
 LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_MAX_STORIES = 10
 """Ten stories fill one Discord message of embeds and take about five minutes to read."""
@@ -46,6 +49,10 @@ AFTERNOON_HOUR = 12
 """Local hour from which a digest is the afternoon briefing; before it, the morning one."""
 EVENING_HOUR = 18
 """Local hour from which a digest is the evening briefing."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Told (what is being done, how many are done, of how many) as a digest's feeds are read and its
+story pages briefed: the command line shows it while a digest takes its twenty seconds."""
 
 ItemKey = tuple[str, str]
 """(feed URL, FeedItem.key): an item's identity across fetches (keys are unique only within a feed)."""
@@ -197,6 +204,7 @@ async def _digest_story(
     summary: tuple[str, ...] = ()
     key_quote: Quote | None = None
     from_feed = True
+    site_name: str | None = None
     if url is not None:
         try:
             async with slots:
@@ -207,21 +215,36 @@ async def _digest_story(
             summary = briefing.summary.sentences[:sentences]
             key_quote = briefing.key_quotes[0] if briefing.key_quotes else None
             from_feed = False
+            site_name = briefing.article.site
     if from_feed:
         summary = _feed_summary(story, sentences)
+    renamed = _outlet_names(story, url, site_name)
     return DigestStory(
         title=story.title,
         url=url,
         links=story.links,
-        outlets=story.outlets,
+        outlets=tuple(dict.fromkeys(renamed.get(outlet, outlet) for outlet in story.outlets)),
         summary=summary,
         key_quote=key_quote,
         published=story.published,
         keywords_matched=keywords_matched,
         item_keys=item_keys,
         from_feed_summary=from_feed,
-        outlet_links=tuple((item.source, item.link) for item in story.items if item.link),
+        outlet_links=tuple((renamed.get(item.source, item.source), item.link) for item in story.items if item.link),
     )
+
+
+def _outlet_names(story: Story, url: str | None, site_name: str | None) -> dict[str, str]:
+    """Outlets named by their host (items of alert feeds, see `bot.news.feeds`) renamed after the
+    site name of the page briefed for the story, when that page is on the host."""
+    host = site_host(url) if url else None
+    if not site_name or not host:
+        return {}
+    return {
+        item.source: site_name
+        for item in story.items
+        if item.source == host and item.link and site_host(item.link) == host
+    }
 
 
 def _choose_stories(
@@ -246,6 +269,7 @@ async def build_digest(
     keywords: Sequence[str] = (),
     failing_feeds: Sequence[str] = (),
     summary_sentences: int = DEFAULT_SUMMARY_SENTENCES,
+    progress: ProgressCallback | None = None,
 ) -> Digest:
     """Turn feed items into a digest of at most `max_stories` summarized stories.
 
@@ -258,6 +282,7 @@ async def build_digest(
         keywords: ranked first when matched (see `rank_stories`); nothing is filtered out.
         failing_feeds: feeds that could not be fetched, shown in the footer.
         summary_sentences: sentences per story summary.
+        progress: told how many of the chosen stories have been briefed.
 
     Raises:
         ValueError: `local_now` is naive, or `max_stories` or `summary_sentences` is below 1.
@@ -276,8 +301,10 @@ async def build_digest(
     )
     count_keywords = keyword_counter(keywords)
     slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
-    built = await asyncio.gather(
-        *(
+    built = await _gather_counted(
+        "Summarizing stories",
+        progress,
+        [
             _digest_story(
                 story,
                 pipeline=pipeline,
@@ -287,7 +314,7 @@ async def build_digest(
                 item_keys=item_keys,
             )
             for story, item_keys in chosen
-        )
+        ],
     )
     outlets = {" ".join(outlet.casefold().split()) for story in built for outlet in story.outlets}
     return Digest(
@@ -297,6 +324,26 @@ async def build_digest(
         source_count=len(outlets),
         failing_feeds=failing,
     )
+
+
+async def _gather_counted(
+    stage: str, progress: ProgressCallback | None, work: Sequence[Coroutine[Any, Any, T]]
+) -> list[T]:
+    """asyncio.gather, telling `progress` as each piece of work finishes."""
+    if progress is None:
+        return list(await asyncio.gather(*work))
+    done = 0
+    progress(stage, done, len(work))
+
+    async def counted(piece: Coroutine[Any, Any, T]) -> T:
+        nonlocal done
+        try:
+            return await piece
+        finally:
+            done += 1
+            progress(stage, done, len(work))
+
+    return list(await asyncio.gather(*(counted(piece) for piece in work)))
 
 
 # --- from feed sources read on demand ----------------------------------------------------------
@@ -365,6 +412,7 @@ async def digest_feed_sources(
     concurrency: int,
     max_stories: int = DEFAULT_MAX_STORIES,
     keywords: Sequence[str] = (),
+    progress: ProgressCallback | None = None,
 ) -> SourcesDigest:
     """Read every feed source at once and build one digest of their recent items, dated in local time.
 
@@ -376,9 +424,12 @@ async def digest_feed_sources(
         max_age: items published within it are kept, and undated ones (they may be new).
         concurrency: sources read at once (the fetcher also limits each host).
         max_stories, keywords: as in `build_digest`.
+        progress: told how many feeds have been read, then how many story pages briefed.
     """
     slots = asyncio.Semaphore(concurrency)
-    outcomes = await asyncio.gather(*(_read_or_fail(pipeline.fetcher, source, slots) for source in sources))
+    outcomes = await _gather_counted(
+        "Reading feeds", progress, [_read_or_fail(pipeline.fetcher, source, slots) for source in sources]
+    )
     # Read the clock once every feed is in: the window ends when the digest is made.
     now = datetime.now(UTC)
     items: list[FeedItem] = []
@@ -395,5 +446,6 @@ async def digest_feed_sources(
         max_stories=max_stories,
         keywords=keywords,
         failing_feeds=[failure.source for failure in failures],
+        progress=progress,
     )
     return SourcesDigest(digest=digest, failures=tuple(failures))

@@ -27,9 +27,11 @@ import feedparser
 
 from bot.news.decode import ascii_compatible, decode_document
 from bot.news.errors import FetchErrorKind, NewsError
+from bot.news.feedtext import html_paragraphs, html_to_text, plain_paragraphs, summary_text, without_undefined_entities
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
+from bot.news.jsonfeed import JsonFeedItem, NotAJsonFeed, looks_like_json_feed, read_json_feed
 from bot.news.language import normalize_language_tag
-from bot.news.urls import is_http_url, normalize_url
+from bot.news.urls import is_http_url, normalize_url, site_host, unwrap_redirect
 
 LOGGER = logging.getLogger(__name__)
 
@@ -70,7 +72,17 @@ and an outlet should see a polite reader, not a burst."""
 DEFAULT_CONCURRENCY = 16
 """Feeds fetched at once overall: enough to refresh hundreds of feeds within a minute on a small bot."""
 
-FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+FEED_LINK_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"}
+)
+
+GENERIC_FEED_TITLE = re.compile(
+    r"^\s*(?:google alerts?|google news|bing news|talkwalker alerts?|yahoo news search|feedly|inoreader|"
+    r"newsnow|mention|rss\.app|news search results?)\b",
+    re.IGNORECASE,
+)
+"""Titles of feeds that gather other sites' articles ("Google Alert - Slack"): their title names
+the search, not the outlet, which is then the article's own site."""
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
@@ -83,11 +95,6 @@ _SITE_DOWN = frozenset(
     {FetchErrorKind.TIMEOUT.value, FetchErrorKind.NETWORK.value, FetchErrorKind.BLOCKED_ADDRESS.value}
 )
 """Failures that say the site itself is unreachable, not that one path is missing."""
-
-_BLOCK_TAGS = frozenset(
-    {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "blockquote", "figure"}
-)
-_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "figcaption"})
 
 
 class FeedError(NewsError):
@@ -180,9 +187,10 @@ class FeedRequest:
 
 
 def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) -> Feed:
-    """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom document. Pure CPU work: run it in an executor.
+    """Parse an RSS 2.0, RSS 1.0 (RDF), Atom or JSON Feed document. Pure CPU work: run it in an executor.
 
-    Broken XML is accepted as long as items could still be recovered from it.
+    The format is told by the content, whatever the Content-Type says. Broken XML is accepted as
+    long as items could still be recovered from it.
 
     Args:
         data: the document's bytes as fetched or read, or its text when the fetcher has decoded it.
@@ -192,11 +200,17 @@ def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) 
     Raises:
         FeedError: the document is not a feed, or is too broken to yield any item.
     """
+    if looks_like_json_feed(data):
+        if isinstance(data, bytes):
+            data = decode_document(data, declared_charset=_charset_of(content_type), markup="text").text
+        return _parse_json_feed(data, url=url)
     if isinstance(data, bytes):
         data = decode_document(data, declared_charset=_charset_of(content_type), markup="xml").text
     if not data.strip():
         raise FeedError("The feed is empty")
-    text = _without_entries_past_cap(data)
+    # Entities neither XML nor HTML defines are dropped before parsing: feedparser never expands a
+    # document's own entity declarations (good: "billion laughs"), and would show them raw.
+    text = without_undefined_entities(_without_entries_past_cap(data))
     document = _XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
     # A stream, not bytes: given bytes, feedparser first tries them as a file name to open.
     parsed = feedparser.parse(
@@ -232,6 +246,50 @@ def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) 
     return Feed(url=url, title=title, link=site_link, items=tuple(items))
 
 
+def _parse_json_feed(text: str, *, url: str) -> Feed:
+    try:
+        document = read_json_feed(text, max_items=MAX_ENTRIES)
+    except NotAJsonFeed as error:
+        raise FeedError(f"{_shown(url)} is not a news feed: {error}") from None
+    site_link = _absolute_link(document.home_page_url, url)
+    title = html_to_text(document.title) or urlsplit(site_link or url).hostname or url
+    language = normalize_language_tag(document.language)
+    items: list[FeedItem] = []
+    seen: set[str] = set()
+    for entry in document.items:
+        item = _json_item(entry, feed_url=url, feed_title=title, language=language, seen=seen)
+        if item is not None:
+            items.append(item)
+    return Feed(url=url, title=title, link=site_link, items=tuple(items))
+
+
+def _json_item(
+    entry: JsonFeedItem, *, feed_url: str, feed_title: str, language: str | None, seen: set[str]
+) -> FeedItem | None:
+    # `url` is the item's own page; `external_url` the page a link post is about, the better article.
+    link = _item_link(entry.external_url, feed_url) or _item_link(entry.url, feed_url)
+    title = html_to_text(entry.title)
+    if entry.summary:
+        paragraphs = plain_paragraphs(entry.summary)
+    elif entry.content_html:
+        paragraphs = html_paragraphs(entry.content_html)
+    else:
+        paragraphs = plain_paragraphs(entry.content_text)
+    published = entry.published or entry.modified
+    return _feed_item(
+        guid=entry.id,
+        link=link,
+        title=title,
+        paragraphs=paragraphs,
+        published=published,
+        authors=tuple(html_to_text(name) for name in entry.authors),
+        feed_url=feed_url,
+        source=_outlet(None, feed_title, link),
+        language=normalize_language_tag(entry.language) or language,
+        seen=seen,
+    )
+
+
 def _without_entries_past_cap(text: str) -> str:
     """The document cut after its MAX_ENTRIES-th item and closed again, so feedparser's work stays
     bounded (it parses every item of a document; a 4 MB feed takes seconds)."""
@@ -260,44 +318,95 @@ def _get(mapping: Any, key: str) -> Any:
 
 
 def _text_of(mapping: Any, key: str) -> str:
-    """A text field as plain text, whether the feed marked it up as HTML or not."""
+    """A text field as plain text on one line, whether the feed marked it up as HTML or not."""
+    return " ".join(_paragraphs_of(mapping, key))
+
+
+def _paragraphs_of(mapping: Any, key: str) -> list[str]:
+    """A text field as paragraphs of plain text, whether the feed marked it up as HTML or not."""
     value = _get(mapping, key)
     if not isinstance(value, str):
-        return ""
+        return []
     detail = _get(mapping, f"{key}_detail")
     kind = _get(detail, "type") if detail else None
     if kind == "text/plain":
-        return _WHITESPACE.sub(" ", value).strip()
-    return html_to_text(value)
+        return plain_paragraphs(without_undefined_entities(value))
+    return html_paragraphs(value)
 
 
 def _item(entry: Any, *, feed_url: str, feed_title: str, language: str | None, seen: set[str]) -> FeedItem | None:
-    link = _absolute_link(_get(entry, "link"), feed_url)
-    summary = _text_of(entry, "summary")
-    if not summary:
+    # FeedBurner points item links at its own redirector and keeps the article's in origLink.
+    link = _item_link(_get(entry, "feedburner_origlink"), feed_url) or _item_link(_get(entry, "link"), feed_url)
+    paragraphs = _paragraphs_of(entry, "summary")
+    if not paragraphs:
         contents = _get(entry, "content") or []
         if contents:
-            summary = _text_of(contents[0], "value")
-    summary = _clip(summary, MAX_SUMMARY_CHARS)
-    title = _text_of(entry, "title") or _first_words(summary, UNTITLED_WORDS)
+            paragraphs = _paragraphs_of(contents[0], "value")
+    published = _utc(_get(entry, "published_parsed")) or _utc(_get(entry, "updated_parsed"))
+    return _feed_item(
+        guid=_get(entry, "id"),
+        link=link,
+        title=_text_of(entry, "title"),
+        paragraphs=paragraphs,
+        published=published,
+        authors=_authors(entry),
+        feed_url=feed_url,
+        source=_outlet(_text_of(_get(entry, "source"), "title"), feed_title, link),
+        language=language,
+        seen=seen,
+    )
+
+
+def _feed_item(
+    *,
+    guid: Any,
+    link: str | None,
+    title: str,
+    paragraphs: list[str],
+    published: datetime | None,
+    authors: tuple[str, ...],
+    feed_url: str,
+    source: str,
+    language: str | None,
+    seen: set[str],
+) -> FeedItem | None:
+    """An item of any feed format from its fields in plain text; None for an item without title or
+    link, or one already seen in this feed."""
+    summary = _clip(summary_text(paragraphs, title=title, published=published.date() if published else None))
+    title = title or _first_words(summary, UNTITLED_WORDS)
     if not title and not link:
         return None
-    published = _utc(_get(entry, "published_parsed")) or _utc(_get(entry, "updated_parsed"))
-    key = _item_key(_get(entry, "id"), link, title, published, seen)
+    key = _item_key(guid, link, title, published, seen)
     if key is None:
         return None  # the same item twice in one feed
-    source = _text_of(_get(entry, "source"), "title") or feed_title
     return FeedItem(
         key=key,
         title=title,
         link=link,
         summary=summary,
         published=published,
-        authors=_authors(entry),
+        authors=authors,
         feed_url=feed_url,
         source=source,
         language=language,
     )
+
+
+def _outlet(own_source: str | None, feed_title: str, link: str | None) -> str:
+    """The outlet an item is from: its own <source> (aggregators carry it); the site it links to when
+    the feed is a search or alert feed whose title names no outlet; else the feed's title."""
+    if own_source:
+        return own_source
+    if link and GENERIC_FEED_TITLE.match(feed_title):
+        return site_host(link) or feed_title
+    return feed_title
+
+
+def _item_link(link: Any, base: str) -> str | None:
+    """An item's link made absolute and unwrapped from a known redirector (Google Alerts...), so its
+    identity and its fetch are the article's own."""
+    absolute = _absolute_link(link, base)
+    return unwrap_redirect(absolute) if absolute else None
 
 
 def _item_key(guid: Any, link: str | None, title: str, published: datetime | None, seen: set[str]) -> str | None:
@@ -333,7 +442,7 @@ def _authors(entry: Any) -> tuple[str, ...]:
             names.append(name)
     if not names and isinstance(_get(entry, "author"), str):
         names.append(_get(entry, "author"))
-    cleaned = (_WHITESPACE.sub(" ", html_to_text(name)).strip() for name in names)
+    cleaned = (html_to_text(name) for name in names)
     return tuple(dict.fromkeys(name for name in cleaned if name))
 
 
@@ -354,7 +463,7 @@ def _absolute_link(link: Any, base: str) -> str | None:
     return absolute if is_http_url(absolute) else None
 
 
-def _clip(text: str, limit: int) -> str:
+def _clip(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-")
@@ -372,39 +481,6 @@ def _shown(url: str) -> str:
 
 def _one_line(text: str) -> str:
     return _clip(_WHITESPACE.sub(" ", text).strip(), 120)
-
-
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_TAGS:
-            self._skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_TAGS:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """The readable text of an HTML fragment, on one line: tags dropped, entities decoded."""
-    if "<" not in markup and "&" not in markup:
-        return _WHITESPACE.sub(" ", markup).strip()
-    collector = _TextCollector()
-    collector.feed(markup)
-    collector.close()
-    return _WHITESPACE.sub(" ", "".join(collector.parts)).strip()
 
 
 # --- discovery ---------------------------------------------------------------------------------
@@ -431,7 +507,7 @@ class _AlternateLinks(HTMLParser):
 
 
 def find_feed_links(html: str, *, url: str) -> list[str]:
-    """The feed URLs a page announces with <link rel="alternate" type="application/rss+xml|atom+xml">,
+    """The feed URLs a page announces with <link rel="alternate" type="application/rss+xml|atom+xml|feed+json">,
     in document order, resolved against <base href> or the page's own URL."""
     head = html[:HEAD_SCAN_CHARS]
     end = head.lower().find("</head>")
@@ -444,7 +520,10 @@ def find_feed_links(html: str, *, url: str) -> list[str]:
 
 
 def looks_like_feed(data: bytes) -> bool:
-    """Whether a body opens like an RSS, RDF or Atom document (served with whatever content type)."""
+    """Whether a body opens like an RSS, RDF or Atom document, or is a JSON Feed (served with whatever
+    content type)."""
+    if looks_like_json_feed(data):
+        return True
     head = ascii_compatible(data[:2048]).lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_FEED_ROOT.search(head)) and not head.lower().startswith((b"<!doctype html", b"<html"))
 

@@ -25,6 +25,7 @@ from yarl import URL
 
 from bot.news.decode import CharsetSource, ascii_compatible, decode_document
 from bot.news.errors import FetchError, FetchErrorKind
+from bot.news.jsonfeed import looks_like_json_feed
 
 LOGGER = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ SNIFF_BYTES = 1445
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 _PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
-_SNIFFED_TYPES = frozenset({"", "text/plain", "application/octet-stream", "application/xml", "text/xml"})
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json"})
+_SNIFFED_TYPES = frozenset(
+    {"", "text/plain", "application/octet-stream", "application/xml", "text/xml", "application/json", "text/json"}
+)
 """Types that say little about the body (or nothing), so we look at the body itself."""
 
 _HTML_OPENINGS = (
@@ -358,6 +361,24 @@ class Fetcher:
             raise _BlockedAddress(f"{address} is {_address_phrase(label)}")
         return socket.socket(family, type_, proto)
 
+    def refusal(self, url: str) -> FetchError | None:
+        """Why `url` would be refused before any connection, or None: not an http(s) link, a malformed
+        host, a user name in it, or an IP address the policy refuses. A host name is judged when it
+        resolves, at connect time, as every fetch's is."""
+        try:
+            target = _parse_url(url)
+        except FetchError as error:
+            return error
+        host = target.raw_host or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return None
+        label = self.policy.refusal(host)
+        return (
+            None if label is None else FetchError(FetchErrorKind.BLOCKED_ADDRESS, f"{host} is {_address_phrase(label)}")
+        )
+
     async def fetch(
         self,
         url: str,
@@ -545,7 +566,10 @@ def _accept_header(accept: ContentKind) -> str:
     if ContentKind.PAGE in accept:
         kinds.append("text/html, application/xhtml+xml")
     if ContentKind.FEED in accept:
-        kinds.append("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9")
+        kinds.append(
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+            "text/xml;q=0.9, application/json;q=0.8"
+        )
     kinds.append("*/*;q=0.1")
     return ", ".join(kinds)
 
@@ -563,7 +587,10 @@ def _declared_kind(media_type: str) -> ContentKind | None:
 
 
 def _sniff(body: bytes) -> ContentKind | None:
-    """Tell HTML from a feed by the body's first bytes, when the Content-Type does not say."""
+    """Tell HTML from a feed by the body's first bytes (a JSON Feed by its version), when the
+    Content-Type does not say."""
+    if looks_like_json_feed(body):
+        return ContentKind.FEED
     head = ascii_compatible(body[:SNIFF_BYTES]).lstrip(b"\xef\xbb\xbf \t\n\r\f").lower()
     if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
         root = _XML_ROOT.search(head)

@@ -27,7 +27,7 @@ from bot.news.language import detect_language
 from bot.news.models import Article, Briefing
 from bot.news.quotes import find_quotes, select_key_quotes
 from bot.news.summarize import rank_sentences, summarize
-from bot.news.urls import normalize_url
+from bot.news.urls import normalize_url, unwrap_redirect
 
 LOGGER = logging.getLogger(__name__)
 
@@ -209,6 +209,7 @@ class Pipeline:
             NotAnArticle: the page holds no article.
             Busy: every job slot is taken.
         """
+        url = unwrap_redirect(url)  # a Google Alerts or Facebook link: the article is the page to read
         key = (normalize_url(url), sentences)
         if self.cache is not None and (cached := self.cache.get(key)):
             return cached

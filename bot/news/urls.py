@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
@@ -45,6 +46,23 @@ def find_urls(text: str, *, limit: int | None = None) -> list[str]:
     return found
 
 
+SITE_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+"""Host labels that name a variant of a site, not the site: www.theverge.com is theverge.com."""
+
+
+def site_host(url: str) -> str | None:
+    """The site a link belongs to, by its host without www. and the like: "theverge.com"."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    for prefix in SITE_PREFIXES:
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host[len(prefix) :]
+            break
+    return host or None
+
+
 def is_tracking_parameter(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
@@ -65,3 +83,75 @@ def normalize_url(url: str) -> str:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_parameter(k)]
     )
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectWrapper:
+    """Where a known redirector keeps the URL it sends readers on to."""
+
+    path: str | None
+    """The redirecting path ("/url"), or None when every path of the host redirects."""
+    parameters: tuple[str, ...]
+    """The query parameters that may carry the target, in order of preference."""
+
+
+REDIRECT_WRAPPERS: dict[str, RedirectWrapper] = {
+    # Google Alerts, Gmail and search results: /url?...&url=<target> (or q=<target>).
+    "google.com": RedirectWrapper("/url", ("url", "q")),
+    # Bing News feeds: /news/apiclick.aspx?...&url=<target>.
+    "bing.com": RedirectWrapper("/news/apiclick.aspx", ("url",)),
+    # Outbound links from Facebook, Messenger, YouTube, Reddit, Slack, Tumblr, DuckDuckGo.
+    "l.facebook.com": RedirectWrapper("/l.php", ("u",)),
+    "lm.facebook.com": RedirectWrapper("/l.php", ("u",)),
+    "l.messenger.com": RedirectWrapper("/l.php", ("u",)),
+    "youtube.com": RedirectWrapper("/redirect", ("q",)),
+    "out.reddit.com": RedirectWrapper(None, ("url",)),
+    "slack-redir.net": RedirectWrapper("/link", ("url",)),
+    "t.umblr.com": RedirectWrapper("/redirect", ("z",)),
+    "duckduckgo.com": RedirectWrapper("/l/", ("uddg",)),
+    # Outlook's Safe Links, which rewrites every link of a mail-to-feed bridge.
+    "safelinks.protection.outlook.com": RedirectWrapper(None, ("url",)),
+    # Skimlinks, an affiliate redirector that publishers' feeds route links through.
+    "go.redirectingat.com": RedirectWrapper(None, ("url",)),
+}
+"""Hosts (with their subdomains: www.google.com, eur01.safelinks.protection.outlook.com) whose links
+only redirect to another URL carried in a query parameter. FeedBurner's feedproxy links carry no
+target: their feeds name the original in <feedburner:origLink>, which the feed reader prefers."""
+
+MAX_UNWRAPS = 3
+"""Wrappers met inside one another (a Safe Link around a Google Alerts link); more is not a real link."""
+
+
+def _wrapper(host: str) -> RedirectWrapper | None:
+    """The wrapper `host` is, matching the listed domains and their subdomains only."""
+    labels = host.lower().rstrip(".").split(".")
+    for start in range(len(labels) - 1):
+        wrapper = REDIRECT_WRAPPERS.get(".".join(labels[start:]))
+        if wrapper is not None:
+            return wrapper
+    return None
+
+
+def unwrap_redirect(url: str) -> str:
+    """The article's own URL when `url` is a known redirect wrapper (Google Alerts' google.com/url,
+    Bing News, Facebook's l.php...) pointing to an http(s) address; otherwise `url` unchanged.
+
+    Only the wrappers in REDIRECT_WRAPPERS are opened, on their redirecting path, and only to http(s)
+    targets, so a link cannot be turned into a javascript: or file: address, nor an ordinary page's
+    ?url= parameter mistaken for its address.
+    """
+    current = url
+    for _ in range(MAX_UNWRAPS):
+        try:
+            parts = urlsplit(current.strip())
+        except ValueError:
+            return current
+        wrapper = _wrapper(parts.hostname or "") if parts.scheme.lower() in {"http", "https"} else None
+        if wrapper is None or (wrapper.path is not None and parts.path != wrapper.path):
+            return current
+        values = dict(parse_qsl(parts.query, keep_blank_values=True))
+        target = next((values[name].strip() for name in wrapper.parameters if is_http_url(values.get(name, ""))), None)
+        if target is None:
+            return current
+        current = target
+    return current

@@ -3,6 +3,8 @@ one rule everywhere (their id, their URL, or their title in any case)."""
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -10,12 +12,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.digests import Clock, utc_now
-from bot.news.errors import NewsError
-from bot.news.feeds import discover_feed
+from bot.news.errors import FetchError, FetchErrorKind, NewsError
+from bot.news.feeds import DiscoveredFeed, discover_feed
 from bot.news.fetch import Fetcher
-from bot.store import Feed, GuildFeed, Store
+from bot.news.opml import OpmlFeed, parse_opml, write_opml
+from bot.news.urls import normalize_url
+from bot.store import MAX_FEEDS_PER_GUILD, AlreadyFollowing, Feed, FeedLimitReached, GuildFeed, Store
 
 LOGGER = logging.getLogger(__name__)
+
+IMPORT_CONCURRENCY = 4
+"""Feeds of an OPML file checked at once: an import of fifty feeds takes seconds, not minutes, while
+the refreshes and summaries sharing the fetcher keep most of its connections."""
+
+_REFUSED_KINDS = frozenset({FetchErrorKind.BLOCKED_ADDRESS.value, FetchErrorKind.BAD_URL.value})
+_UNREACHABLE_KINDS = frozenset(
+    {FetchErrorKind.TIMEOUT.value, FetchErrorKind.NETWORK.value, FetchErrorKind.TOO_MANY_REDIRECTS.value}
+)
 
 FoundBy = Literal["direct", "link", "guess"]
 """How a followed feed was found: the address given was the feed, the page linked to it, or a common
@@ -72,6 +85,47 @@ class FeedStatusReport:
     def failing(self) -> int:
         """How many of the feeds are failing."""
         return sum(1 for status in self.feeds if status.feed.failing)
+
+
+class ImportOutcome(enum.Enum):
+    """What became of one feed of an imported OPML file."""
+
+    FOLLOWED = "followed"
+    ALREADY_FOLLOWING = "already following"
+    NOT_A_FEED = "not a feed"
+    UNREACHABLE = "unreachable"
+    REFUSED_ADDRESS = "refused address"
+    OVER_LIMIT = "over the limit"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedFeed:
+    """One feed of the file and its outcome."""
+
+    listed: OpmlFeed
+    outcome: ImportOutcome
+    detail: str = ""
+    """Why it was not followed, in the words of the error; "" when it was, or already was."""
+    feed: Feed | None = None
+    """The feed followed, for FOLLOWED."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """Every feed of an imported file, in the file's order, with its outcome."""
+
+    feeds: tuple[ImportedFeed, ...]
+
+    def count(self, outcome: ImportOutcome) -> int:
+        return sum(1 for imported in self.feeds if imported.outcome is outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlExport:
+    data: bytes
+    """The OPML file."""
+    feeds: int
+    """How many feeds it lists."""
 
 
 class FeedService:
@@ -169,3 +223,85 @@ class FeedService:
                 for entry in entries
             )
         )
+
+    async def import_opml(self, guild_id: int, data: bytes, *, added_by: int) -> ImportReport:
+        """Follow the feeds an OPML file lists, in its order, until the guild's feed limit.
+
+        Addresses the fetcher refuses are never fetched, feeds the guild follows are not fetched
+        again, and the feeds past the limit are reported, not followed.
+
+        Raises:
+            OpmlError: the file is refused as a whole (see `parse_opml`); nothing was followed.
+        """
+        listed = parse_opml(data)
+        followed = {entry.feed.url for entry in await self.followed(guild_id)}
+        outcomes: dict[int, ImportedFeed] = {}
+        waiting: list[int] = []
+        for index, entry in enumerate(listed):
+            refusal = self.fetcher.refusal(entry.url)
+            if refusal is not None:
+                outcomes[index] = ImportedFeed(entry, ImportOutcome.REFUSED_ADDRESS, refusal.message)
+            elif normalize_url(entry.url) in followed:
+                outcomes[index] = ImportedFeed(entry, ImportOutcome.ALREADY_FOLLOWING)
+            else:
+                waiting.append(index)
+        room = MAX_FEEDS_PER_GUILD - len(followed)
+        slots = asyncio.Semaphore(IMPORT_CONCURRENCY)
+        # Check as many as there is room for; those that are no feed leave room for the next ones.
+        while waiting and room > 0:
+            batch, waiting = waiting[:room], waiting[room:]
+            found = await asyncio.gather(*(self._discover(listed[index].url, slots) for index in batch))
+            for index, discovered in zip(batch, found, strict=True):
+                outcomes[index] = await self._follow_listed(guild_id, listed[index], discovered, added_by=added_by)
+                if outcomes[index].outcome is ImportOutcome.FOLLOWED:
+                    room -= 1
+        for index in waiting:
+            detail = f"this server follows {MAX_FEEDS_PER_GUILD} feeds, the most it can"
+            outcomes[index] = ImportedFeed(listed[index], ImportOutcome.OVER_LIMIT, detail)
+        report = ImportReport(tuple(outcomes[index] for index in range(len(listed))))
+        LOGGER.info(
+            "Guild %s imported an OPML file of %d feeds: %d followed",
+            guild_id,
+            len(listed),
+            report.count(ImportOutcome.FOLLOWED),
+        )
+        return report
+
+    async def _discover(self, url: str, slots: asyncio.Semaphore) -> DiscoveredFeed | NewsError:
+        async with slots:
+            try:
+                return await discover_feed(self.fetcher, url, executor=self.executor)
+            except NewsError as error:
+                return error
+
+    async def _follow_listed(
+        self, guild_id: int, listed: OpmlFeed, discovered: DiscoveredFeed | NewsError, *, added_by: int
+    ) -> ImportedFeed:
+        if isinstance(discovered, FetchError) and discovered.kind in _REFUSED_KINDS:
+            return ImportedFeed(listed, ImportOutcome.REFUSED_ADDRESS, discovered.message)
+        if isinstance(discovered, FetchError) and discovered.kind in _UNREACHABLE_KINDS:
+            return ImportedFeed(listed, ImportOutcome.UNREACHABLE, discovered.message)
+        if isinstance(discovered, NewsError):
+            return ImportedFeed(listed, ImportOutcome.NOT_A_FEED, discovered.message)
+        try:
+            entry = await self.store.add_guild_feed(
+                guild_id,
+                discovered.url,
+                added_by=added_by,
+                title=discovered.feed.title or listed.title,
+                site_url=discovered.feed.link or listed.site_url,
+                now=self.clock(),
+            )
+        except AlreadyFollowing:
+            return ImportedFeed(listed, ImportOutcome.ALREADY_FOLLOWING)
+        except FeedLimitReached as error:
+            return ImportedFeed(listed, ImportOutcome.OVER_LIMIT, error.message)
+        return ImportedFeed(listed, ImportOutcome.FOLLOWED, feed=entry.feed)
+
+    async def export_opml(self, guild_id: int, *, title: str) -> OpmlExport:
+        """The guild's feeds as an OPML 2.0 file that feed readers import."""
+        feeds = [
+            OpmlFeed(url=entry.feed.url, title=feed_name(entry.feed), site_url=entry.feed.site_url)
+            for entry in await self.followed(guild_id)
+        ]
+        return OpmlExport(data=write_opml(feeds, title=title, created=self.clock()), feeds=len(feeds))

@@ -122,6 +122,7 @@ OPTION_STRING = 3
 OPTION_INTEGER = 4
 OPTION_BOOLEAN = 5
 OPTION_NUMBER = 10
+OPTION_ATTACHMENT = 11
 
 # Message types: ordinary, and the replies to a slash command and to a context-menu command.
 MESSAGE_DEFAULT = 0

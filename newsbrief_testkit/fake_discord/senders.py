@@ -10,6 +10,7 @@ from .command_rules import is_offered
 from .gateway import Gateway
 from .limits import (
     ATTACHMENT_SIZE_LIMIT,
+    ATTACHMENTS_PATH,
     CHANNEL_DM,
     CHANNEL_GROUP_DM,
     COMMAND_CHAT_INPUT,
@@ -23,6 +24,7 @@ from .limits import (
     INSTALL_USER,
     INTERACTION_APPLICATION_COMMAND,
     INTERACTION_AUTOCOMPLETE,
+    OPTION_ATTACHMENT,
     OPTION_BOOLEAN,
     OPTION_CHANNEL,
     OPTION_INTEGER,
@@ -269,8 +271,34 @@ class InteractionSender(Gateway):
             and int(leaf["value"]) in self.channels
         }
         if channels:  # Discord sends the chosen channels' objects along, as discord.py expects
-            data["resolved"] = {"channels": channels}
+            data.setdefault("resolved", {})["channels"] = channels
+        attachments = {
+            str(leaf["value"]): self.uploads[str(leaf["value"])]
+            for leaf in leaves
+            if leaf["type"] == OPTION_ATTACHMENT and str(leaf.get("value", "")) in self.uploads
+        }
+        if attachments:  # and the attached files' objects, with the CDN address to read them from
+            data.setdefault("resolved", {})["attachments"] = attachments
         return data
+
+    def upload_attachment(
+        self, filename: str, data: bytes, *, content_type: str = "application/octet-stream"
+    ) -> dict[str, Any]:
+        """A file a user attaches to a command option, kept where Discord's CDN would serve it; pass
+        the returned object's "id" as the option's value."""
+        attachment_id = self.new_id()
+        self.attachments[attachment_id] = data
+        url = f"{self.base_url}{ATTACHMENTS_PATH}/{self.channel_id}/{attachment_id}/{filename}"
+        attachment: dict[str, Any] = {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+        self.uploads[str(attachment_id)] = attachment
+        return attachment
 
     async def send_slash_command(
         self,

@@ -101,6 +101,8 @@ class FakeState:
         self.outages: list[Outage] = []
         self.holds: list[HeldReply] = []
         self.attachments: dict[int, bytes] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}
+        """Attachment objects of files users attached to commands (`upload_attachment`), by id."""
         self._nonces: dict[tuple[str, str], tuple[float, int]] = {}
 
         self._interactions_by_token: dict[str, FakeInteraction] = {}

@@ -380,3 +380,24 @@ def test_keywords_ending_in_a_symbol_still_match() -> None:
 )
 def test_digest_title_follows_the_local_time_of_day(hour: int, minute: int, title: str) -> None:
     assert digest_title(datetime(2026, 11, 25, hour, minute, tzinfo=ZONE)) == title
+
+
+async def test_outlet_named_by_its_host_takes_the_site_name_of_the_briefed_page(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    link = digest_site.url("/times/library")
+    alert = FeedItem(
+        key="guid:alert-1",
+        title="Central library to open on Sundays",
+        link=link,
+        summary="",
+        published=now.astimezone(UTC),
+        authors=(),
+        feed_url="https://www.google.com/alerts/feeds/1/2",
+        source="127.0.0.1",  # as the feed reader names the site of an alert feed's item
+    )
+
+    digest = await build_digest([alert], pipeline=pipeline, local_now=now)
+
+    (story,) = digest.stories
+    assert (story.outlets, story.outlet_links) == (("Coast Times",), (("Coast Times", link),))

@@ -26,6 +26,7 @@ from bot.news.feeds import (
     fetch_feed,
     fetch_feeds,
     find_feed_links,
+    looks_like_feed,
     parse_feed,
 )
 from bot.news.fetch import Fetcher
@@ -74,7 +75,7 @@ def test_rss2_items_are_plain_text_with_utc_dates_and_authors() -> None:
     assert first.title == "Council approves £12m flood wall for the old quay"
     assert first.summary == (
         "Councillors voted 31 to 4 on Monday night for the £12m scheme, which will raise the quay wall by "
-        "1.2 metres. Work starts in May."
+        "1.2 metres.\nWork starts in May."
     )
     assert first.published == datetime(2026, 3, 3, 9, 15, tzinfo=UTC)
     assert first.authors == ("Priya Nair",)
@@ -533,6 +534,26 @@ async def test_discover_accepts_a_feed_served_as_html(local_site: LocalSite, fet
     assert found.feed.title == "Nordkurier Beispiel"
 
 
+@pytest.mark.parametrize("content_type", ["application/feed+json", "application/json", "text/plain"])
+async def test_discover_reads_a_json_feed_served_as(content_type: str, local_site: LocalSite, fetcher: Fetcher) -> None:
+    url = local_site.add("/feed.json", (FIXTURES / "jsonfeed-1.1.json").read_bytes(), content_type=content_type)
+
+    found = await discover_feed(fetcher, url)
+
+    assert (found.found_by, found.feed.title, len(found.feed.items)) == ("direct", "Northern Lights Weekly", 2)
+
+
+async def test_discover_follows_a_json_feed_link(local_site: LocalSite, fetcher: Fetcher) -> None:
+    page = local_site.add(
+        "/", '<html><head><link rel="alternate" type="application/feed+json" href="/feed.json"></head></html>'
+    )
+    url = local_site.add("/feed.json", (FIXTURES / "jsonfeed-1.0.json").read_bytes(), content_type="application/json")
+
+    found = await discover_feed(fetcher, page)
+
+    assert (found.url, found.found_by, found.feed.title) == (url, "link", "Harbour Notes")
+
+
 async def test_discover_follows_the_first_alternate_link(local_site: LocalSite, fetcher: Fetcher) -> None:
     page = local_site.add("/local/today", SITE)
     feed_url = local_site.add("/local/feed.xml", RSS2, content_type=RSS_TYPE)
@@ -657,3 +678,152 @@ async def test_fetch_feeds_limits_fetches_overall(feed_server: FeedServer, fetch
     await fetch_feeds(fetcher, urls, per_host=4, concurrency=1)
 
     assert set(feed_server.most_in_flight.values()) == {1}
+
+
+# --- feeds as real sites write them ------------------------------------------------------------
+
+
+def test_undeclared_latin1_feed_reads_right() -> None:
+    feed = parse_feed((FIXTURES / "latin1-undeclared.xml").read_bytes(), url=FEED_URL, content_type="text/xml")
+
+    item = feed.items[0]
+    assert item.title == "Pesquisa mostra empate técnico nas simulações de 2º turno"
+    assert (feed.title, item.language) == ("Folha do Vale - Política", "pt")
+
+
+def test_google_alerts_items_link_to_the_article_and_name_its_site() -> None:
+    feed = parse_feed((FIXTURES / "google-alerts.xml").read_bytes(), url="https://www.google.com/alerts/feeds/1/2")
+
+    assert [(item.title, item.link, item.source) for item in feed.items] == [
+        (
+            "Slack rolls out AI search to every paid workspace",
+            "https://www.theverge.com/2026/12/4/24312345/slack-ai-search-paid-plans",
+            "theverge.com",
+        ),
+        (
+            "Salesforce says Slack revenue grew 18% in the quarter",
+            "https://www.reuters.com/technology/salesforce-slack-revenue-2026-12-03/",
+            "reuters.com",
+        ),
+    ]
+
+
+def test_google_alerts_summary_is_clean_text() -> None:
+    feed = parse_feed((FIXTURES / "google-alerts.xml").read_bytes(), url="https://www.google.com/alerts/feeds/1/2")
+
+    assert feed.items[0].summary == (
+        "Slack is bringing its AI search to every paid plan starting today. The feature answers questions from "
+        "a workspace's messages and files ..."
+    )
+
+
+def test_item_key_of_a_wrapped_link_without_guid_is_the_article() -> None:
+    wrapped = "https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://news.example/a&amp;ct=ga"
+
+    feed = parse_feed(_rss(_item("A", link=wrapped)), url=FEED_URL)
+
+    assert (feed.items[0].key, feed.items[0].link) == ("link:https://news.example/a", "https://news.example/a")
+
+
+def test_feedburner_item_links_to_its_original() -> None:
+    item = (
+        "<item><title>A</title><link>http://feedproxy.google.com/~r/Gazette/~3/xYz123/</link>"
+        "<feedburner:origLink>https://gazette.example/a</feedburner:origLink></item>"
+    )
+    text = _rss(item).replace(
+        '<rss version="2.0">', '<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0">'
+    )
+
+    assert parse_feed(text, url=FEED_URL).items[0].link == "https://gazette.example/a"
+
+
+def test_wordpress_summary_keeps_paragraphs_apart_without_its_footer() -> None:
+    feed = parse_feed((FIXTURES / "wordpress.xml").read_bytes(), url="https://riversidecourier.example/feed/")
+
+    cinema = feed.items[0]
+    assert cinema.summary.split("\n") == [
+        "The Palace cinema on Mill Street opened its doors again on Friday after a €2m face-lift",
+        "Casting glamorous actors for the opening night was the easy part, said the owner, Ana Duarte. "
+        "“Getting the old projector working took six months.”",
+    ]
+    assert (cinema.title, cinema.source, cinema.link) == (
+        "Old cinema reopens after a €2m face-lift",
+        "The Riverside Courier",
+        "https://riversidecourier.example/2026/12/04/old-cinema-reopens/",
+    )
+
+
+def test_wordpress_excerpt_ends_in_an_ellipsis_without_appeared_first_on() -> None:
+    feed = parse_feed((FIXTURES / "wordpress.xml").read_bytes(), url="https://riversidecourier.example/feed/")
+
+    assert feed.items[1].summary == (
+        "The council has postponed the trial of the new flood barrier until March, citing delays in delivering "
+        "the steel gates. Engineers will use the winter to test the pumps instead…"
+    )
+
+
+def test_json_feed_1_1_items_are_read_like_rss() -> None:
+    feed = parse_feed((FIXTURES / "jsonfeed-1.1.json").read_bytes(), url="https://northernlights.example/feed.json")
+
+    ferry = feed.items[0]
+    assert (feed.title, feed.link) == ("Northern Lights Weekly", "https://northernlights.example/")
+    assert (ferry.title, ferry.authors, ferry.published, ferry.language) == (
+        "Winter ferry timetable cuts evening sailings",
+        ("Eilidh Morrison",),
+        datetime(2026, 12, 4, 8, 0, tzinfo=UTC),
+        "en",
+    )
+    assert ferry.summary == (
+        "The island ferry will stop its evening sailings from January\nOperators blamed a shortage of crew."
+    )
+    assert ferry.key == "guid:https://northernlights.example/2026/12/ferry-timetable"
+
+
+def test_json_feed_link_post_points_at_the_page_it_is_about() -> None:
+    feed = parse_feed((FIXTURES / "jsonfeed-1.1.json").read_bytes(), url="https://northernlights.example/feed.json")
+
+    aurora = feed.items[1]
+    assert (aurora.key, aurora.link, aurora.authors) == (
+        "guid:2041",
+        "https://www.bbc.co.uk/news/articles/c0aurora2026",
+        ("The Northern Lights desk",),
+    )
+    assert aurora.title == "Forecasters say the aurora may be visible as far south as Manchester…"
+
+
+def test_json_feed_1_0_is_read_with_its_single_author_and_relative_links() -> None:
+    feed = parse_feed((FIXTURES / "jsonfeed-1.0.json").read_bytes(), url="https://harbournotes.example/feed.json")
+
+    (item,) = feed.items
+    assert (item.title, item.link, item.authors, item.summary, item.published) == (
+        "Lighthouse keeper’s cottage sold",
+        "https://harbournotes.example/posts/lighthouse",
+        ("Jo Bell",),
+        "The cottage went for twice its guide price.",
+        datetime(2026, 12, 2, 15, 0, tzinfo=UTC),
+    )
+
+
+def test_json_without_a_json_feed_version_is_not_a_feed() -> None:
+    with pytest.raises(FeedError, match="not a news feed"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1" ', url=FEED_URL)
+
+
+def test_undefined_entities_are_not_shown_in_titles_or_summaries() -> None:
+    text = _rss(_item("Ministers &lol9; meet", description="Talks &lol9; resumed. &lt;p&gt;Again &amp;lol8;&lt;/p&gt;"))
+    declared = text.replace("<rss", '<!DOCTYPE rss [<!ENTITY lol9 "lol">]><rss')
+
+    item = parse_feed(declared, url=FEED_URL).items[0]
+
+    assert (item.title, item.summary) == ("Ministers meet", "Talks resumed.\nAgain")
+
+
+def test_json_feed_is_told_by_its_content_whatever_its_type() -> None:
+    assert looks_like_feed((FIXTURES / "jsonfeed-1.0.json").read_bytes())
+    assert not looks_like_feed(b'{"name": "not a feed", "items": []}')
+
+
+def test_json_feed_link_is_found_on_a_page() -> None:
+    page = '<html><head><link rel="alternate" type="application/feed+json" href="/feed.json"></head></html>'
+
+    assert find_feed_links(page, url="https://northernlights.example/") == ["https://northernlights.example/feed.json"]

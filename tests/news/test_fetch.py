@@ -878,3 +878,22 @@ def test_policy_refuses_local_use_nat64_prefix() -> None:
 @pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])
 def test_policy_allows_public_address(address: str) -> None:
     assert AddressPolicy().is_allowed(address)
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://10.1.2.3/rss", FetchErrorKind.BLOCKED_ADDRESS),
+        ("http://[::1]:8080/feed", FetchErrorKind.BLOCKED_ADDRESS),
+        ("http://169.254.169.254/latest/meta-data/", FetchErrorKind.BLOCKED_ADDRESS),
+        ("file:///etc/passwd", FetchErrorKind.BAD_URL),
+        ("http://2130706433/feed", FetchErrorKind.BAD_URL),
+    ],
+)
+def test_refusal_names_what_is_refused_without_connecting(url: str, kind: FetchErrorKind) -> None:
+    refusal = Fetcher().refusal(url)
+    assert (refusal.kind if refusal else None) == kind.value
+
+
+def test_refusal_leaves_host_names_and_allowed_addresses_to_the_fetch() -> None:
+    assert [Fetcher().refusal(url) for url in ("https://gazette.example/feed", "http://93.184.215.14/")] == [None, None]

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -122,6 +123,15 @@ async def test_pipeline_briefs_a_served_page(local_site: LocalSite, fetcher: Fet
     url = local_site.add("/budget", ARTICLE_PAGE)
     briefing = await Pipeline(fetcher=fetcher).brief_url(url)
     assert briefing.article.title == "Budget approved"
+
+
+async def test_pipeline_briefs_the_article_a_google_alerts_link_wraps(local_site: LocalSite, fetcher: Fetcher) -> None:
+    url = local_site.add("/budget", ARTICLE_PAGE)
+    wrapped = f"https://www.google.com/url?rct=j&sa=t&url={quote(url, safe='')}&ct=ga"
+
+    briefing = await Pipeline(fetcher=fetcher).brief_url(wrapped)
+
+    assert (briefing.article.url, local_site.hits["/budget"]) == (url, 1)
 
 
 async def test_pipeline_answers_a_repeated_url_from_the_cache(local_site: LocalSite, fetcher: Fetcher) -> None:

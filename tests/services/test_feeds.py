@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
+from html import escape
 
 import pytest
 
 from bot.news.errors import NewsError
-from bot.services import FeedNotFollowed, FeedService
+from bot.news.fetch import AddressPolicy, Fetcher
+from bot.news.opml import OpmlError, parse_opml
+from bot.services import FeedNotFollowed, FeedService, ImportOutcome, ImportReport
+from bot.store import MAX_FEEDS_PER_GUILD
 from tests.newsroom import Newsroom
 from tests.store.samples import GUILD, MEMBER, OTHER_GUILD
 
@@ -111,3 +116,87 @@ async def test_status_counts_each_feeds_stored_and_recent_items(newsroom: Newsro
 async def test_status_of_one_feed_not_followed_raises(newsroom: Newsroom, feed_service: FeedService) -> None:
     with pytest.raises(FeedNotFollowed):
         await feed_service.status(GUILD, "Harbour Courier")
+
+
+# --- OPML import and export ----------------------------------------------------------------------
+
+
+def opml(*urls: str) -> bytes:
+    rows = "".join(f'<outline type="rss" text="Feed {n}" xmlUrl="{escape(url)}"/>' for n, url in enumerate(urls))
+    return f'<?xml version="1.0"?><opml version="2.0"><head/><body>{rows}</body></opml>'.encode()
+
+
+def outcomes(report: ImportReport) -> list[tuple[str, ImportOutcome]]:
+    return [(imported.listed.url, imported.outcome) for imported in report.feeds]
+
+
+async def test_import_reports_every_feed_of_the_file_in_order(newsroom: Newsroom, feed_service: FeedService) -> None:
+    courier = publish_courier(newsroom)
+    followed_before = newsroom.publish("/gazette.xml", [], title="Gazette")
+    await feed_service.follow(GUILD, followed_before, added_by=MEMBER)
+    page = newsroom.site.add("/about", site_front_page(None))
+    gone = newsroom.site.url("/gone.xml")
+
+    report = await feed_service.import_opml(GUILD, opml(courier, followed_before, page, gone), added_by=MEMBER)
+
+    assert outcomes(report) == [
+        (courier, ImportOutcome.FOLLOWED),
+        (followed_before, ImportOutcome.ALREADY_FOLLOWING),
+        (page, ImportOutcome.NOT_A_FEED),
+        (gone, ImportOutcome.NOT_A_FEED),
+    ]
+    assert [entry.feed.url for entry in await feed_service.followed(GUILD)] == [followed_before, courier]
+
+
+async def test_import_follows_only_up_to_the_feed_limit_and_reports_the_rest(
+    newsroom: Newsroom, feed_service: FeedService
+) -> None:
+    for n in range(MAX_FEEDS_PER_GUILD - 1):
+        await newsroom.follow(f"https://feed{n}.example/rss")
+    feeds = [newsroom.publish(f"/f{n}.xml", [], title=f"F{n}") for n in range(3)]
+    missing = newsroom.site.url("/missing.xml")
+
+    report = await feed_service.import_opml(GUILD, opml(missing, *feeds), added_by=MEMBER)
+
+    assert outcomes(report) == [
+        (missing, ImportOutcome.NOT_A_FEED),
+        (feeds[0], ImportOutcome.FOLLOWED),
+        (feeds[1], ImportOutcome.OVER_LIMIT),
+        (feeds[2], ImportOutcome.OVER_LIMIT),
+    ]
+
+
+async def test_import_refuses_the_addresses_the_fetcher_refuses(newsroom: Newsroom) -> None:
+    feed_url = publish_courier(newsroom)
+    loopback_only = AddressPolicy(allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),))
+    async with Fetcher(address_policy=loopback_only) as fetcher:
+        service = FeedService(store=newsroom.store, fetcher=fetcher, clock=newsroom.clock)
+        private = feed_url.replace("127.0.0.1", "10.0.0.7")
+
+        report = await service.import_opml(GUILD, opml(private, "ftp://files.example/feed"), added_by=MEMBER)
+
+    assert [imported.outcome for imported in report.feeds] == [ImportOutcome.REFUSED_ADDRESS] * 2
+    assert await service.followed(GUILD) == []
+
+
+async def test_import_of_a_refused_file_follows_nothing(newsroom: Newsroom, feed_service: FeedService) -> None:
+    feed_url = publish_courier(newsroom)
+
+    with pytest.raises(OpmlError):
+        await feed_service.import_opml(GUILD, opml(feed_url).replace(b"<body>", b"<body><broken>"), added_by=MEMBER)
+
+    assert await feed_service.followed(GUILD) == []
+
+
+async def test_export_lists_the_guild_feeds_as_opml_that_imports_back(
+    newsroom: Newsroom, feed_service: FeedService
+) -> None:
+    feed_url = publish_courier(newsroom)
+    await feed_service.follow(GUILD, feed_url, added_by=MEMBER)
+
+    exported = await feed_service.export_opml(GUILD, title="Feeds of Coast")
+
+    assert exported.feeds == 1
+    assert [(feed.url, feed.title) for feed in parse_opml(exported.data)] == [(feed_url, COURIER)]
+    report = await feed_service.import_opml(OTHER_GUILD, exported.data, added_by=MEMBER)
+    assert outcomes(report) == [(feed_url, ImportOutcome.FOLLOWED)]
