@@ -28,7 +28,7 @@ from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, Store, Subscription, failure_backoff, open_store
-from bot.store.deliveries import STALE_CLAIM_AFTER
+from bot.store.deliveries import CLAIM_LEASE
 from tests.local_site import LocalSite
 from tests.store.conftest import BACKENDS, empty_postgres, postgres_url, sqlite_url
 
@@ -517,7 +517,7 @@ async def test_a_resumed_digest_with_nothing_left_posts_nothing_more(newsroom: N
     await newsroom.store.record_delivered_items(
         subscription.id, [item.ref], delivery_id=claim.delivery_id, message_id=FIRST_MESSAGE, now=NOW
     )
-    newsroom.clock.advance(STALE_CLAIM_AFTER)
+    newsroom.clock.advance(CLAIM_LEASE)
 
     outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
 
@@ -688,9 +688,9 @@ async def test_a_crash_mid_post_is_resumed_with_only_the_rest(newsroom: Newsroom
 
     with pytest.raises(SimulatedCrash):
         await newsroom.deliver(subscription)
-    newsroom.clock.advance(timedelta(minutes=1))
-    assert await newsroom.deliver(subscription) is DeliveryResult.ALREADY_DELIVERED  # the claim is still fresh
-    newsroom.clock.advance(STALE_CLAIM_AFTER)
+    newsroom.clock.advance(timedelta(seconds=30))
+    assert await newsroom.deliver(subscription) is DeliveryResult.ALREADY_DELIVERED  # the lease still holds
+    newsroom.clock.advance(CLAIM_LEASE)
     assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
 
     assert list(no_repeats(newsroom.poster.titles)) == []

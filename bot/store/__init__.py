@@ -17,6 +17,7 @@ One module per thing stored, each with its own queries on the engine; `Store` co
 """
 
 from bot.store.database import UnsupportedDatabase
+from bot.store.deliveries import CLAIM_LEASE, LEASE_RENEWAL, retry_delay, takeover_due
 from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
 from bot.store.history import MIN_HISTORY_RETENTION
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
@@ -44,9 +45,11 @@ from bot.store.subscriptions import DEFAULT_MAX_STORIES
 from bot.store.tables import DeliveryKind, DeliveryStatus
 
 __all__ = [
+    "CLAIM_LEASE",
     "DEFAULT_MAX_STORIES",
     "FAILING_AFTER",
     "LATEST_VERSION",
+    "LEASE_RENEWAL",
     "MAX_FEEDS_PER_GUILD",
     "MIN_HISTORY_RETENTION",
     "AlreadyFollowing",
@@ -72,4 +75,6 @@ __all__ = [
     "UnsupportedDatabase",
     "failure_backoff",
     "open_store",
+    "retry_delay",
+    "takeover_due",
 ]
