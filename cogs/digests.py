@@ -222,7 +222,10 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
             "channel_unavailable": (
                 f"I cannot post in <#{subscription.channel_id}>: {outcome.error}. The digest is paused."
             ),
-            "failed": "Discord kept failing; the digest will be retried shortly.",
+            "failed": (
+                "Discord kept failing; the digest is retried every minute or two and posted once "
+                "Discord is back (retries stop after the digest grace, an hour by default)."
+            ),
         }
         await interaction.followup.send(messages.get(outcome.result, f"Not posted: {outcome.result}."), ephemeral=True)
 

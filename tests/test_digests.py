@@ -4,7 +4,7 @@ a local site, posted through a recording poster (the Discord boundary), each ite
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -17,10 +17,12 @@ import pytest
 from bot.digests import (
     FEED_CHECK_INTERVAL,
     MESSAGE_KEY_CHARS,
+    PLATFORM_CLOCK_SKEW,
     ChannelUnavailable,
     DeliveryResult,
     DigestService,
     FeedRefresher,
+    PostedMessage,
     TransientPostError,
     message_key,
 )
@@ -28,7 +30,7 @@ from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, Store, Subscription, failure_backoff, open_store
-from bot.store.deliveries import CLAIM_LEASE
+from bot.store.deliveries import CLAIM_LEASE, FIRST_RETRY_DELAY
 from tests.local_site import LocalSite
 from tests.store.conftest import BACKENDS, empty_postgres, postgres_url, sqlite_url
 
@@ -140,6 +142,10 @@ class SimulatedCrash(BaseException):
     """The process dies mid-post (not an Exception: nothing in the service may catch it)."""
 
 
+class CrashAfterStoring(BaseException):
+    """The process dies after Discord stored the message and before the poster heard its answer."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """A packed digest message, as the recording poster makes them."""
@@ -147,6 +153,8 @@ class Sent:
     content: str
     titles: tuple[str, ...]
     item_keys: tuple[tuple[str, str], ...]
+    links: tuple[str, ...] = ()
+    """The stories' links, as the message shows them."""
 
 
 class LostAnswer(TransientPostError):
@@ -156,16 +164,25 @@ class LostAnswer(TransientPostError):
 @dataclass
 class RecordingPoster:
     """The Discord boundary: packs `per_message` stories a message, records what it posts, and fails
-    when told to (one entry of `failures` is taken per post; None posts; a LostAnswer posts, then
-    fails). Like Discord with a nonce, a message posted again under the same key is not posted twice."""
+    when told to (one entry of `failures` is taken per post; None posts; a LostAnswer or a
+    CrashAfterStoring posts, then fails). Like Discord with a nonce, a message posted again under the
+    same key is not posted twice, until `forget_nonces` (Discord keeps them a few minutes). Reads its
+    posts back as Discord's history does, without their keys."""
 
+    clock: Callable[[], datetime] = lambda: NOW
     per_message: int = 2
     failures: list[BaseException | None] = field(default_factory=list)
     posted: list[tuple[int, int, Sent]] = field(default_factory=list)
+    posted_at: dict[int, datetime] = field(default_factory=dict)
     digests: list[Digest] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     """The key of every post attempt."""
     by_key: dict[str, int] = field(default_factory=dict)
+    reads: list[int | datetime] = field(default_factory=list)
+    """Where each read of the channel began."""
+
+    def forget_nonces(self) -> None:
+        self.by_key.clear()
 
     def pack(self, digest: Digest) -> list[Sent]:
         self.digests.append(digest)
@@ -179,6 +196,7 @@ class RecordingPoster:
                     content="\n".join(story.title for story in stories),
                     titles=tuple(story.title for story in stories),
                     item_keys=tuple(key for story in stories for key in story.item_keys),
+                    links=tuple(link for story in stories for link in (story.url, *story.links) if link),
                 )
             )
         return messages
@@ -186,14 +204,24 @@ class RecordingPoster:
     async def post(self, channel_id: int, message: Sent, *, key: str) -> int:
         self.keys.append(key)
         failure = self.failures.pop(0) if self.failures else None
-        if failure is not None and not isinstance(failure, LostAnswer):
+        if failure is not None and not isinstance(failure, (LostAnswer, CrashAfterStoring)):
             raise failure
         if key not in self.by_key:
             self.by_key[key] = FIRST_MESSAGE + len(self.posted)
             self.posted.append((channel_id, self.by_key[key], message))
+            self.posted_at[self.by_key[key]] = self.clock()
         if failure is not None:
             raise failure
         return self.by_key[key]
+
+    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+        self.reads.append(after)
+        return [
+            PostedMessage(id=message_id, links=frozenset(message.links))
+            for channel, message_id, message in self.posted
+            if channel == channel_id
+            and (message_id > after if isinstance(after, int) else self.posted_at[message_id] > after)
+        ]
 
     @property
     def titles(self) -> list[str]:
@@ -293,7 +321,7 @@ async def open_newsroom(store: Store, site: LocalSite, *, now: datetime = NOW) -
         pipeline = Pipeline(fetcher=fetcher)
         refresher = FeedRefresher(store=store, fetcher=fetcher, clock=clock)
         service = DigestService(store=store, pipeline=pipeline, refresher=refresher, clock=clock, sleep=sleep)
-        yield Newsroom(site, store, clock, pipeline, refresher, service, RecordingPoster(), sleeps)
+        yield Newsroom(site, store, clock, pipeline, refresher, service, RecordingPoster(clock=clock), sleeps)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -696,6 +724,115 @@ async def test_a_crash_mid_post_is_resumed_with_only_the_rest(newsroom: Newsroom
     assert list(no_repeats(newsroom.poster.titles)) == []
     assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
     assert len(newsroom.poster.posted) == 3
+
+
+async def test_a_resumed_digest_records_a_message_discord_has_and_does_not_post_it_again(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess", "tram", "observatory"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [None, CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    stored = newsroom.poster.posted[1][1]
+    newsroom.clock.advance(CLAIM_LEASE)
+    newsroom.poster.forget_nonces()  # minutes passed: Discord would post the same nonce again
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert list(no_repeats(newsroom.poster.titles)) == []
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
+    assert (outcome.result, outcome.stories, len(newsroom.poster.posted)) == (DeliveryResult.POSTED, 1, 3)
+    assert outcome.message_ids[:2] == (FIRST_MESSAGE, stored)
+    assert newsroom.poster.reads == [FIRST_MESSAGE]  # read from the last message recorded
+    assert await newsroom.store.undelivered_items(subscription.id, since=NOW - timedelta(days=1)) == []
+
+
+async def test_a_resumed_digest_that_packs_differently_still_posts_each_story_once(newsroom: Newsroom) -> None:
+    path = "/courier.xml"
+    slugs = ["ferry", "orchard", "chess", "tram"]
+    await newsroom.follow(newsroom.publish(path, [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    # Before the takeover a newer story comes in, which the resumed digest ranks first.
+    newsroom.clock.advance(FEED_CHECK_INTERVAL)
+    newsroom.publish(path, [("observatory", newsroom.clock()), *((s, hours_ago(newsroom, 1)) for s in slugs)])
+    newsroom.poster.forget_nonces()
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+
+    assert list(no_repeats(newsroom.poster.titles)) == []
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in [*slugs, "observatory"])
+    assert newsroom.poster.reads == [NOW - PLATFORM_CLOCK_SKEW]  # nothing recorded: read from the start
+
+
+async def test_a_resumed_nothing_new_note_is_not_posted_twice(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", []))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    newsroom.clock.advance(CLAIM_LEASE)
+    newsroom.poster.forget_nonces()
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert (outcome.result, outcome.message_ids) == (DeliveryResult.POSTED, (FIRST_MESSAGE,))
+    assert len(newsroom.poster.posted) == 1
+
+
+async def test_a_manual_digest_discord_refused_is_retried_and_posted_once(newsroom: Newsroom) -> None:
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1)), ("chess", hours_ago(newsroom, 2))])
+    )
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [TransientPostError("503 Service Unavailable")] * 4
+    failed = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert (failed.result, failed.delivery_id is not None) == (DeliveryResult.FAILED, True)
+    assert failed.delivery_id is not None
+
+    too_soon = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+    retried = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+    again = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+
+    assert [too_soon.result, retried.result, again.result] == [
+        DeliveryResult.ALREADY_DELIVERED,
+        DeliveryResult.POSTED,
+        DeliveryResult.ALREADY_DELIVERED,
+    ]
+    assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("chess")])
+    delivery = await newsroom.store.latest_delivery(subscription.id, kind=DeliveryKind.MANUAL)
+    assert delivery is not None
+    assert (delivery.id, delivery.status, delivery.attempt) == (failed.delivery_id, DeliveryStatus.POSTED, 2)
+
+
+async def test_a_holder_that_lost_its_lease_posts_no_more(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    # The first post stalls past the lease (a frozen process), and another process takes over.
+    newsroom.poster.failures = [None]
+    original_post = newsroom.poster.post
+
+    async def stalling_post(channel_id: int, message: Sent, *, key: str) -> int:
+        posted = await original_post(channel_id, message, key=key)
+        newsroom.clock.advance(CLAIM_LEASE)
+        return posted
+
+    newsroom.poster.post = stalling_post  # type: ignore[method-assign]
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert (outcome.result, len(newsroom.poster.posted)) == (DeliveryResult.TAKEN_OVER, 1)
+    delivery = await newsroom.store.latest_delivery(subscription.id)
+    assert delivery is not None
+    assert (delivery.status, delivery.posted_message_ids) == (DeliveryStatus.CLAIMED, (FIRST_MESSAGE,))
 
 
 # --- housekeeping -----------------------------------------------------------------------------------
