@@ -810,6 +810,39 @@ async def test_a_manual_digest_discord_refused_is_retried_and_posted_once(newsro
     assert (delivery.id, delivery.status, delivery.attempt) == (failed.delivery_id, DeliveryStatus.POSTED, 2)
 
 
+async def test_a_delivery_slower_than_its_lease_keeps_its_claim_by_renewing_it(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess", "tram", "observatory"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    await newsroom.refresher.refresh_due()
+    service = DigestService(
+        store=newsroom.store, pipeline=newsroom.pipeline, clock=newsroom.clock, lease_renewal=timedelta(seconds=0.05)
+    )
+    original_post = newsroom.poster.post
+    racers: list[object] = []
+
+    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+        # Each message takes 40 s of the store's time: three outlast an unrenewed lease.
+        newsroom.clock.advance(timedelta(seconds=40))
+        await asyncio.sleep(0.3)  # real time for the renewals to run
+        raced = await newsroom.store.claim_delivery(
+            subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=newsroom.clock()
+        )
+        racers.append(raced)
+        return await original_post(channel_id, message, key=key)
+
+    newsroom.poster.post = slow_post  # type: ignore[method-assign]
+
+    outcome = await service.deliver(
+        subscription.id, kind=DeliveryKind.SCHEDULED, local_date=NOW.date(), poster=newsroom.poster
+    )
+
+    assert (outcome.result, len(newsroom.poster.posted)) == (DeliveryResult.POSTED, 3)
+    assert racers == [None, None, None]
+
+
 async def test_a_holder_that_lost_its_lease_posts_no_more(newsroom: Newsroom) -> None:
     slugs = ["ferry", "orchard", "chess"]
     await newsroom.follow(
