@@ -333,7 +333,7 @@ class DeliveryResult(StrEnum):
     ALREADY_DELIVERED = "already_delivered"
     """The scheduled digest of that date was posted, or is being posted, by someone else."""
     PAUSED = "paused"
-    """The subscription is paused: no scheduled digest."""
+    """The subscription is paused: no scheduled digest, and no retry of a manual one."""
     NOT_FOUND = "not_found"
     """The subscription no longer exists."""
     CHANNEL_UNAVAILABLE = "channel_unavailable"
@@ -513,13 +513,16 @@ class DigestService:
         """Finish a delivery that failed or whose holder died (a manual digest, found by the
         scheduler's sweep), posting only what Discord does not have yet.
 
-        ALREADY_DELIVERED when it is posted, or its claim is held or was just taken by someone else.
+        ALREADY_DELIVERED when it is posted, or its claim is held or was just taken by someone else;
+        PAUSED, leaving it as it is, while the subscription is paused (its channel refused it).
         """
         lock = self._locks.setdefault(subscription_id, asyncio.Lock())
         async with lock:
             subscription = await self._subscription(subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND)
+            if subscription.paused:
+                return DeliveryOutcome(DeliveryResult.PAUSED, delivery_id=delivery_id, error=subscription.pause_reason)
             claim = await self.store.take_over_delivery(delivery_id, now=self.clock(), lease=self.lease)
             if claim is None:
                 return DeliveryOutcome(DeliveryResult.ALREADY_DELIVERED)

@@ -810,6 +810,23 @@ async def test_a_manual_digest_discord_refused_is_retried_and_posted_once(newsro
     assert (delivery.id, delivery.status, delivery.attempt) == (failed.delivery_id, DeliveryStatus.POSTED, 2)
 
 
+async def test_a_manual_digest_whose_channel_is_gone_is_not_retried(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [ChannelUnavailable("The channel was deleted")]
+    lost = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert lost.delivery_id is not None
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+
+    retried = await newsroom.service.resume(subscription.id, lost.delivery_id, poster=newsroom.poster)
+
+    assert (lost.result, retried.result, newsroom.poster.keys) == (
+        DeliveryResult.CHANNEL_UNAVAILABLE,
+        DeliveryResult.PAUSED,
+        newsroom.poster.keys[:1],
+    )
+
+
 async def test_a_delivery_slower_than_its_lease_keeps_its_claim_by_renewing_it(newsroom: Newsroom) -> None:
     slugs = ["ferry", "orchard", "chess", "tram", "observatory"]
     await newsroom.follow(
