@@ -6,8 +6,10 @@ Two pieces, both Discord-free (the bot hands in a `Poster`, the one place that k
   guilds follow it, a few at a time per host) and stores what they show.
 - `DigestService` builds a subscription's digest from the stored items it has not been sent, posts it
   message by message, and records after each message which items it carried. The store's claim makes
-  a scheduled digest happen once per local date across processes and restarts; a claim taken over
-  after a crash posts only what the crashed attempt had not.
+  a scheduled digest happen once per local date across processes and restarts. The claim is a lease
+  renewed while the digest is posted, so a crashed process's delivery is taken over within a minute;
+  the taker first reads the channel back for what the crashed attempt posted without recording it
+  (matched by links: Discord does not return nonces), records that, and posts only the rest.
 
 Which items a digest covers (documented here because the store leaves it to its callers):
 
@@ -127,10 +129,10 @@ MESSAGE_KEY_CHARS = 25
 
 def message_key(delivery_id: int, position: int, item_keys: Iterable[tuple[str, str]]) -> str:
     """The idempotency key of a digest message: its delivery, its place in it and the items it
-    carries. A resumed digest that packs the same items in the same place gets the same key; one
-    that packs them otherwise (new stories arrived, or a page now summarizes to a longer embed that
-    moves a story to the next message) gets another and is posted anew: a story shown twice rather
-    than a story marked sent that no message shows."""
+    carries. A retry after a lost answer reuses it, and Discord answers with the message it already
+    has, for a few minutes. A resumed digest does not rely on it: it reads the channel back first
+    (`DigestService._record_already_posted`), so a message packed otherwise after a crash (new
+    stories arrived, a page now summarizes to a longer embed) does not repeat a story either."""
     identity = repr((delivery_id, position, tuple(item_keys))).encode()
     return hashlib.sha256(identity).hexdigest()[:MESSAGE_KEY_CHARS]
 

@@ -6,11 +6,12 @@ subscriptions (APScheduler's memory job store forgets everything on exit), and t
 module-level `run_scheduled_digest`, which finds the running `DigestScheduler` in this module: a job
 never holds the client, so it could live in a persistent job store too.
 
-Missed digests: at start, and every few minutes after, each subscription's most recent firing is
+Missed digests: at start, and every 30 seconds after, each subscription's most recent firing is
 computed from the clock (not from APScheduler's memory). When it lies within the grace period and
 that date's scheduled digest was not posted, it is delivered now: once, however many firings were
 missed (only the latest counts), and a delivery a crash left half-posted or Discord failed is
-finished the same way. The store's claim keeps it to one scheduled digest per subscription and
+finished the same way; so is a manual digest (/digest now) that failed or was abandoned, until the
+grace after it began. The store's claim keeps it to one scheduled digest per subscription and
 local date, across processes.
 
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
