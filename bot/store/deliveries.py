@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Row, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.database import Queries, upsert
@@ -56,6 +56,16 @@ def retry_delay(attempt: int) -> timedelta:
     """How long after its `attempt`-th try failed a delivery may be tried again."""
     doublings = max(0, min(attempt - 1, 16))  # 16: far past the cap, and no huge powers of two
     return min(FIRST_RETRY_DELAY * (1 << doublings), MAX_RETRY_DELAY)
+
+
+def _still_held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on the delivery's row under which `claim` still holds it: no one took it over
+    (the attempt is the claim's) and it is not completed."""
+    return (
+        deliveries.c.id == claim.delivery_id,
+        deliveries.c.attempt == claim.attempt,
+        deliveries.c.status == DeliveryStatus.CLAIMED,
+    )
 
 
 class _DeliveryState(Protocol):
@@ -220,13 +230,7 @@ class DeliveryQueries(Queries):
         moment = utc_now(now)
         async with self._engine.begin() as connection:
             result = await connection.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.id == claim.delivery_id,
-                    deliveries.c.attempt == claim.attempt,
-                    deliveries.c.status == DeliveryStatus.CLAIMED,
-                )
-                .values(lease_expires_at=moment + lease)
+                update(deliveries).where(*_still_held(claim)).values(lease_expires_at=moment + lease)
             )
         return bool(result.rowcount)
 
@@ -277,11 +281,7 @@ class DeliveryQueries(Queries):
             )
             result = await connection.execute(
                 update(deliveries)
-                .where(
-                    deliveries.c.id == claim.delivery_id,
-                    deliveries.c.attempt == claim.attempt,
-                    deliveries.c.status == DeliveryStatus.CLAIMED,
-                )
+                .where(*_still_held(claim))
                 .values(status=status, completed_at=moment, lease_expires_at=None, error=clip_error(error))
             )
         if result.rowcount == 0:
