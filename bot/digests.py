@@ -561,8 +561,10 @@ class DigestService:
                 digest, found = await self._record_already_posted(subscription, claim, gathered, digest, poster)
                 posted += [message_id for message_id in found if message_id not in posted]
             messages: Sequence[MessageT] = poster.pack(digest)
-            if posted and not digest.stories:
-                messages = ()  # a resumed digest with nothing left: no "nothing new" after its stories
+            if not digest.stories and (posted or (claim.resumed and claim.kind is DeliveryKind.MANUAL)):
+                # Nothing left: no "nothing new" after the digest's stories, nor as the late answer
+                # to a /digest now that Discord refused.
+                messages = ()
             for message in messages:
                 key = message_key(claim.delivery_id, len(posted), message.item_keys)
                 message_id = await self._post(poster, subscription.channel_id, message, key=key, lease=lease)

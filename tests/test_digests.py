@@ -810,6 +810,21 @@ async def test_a_manual_digest_discord_refused_is_retried_and_posted_once(newsro
     assert (delivery.id, delivery.status, delivery.attempt) == (failed.delivery_id, DeliveryStatus.POSTED, 2)
 
 
+async def test_a_retried_manual_digest_with_nothing_left_posts_no_note(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [TransientPostError("503 Service Unavailable")] * 4
+    failed = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert failed.delivery_id is not None
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+    assert await newsroom.deliver(subscription, DeliveryKind.MANUAL) is DeliveryResult.POSTED  # asked again
+
+    retried = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+
+    assert (retried.result, retried.stories, newsroom.poster.titles) == (DeliveryResult.POSTED, 0, [title("ferry")])
+    assert len(newsroom.poster.posted) == 1
+
+
 async def test_a_manual_digest_whose_channel_is_gone_is_not_retried(newsroom: Newsroom) -> None:
     await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
     subscription = await newsroom.subscribe()

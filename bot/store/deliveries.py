@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Row, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, bindparam, exists, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.database import Queries, upsert
@@ -238,14 +238,23 @@ class DeliveryQueries(Queries):
         self, *, kind: DeliveryKind, started_after: datetime, now: datetime
     ) -> list[Delivery]:
         """Deliveries of `kind` begun after `started_after` that another claim may take over now:
-        failed (and waited their `retry_delay`), or claimed by an owner whose lease ran out."""
+        failed (and waited their `retry_delay`), or claimed by an owner whose lease ran out. One
+        that a later delivery of its subscription has posted since is not owed any more (that one
+        carried what was new), and is left out."""
         moment = utc_now(now)
+        later = deliveries.alias("later")
+        superseded = exists().where(
+            later.c.subscription_id == deliveries.c.subscription_id,
+            later.c.status == DeliveryStatus.POSTED,
+            later.c.started_at > deliveries.c.started_at,
+        )
         query = (
             select(deliveries)
             .where(
                 deliveries.c.status.in_([DeliveryStatus.FAILED, DeliveryStatus.CLAIMED]),
                 deliveries.c.kind == DeliveryKind(kind),
                 deliveries.c.started_at > utc_now(started_after),
+                ~superseded,
             )
             .order_by(deliveries.c.started_at, deliveries.c.id)
         )

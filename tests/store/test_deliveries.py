@@ -151,7 +151,8 @@ async def test_failed_and_abandoned_manual_digests_are_found_for_retry(store: St
         assert claim is not None
         return claim
 
-    failed, abandoned, held, posted = [await manual(timedelta(minutes=n)) for n in (1, 2, 3, 4)]
+    # The posted one began first: a later posted digest would make the others owed no more.
+    posted, failed, abandoned, held = [await manual(timedelta(minutes=n)) for n in (0, 1, 2, 3)]
     await store.complete_delivery(failed, status=DeliveryStatus.FAILED, error="503", now=NOW + timedelta(minutes=1))
     await store.complete_delivery(posted, status=DeliveryStatus.POSTED, now=NOW + timedelta(minutes=4))
     await store.renew_claim(held, now=NOW + timedelta(minutes=4))
@@ -164,6 +165,22 @@ async def test_failed_and_abandoned_manual_digests_are_found_for_retry(store: St
     )
 
     assert [delivery.id for delivery in found] == [failed.delivery_id, abandoned.delivery_id]
+
+
+async def test_a_failed_manual_digest_a_later_digest_superseded_is_not_retried(store: Store) -> None:
+    subscription = await _subscription(store)
+    failed = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW)
+    assert failed is not None
+    await store.complete_delivery(failed, status=DeliveryStatus.FAILED, error="503", now=NOW)
+    later = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW + timedelta(minutes=5))
+    assert later is not None
+    cutoff, moment = NOW - timedelta(hours=1), NOW + timedelta(minutes=5, seconds=30)
+    before = await store.deliveries_to_retry(kind=DeliveryKind.MANUAL, started_after=cutoff, now=moment)
+
+    await store.complete_delivery(later, status=DeliveryStatus.POSTED, now=NOW + timedelta(minutes=5))
+
+    assert [delivery.id for delivery in before] == [failed.delivery_id]
+    assert await store.deliveries_to_retry(kind=DeliveryKind.MANUAL, started_after=cutoff, now=moment) == []
 
 
 async def test_a_manual_digest_is_taken_over_by_its_id(store: Store) -> None:
