@@ -15,14 +15,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## start the Discord bot
 	$(BIN)/newsbrief run
 
-test: $(STAMP)  ## lint and run the test suite
+test: $(STAMP)  ## lint, type-check and run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff and mypy (strict for bot, cogs, newsbrief_testkit and bench; checked for tests)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -32,4 +34,4 @@ bench: $(STAMP)  ## benchmarks: they print figures and assert nothing
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

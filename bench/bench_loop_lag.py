@@ -11,20 +11,17 @@ is measured side by side in one run. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import itertools
-
 from bot.client import NewsBot
+from bot.launcher import open_resources
 from bot.settings import Settings
-from tests.e2e.fake_discord import FakeDiscord, point_discord_at, running_client
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord, point_discord_at, running_client
+from newsbrief_testkit.local_site import LocalSite
 
 REQUESTS = 10
 PROBE_SECONDS = 0.005
@@ -38,7 +35,7 @@ PARAGRAPH = (
 
 
 def long_page(index: int, words: int = 10_000) -> str:
-    paragraphs = []
+    paragraphs: list[str] = []
     while sum(len(p.split()) for p in paragraphs) < words:
         paragraphs.append(PARAGRAPH.format(n=len(paragraphs) % 9 + index + 1))
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -68,20 +65,21 @@ async def measure(processes: int) -> dict[str, float]:
             data_dir=Path(data_dir),
             database_url=f"sqlite+aiosqlite:///{data_dir}/newsbrief.db",
         )
-        bot = NewsBot(settings, guild_ready_timeout=0.1)
-        async with running_client(bot, fake):
-            if processes:  # warm the workers so the figures are about serving, not starting
-                await bot.pipeline.run_cpu(len, "warm")
-            stop, lags = asyncio.Event(), []
-            probe = asyncio.create_task(probe_loop(stop, lags))
-            first_frame = len(fake.frames)
-            started = time.perf_counter()
-            interactions = [await fake.send_slash_command("summarize", {"url": url}) for url in urls]
-            for interaction in interactions:
-                await fake.wait_for_followup(interaction, status=200, timeout=120)
-            wall = time.perf_counter() - started
-            stop.set()
-            await probe
+        async with open_resources(settings) as resources:
+            bot = NewsBot(settings, resources, guild_ready_timeout=0.1)
+            async with running_client(bot, fake):
+                if processes:  # warm the workers so the figures are about serving, not starting
+                    await bot.pipeline.run_cpu(len, "warm")
+                stop, lags = asyncio.Event(), list[float]()
+                probe = asyncio.create_task(probe_loop(stop, lags))
+                first_frame = len(fake.frames)
+                started = time.perf_counter()
+                interactions = [await fake.send_slash_command("summarize", {"url": url}) for url in urls]
+                for interaction in interactions:
+                    await fake.wait_for_followup(interaction, status=200, timeout=120)
+                wall = time.perf_counter() - started
+                stop.set()
+                await probe
     heartbeats = [f.at for f in fake.frames[first_frame:] if f.op == 1 and f.direction == "from_bot"]
     gaps = [b - a for a, b in itertools.pairwise(heartbeats)]
     await fake.close()

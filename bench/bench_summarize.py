@@ -17,22 +17,22 @@ present and the test fixtures otherwise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import re
 import statistics
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+
+from bot.news import summarize as summarize_module
+from bot.news.sentences import NewsTokenizer, split_sentences
+from bot.news.summarize import DEFAULT_BLEND, Blend, rank_sentences, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bot.news import summarize as summarize_module  # noqa: E402
-from bot.news.sentences import NewsTokenizer, split_sentences  # noqa: E402
-from bot.news.summarize import DEFAULT_BLEND, Blend, rank_sentences, summarize  # noqa: E402
 
 LABELLED = ROOT / "tests" / "news" / "fixtures" / "sentences" / "labelled.json"
 FIXTURES = ROOT / "tests" / "news" / "fixtures" / "summarize"
@@ -75,7 +75,7 @@ def _pysbd_splitter() -> Callable[[str, str | None], list[str]] | None:
     segmenters: dict[str, object] = {}
 
     def split(text: str, language: str | None = None) -> list[str]:
-        code = language if language in pysbd.languages.LANGUAGE_CODES else "en"
+        code = language if language is not None and language in pysbd.languages.LANGUAGE_CODES else "en"
         segmenter = segmenters.setdefault(code, pysbd.Segmenter(language=code, clean=False))
         return [s.strip() for line in text.splitlines() for s in segmenter.segment(line) if s.strip()]  # type: ignore[attr-defined]
 
@@ -83,7 +83,8 @@ def _pysbd_splitter() -> Callable[[str, str | None], list[str]] | None:
 
 
 def _boundaries(text: str, sentences: Sequence[str]) -> set[int]:
-    ends, offset = set(), 0
+    ends: set[int] = set()
+    offset = 0
     for sentence in sentences:
         found = text.find(sentence.strip(), offset)
         if found < 0:
@@ -167,10 +168,20 @@ def _blend_summary(row: dict[str, str], blend: Blend) -> list[str]:
     return list(summarize(paragraphs, language="en", sentences=SUMMARY_SENTENCES, ranking=ranking).sentences)
 
 
+def load_eval_scorer(data: Path) -> ModuleType:
+    """../shared/eval/score.py (beside the dev data's folder), loaded by path: its ROUGE and sentences."""
+    path = data.parent.parent / "score.py"
+    spec = importlib.util.spec_from_file_location("score", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def bench_blends(data: Path) -> None:
     """ROUGE of the position prior blended with sumy rankers, whole sets and their halves."""
-    sys.path.insert(0, str(data.parent.parent))
-    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE
+    score = load_eval_scorer(data)
 
     sets = {
         file.stem: [json.loads(line) for line in file.open(encoding="utf-8")]
@@ -198,9 +209,13 @@ def bench_blends(data: Path) -> None:
         print(f"{label:38s}{''.join(cells)}")
 
 
+def _on_text(summarizer: Callable[[str], list[str]]) -> Callable[[dict[str, str]], list[str]]:
+    """A summarizer of text as one of a dev set's rows."""
+    return lambda row: summarizer(row["text"])
+
+
 def bench_rouge(data: Path, with_sumy: bool) -> None:
-    sys.path.insert(0, str(data.parent.parent))
-    import score  # type: ignore[import-not-found]  # ../shared/eval/score.py: its ROUGE and sentences
+    score = load_eval_scorer(data)
 
     systems: dict[str, Callable[[dict[str, str]], list[str]]] = {
         "Lead-3 (our splitter)": lambda row: split_sentences(row["text"], language="en")[:SUMMARY_SENTENCES],
@@ -209,8 +224,7 @@ def bench_rouge(data: Path, with_sumy: bool) -> None:
         ),
     }
     for name in ["LexRank", "TextRank", "LSA", "Luhn", "KL", "SumBasic"] if with_sumy else ["LexRank"]:
-        stock = _stock_sumy(name)
-        systems[f"stock sumy {name}"] = lambda row, stock=stock: stock(row["text"])
+        systems[f"stock sumy {name}"] = _on_text(_stock_sumy(name))
     for file in sorted(data.glob("*.jsonl")):
         if file.name == "system_outputs.jsonl":
             continue

@@ -11,14 +11,12 @@ import re
 import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from bot.news.feeds import Feed, FeedItem
-    from bot.news.fetch import Fetcher
     from bot.news.models import Briefing
     from bot.news.pipeline import Pipeline
 
@@ -54,15 +52,21 @@ To try the news pipeline without Discord: newsbrief summarize https://example.co
 """
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _configure_logging(settings: Settings, stream: TextIO = sys.stderr) -> logging.Handler:
+    """Log to `stream` at the configured level, never showing a token (see bot.redaction)."""
+    from bot.redaction import RedactSecrets
+
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    token = settings.discord_token.get_secret_value() if settings.discord_token is not None else ""
+    handler.addFilter(RedactSecrets([token]))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
     if settings.log_level != "DEBUG":
         # trafilatura logs every page it finds no article in; newsbrief reports those itself.
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    return handler
 
 
 def _positive_sentence_count(value: str) -> int:
@@ -151,16 +155,12 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     if settings.discord_token is None:
         sys.stderr.write(MISSING_TOKEN_MESSAGE)
         return EXIT_USAGE
-    from bot import client
+    from bot import launcher
 
-    return client.sync(settings) if sync_only else client.run(settings)
+    return launcher.sync(settings) if sync_only else launcher.run(settings)
 
 
 # ----------------------------------------------------------------------------- summarize
-
-
-def is_url(source: str) -> bool:
-    return "://" in source
 
 
 class ProgressBar:
@@ -189,7 +189,7 @@ async def brief_source(
     pipeline: Pipeline, source: str, *, sentences: int | None, url_slots: asyncio.Semaphore
 ) -> Briefing:
     """Brief one command-line input: a URL, a file, or '-' for standard input."""
-    from bot.news.pipeline import brief_file, brief_file_bytes
+    from bot.news.pipeline import brief_file, brief_file_bytes, is_url
 
     if is_url(source):
         async with url_slots:
@@ -205,13 +205,9 @@ def _worker_pool(local_inputs: int) -> Executor | None:
     cores = os.cpu_count() or 1
     if local_inputs < PARALLEL_MIN_INPUTS or cores < 2:
         return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from bot.resources import make_executor
 
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has already imported the pipeline: each starts warm.
-    context.set_forkserver_preload(["bot.news.pipeline"])
-    return ProcessPoolExecutor(max_workers=cores, mp_context=context)
+    return make_executor(cores)
 
 
 async def summarize_inputs(
@@ -228,9 +224,9 @@ async def summarize_inputs(
         0 when every input was briefed, 1 when any failed (its error is printed, the rest go on).
     """
     from bot.news.errors import InternalError, NewsError
-    from bot.news.fetch import Fetcher
-    from bot.news.pipeline import Pipeline
+    from bot.news.pipeline import Pipeline, is_url
     from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
+    from bot.resources import make_fetcher
 
     settings = settings or get_settings()
     executor = _worker_pool(sum(1 for source in sources if not is_url(source)))
@@ -238,11 +234,7 @@ async def summarize_inputs(
     failed = False
     url_slots = asyncio.Semaphore(URL_CONCURRENCY)
     try:
-        async with Fetcher(
-            allow_private=settings.fetch_allow_private,
-            max_bytes=settings.fetch_max_bytes,
-            total_timeout=settings.fetch_timeout_seconds,
-        ) as fetcher:
+        async with make_fetcher(settings) as fetcher:
             pipeline = Pipeline(fetcher=fetcher, executor=executor)
             tasks = [
                 asyncio.create_task(brief_source(pipeline, source, sentences=sentences, url_slots=url_slots))
@@ -280,41 +272,6 @@ async def summarize_inputs(
 # ----------------------------------------------------------------------------- digest
 
 
-async def load_feed(fetcher: Fetcher, source: str) -> Feed:
-    """Read one `digest` input: a feed or site URL (its feed discovered), or a local RSS/Atom file.
-
-    Raises:
-        FetchError, FeedError: the URL could not be fetched or holds no feed.
-        InputError: the file cannot be read.
-    """
-    from bot.news.feeds import discover_feed
-
-    if is_url(source):
-        return (await discover_feed(fetcher, source)).feed
-    return await asyncio.to_thread(read_feed_file, source)
-
-
-def read_feed_file(source: str) -> Feed:
-    """Read and parse a local RSS/Atom file (blocking: run it in a thread).
-
-    Raises:
-        InputError: the file cannot be read.
-        FeedError: it is not a feed.
-    """
-    from pathlib import Path
-
-    from bot.news.feeds import parse_feed
-    from bot.news.pipeline import read_input_file
-
-    # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
-    return parse_feed(read_input_file(source), url=Path(source).resolve().as_uri())
-
-
-def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:
-    """The feed's items published at or after `since`, and its undated items (they may be new)."""
-    return [item for item in feed.items if item.published is None or item.published >= since]
-
-
 async def digest_feeds(
     sources: Sequence[str],
     *,
@@ -333,47 +290,24 @@ async def digest_feeds(
     Returns:
         0 when at least one feed was read, 1 when every feed failed.
     """
-    from bot.news.digest import DEFAULT_MAX_STORIES, build_digest, digest_to_json, digest_to_text
-    from bot.news.errors import NewsError
-    from bot.news.fetch import Fetcher
+    from bot.news.digest import DEFAULT_MAX_STORIES, digest_feed_sources
     from bot.news.pipeline import Pipeline
+    from bot.news.render import digest_to_json, digest_to_text
+    from bot.resources import make_fetcher
 
     settings = settings or get_settings()
-    slots = asyncio.Semaphore(URL_CONCURRENCY)
-
-    async def one(fetcher: Fetcher, source: str) -> Feed | NewsError:
-        try:
-            async with slots:
-                return await load_feed(fetcher, source)
-        except NewsError as error:
-            return error
-        except Exception as error:  # one broken feed must not lose the others
-            LOGGER.exception("Unexpected failure reading %s", source)
-            return NewsError(f"Internal error: {type(error).__name__}: {error}")
-
-    async with Fetcher(
-        allow_private=settings.fetch_allow_private,
-        max_bytes=settings.fetch_max_bytes,
-        total_timeout=settings.fetch_timeout_seconds,
-    ) as fetcher:
-        outcomes = await asyncio.gather(*(one(fetcher, source) for source in sources))
-        cutoff = datetime.now(UTC) - since
-        items: list[FeedItem] = []
-        failing: list[str] = []
-        for source, outcome in zip(sources, outcomes, strict=True):
-            if isinstance(outcome, NewsError):
-                failing.append(source)
-                err.write(f"newsbrief: {source}: {outcome.message}\n")
-            else:
-                items.extend(recent_items(outcome, since=cutoff))
-        digest = await build_digest(
-            items,
+    async with make_fetcher(settings) as fetcher:
+        result = await digest_feed_sources(
+            sources,
             pipeline=Pipeline(fetcher=fetcher),
-            local_now=datetime.now().astimezone(),
+            max_age=since,
+            concurrency=URL_CONCURRENCY,
             max_stories=max_stories or DEFAULT_MAX_STORIES,
             keywords=keywords,
-            failing_feeds=failing,
         )
+    for failure in result.failures:
+        err.write(f"newsbrief: {failure.source}: {failure.error.message}\n")
+    digest = result.digest
     out.write((json.dumps(digest_to_json(digest), ensure_ascii=False) if as_json else digest_to_text(digest)) + "\n")
     out.flush()
-    return EXIT_INPUT_FAILED if len(failing) == len(sources) else EXIT_OK
+    return EXIT_INPUT_FAILED if len(result.failures) == len(sources) else EXIT_OK

@@ -1,5 +1,6 @@
-"""NewsBot: the Discord client. It owns the fetcher (the one HTTP session), the pipeline and its
-worker processes, loads every extension in `cogs/`, and syncs commands only when it must."""
+"""NewsBot: the Discord client. It receives what it runs on from the launcher (bot/launcher.py), wires
+the services and the digest scheduler to it, loads every extension in `cogs/`, and syncs commands only
+when it must."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import asyncio
 import hashlib
 import json
 import logging
-import multiprocessing
 import pkgutil
-import signal
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -21,20 +21,37 @@ import yarl
 from discord.ext import commands
 
 import cogs
-from bot.digests import DigestService, FeedRefresher, utc_now
+from bot.digests import Clock, DigestService, FeedRefresher
 from bot.news.fetch import Fetcher
-from bot.news.pipeline import BriefingCache, Pipeline
+from bot.news.pipeline import Pipeline
 from bot.poster import DiscordPoster
 from bot.replies import ShuttingDown
 from bot.scheduler import DigestScheduler
+from bot.services import FeedService, SubscriptionService
 from bot.settings import Settings
-from bot.store import Store, open_store
+from bot.store import Store
 
 LOGGER = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 """How long a shutdown waits for answers in progress: longer than a slow fetch plus a summary."""
 COMMAND_HASH_FILE = "command-sync.json"
+
+
+@dataclass(frozen=True, slots=True)
+class BotResources:
+    """What the bot runs on, opened and closed by the launcher (`launcher.open_resources`)."""
+
+    store: Store
+    fetcher: Fetcher
+    """The one HTTP session."""
+    executor: Executor | None
+    """Worker processes for CPU work; None runs it in the loop's thread pool."""
+    pipeline: Pipeline
+    refresher: FeedRefresher
+    digests: DigestService
+    clock: Clock
+    """The time digests are judged due by (tests move it instead of waiting)."""
 
 
 def configure_discord_endpoints(settings: Settings) -> None:
@@ -55,16 +72,6 @@ def discover_extensions() -> list[str]:
     )
 
 
-def make_executor(processes: int) -> Executor | None:
-    """Worker processes for CPU work, or None for the loop's thread pool when `processes` is 0."""
-    if processes <= 0:
-        return None
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has imported the pipeline once, so each starts warm.
-    context.set_forkserver_preload(["bot.news.pipeline"])
-    return ProcessPoolExecutor(max_workers=processes, mp_context=context)
-
-
 def command_set_hash(tree: discord.app_commands.CommandTree[Any], application_id: int | None) -> str:
     """A digest of everything Discord stores about our global commands."""
     payload = sorted(
@@ -81,17 +88,17 @@ class NewsBot(commands.Bot):
     def __init__(
         self,
         settings: Settings,
+        resources: BotResources,
         *,
         force_sync: bool = False,
         run_scheduler: bool = True,
-        clock: Callable[[], datetime] = utc_now,
         **options: Any,
     ) -> None:
         """Args:
         settings: the application's settings.
+        resources: the store, fetcher, pipeline and digest service, open until the bot has closed.
         force_sync: sync global commands even when the command set looks unchanged.
         run_scheduler: start posting digests (off for `newsbrief sync`, which only publishes commands).
-        clock: the time digests are judged due by (tests move it instead of waiting).
         options: passed to discord.py's Client (tests set `guild_ready_timeout`).
         """
         intents = discord.Intents.none()
@@ -100,84 +107,43 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.force_sync = force_sync
         self.run_scheduler = run_scheduler
-        self.clock = clock
         self.failed_extensions: dict[str, BaseException] = {}
-        self.executor: Executor | None = None
-        self._fetcher: Fetcher | None = None
-        self._pipeline: Pipeline | None = None
-        self._store: Store | None = None
-        self._digests: DigestService | None = None
-        self._scheduler: DigestScheduler | None = None
+        self.store = resources.store
+        self.fetcher = resources.fetcher
+        self.executor = resources.executor
+        self.pipeline = resources.pipeline
+        self.digests = resources.digests
+        self.poster = DiscordPoster(self)
+        self.scheduler = DigestScheduler(
+            store=resources.store,
+            service=resources.digests,
+            poster=self.poster,
+            refresher=resources.refresher,
+            clock=resources.clock,
+            grace=timedelta(minutes=settings.digest_grace_minutes),
+            refresh_interval=timedelta(minutes=settings.feed_refresh_minutes),
+            history_retention=settings.history_retention,
+        )
+        self.feeds = FeedService(
+            store=resources.store, fetcher=resources.fetcher, executor=resources.executor, clock=resources.clock
+        )
+        self.subscriptions = SubscriptionService(
+            store=resources.store,
+            scheduler=self.scheduler,
+            digests=resources.digests,
+            poster=self.poster,
+            feeds=self.feeds,
+        )
         self._jobs_running = 0
         self._jobs_done = asyncio.Event()
         self._jobs_done.set()
         self._accepting_jobs = True
 
-    @property
-    def fetcher(self) -> Fetcher:
-        if self._fetcher is None:
-            raise RuntimeError("The fetcher opens in setup_hook, before the bot connects")
-        return self._fetcher
-
-    @property
-    def pipeline(self) -> Pipeline:
-        if self._pipeline is None:
-            raise RuntimeError("The pipeline opens in setup_hook, before the bot connects")
-        return self._pipeline
-
-    @property
-    def digests(self) -> DigestService:
-        if self._digests is None:
-            raise RuntimeError("The digest service opens in setup_hook, before the bot connects")
-        return self._digests
-
-    @property
-    def scheduler(self) -> DigestScheduler:
-        if self._scheduler is None:
-            raise RuntimeError("The scheduler starts in setup_hook, before the bot connects")
-        return self._scheduler
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("The store opens in setup_hook, before the bot connects")
-        return self._store
-
     async def setup_hook(self) -> None:
-        settings = self.settings
-        self._store = await open_store(settings.database_url)
-        self._fetcher = Fetcher(
-            allow_private=settings.fetch_allow_private,
-            max_bytes=settings.fetch_max_bytes,
-            total_timeout=settings.fetch_timeout_seconds,
-        )
-        self.executor = make_executor(settings.pipeline_processes)
-        self._pipeline = Pipeline(
-            fetcher=self._fetcher,
-            executor=self.executor,
-            cache=BriefingCache(ttl_seconds=settings.summary_cache_seconds),
-            max_jobs=settings.max_concurrent_jobs,
-        )
-        refresh = timedelta(minutes=settings.feed_refresh_minutes)
-        refresher = FeedRefresher(
-            store=self._store, fetcher=self._fetcher, clock=self.clock, check_every=refresh, executor=self.executor
-        )
-        self._digests = DigestService(store=self._store, pipeline=self._pipeline, refresher=refresher, clock=self.clock)
-        self.poster = DiscordPoster(self)
-        self._scheduler = DigestScheduler(
-            store=self._store,
-            service=self._digests,
-            poster=self.poster,
-            refresher=refresher,
-            clock=self.clock,
-            grace=timedelta(minutes=settings.digest_grace_minutes),
-            refresh_interval=refresh,
-            history_retention=settings.history_retention,
-        )
         await self.load_all_extensions()
         await self.sync_commands()
         if self.run_scheduler:
-            await self._scheduler.start()
+            await self.scheduler.start()
 
     async def load_all_extensions(self) -> None:
         """Load every extension; one that fails is logged and the others still load."""
@@ -228,7 +194,8 @@ class NewsBot(commands.Bot):
                 self._jobs_done.set()
 
     async def close(self) -> None:
-        """Finish the answers in progress, then disconnect and close the session and workers."""
+        """Finish the answers in progress, stop the scheduler, then disconnect (the launcher closes the
+        resources after)."""
         self._accepting_jobs = False
         if self._jobs_running:
             LOGGER.info("Waiting for %d answers in progress before closing", self._jobs_running)
@@ -236,64 +203,5 @@ class NewsBot(commands.Bot):
                 await asyncio.wait_for(self._jobs_done.wait(), SHUTDOWN_GRACE_SECONDS)
             except TimeoutError:
                 LOGGER.warning("Closing with %d answers unfinished", self._jobs_running)
-        if self._scheduler is not None:
-            scheduler, self._scheduler = self._scheduler, None
-            await scheduler.stop()
+        await self.scheduler.stop()
         await super().close()
-        if self._fetcher is not None:
-            fetcher, self._fetcher = self._fetcher, None
-            await fetcher.close()
-        if self.executor is not None:
-            executor, self.executor = self.executor, None
-            executor.shutdown(wait=False, cancel_futures=True)
-        if self._store is not None:
-            store, self._store = self._store, None
-            await store.close()
-
-
-async def start_bot(settings: Settings) -> None:
-    """Run the bot until SIGINT or SIGTERM, then shut it down cleanly."""
-    assert settings.discord_token is not None
-    configure_discord_endpoints(settings)
-    async with NewsBot(settings) as bot:
-        loop = asyncio.get_running_loop()
-        closing: set[asyncio.Task[None]] = set()
-
-        def request_shutdown(signum: int) -> None:
-            LOGGER.info("Received %s; shutting down", signal.Signals(signum).name)
-            task = asyncio.create_task(bot.close())
-            closing.add(task)
-            task.add_done_callback(closing.discard)
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, request_shutdown, signum)
-        await bot.start(settings.discord_token.get_secret_value())
-        await asyncio.gather(*closing)
-
-
-async def sync_global_commands(settings: Settings) -> None:
-    """Log in over REST only, sync the global command set, and leave."""
-    assert settings.discord_token is not None
-    configure_discord_endpoints(settings)
-    async with NewsBot(settings, force_sync=True, run_scheduler=False) as bot:
-        await bot.login(settings.discord_token.get_secret_value())  # login runs setup_hook
-
-
-def run(settings: Settings) -> int:
-    """Entry point of `newsbrief run`."""
-    try:
-        asyncio.run(start_bot(settings))
-    except discord.LoginFailure:
-        LOGGER.error("Discord refused the token: check DISCORD_TOKEN (Bot > Reset Token in the portal)")
-        return 1
-    return 0
-
-
-def sync(settings: Settings) -> int:
-    """Entry point of `newsbrief sync`."""
-    try:
-        asyncio.run(sync_global_commands(settings))
-    except discord.LoginFailure:
-        LOGGER.error("Discord refused the token: check DISCORD_TOKEN (Bot > Reset Token in the portal)")
-        return 1
-    return 0

@@ -35,12 +35,14 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from bot.discord_limits import MESSAGE_NONCE_LIMIT
 from bot.news.digest import Digest, build_digest
 from bot.news.errors import NewsError
 from bot.news.feeds import DEFAULT_PER_HOST, FeedItem, FeedRequest, FeedResult, fetch_feeds
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.news.urls import normalize_url
+from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import (
     CLAIM_LEASE,
     LEASE_RENEWAL,
@@ -60,10 +62,8 @@ LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware: `utc_now` in the bot, a fixed or stepped time in tests."""
 
-FEED_CHECK_INTERVAL = timedelta(minutes=15)
-"""How long a fetched feed rests before the next check: news feeds change every few minutes to hours,
-and a digest is read once a day; every 15 minutes keeps a digest at most that stale, at 96 requests a
-day per feed (and most of them answered 304 Not Modified)."""
+FEED_CHECK_INTERVAL = timedelta(minutes=DEFAULT_FEED_REFRESH_MINUTES)
+"""How long a fetched feed rests before the next check (see DEFAULT_FEED_REFRESH_MINUTES for why)."""
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
 """A subscription's first digest covers a day: what a daily digest would have covered."""
@@ -123,7 +123,7 @@ class OutgoingMessage(Protocol):
 MessageT = TypeVar("MessageT", bound=OutgoingMessage)
 
 
-MESSAGE_KEY_CHARS = 25
+MESSAGE_KEY_CHARS = MESSAGE_NONCE_LIMIT
 """Discord's limit on a message nonce, which is what the bot's poster uses the key for."""
 
 

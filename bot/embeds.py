@@ -5,28 +5,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 from discord.utils import escape_markdown
 
-from bot.news.digest import Digest, DigestStory, ItemKey, digest_header, failing_feeds_line, nothing_new_line
+from bot.discord_limits import (
+    EMBED_AUTHOR_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_COUNT_LIMIT,
+    EMBED_FIELD_NAME_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_FOOTER_LIMIT,
+    EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    MESSAGE_CONTENT_LIMIT,
+    MESSAGE_EMBED_COUNT_LIMIT,
+)
+from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
-from bot.news.render import reading_note
-
-# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-EMBED_TITLE_LIMIT = 256
-EMBED_DESCRIPTION_LIMIT = 4096
-EMBED_FIELD_NAME_LIMIT = 256
-EMBED_FIELD_VALUE_LIMIT = 1024
-EMBED_FIELD_COUNT_LIMIT = 25
-EMBED_FOOTER_LIMIT = 2048
-EMBED_AUTHOR_LIMIT = 256
-EMBED_TOTAL_LIMIT = 6000
-"""Across every embed of one message, counting title, description, fields, footer and author."""
-MESSAGE_EMBED_COUNT_LIMIT = 10
-MESSAGE_CONTENT_LIMIT = 2000
-INTERACTION_ACK_SECONDS = 3.0
-"""An interaction not answered or deferred within this time is dead."""
+from bot.news.render import digest_header, failing_feeds_line, format_date, nothing_new_line, reading_note
 
 ELLIPSIS = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
@@ -54,6 +52,11 @@ def fit_text(text: str, limit: int) -> str:
     if cut <= 0:
         return text[:word_room] + ELLIPSIS
     return text[:cut].rstrip(" ,;:—-") + ELLIPSIS
+
+
+def relative_time(moment: datetime | None) -> str:
+    """A Discord timestamp ('3 hours ago') that each reader sees in their own time zone, or 'never'."""
+    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"
 
 
 def fit_sentences(sentences: Sequence[str], limit: int) -> str:
@@ -95,7 +98,7 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
         embed.set_author(name=fit_text(author, EMBED_AUTHOR_LIMIT))
     footer = reading_note(briefing)
     if article.published:
-        footer = f"Published {article.published.day} {article.published:%b %Y} · {footer}"
+        footer = f"Published {format_date(article.published)} · {footer}"
     embed.set_footer(text=fit_text(footer, EMBED_FOOTER_LIMIT))
     for quote in briefing.key_quotes[:EMBED_FIELD_COUNT_LIMIT]:
         name, value = quote_field(quote)

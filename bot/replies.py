@@ -7,7 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.news.errors import Busy, FetchError, FetchErrorKind, InputError, NewsError, NotAnArticle
+from bot.news.errors import Busy, FetchError, InputError, NewsError, NotAnArticle
 
 LOGGER = logging.getLogger(__name__)
 
@@ -26,33 +26,34 @@ class ShuttingDown(Exception):
     """The bot is closing and takes no new work."""
 
 
-FETCH_MESSAGES: dict[str, str] = {
-    FetchErrorKind.TIMEOUT: "That page took too long to answer.",
-    FetchErrorKind.TOO_LARGE: "That page is too large to summarize.",
-    FetchErrorKind.NOT_HTML: "That link is not a web page (it looks like a file, an image or a feed).",
-    FetchErrorKind.BLOCKED_ADDRESS: "That address is not allowed.",
-    FetchErrorKind.BAD_URL: "That is not a link I can open: use an http:// or https:// address.",
-    FetchErrorKind.NETWORK: "I could not reach that site.",
-}
+_ANSWERED = "newsbrief.answered"
+"""The key in `interaction.extras` that says a command has sent its answer (see `mark_answered`)."""
+
+SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+def as_sentence(message: str) -> str:
+    """The message ending as a sentence: a FetchError's message has no final stop."""
+    return message if message.endswith(SENTENCE_ENDS) else f"{message}."
 
 
 def user_message(error: BaseException) -> str | None:
-    """The message for an error the user should hear about, or None for an unexpected one."""
+    """The message for an error the user should hear about, or None for an unexpected one.
+
+    The core's errors keep the precise wording they were raised with (a FetchError says which host
+    refused, which status it answered, what kind of file the link is).
+    """
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     match error:
         case UserError() | InputError():
             return error.message
-        case FetchError(kind=FetchErrorKind.HTTP_STATUS, status=404):
-            return "That page was not found (HTTP 404)."
-        case FetchError(kind=FetchErrorKind.HTTP_STATUS, status=status):
-            return f"That site answered with an error (HTTP {status})."
-        case FetchError(kind=kind) if kind in FETCH_MESSAGES:
-            return FETCH_MESSAGES[kind]
         case NotAnArticle():
             return "That page does not look like an article."
         case Busy():
             return "I am making a lot of summaries right now; please try again in a moment."
+        case FetchError():
+            return as_sentence(error.message)
         case NewsError():
             return error.message
         case ShuttingDown():
@@ -70,6 +71,31 @@ def user_message(error: BaseException) -> str | None:
         case app_commands.CheckFailure():
             return "You cannot use this command here."
     return None
+
+
+def reply_for(error: BaseException, *, doing: str) -> str:
+    """What to tell the user about `error`: its message when it is for them (logged at debug level),
+    else GENERIC_FAILURE, after logging the error with its traceback.
+
+    Args:
+        error: what went wrong.
+        doing: what was being done, for the log ("/feed add for user 42").
+    """
+    message = user_message(error)
+    if message is None:
+        LOGGER.error("Unexpected error in %s", doing, exc_info=error)
+        return GENERIC_FAILURE
+    LOGGER.debug("%s: %s", doing, message)
+    return message
+
+
+def mark_answered(interaction: discord.Interaction) -> None:
+    """Note that the command has sent its answer: an error after it must not delete the answer."""
+    interaction.extras[_ANSWERED] = True
+
+
+def was_answered(interaction: discord.Interaction) -> bool:
+    return bool(interaction.extras.get(_ANSWERED, False))
 
 
 def require_guild(interaction: discord.Interaction) -> int:
@@ -92,8 +118,8 @@ async def reply_privately(interaction: discord.Interaction, message: str) -> Non
     if not interaction.response.is_done():
         await interaction.response.send_message(message, ephemeral=True)
         return
-    answered = interaction.extras.get("answered", False)
-    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message and not answered:
+    deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+    if deferred and not was_answered(interaction):
         try:
             await interaction.delete_original_response()
         except discord.HTTPException:

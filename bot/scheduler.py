@@ -2,9 +2,9 @@
 
 The database is the truth, the scheduler only a timer. At start the jobs are rebuilt from the active
 subscriptions (APScheduler's memory job store forgets everything on exit), and the commands call
-`schedule` / `unschedule` as subscriptions change. A job holds only a subscription id and calls the
-module-level `run_scheduled_digest`, which finds the running `DigestScheduler` in this module: a job
-never holds the client, so it could live in a persistent job store too.
+`schedule` / `unschedule` as subscriptions change. A job is a method of the scheduler that made it,
+called with a subscription id: nothing about a job outlives the process, so nothing needs to find
+the scheduler again.
 
 Missed digests: at start, and every 30 seconds after, each subscription's most recent firing is
 computed from the clock (not from APScheduler's memory). When it lies within the grace period and
@@ -43,6 +43,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests import (
+    FEED_CHECK_INTERVAL,
     Clock,
     DeliveryOutcome,
     DeliveryResult,
@@ -52,16 +53,14 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
-from bot.store import MIN_HISTORY_RETENTION, Delivery, DeliveryKind, PrunedHistory, Store, Subscription, takeover_due
+from bot.settings import MIN_HISTORY_RETENTION
+from bot.store import Delivery, DeliveryKind, PrunedHistory, Store, Subscription, takeover_due
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(hours=1)
 """A digest missed while the bot was down is still posted when it is back within an hour
 (DIGEST_GRACE_MINUTES): a morning digest at 9 instead of 8 is still the morning's; at noon it is not."""
-
-DEFAULT_FEED_REFRESH = timedelta(minutes=15)
-"""How often due feeds are fetched (FEED_REFRESH_MINUTES); the same rest as a feed gets after a fetch."""
 
 RETRY_SWEEP_INTERVAL = timedelta(seconds=30)
 """How often missed, failed or abandoned digests within the grace are looked for. A dead process's
@@ -189,53 +188,13 @@ def digest_job_id(subscription_id: int) -> str:
 
 # --- the scheduler --------------------------------------------------------------------------------
 
-_running: DigestScheduler | None = None
-"""The started scheduler of this process, found by the job functions below (jobs hold only ids)."""
-
-
-async def run_scheduled_digest(subscription_id: int) -> None:
-    """APScheduler job: post the subscription's scheduled digest, if it is due."""
-    scheduler = _current("digest")
-    if scheduler is not None:
-        async with scheduler.running_job():
-            await scheduler.run_due(subscription_id)
-
-
-async def refresh_feeds() -> None:
-    """APScheduler job: fetch the feeds that are due."""
-    scheduler = _current("feed refresh")
-    if scheduler is not None:
-        async with scheduler.running_job():
-            await scheduler.refresh_feeds()
-
-
-async def catch_up_digests() -> None:
-    """APScheduler job: post missed digests still within the grace."""
-    scheduler = _current("catch-up")
-    if scheduler is not None:
-        async with scheduler.running_job():
-            await scheduler.catch_up()
-
-
-async def prune_history() -> None:
-    """APScheduler job: forget the history older than the retention."""
-    scheduler = _current("housekeeping")
-    if scheduler is not None:
-        async with scheduler.running_job():
-            await scheduler.prune_history()
-
-
-def _current(job: str) -> DigestScheduler | None:
-    if _running is None:
-        LOGGER.warning("A %s job ran with no digest scheduler started; skipped", job)
-    return _running
-
 
 class DigestScheduler:
     """Runs each subscription's digest at its local time, the feed refresh, the catch-up after restarts,
     and the daily housekeeping.
 
-    One per process: `start` registers it for the job functions, `stop` unregisters it.
+    Its jobs are its own methods (`scheduled_digest_job` and the three interval jobs), each tracked
+    so that `stop` can wait for it.
     """
 
     def __init__(
@@ -247,7 +206,7 @@ class DigestScheduler:
         refresher: FeedRefresher | None = None,
         clock: Clock = utc_now,
         grace: timedelta = DEFAULT_GRACE,
-        refresh_interval: timedelta = DEFAULT_FEED_REFRESH,
+        refresh_interval: timedelta = FEED_CHECK_INTERVAL,
         sweep_interval: timedelta = RETRY_SWEEP_INTERVAL,
         history_retention: timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
@@ -300,22 +259,18 @@ class DigestScheduler:
         Args:
             paused: register the jobs without running any until `scheduler.resume()` (tests).
         """
-        global _running
-        if _running is not None:
-            raise RuntimeError("a digest scheduler is already running in this process")
         subscriptions = await self.store.active_subscriptions()
         self.scheduler.start(paused=paused)
-        _running = self  # before any job can run: they run on the loop's next turns
         for subscription in subscriptions:
             self.schedule(subscription)
         now = datetime.now(UTC)
         if self.refresher is not None:
-            self._every(self.refresh_interval, refresh_feeds, REFRESH_JOB_ID, "refresh due feeds", first_run=now)
-        self._every(self.sweep_interval, catch_up_digests, SWEEP_JOB_ID, "post missed digests", first_run=now)
+            self._every(self.refresh_interval, self.refresh_job, REFRESH_JOB_ID, "refresh due feeds", first_run=now)
+        self._every(self.sweep_interval, self.catch_up_job, SWEEP_JOB_ID, "post missed digests", first_run=now)
         if self.history_retention is not None:
             self._every(
                 HOUSEKEEPING_INTERVAL,
-                prune_history,
+                self.housekeeping_job,
                 HOUSEKEEPING_JOB_ID,
                 "prune old history",
                 first_run=now + HOUSEKEEPING_DELAY,
@@ -340,7 +295,6 @@ class DigestScheduler:
     async def stop(self) -> None:
         """Stop the timer, letting digests being posted finish for a few seconds (then cutting them
         off: a cut-off digest is resumed, without repeats, after the next start)."""
-        global _running
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         current = asyncio.current_task()
@@ -351,8 +305,6 @@ class DigestScheduler:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
-        if _running is self:
-            _running = None
         LOGGER.info("Digest scheduler stopped")
 
     def schedule(self, subscription: Subscription) -> Job | None:
@@ -361,7 +313,7 @@ class DigestScheduler:
             self.unschedule(subscription.id)
             return None
         return self.scheduler.add_job(
-            run_scheduled_digest,
+            self.scheduled_digest_job,
             DailyTrigger(subscription.local_time, subscription.zone),
             args=[subscription.id],
             id=digest_job_id(subscription.id),
@@ -380,6 +332,26 @@ class DigestScheduler:
         except JobLookupError:
             return False
         return True
+
+    async def scheduled_digest_job(self, subscription_id: int) -> None:
+        """APScheduler job: post the subscription's scheduled digest, if it is due."""
+        async with self.running_job():
+            await self.run_due(subscription_id)
+
+    async def refresh_job(self) -> None:
+        """APScheduler job: fetch the feeds that are due."""
+        async with self.running_job():
+            await self.refresh_feeds()
+
+    async def catch_up_job(self) -> None:
+        """APScheduler job: post missed digests still within the grace."""
+        async with self.running_job():
+            await self.catch_up()
+
+    async def housekeeping_job(self) -> None:
+        """APScheduler job: forget the history older than the retention."""
+        async with self.running_job():
+            await self.prune_history()
 
     async def run_due(self, subscription_id: int) -> DeliveryOutcome | None:
         """Deliver the subscription's scheduled digest if its latest firing is within the grace.

@@ -6,34 +6,27 @@ import asyncio
 import logging
 import re
 from datetime import time
-from functools import lru_cache
 from typing import TYPE_CHECKING
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text, pack_digest
-from bot.replies import UserError, require_guild
-from bot.store import DeliveryKind, Subscription
+from bot.digests import DeliveryOutcome, DeliveryResult
+from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, EMBED_DESCRIPTION_LIMIT
+from bot.embeds import EMBED_COLOUR, fit_text, pack_digest
+from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.replies import UserError, mark_answered, require_guild
+from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
+from bot.store import Subscription
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 LOGGER = logging.getLogger(__name__)
 
-AUTOCOMPLETE_CHOICES = 25
-CHOICE_NAME_LIMIT = 100
-MAX_STORIES_LIMIT = 25
 _CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\s*$")
 _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
-
-
-@lru_cache(maxsize=1)
-def zone_names() -> tuple[str, ...]:
-    """Every IANA zone name, sorted; loaded once."""
-    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
 
 
 def parse_clock(text: str) -> time:
@@ -46,6 +39,28 @@ def parse_clock(text: str) -> time:
 
 def parse_list(text: str | None) -> list[str]:
     return [part for part in _LIST_SEPARATOR.split(text or "") if part]
+
+
+def target_channel(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
+    """The channel a command names, or the one it was used in."""
+    return channel.id if channel is not None else interaction.channel_id or 0
+
+
+def delivery_report(outcome: DeliveryOutcome, channel_id: int) -> str:
+    """What /digest now answers."""
+    match outcome.result:
+        case DeliveryResult.POSTED if outcome.stories:
+            return f"Posted {outcome.stories} stories in <#{channel_id}>."
+        case DeliveryResult.POSTED:
+            return f"Nothing new for <#{channel_id}>: posted the short note."
+        case DeliveryResult.CHANNEL_UNAVAILABLE:
+            return f"I cannot post in <#{channel_id}>: {outcome.error}. The digest is paused."
+        case DeliveryResult.FAILED:
+            return (
+                "Discord kept failing; the digest is retried every minute or two and posted once "
+                "Discord is back (retries stop after the digest grace, an hour by default)."
+            )
+    return f"Not posted: {outcome.result}."
 
 
 def describe(subscription: Subscription, feed_names: dict[int, str]) -> str:
@@ -82,54 +97,23 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         needle = current.replace(" ", "_").casefold()
         found = [zone for zone in zone_names() if needle in zone.casefold()]
         found.sort(key=lambda zone: (not zone.casefold().startswith(needle), len(zone)))
-        return [app_commands.Choice(name=zone, value=zone) for zone in found[:AUTOCOMPLETE_CHOICES]]
+        return [app_commands.Choice(name=zone, value=zone) for zone in found[:AUTOCOMPLETE_CHOICES_LIMIT]]
 
     async def feed_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete the last name in a comma-separated list of the server's feeds."""
         if interaction.guild_id is None:
             return []
         chosen = parse_list(current)
-        typed = chosen.pop().casefold() if chosen and not current.rstrip().endswith(",") else ""
+        typed = chosen.pop() if chosen and not current.rstrip().endswith(",") else ""
         prefix = ", ".join(chosen)
         choices = []
-        for entry in await self.bot.store.list_guild_feeds(interaction.guild_id):
-            label = entry.feed.title or entry.feed.url
-            if typed in label.casefold() or typed in entry.feed.url.casefold():
-                value = f"{prefix}, {entry.feed.id}" if prefix else str(entry.feed.id)
-                if len(value) <= CHOICE_NAME_LIMIT:  # never cut a list of ids: it would name other feeds
-                    choices.append(app_commands.Choice(name=fit_text(label, CHOICE_NAME_LIMIT), value=value))
-        return choices[:AUTOCOMPLETE_CHOICES]
-
-    async def _feed_ids(self, guild_id: int, text: str | None) -> list[int] | None:
-        names = parse_list(text)
-        if not names:
-            return None
-        followed = await self.bot.store.list_guild_feeds(guild_id)
-        ids = []
-        for name in names:
-            match = next(
-                (
-                    entry.feed.id
-                    for entry in followed
-                    if name in {str(entry.feed.id), entry.feed.url}
-                    or name.casefold() == (entry.feed.title or "").casefold()
-                ),
-                None,
-            )
-            if match is None:
-                raise UserError(f"This server does not follow a feed called “{name}”: see /feed list.")
-            ids.append(match)
-        return ids
-
-    async def _subscription(
-        self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
-    ) -> Subscription:
-        guild_id = require_guild(interaction)
-        channel_id = channel.id if channel is not None else interaction.channel_id
-        subscription = await self.bot.store.get_subscription(guild_id, channel_id or 0)
-        if subscription is None:
-            raise UserError(f"<#{channel_id}> has no digest: set one up with /digest subscribe.")
-        return subscription
+        for entry in await self.bot.feeds.search(interaction.guild_id, typed):
+            value = f"{prefix}, {entry.feed.id}" if prefix else str(entry.feed.id)
+            if len(value) <= CHOICE_NAME_LIMIT:  # never cut a list of ids: it would name other feeds
+                choices.append(
+                    app_commands.Choice(name=fit_text(feed_name(entry.feed), CHOICE_NAME_LIMIT), value=value)
+                )
+        return choices[:AUTOCOMPLETE_CHOICES_LIMIT]
 
     @app_commands.command(name="subscribe")
     @app_commands.describe(
@@ -137,7 +121,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         time="When, as HH:MM on a 24-hour clock",
         timezone="Your IANA time zone, like Europe/Paris",
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
-        max_stories="The most stories in one digest (default 10)",
+        max_stories=f"The most stories in one digest (default {DEFAULT_MAX_STORIES})",
         keywords="Words that put a story first, separated by commas",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
@@ -149,29 +133,26 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         time: str,
         timezone: str,
         feeds: str | None = None,
-        max_stories: app_commands.Range[int, 1, MAX_STORIES_LIMIT] = 10,
+        max_stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_MAX_STORIES,
         keywords: str | None = None,
     ) -> None:
         """Post a daily digest of this server's feeds in a channel (needs Manage Server)."""
-        guild_id = require_guild(interaction)
-        local_time = parse_clock(time)
-        if timezone not in zone_names():
-            raise UserError(f"“{timezone}” is not a time zone I know: pick one from the list, like Europe/Paris.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        subscription = await self.bot.store.subscribe(
-            guild_id,
-            channel.id,
+        request = DigestRequest(
+            guild_id=require_guild(interaction),
+            channel_id=channel.id,
             created_by=interaction.user.id,
-            local_time=local_time,
+            local_time=parse_clock(time),
             timezone=timezone,
-            feed_ids=await self._feed_ids(guild_id, feeds),
+            feeds=parse_list(feeds),
             max_stories=max_stories,
             keywords=parse_list(keywords),
-            replace=True,
         )
-        self.bot.scheduler.schedule(subscription)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        subscription = await self.bot.subscriptions.subscribe(request)
         await interaction.followup.send(
-            f"{channel.mention} will get its digest every day at {local_time:%H:%M} ({timezone}).", ephemeral=True
+            f"{channel.mention} will get its digest every day at {subscription.local_time:%H:%M} "
+            f"({subscription.timezone}).",
+            ephemeral=True,
         )
 
     @app_commands.command(name="unsubscribe")
@@ -179,30 +160,25 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     @app_commands.checks.has_permissions(manage_guild=True)
     async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop a channel's daily digest (needs Manage Server)."""
-        subscription = await self._subscription(interaction, channel)
+        guild_id = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.bot.store.unsubscribe(subscription.guild_id, subscription.channel_id)
-        self.bot.scheduler.unschedule(subscription.id)
+        await self.bot.subscriptions.unsubscribe(guild_id, channel.id)
         await interaction.followup.send(f"{channel.mention} will get no more digests.", ephemeral=True)
 
     @app_commands.command(name="list")
     async def list_digests(self, interaction: discord.Interaction) -> None:
         """This server's daily digests."""
-        guild_id = require_guild(interaction)
-        subscriptions = await self.bot.store.list_subscriptions(guild_id)
-        if not subscriptions:
+        listing = await self.bot.subscriptions.listing(require_guild(interaction))
+        if not listing.subscriptions:
             await interaction.response.send_message(
                 "No digests yet: set one up with /digest subscribe.", ephemeral=True
             )
             return
-        names = {
-            entry.feed.id: entry.feed.title or entry.feed.url
-            for entry in await self.bot.store.list_guild_feeds(guild_id)
-        }
+        lines = "\n".join(describe(subscription, listing.feed_names) for subscription in listing.subscriptions)
         embed = discord.Embed(
-            title=f"{len(subscriptions)} daily digests",
+            title=f"{len(listing.subscriptions)} daily digests",
             colour=EMBED_COLOUR,
-            description=fit_text("\n".join(describe(s, names) for s in subscriptions), EMBED_DESCRIPTION_LIMIT),
+            description=fit_text(lines, EMBED_DESCRIPTION_LIMIT),
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -211,37 +187,25 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     @app_commands.checks.has_permissions(manage_guild=True)
     async def now(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         """Post a channel's digest now; its stories count as delivered (needs Manage Server)."""
-        subscription = await self._subscription(interaction, channel)
+        guild_id, channel_id = require_guild(interaction), target_channel(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
-            outcome = await self.bot.digests.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=self.bot.poster)
-        messages = {
-            "posted": f"Posted {outcome.stories} stories in <#{subscription.channel_id}>."
-            if outcome.stories
-            else f"Nothing new for <#{subscription.channel_id}>: posted the short note.",
-            "channel_unavailable": (
-                f"I cannot post in <#{subscription.channel_id}>: {outcome.error}. The digest is paused."
-            ),
-            "failed": (
-                "Discord kept failing; the digest is retried every minute or two and posted once "
-                "Discord is back (retries stop after the digest grace, an hour by default)."
-            ),
-        }
-        await interaction.followup.send(messages.get(outcome.result, f"Not posted: {outcome.result}."), ephemeral=True)
+            outcome = await self.bot.subscriptions.post_now(guild_id, channel_id)
+        await interaction.followup.send(delivery_report(outcome, channel_id), ephemeral=True)
 
     @app_commands.command(name="preview")
     @app_commands.describe(channel="The channel whose digest to preview (default: this one)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         """Show a channel's digest only to you, marking nothing as delivered (needs Manage Server)."""
-        subscription = await self._subscription(interaction, channel)
+        guild_id, channel_id = require_guild(interaction), target_channel(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
-            digest = await self.bot.digests.preview(subscription.id)
+            digest = await self.bot.subscriptions.preview(guild_id, channel_id)
         for message in pack_digest(digest):
             content = message.content if message.content is not None else discord.utils.MISSING
             await interaction.followup.send(content=content, embeds=list(message.embeds), ephemeral=True)
-            interaction.extras["answered"] = True
+            mark_answered(interaction)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -1,4 +1,5 @@
-"""The one error handler for application commands: users hear what went wrong, bugs get logged."""
+"""The one error handler for application commands: users hear what went wrong (bot/replies.py words
+it), bugs get logged."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.replies import GENERIC_FAILURE, reply_privately, user_message
+from bot.replies import reply_for, reply_privately
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -31,13 +32,8 @@ class ErrorHandler(commands.Cog):
         self.bot.tree.on_error = self._previous_handler  # type: ignore[method-assign]
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        message = user_message(error)
         command = interaction.command.qualified_name if interaction.command else "?"
-        if message is None:
-            LOGGER.error("Unexpected error in /%s for user %s", command, interaction.user.id, exc_info=error)
-            message = GENERIC_FAILURE
-        else:
-            LOGGER.debug("/%s for user %s: %s", command, interaction.user.id, message)
+        message = reply_for(error, doing=f"/{command} for user {interaction.user.id}")
         try:
             await reply_privately(interaction, message)
         except discord.HTTPException:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,30 +10,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digests import MAX_DIGEST_WINDOW
-from bot.embeds import EMBED_COLOUR, EMBED_DESCRIPTION_LIMIT, fit_text
-from bot.news.feeds import discover_feed
+from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, EMBED_DESCRIPTION_LIMIT
+from bot.embeds import EMBED_COLOUR, fit_text, relative_time
 from bot.news.urls import is_http_url
 from bot.replies import UserError, require_guild
+from bot.services import FeedStatus, feed_name
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
-    from bot.store import Feed, GuildFeed
 
 LOGGER = logging.getLogger(__name__)
-
-AUTOCOMPLETE_CHOICES = 25
-"""Discord shows at most 25 autocomplete choices."""
-CHOICE_NAME_LIMIT = 100
-
-
-def feed_label(feed: Feed) -> str:
-    return feed.title or feed.url
-
-
-def timestamp(moment: datetime | None) -> str:
-    """A Discord timestamp that each reader sees in their own time zone, or 'never'."""
-    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"
-
 
 SKIP_RULES = (
     f"Digests skip items already delivered to their channel, items first seen more than "
@@ -43,12 +28,15 @@ SKIP_RULES = (
 )
 
 
-def feed_status_line(feed: Feed, counts: tuple[int, int]) -> str:
+FOUND_BY_NOTE = {"direct": "", "link": " (found on the page)", "guess": " (found at a common feed address)"}
+
+
+def feed_status_line(status: FeedStatus) -> str:
+    feed = status.feed
     state = "failing" if feed.failing else "ok"
-    stored, recent = counts
     line = (
-        f"**{feed_label(feed)}** — {state}, last fetched {timestamp(feed.last_success_at)}, "
-        f"{stored} items ({recent} new in 24 h)"
+        f"**{feed_name(feed)}** — {state}, last fetched {relative_time(feed.last_success_at)}, "
+        f"{status.stored_items} items ({status.recent_items} new in 24 h)"
     )
     if feed.consecutive_failures:
         line += f", {feed.consecutive_failures} failed fetches in a row"
@@ -69,24 +57,13 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
         """Autocomplete: the server's feeds whose title or URL contains what was typed."""
         if interaction.guild_id is None:
             return []
-        needle = current.casefold()
-        followed = await self.bot.store.list_guild_feeds(interaction.guild_id)
         return [
             app_commands.Choice(
-                name=fit_text(f"{feed_label(entry.feed)} ({entry.feed.url})", CHOICE_NAME_LIMIT),
+                name=fit_text(f"{feed_name(entry.feed)} ({entry.feed.url})", CHOICE_NAME_LIMIT),
                 value=str(entry.feed.id),
             )
-            for entry in followed
-            if needle in entry.feed.url.casefold() or needle in (entry.feed.title or "").casefold()
-        ][:AUTOCOMPLETE_CHOICES]
-
-    async def _guild_feed(self, guild_id: int, value: str) -> GuildFeed:
-        if value.isdigit() and (entry := await self.bot.store.get_guild_feed(guild_id, int(value))):
-            return entry
-        for entry in await self.bot.store.list_guild_feeds(guild_id):
-            if value.strip() in {entry.feed.url, entry.feed.title}:
-                return entry
-        raise UserError("This server does not follow that feed. Pick one from the list.")
+            for entry in await self.bot.feeds.search(interaction.guild_id, current)
+        ][:AUTOCOMPLETE_CHOICES_LIMIT]
 
     @app_commands.command(name="add")
     @app_commands.describe(url="A feed (RSS or Atom) or a news site whose feed should be found")
@@ -99,18 +76,10 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
             raise UserError("Give the feed's or the site's full address, starting with http:// or https://.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
-            discovered = await discover_feed(self.bot.fetcher, url, executor=self.bot.executor)
-            entry = await self.bot.store.add_guild_feed(
-                guild_id,
-                discovered.url,
-                added_by=interaction.user.id,
-                title=discovered.feed.title,
-                site_url=discovered.feed.link,
-            )
-        how = {"direct": "", "link": " (found on the page)", "guess": " (found at a common feed address)"}
+            followed = await self.bot.feeds.follow(guild_id, url, added_by=interaction.user.id)
         await interaction.followup.send(
-            f"Now following **{feed_label(entry.feed)}**{how[discovered.found_by]}: <{entry.feed.url}> "
-            f"— {len(discovered.feed.items)} items in it now.",
+            f"Now following **{feed_name(followed.feed)}**{FOUND_BY_NOTE[followed.found_by]}: <{followed.feed.url}> "
+            f"— {followed.items_now} items in it now.",
             ephemeral=True,
         )
 
@@ -121,22 +90,20 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
         """Stop following a feed (needs Manage Server)."""
         guild_id = require_guild(interaction)
-        entry = await self._guild_feed(guild_id, feed)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self.bot.store.remove_guild_feed(guild_id, entry.feed.id)
-        await interaction.followup.send(f"Stopped following **{feed_label(entry.feed)}**.", ephemeral=True)
+        removed = await self.bot.feeds.unfollow(guild_id, feed)
+        await interaction.followup.send(f"Stopped following **{feed_name(removed)}**.", ephemeral=True)
 
     @app_commands.command(name="list")
     async def list_feeds(self, interaction: discord.Interaction) -> None:
         """The feeds this server follows."""
-        guild_id = require_guild(interaction)
-        followed = await self.bot.store.list_guild_feeds(guild_id)
+        followed = await self.bot.feeds.followed(require_guild(interaction))
         if not followed:
             await interaction.response.send_message(
                 "This server follows no feeds yet: add one with /feed add.", ephemeral=True
             )
             return
-        lines = [f"`{entry.feed.id}` **{feed_label(entry.feed)}** <{entry.feed.url}>" for entry in followed]
+        lines = [f"`{entry.feed.id}` **{feed_name(entry.feed)}** <{entry.feed.url}>" for entry in followed]
         embed = discord.Embed(
             title=f"{len(followed)} feeds",
             colour=EMBED_COLOUR,
@@ -149,21 +116,16 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="The 
     @app_commands.autocomplete(feed=feed_choices)
     async def status(self, interaction: discord.Interaction, feed: str | None = None) -> None:
         """When each feed was last fetched, and what went wrong if anything did."""
-        guild_id = require_guild(interaction)
-        if feed is not None:
-            entries = [await self._guild_feed(guild_id, feed)]
-        else:
-            entries = await self.bot.store.list_guild_feeds(guild_id)
-        if not entries:
+        report = await self.bot.feeds.status(require_guild(interaction), feed)
+        if not report.feeds:
             await interaction.response.send_message("This server follows no feeds yet.", ephemeral=True)
             return
-        failing = sum(1 for entry in entries if entry.feed.failing)
-        counts = await self.bot.store.item_counts([entry.feed.id for entry in entries])
-        lines = "\n".join(feed_status_line(entry.feed, counts[entry.feed.id]) for entry in entries)
         embed = discord.Embed(
-            title=f"Feed status · {len(entries)} feeds, {failing} failing",
+            title=f"Feed status · {len(report.feeds)} feeds, {report.failing} failing",
             colour=EMBED_COLOUR,
-            description=fit_text(lines, EMBED_DESCRIPTION_LIMIT),
+            description=fit_text(
+                "\n".join(feed_status_line(status) for status in report.feeds), EMBED_DESCRIPTION_LIMIT
+            ),
         )
         embed.set_footer(text=SKIP_RULES)
         await interaction.response.send_message(embed=embed, ephemeral=True)

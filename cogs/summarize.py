@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.embeds import briefing_embed
 from bot.news.urls import find_urls, is_http_url
-from bot.replies import UserError, user_message
+from bot.replies import UserError, mark_answered, reply_for
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -94,7 +94,7 @@ class Summarize(commands.Cog):
         async with self.bot.job():
             briefing = await self.bot.pipeline.brief_url(url, sentences=sentences)
             await interaction.followup.send(embed=briefing_embed(briefing), ephemeral=private)
-            interaction.extras["answered"] = True
+            mark_answered(interaction)
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """Summarize the links in a message, one embed each."""
@@ -113,12 +113,9 @@ class Summarize(commands.Cog):
             for result in results:
                 if not isinstance(result, BaseException):
                     await interaction.followup.send(embed=briefing_embed(result))
-                    interaction.extras["answered"] = True
+                    mark_answered(interaction)
             for url, error in failures:
-                reason = user_message(error)
-                if reason is None:
-                    LOGGER.error("Unexpected error summarizing %s", url, exc_info=error)
-                    reason = "Something went wrong on my side."
+                reason = reply_for(error, doing=f"summarizing {url} for user {interaction.user.id}")
                 await interaction.followup.send(f"Could not summarize <{url}>: {reason}", ephemeral=True)
 
 

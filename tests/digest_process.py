@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 import discord
@@ -68,10 +69,12 @@ class ChannelPoster:
             for message in answer
         ]
 
-    async def _request(self, method: str, path: str, **options: object) -> object:
+    async def _request(
+        self, method: str, path: str, *, json: object = None, params: dict[str, str] | None = None
+    ) -> Any:
         try:
             async with self.session.request(
-                method, self.base_url + path, headers={"X-Process-Id": str(os.getpid())}, **options
+                method, self.base_url + path, json=json, params=params, headers={"X-Process-Id": str(os.getpid())}
             ) as response:
                 if response.status == NOT_FOUND:
                     raise ChannelUnavailable("The channel was deleted")

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot.cli import summarize_inputs
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 ARTICLE = """\
 Storm closes schools across the region
@@ -113,3 +114,23 @@ async def test_summarize_refuses_a_private_address_by_default(local_site: LocalS
     settings = Settings(_env_file=None, fetch_allow_private=False)
     await summarize_inputs([url], sentences=None, as_json=True, out=out, settings=settings)
     assert json.loads(out.getvalue())["error"]["kind"] == "blocked_address"
+
+
+async def test_summarize_names_a_redirect_loop(private_settings: Settings) -> None:
+    async def elsewhere(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/b" if request.path == "/a" else "/a")
+
+    app = web.Application()
+    app.router.add_get("/{name}", elsewhere)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    out = io.StringIO()
+    try:
+        await summarize_inputs(
+            [f"http://127.0.0.1:{port}/a"], sentences=None, as_json=False, out=out, settings=private_settings
+        )
+    finally:
+        await runner.cleanup()
+    assert out.getvalue() == f"http://127.0.0.1:{port}/a: The link redirects in a loop and never reaches a page\n"

@@ -8,34 +8,22 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from string import Template
 from typing import Any
 
 import pytest
 
 from bot.cli import _duration, digest_feeds
 from bot.settings import Settings
-from tests.local_site import LocalSite
-from tests.news.test_digest import FIXTURES, PAGES
+from newsbrief_testkit.local_site import LocalSite
+from tests.conftest import render_digest_feed
 
 ATOM = "application/atom+xml; charset=utf-8"
 
 
 def render_feed(name: str, *, site: str) -> bytes:
-    """A fixture feed with its links on `site` and its items dated hours before now."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    dates: dict[str, str] = {}
-    for hours in range(1, 49):
-        dates[f"ago_{hours}h"] = format_datetime(now - timedelta(hours=hours))
-        dates[f"iso_ago_{hours}h"] = (now - timedelta(hours=hours)).isoformat()
-    return Template((FIXTURES / f"{name}.xml").read_text(encoding="utf-8")).substitute(site=site, **dates).encode()
-
-
-def serve_pages(site: LocalSite) -> None:
-    for path, name in PAGES.items():
-        site.add(path, (FIXTURES / name).read_bytes())
+    """A fixture feed dated hours before now, to the second."""
+    return render_digest_feed(name, site=site, now=datetime.now(UTC).replace(microsecond=0))
 
 
 def write_feed(folder: Path, name: str, *, site: str) -> str:
@@ -62,28 +50,26 @@ def story_titled(record: dict[str, Any], start: str) -> dict[str, Any]:
 
 
 async def test_digest_prints_json_for_two_feed_files_and_one_served_feed(
-    local_site: LocalSite, settings: Settings, tmp_path: Path
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
 ) -> None:
-    serve_pages(local_site)
-    site = local_site.url("")
-    times = local_site.add("/times/feed.xml", render_feed("times", site=site), content_type=ATOM)
+    site = digest_site.url("")
+    times = digest_site.add("/times/feed.xml", render_feed("times", site=site), content_type=ATOM)
     files = [write_feed(tmp_path, name, site=site) for name in ("gazette", "radio")]
 
     status, record, errors = await run_digest([*files, times], settings)
 
     assert (status, errors, record["failing_feeds"], record["source_count"]) == (0, "", [], 3)
     bridge = story_titled(record, "Harbour bridge closed")
-    assert set(bridge["links"]) == {local_site.url(f"/{outlet}/bridge") for outlet in ("gazette", "radio", "times")}
+    assert set(bridge["links"]) == {digest_site.url(f"/{outlet}/bridge") for outlet in ("gazette", "radio", "times")}
     assert (len(bridge["outlets"]), bridge["from_feed_summary"]) == (3, False)
     assert bridge["key_quote"]["speaker"] in {"Ellen Marsh", "Tom Reilly"}
 
 
 async def test_digest_reports_a_dead_feed_and_prints_the_others(
-    local_site: LocalSite, settings: Settings, tmp_path: Path
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
 ) -> None:
-    serve_pages(local_site)
-    gazette = write_feed(tmp_path, "gazette", site=local_site.url(""))
-    dead = local_site.url("/dead/feed.xml")
+    gazette = write_feed(tmp_path, "gazette", site=digest_site.url(""))
+    dead = digest_site.url("/dead/feed.xml")
 
     status, record, errors = await run_digest([dead, gazette], settings)
 
@@ -100,38 +86,8 @@ async def test_digest_exits_1_when_every_feed_failed(local_site: LocalSite, sett
     assert "No such file" in errors
 
 
-async def test_digest_leaves_out_items_older_than_since(
-    local_site: LocalSite, settings: Settings, tmp_path: Path
-) -> None:
-    serve_pages(local_site)
-    gazette = write_feed(tmp_path, "gazette", site=local_site.url(""))
-
-    _, day, _ = await run_digest([gazette], settings, since=timedelta(hours=24))
-    _, two_days, _ = await run_digest([gazette], settings, since=timedelta(days=2))
-
-    assert (len(day["stories"]), len(two_days["stories"])) == (2, 3)
-
-
-async def test_digest_finds_a_sites_feed_from_its_home_page(
-    local_site: LocalSite, settings: Settings, tmp_path: Path
-) -> None:
-    serve_pages(local_site)
-    local_site.add("/times/feed.xml", render_feed("times", site=local_site.url("")), content_type=ATOM)
-    home = local_site.add(
-        "/times/",
-        '<html><head><title>Coast Times</title><link rel="alternate" type="application/atom+xml" '
-        'href="/times/feed.xml"></head><body><h1>Coast Times</h1></body></html>',
-    )
-
-    status, record, _ = await run_digest([home], settings, keywords=["library"])
-
-    assert (status, record["stories"][0]["title"]) == (0, "Central library reopens a year after flood")
-    assert record["stories"][0]["keywords_matched"] == 1
-
-
-async def test_digest_keeps_at_most_max_stories(local_site: LocalSite, settings: Settings, tmp_path: Path) -> None:
-    serve_pages(local_site)
-    files = [write_feed(tmp_path, name, site=local_site.url("")) for name in ("gazette", "radio", "times")]
+async def test_digest_keeps_at_most_max_stories(digest_site: LocalSite, settings: Settings, tmp_path: Path) -> None:
+    files = [write_feed(tmp_path, name, site=digest_site.url("")) for name in ("gazette", "radio", "times")]
 
     _, record, _ = await run_digest(files, settings, max_stories=2)
 

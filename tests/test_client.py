@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import discord
 import pytest
 import yarl
 
 from bot import client
-from bot.client import NewsBot, command_set_hash, configure_discord_endpoints
+from bot.client import BotResources, NewsBot, command_set_hash, configure_discord_endpoints
 from bot.settings import Settings
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> NewsBot:
-    return NewsBot(Settings(_env_file=None, pipeline_processes=0, data_dir=tmp_path))
+def bot(offline_settings: Settings, bot_resources: BotResources) -> NewsBot:
+    return NewsBot(offline_settings, bot_resources)
 
 
 async def test_a_broken_extension_does_not_stop_the_others(

@@ -6,17 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.embeds import (
+from bot.discord_limits import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
-    coverage_field,
-    pack_digest,
-    story_embed,
 )
+from bot.embeds import coverage_field, pack_digest, story_embed
 from bot.news.digest import Digest, DigestStory
 from bot.news.models import Quote
 

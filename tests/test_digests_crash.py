@@ -28,9 +28,10 @@ import pytest
 from aiohttp import web
 
 from bot.store import DeliveryKind, DeliveryStatus, Store
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
+from tests.newsroom import REPORTS, open_newsroom, open_test_store
 from tests.store.conftest import BACKENDS, postgres_url
-from tests.test_digests import CHANNEL, GUILD, MEMBER, REPORTS, open_newsroom, open_test_store
+from tests.store.samples import CHANNEL, GUILD, MEMBER
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FAST_LEASE = ["--lease", "3", "--renewal", "1", "--sweep", "1"]

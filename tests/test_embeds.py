@@ -2,15 +2,8 @@
 
 from datetime import date
 
-from bot.embeds import (
-    EMBED_DESCRIPTION_LIMIT,
-    EMBED_FIELD_VALUE_LIMIT,
-    EMBED_TITLE_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    briefing_embed,
-    fit_sentences,
-    fit_text,
-)
+from bot.discord_limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
+from bot.embeds import briefing_embed, fit_sentences, fit_text
 from bot.news.models import Article, Briefing, Quote, Summary
 
 LONG_SENTENCE = "The committee heard evidence from dozens of witnesses over several weeks of hearings. "
@@ -80,7 +73,7 @@ def test_embed_respects_every_limit_on_huge_input() -> None:
     embed = briefing_embed(
         make_briefing(title="T" * 1000, sentences=tuple([LONG_SENTENCE.strip()] * 200), quotes=quotes)
     )
-    assert len(embed.title) <= EMBED_TITLE_LIMIT
-    assert len(embed.description) <= EMBED_DESCRIPTION_LIMIT
-    assert all(len(field.value) <= EMBED_FIELD_VALUE_LIMIT for field in embed.fields)
+    assert len(embed.title or "") <= EMBED_TITLE_LIMIT
+    assert len(embed.description or "") <= EMBED_DESCRIPTION_LIMIT
+    assert all(len(field.value or "") <= EMBED_FIELD_VALUE_LIMIT for field in embed.fields)
     assert len(embed) <= EMBED_TOTAL_LIMIT

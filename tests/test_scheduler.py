@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,20 +23,15 @@ from bot.scheduler import (
     SWEEP_JOB_ID,
     DailyTrigger,
     DigestScheduler,
-    catch_up_digests,
     digest_job_id,
     fire_time_on,
     last_fire_time,
     next_fire_time,
-    prune_history,
-    refresh_feeds,
-    run_scheduled_digest,
 )
-from bot.store import DeliveryKind, DeliveryStatus, Store, Subscription
+from bot.store import DeliveryKind, DeliveryStatus, Subscription
 from bot.store.deliveries import CLAIM_LEASE, MAX_RETRY_DELAY
-from tests.local_site import LocalSite
-from tests.store.conftest import BACKENDS
-from tests.test_digests import GUILD, MEMBER, Newsroom, SimulatedCrash, open_newsroom, open_test_store, title
+from tests.newsroom import Newsroom, SimulatedCrash, title
+from tests.store.samples import GUILD, MEMBER
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -51,18 +45,6 @@ CHANNELS = iter(range(1_203_456_789_012_350_000, 1_203_456_789_012_360_000))
 
 def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with open_test_store(str(request.param), tmp_path) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def newsroom(store: Store, local_site: LocalSite) -> AsyncIterator[Newsroom]:
-    async with open_newsroom(store, local_site) as room:
-        yield room
 
 
 def make_scheduler(
@@ -188,15 +170,15 @@ async def test_start_gives_each_active_subscription_a_job_at_its_local_time(news
     for subscription, zone in ((tokyo, TOKYO), (los_angeles, LOS_ANGELES)):
         job = jobs[digest_job_id(subscription.id)]
         assert (job.func, job.args, job.coalesce, job.misfire_grace_time) == (
-            run_scheduled_digest,
+            scheduler.scheduled_digest_job,
             (subscription.id,),
             True,
             DEFAULT_GRACE.total_seconds(),
         )
         assert isinstance(job.trigger, DailyTrigger)
         assert (job.trigger.local_time, job.trigger.zone) == (MORNING, zone)
-    assert jobs[REFRESH_JOB_ID].func is refresh_feeds
-    assert jobs[SWEEP_JOB_ID].func is catch_up_digests
+    assert jobs[REFRESH_JOB_ID].func == scheduler.refresh_job
+    assert jobs[SWEEP_JOB_ID].func == scheduler.catch_up_job
 
 
 async def test_schedule_and_unschedule_follow_the_commands(newsroom: Newsroom) -> None:
@@ -231,9 +213,9 @@ async def test_the_job_function_delivers_the_digest_it_names(newsroom: Newsroom)
     tokyo, los_angeles = await subscribe(newsroom, TOKYO), await subscribe(newsroom, LOS_ANGELES)
     newsroom.clock.set(utc(2025, 3, 14, 22, 30))  # 07:30 in Tokyo
 
-    async with started(newsroom):
-        await run_scheduled_digest(tokyo.id)
-        await run_scheduled_digest(los_angeles.id)  # 15:30 yesterday there: nothing due
+    async with started(newsroom) as scheduler:
+        await scheduler.scheduled_digest_job(tokyo.id)
+        await scheduler.scheduled_digest_job(los_angeles.id)  # 15:30 yesterday there: nothing due
 
     assert set(channels_posted_to(newsroom)) == {tokyo.channel_id}
     assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("orchard")])
@@ -283,7 +265,7 @@ async def test_housekeeping_runs_daily_from_an_hour_after_start(newsroom: Newsro
     after = datetime.now(UTC)
 
     assert job is not None
-    assert job.func is prune_history
+    assert job.func == scheduler.housekeeping_job
     assert (job.trigger.interval, job.coalesce, job.max_instances) == (HOUSEKEEPING_INTERVAL, True, 1)
     assert before + HOUSEKEEPING_DELAY <= job.next_run_time <= after + HOUSEKEEPING_DELAY
 
@@ -294,8 +276,8 @@ async def test_the_housekeeping_job_prunes_what_is_past_the_retention_and_logs_i
     feed_id = await story_gone_for_40_days(newsroom)
 
     with caplog.at_level(logging.INFO, logger="bot.scheduler"):
-        async with started(newsroom, history_retention=RETENTION):
-            await prune_history()
+        async with started(newsroom, history_retention=RETENTION) as scheduler:
+            await scheduler.housekeeping_job()
 
     assert await stored_items(newsroom, feed_id) == 1  # the story still listed stays
     (message,) = [record.getMessage() for record in caplog.records if "Housekeeping" in record.getMessage()]

@@ -1,11 +1,13 @@
 """Settings: one typed reader of the environment."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import MIN_HISTORY_RETENTION_DAYS, Settings
+from bot.settings import MIN_HISTORY_RETENTION as SETTINGS_MIN_HISTORY_RETENTION
+from bot.settings import Settings
 from bot.store import MIN_HISTORY_RETENTION
 
 
@@ -56,7 +58,7 @@ def test_reads_environment_variables(clean_environment: pytest.MonkeyPatch) -> N
     )
 
 
-def test_reads_dotenv_file(clean_environment: pytest.MonkeyPatch, tmp_path) -> None:
+def test_reads_dotenv_file(clean_environment: pytest.MonkeyPatch, tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("DATABASE_URL=sqlite+aiosqlite:///elsewhere.db\n")
     assert Settings(_env_file=env_file).database_url == "sqlite+aiosqlite:///elsewhere.db"
@@ -87,4 +89,4 @@ def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environm
 
 
 def test_the_shortest_history_retention_is_the_stores() -> None:
-    assert timedelta(days=MIN_HISTORY_RETENTION_DAYS) == MIN_HISTORY_RETENTION
+    assert SETTINGS_MIN_HISTORY_RETENTION == MIN_HISTORY_RETENTION

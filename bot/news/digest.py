@@ -1,12 +1,14 @@
 """A digest: the day's feed items as a short list of stories, each summarized from its page.
 
-Building one takes feed items already fetched (by the scheduler from the database, or by the command
-line from feeds it reads): the same event from several outlets becomes one story, stories are ranked
-by the reader's keywords, then by how many outlets covered them, then by recency, and the top ones are
-briefed from their pages. A page that cannot be briefed falls back to the feed's own summary, so one
-dead link costs a story its detail, never the digest its story.
+Building one takes feed items already fetched (by the scheduler from the database, or by
+`digest_feed_sources` from feed URLs, sites and files read on demand, as the command line does): the
+same event from several outlets becomes one story, stories are ranked by the reader's keywords, then
+by how many outlets covered them, then by recency, and the top ones are briefed from their pages. A
+page that cannot be briefed falls back to the feed's own summary, so one dead link costs a story its
+detail, never the digest its story.
 
-Discord-free: `bot/embeds.py` packs a Digest into messages.
+Discord-free: `bot/news/render.py` writes a Digest for the terminal and as JSON, `bot/embeds.py` packs
+it into Discord messages.
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from bot.news.errors import NewsError
-from bot.news.feeds import FeedItem
+from bot.news.errors import InternalError, NewsError
+from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
+from bot.news.fetch import Fetcher
 from bot.news.models import Quote
-from bot.news.pipeline import Pipeline
-from bot.news.render import format_quote
+from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url
@@ -44,8 +46,6 @@ AFTERNOON_HOUR = 12
 """Local hour from which a digest is the afternoon briefing; before it, the morning one."""
 EVENING_HOUR = 18
 """Local hour from which a digest is the evening briefing."""
-
-NOTHING_NEW = "Nothing new since yesterday."
 
 ItemKey = tuple[str, str]
 """(feed URL, FeedItem.key): an item's identity across fetches (keys are unique only within a feed)."""
@@ -119,21 +119,19 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
-def _keyword_patterns(keywords: Sequence[str]) -> list[re.Pattern[str]]:
+def keyword_counter(keywords: Sequence[str]) -> Callable[[Story], int]:
+    """A function that counts how many distinct keywords occur as whole words (any case) in the titles
+    and summaries of a story's items; the keywords are compiled once for every story it counts."""
     unique = dict.fromkeys(" ".join(keyword.casefold().split()) for keyword in keywords)
-    return [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
+    patterns = [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
 
+    def count_keywords(story: Story) -> int:
+        if not patterns:
+            return 0
+        text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
+        return sum(1 for pattern in patterns if pattern.search(text))
 
-def _matches(story: Story, patterns: Sequence[re.Pattern[str]]) -> int:
-    if not patterns:
-        return 0
-    text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
-    return sum(1 for pattern in patterns if pattern.search(text))
-
-
-def count_keywords(story: Story, keywords: Sequence[str]) -> int:
-    """How many distinct keywords occur as whole words (any case) in the titles and summaries of a story's items."""
-    return _matches(story, _keyword_patterns(keywords))
+    return count_keywords
 
 
 def _recency(story: Story, now: datetime) -> float:
@@ -153,8 +151,8 @@ def rank_stories(stories: Sequence[Story], *, keywords: Sequence[str] = (), now:
         keywords: words or phrases, matched case-insensitively as whole words in titles and summaries.
         now: the current time (aware); items dated after it count as published now.
     """
-    patterns = _keyword_patterns(keywords)
-    scored = [(_matches(story, patterns), story.outlet_count, _recency(story, now), story) for story in stories]
+    count_keywords = keyword_counter(keywords)
+    scored = [(count_keywords(story), story.outlet_count, _recency(story, now), story) for story in stories]
     scored.sort(key=lambda entry: (-entry[0], -entry[1], -entry[2]))
     return [entry[3] for entry in scored]
 
@@ -276,7 +274,7 @@ async def build_digest(
     chosen = await pipeline.run_cpu(
         _choose_stories, list(items), keywords=tuple(keywords), now=local_now, max_stories=max_stories
     )
-    patterns = _keyword_patterns(keywords)
+    count_keywords = keyword_counter(keywords)
     slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
     built = await asyncio.gather(
         *(
@@ -285,7 +283,7 @@ async def build_digest(
                 pipeline=pipeline,
                 slots=slots,
                 sentences=summary_sentences,
-                keywords_matched=_matches(story, patterns),
+                keywords_matched=count_keywords(story),
                 item_keys=item_keys,
             )
             for story, item_keys in chosen
@@ -301,86 +299,101 @@ async def build_digest(
     )
 
 
-# --- text --------------------------------------------------------------------------------------
+# --- from feed sources read on demand ----------------------------------------------------------
 
 
-def _count(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
+@dataclass(frozen=True, slots=True)
+class FeedFailure:
+    """A feed source that could not be read, and why."""
+
+    source: str
+    error: NewsError
 
 
-def format_date(day: date) -> str:
-    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
-    return f"{day.day} {day:%b %Y}"
+@dataclass(frozen=True, slots=True)
+class SourcesDigest:
+    """A digest of feed sources read on demand, and the sources that could not be read (in the order given)."""
+
+    digest: Digest
+    failures: tuple[FeedFailure, ...]
 
 
-def digest_header(digest: Digest) -> str:
-    """'Morning briefing · 25 Nov 2026 · 12 stories from 5 sources'."""
-    stories = _count(len(digest.stories), "story", "stories")
-    sources = _count(digest.source_count, "source", "sources")
-    return f"{digest.title} · {format_date(digest.local_date)} · {stories} from {sources}"
+async def read_feed_source(fetcher: Fetcher, source: str) -> Feed:
+    """Read one feed source: a feed or site URL (its feed discovered), or a local RSS/Atom file.
+
+    Raises:
+        FetchError, FeedError: the URL could not be fetched or holds no feed.
+        InputError: the file cannot be read.
+    """
+    if is_url(source):
+        return (await discover_feed(fetcher, source)).feed
+    return await asyncio.to_thread(read_feed_file, source)
 
 
-def nothing_new_line(digest: Digest) -> str:
-    """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
-    return f"{digest.title} · {format_date(digest.local_date)} · {NOTHING_NEW}"
+def read_feed_file(source: str) -> Feed:
+    """Read and parse a local RSS/Atom file (blocking: run it in a thread).
+
+    Raises:
+        InputError: the file cannot be read.
+        FeedError: it is not a feed.
+    """
+    # Relative links resolve against the file itself, so they come out as file: URLs and are dropped.
+    return parse_feed(read_input_file(source), url=Path(source).resolve().as_uri())
 
 
-def failing_feeds_line(digest: Digest) -> str | None:
-    """'2 feeds could not be fetched: X, Y', or None when every feed was read."""
-    if not digest.failing_feeds:
-        return None
-    feeds = _count(len(digest.failing_feeds), "feed", "feeds")
-    return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
+def recent_items(feed: Feed, *, since: datetime) -> list[FeedItem]:
+    """The feed's items published at or after `since`, and its undated items (they may be new)."""
+    return [item for item in feed.items if item.published is None or item.published >= since]
 
 
-def coverage_line(story: DigestStory) -> str:
-    """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
-    if story.outlet_count == 1:
-        return story.outlets[0]
-    return f"Covered by {story.outlet_count} outlets: {', '.join(story.outlets)}"
+async def _read_or_fail(fetcher: Fetcher, source: str, slots: asyncio.Semaphore) -> Feed | NewsError:
+    try:
+        async with slots:
+            return await read_feed_source(fetcher, source)
+    except NewsError as error:
+        return error
+    except Exception as error:  # one broken feed must not lose the others
+        LOGGER.exception("Unexpected failure reading %s", source)
+        return InternalError(f"Internal error: {type(error).__name__}: {error}")
 
 
-def digest_to_json(digest: Digest) -> dict[str, Any]:
-    """The command line's JSON object for a digest (`newsbrief digest --json`)."""
-    return {
-        "title": digest.title,
-        "local_date": digest.local_date.isoformat(),
-        "source_count": digest.source_count,
-        "failing_feeds": list(digest.failing_feeds),
-        "stories": [
-            {
-                "title": story.title,
-                "url": story.url,
-                "links": list(story.links),
-                "outlets": list(story.outlets),
-                "summary": list(story.summary),
-                "key_quote": (
-                    {"text": story.key_quote.text, "speaker": story.key_quote.speaker} if story.key_quote else None
-                ),
-                "published": story.published.isoformat() if story.published else None,
-                "keywords_matched": story.keywords_matched,
-                "from_feed_summary": story.from_feed_summary,
-            }
-            for story in digest.stories
-        ],
-    }
+async def digest_feed_sources(
+    sources: Sequence[str],
+    *,
+    pipeline: Pipeline,
+    max_age: timedelta,
+    concurrency: int,
+    max_stories: int = DEFAULT_MAX_STORIES,
+    keywords: Sequence[str] = (),
+) -> SourcesDigest:
+    """Read every feed source at once and build one digest of their recent items, dated in local time.
 
+    A source that fails is named in the digest's footer and in `failures`; the rest go on.
 
-def digest_to_text(digest: Digest) -> str:
-    """A digest for the terminal: the header, then each story's title, outlets, links, summary and key quote."""
-    if not digest.stories:
-        lines = [nothing_new_line(digest)]
-    else:
-        lines = [digest_header(digest)]
-        for number, story in enumerate(digest.stories, start=1):
-            lines += ["", f"{number}. {story.title}", f"   {coverage_line(story)}"]
-            lines += [f"   {link}" for link in story.links]
-            if story.summary:
-                lines.append(f"   {' '.join(story.summary)}")
-            if story.from_feed_summary:
-                lines.append("   (from the feed's summary: the page could not be read)")
-            if story.key_quote:
-                lines.append(f"   > {format_quote(story.key_quote)}")
-    if footer := failing_feeds_line(digest):
-        lines += ["", footer]
-    return "\n".join(lines)
+    Args:
+        sources: feed URLs, site URLs (their feed discovered) and local RSS/Atom files.
+        pipeline: reads the URLs with its fetcher and briefs the story pages.
+        max_age: items published within it are kept, and undated ones (they may be new).
+        concurrency: sources read at once (the fetcher also limits each host).
+        max_stories, keywords: as in `build_digest`.
+    """
+    slots = asyncio.Semaphore(concurrency)
+    outcomes = await asyncio.gather(*(_read_or_fail(pipeline.fetcher, source, slots) for source in sources))
+    # Read the clock once every feed is in: the window ends when the digest is made.
+    now = datetime.now(UTC)
+    items: list[FeedItem] = []
+    failures: list[FeedFailure] = []
+    for source, outcome in zip(sources, outcomes, strict=True):
+        if isinstance(outcome, NewsError):
+            failures.append(FeedFailure(source, outcome))
+        else:
+            items.extend(recent_items(outcome, since=now - max_age))
+    digest = await build_digest(
+        items,
+        pipeline=pipeline,
+        local_now=now.astimezone(),
+        max_stories=max_stories,
+        keywords=keywords,
+        failing_feeds=[failure.source for failure in failures],
+    )
+    return SourcesDigest(digest=digest, failures=tuple(failures))

@@ -21,6 +21,8 @@ class FetchErrorKind(StrEnum):
     NOT_HTML = "not_html"
     BLOCKED_ADDRESS = "blocked_address"
     HTTP_STATUS = "http_status"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    """Redirects in a loop, or more of them than a real page needs."""
     BAD_URL = "bad_url"
     NETWORK = "network"
 

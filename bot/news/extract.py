@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,6 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 import trafilatura
-from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
@@ -40,6 +40,7 @@ from bot.news.cleanup import (
     word_count,
     word_tokens,
 )
+from bot.news.decode import decode_document
 from bot.news.errors import InputError, NotAnArticle
 from bot.news.language import normalize_language_tag
 from bot.news.models import Article
@@ -96,7 +97,7 @@ MAX_TAG_CHARS = 32_768
 attributes before parsing, because lxml's time grows with the square of one element's attributes."""
 
 BINARY_SAMPLE_CHARS = 65_536
-"""Enough of the start of the input to guess its charset and find its markup without scanning megabytes."""
+"""Enough of the start of the input to find its markup without scanning megabytes."""
 
 CONTROL_SAMPLE_CHARS = 16_384
 """Binary data decoded as text holds a control character every few dozen characters, so the first
@@ -106,9 +107,9 @@ MAX_CONTROL_RATIO = 0.01
 """Text and HTML hold almost no control characters or decoding errors; binary data decoded as text
 is full of them. One percent tolerates a few stray bytes in a real page."""
 
-CHARSET_SNIFF_BYTES = 4096
-"""HTML requires a <meta charset> declaration to sit within the first 1024 bytes; we look a little
-further for pages that put a long comment or script before it."""
+DOCUMENT_TAG_SCAN_CHARS = 4096
+"""A page's <html>, <head> or <body> opens after its doctype and perhaps a long comment; a fragment
+has none of them this far in."""
 
 TEXT_TITLE_MAX_WORDS = 16
 """A first line this short, with no closing punctuation and a blank line after it, is a headline."""
@@ -139,6 +140,16 @@ median extraction time fell from 12 to 6 ms."""
 MIN_PARAGRAPH_SOURCED = 0.5
 """Coverage is measured against the page's <p> text only when that is at least half the fast result."""
 
+LIBXML2_MAX_DEPTH = 256
+"""libxml2 stops parsing an HTML document at this depth (2048 with huge_tree, which lifts its other
+limits too): everything after the 256th nested element is lost, so a page nested that deep (machine-
+made <div> soup, or thousands of unclosed <font> tags) lost its whole article."""
+
+MAX_KEPT_NESTING = 100
+"""Container elements kept nested in a page that reached libxml2's depth limit: far more than any
+real layout uses (news pages nest 20-40 deep), and enough room below the limit for the headings,
+paragraphs and other elements that are never flattened."""
+
 _INLINE_TAGS = ("a", "span", "font", "b", "strong", "i", "em", "u", "small", "abbr", "sup", "sub", "mark")
 """Tags removed (keeping their text) from an oversized page: they multiply elements, not paragraphs."""
 
@@ -160,38 +171,23 @@ elements, which took a millisecond off the median dev page with the same text on
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
+_AT_PARSER_DEPTH_LIMIT = "boolean(/" + "/".join(["*"] * (LIBXML2_MAX_DEPTH - 1)) + ")"
+"""Whether the parsed tree reaches the depth where libxml2 stopped reading (it keeps 255 levels)."""
+_CONTAINER_TAG = re.compile(
+    r"<(/?)(div|span|font|section|center|b|i|u|em|strong|small|big|blockquote|table|tbody|thead|tfoot"
+    r"|tr|td|th|ul|ol|li|dl|dt|dd|a|main|header|form|label|nobr)\b[^<>]*>",
+    re.IGNORECASE,
+)
+"""Opening and closing tags of the elements a deep page nests, which carry text but no article structure."""
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile("[.!?…。！？][\"'”’»)]*\\s")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
 
 
 def _decode(html: str | bytes) -> str:
-    """Bytes -> text by BOM, then the page's declared charset, then UTF-8, then detection."""
-    if isinstance(html, str):
-        return html
-    for bom, encoding in _BOMS:
-        if html.startswith(bom):
-            return html[len(bom) :].decode(encoding, errors="replace")
-    declared = _META_CHARSET.search(html[:CHARSET_SNIFF_BYTES])
-    if declared:
-        try:
-            return html.decode(declared.group(1).decode("ascii", errors="ignore"))
-        except (LookupError, UnicodeDecodeError):
-            LOGGER.debug("declared charset %r does not decode the page", declared.group(1))
-    try:
-        return html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(html[:BINARY_SAMPLE_CHARS]).best()
-    encoding = best.encoding if best is not None else "utf-8"
-    return html.decode(encoding, errors="replace")
+    """Text as it is; bytes (a saved page) decoded as a browser would (see `bot.news.decode`)."""
+    return html if isinstance(html, str) else decode_document(html, markup="html").text
 
 
 def _without_surrogates(text: str) -> str:
@@ -218,12 +214,42 @@ def _parse(markup: str) -> HtmlElement:
     # libxml2 checks an element's attributes pairwise: one tag with 300,000 of them takes minutes.
     if max(map(len, markup.split("<"))) > MAX_TAG_CHARS:  # a cheap test before the regex pass
         markup = _HUGE_TAG.sub(r"<\1>", markup)
-    if not _DOCUMENT_TAG.search(markup[:CHARSET_SNIFF_BYTES]):
+    if not _DOCUMENT_TAG.search(markup[:DOCUMENT_TAG_SCAN_CHARS]):
         markup = f"<html><body>{markup}</body></html>"
     tree = trafilatura.load_html(markup)
+    if tree is not None and tree.xpath(_AT_PARSER_DEPTH_LIMIT):
+        LOGGER.info("page nests deeper than libxml2 parses: flattening its containers past %d", MAX_KEPT_NESTING)
+        tree = trafilatura.load_html(_flattened(markup))
     if tree is None:
         raise InputError("The page could not be parsed as HTML.")
     return tree
+
+
+def _flattened(markup: str) -> str:
+    """The markup without the container tags nested deeper than MAX_KEPT_NESTING (their text stays).
+
+    Each dropped opening tag is matched by the next closing tag of its name, innermost first, so
+    the containers kept still close where they did.
+    """
+    open_tags: list[str] = []
+    dropped: Counter[str] = Counter()
+
+    def keep_or_drop(tag: re.Match[str]) -> str:
+        closing, name = tag.group(1), tag.group(2).lower()
+        if not closing:
+            if len(open_tags) < MAX_KEPT_NESTING:
+                open_tags.append(name)
+                return tag.group(0)
+            dropped[name] += 1
+            return ""
+        if dropped[name]:
+            dropped[name] -= 1
+            return ""
+        if name in open_tags:
+            del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+        return tag.group(0)
+
+    return _CONTAINER_TAG.sub(keep_or_drop, markup)
 
 
 def _bound(tree: HtmlElement) -> None:

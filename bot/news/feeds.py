@@ -1,15 +1,14 @@
 """News feeds: find a site's feed, fetch it with a conditional GET, and read its items.
 
-Parsing is feedparser's, always on bytes we fetched ourselves (feedparser never touches the
-network or the file system here), after we have settled the character encoding: servers and feeds
-often declare the wrong one. Parsing is CPU work, so the async functions run it in an executor.
+Parsing is feedparser's, always on a document we fetched or read ourselves (feedparser never touches
+the network or the file system here), decoded first by `bot.news.decode`: servers and feeds often
+declare the wrong charset. Parsing is CPU work, so the async functions run it in an executor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import calendar
-import codecs
 import hashlib
 import io
 import itertools
@@ -24,9 +23,9 @@ from html.parser import HTMLParser
 from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
 import feedparser
 
+from bot.news.decode import ascii_compatible, decode_document
 from bot.news.errors import FetchErrorKind, NewsError
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
 from bot.news.language import normalize_language_tag
@@ -64,9 +63,6 @@ HEAD_SCAN_CHARS = 300_000
 HASH_KEY_CHARS = 32
 """Hex digits kept of a SHA-256 for an item's hash key: 128 bits, no collisions in any real archive."""
 
-DETECTION_SAMPLE_BYTES = 64_000
-"""charset-normalizer is as sure of a feed's first 64 kB as of all of it, and much quicker."""
-
 DEFAULT_PER_HOST = 2
 """Feeds fetched at once from one host: many guilds follow several sections of the same outlet,
 and an outlet should see a polite reader, not a burst."""
@@ -77,14 +73,11 @@ DEFAULT_CONCURRENCY = 16
 FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
 _ROOT_ELEMENT = re.compile(r"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _ENTRY_END = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 _CHARSET_PARAMETER = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-_LATIN1_LABELS = frozenset({"latin-1", "iso8859-1", "ascii"})
-"""Labels that really mean windows-1252 in the wild (WHATWG Encoding), with its curly quotes at 0x93/0x94."""
 
 _SITE_DOWN = frozenset(
     {FetchErrorKind.TIMEOUT.value, FetchErrorKind.NETWORK.value, FetchErrorKind.BLOCKED_ADDRESS.value}
@@ -186,22 +179,24 @@ class FeedRequest:
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> Feed:
+def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) -> Feed:
     """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom document. Pure CPU work: run it in an executor.
 
     Broken XML is accepted as long as items could still be recovered from it.
 
     Args:
-        data: the document's bytes as fetched.
+        data: the document's bytes as fetched or read, or its text when the fetcher has decoded it.
         url: where it came from; relative links are resolved against it.
-        content_type: the HTTP Content-Type, whose charset is one hint among several.
+        content_type: the HTTP Content-Type of bytes, whose charset is one hint among several.
 
     Raises:
         FeedError: the document is not a feed, or is too broken to yield any item.
     """
+    if isinstance(data, bytes):
+        data = decode_document(data, declared_charset=_charset_of(content_type), markup="xml").text
     if not data.strip():
         raise FeedError("The feed is empty")
-    text = _without_entries_past_cap(decode_feed(data, declared_charset=_charset_of(content_type)))
+    text = _without_entries_past_cap(data)
     document = _XML_DECLARATION.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1).encode("utf-8")
     # A stream, not bytes: given bytes, feedparser first tries them as a file name to open.
     parsed = feedparser.parse(
@@ -252,54 +247,6 @@ def _without_entries_past_cap(text: str) -> str:
     # RSS 2.0 items sit inside <channel>; RSS 1.0 (RDF) items and Atom entries sit in the root.
     closing = f"</channel></{name}>" if name.lower() == "rss" else f"</{name}>"
     return text[: last.end()] + closing
-
-
-def decode_feed(data: bytes, *, declared_charset: str | None = None) -> str:
-    """Decode a feed's bytes, trusting the bytes over what anybody declares about them.
-
-    Order: a byte-order mark; UTF-8 when the bytes are valid UTF-8 (valid UTF-8 that is really
-    something else is vanishingly rare, while "declared ISO-8859-1, actually UTF-8" is common);
-    the XML declaration, then the HTTP charset, whichever decodes without error (the feed's author
-    wrote the declaration, a server's default charset is global); then detection.
-    """
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return data.decode(codec, errors="replace")
-    if data.startswith(b"<\x00") or data.startswith(b"\x00<"):  # UTF-16 without a mark (XML spec, appendix F)
-        return data.decode("utf-16-le" if data[0] == 0x3C else "utf-16-be", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    declaration = _XML_ENCODING.match(data[:1024])
-    for label in (declaration.group(1).decode("ascii") if declaration else None, declared_charset):
-        declared = _codec(label)
-        if declared is None or declared == "utf-8":
-            continue
-        try:
-            return data.decode(declared)
-        except UnicodeDecodeError:
-            if declared == "cp1252":  # five bytes are undefined in cp1252; ISO-8859-1 maps them
-                return data.decode("latin-1")
-    best = charset_normalizer.from_bytes(data[:DETECTION_SAMPLE_BYTES]).best()
-    detected = _codec(best.encoding) if best is not None else None
-    return data.decode(detected or "cp1252", errors="replace")
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    if name.startswith(("utf-16", "utf-32")):
-        return None  # declared in ASCII bytes, so the document is not really UTF-16/32
-    return "cp1252" if name in _LATIN1_LABELS else name
 
 
 def _charset_of(content_type: str | None) -> str | None:
@@ -498,7 +445,7 @@ def find_feed_links(html: str, *, url: str) -> list[str]:
 
 def looks_like_feed(data: bytes) -> bool:
     """Whether a body opens like an RSS, RDF or Atom document (served with whatever content type)."""
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = ascii_compatible(data[:2048]).lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_FEED_ROOT.search(head)) and not head.lower().startswith((b"<!doctype html", b"<html"))
 
 
@@ -574,10 +521,12 @@ async def fetch_feed(
 
 
 async def _parse_page(page: FetchedPage, executor: Executor | None) -> Feed:
+    # A feed served as a web page was decoded as HTML, which looks for <meta charset> first: read it again as XML.
+    document = page.text if page.kind is ContentKind.FEED else page.body
     content_type = page.content_type
     if page.charset_source == "header":
         content_type = f"{content_type}; charset={page.charset}"
-    feed = await _run(executor, parse_feed, page.body, url=page.final_url, content_type=content_type)
+    feed = await _run(executor, parse_feed, document, url=page.final_url, content_type=content_type)
     return replace(feed, etag=page.etag, last_modified=page.last_modified)
 
 

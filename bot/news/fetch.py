@@ -9,7 +9,6 @@ request to a private network.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextvars
 import enum
 import ipaddress
@@ -18,13 +17,13 @@ import re
 import socket
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 import aiohttp
-import charset_normalizer
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from bot.news.decode import CharsetSource, ascii_compatible, decode_document
 from bot.news.errors import FetchError, FetchErrorKind
 
 LOGGER = logging.getLogger(__name__)
@@ -59,12 +58,6 @@ READ_CHUNK_BYTES = 64 * 1024
 SNIFF_BYTES = 1445
 """How much of a body the WHATWG MIME Sniffing standard reads to decide what it is."""
 
-CHARSET_PRESCAN_BYTES = 4096
-"""WHATWG prescans 1024 bytes for <meta charset>; pages with long comments put it later, so look further."""
-
-DETECTION_SAMPLE_BYTES = 64_000
-"""charset-normalizer is as sure on the first 64 kB as on 5 MB, and much quicker."""
-
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 _PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -94,20 +87,8 @@ _HTML_OPENINGS = (
 )
 _TAG_END = frozenset((b" ", b"\t", b"\n", b"\r", b"\f", b">"))
 _XML_ROOT = re.compile(rb"<(rss|feed|rdf:rdf|html)[\s>/]")
-_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HOSTNAME = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*\.?$")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
-)
-_WINDOWS_1252_LABELS = frozenset({"latin-1", "iso8859-1", "ascii"})
-"""WHATWG Encoding: pages labelled latin-1 or ASCII are windows-1252 (curly quotes at 0x93/0x94)."""
-
-CharsetSource = Literal["", "bom", "header", "xml", "meta", "detected", "fallback"]
 
 
 class ContentKind(enum.Flag):
@@ -188,17 +169,20 @@ _NOT_PUBLIC_EXTRA = (
 def _addresses_to_judge(
     ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
 ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The address itself and any IPv4 address it carries (6to4, Teredo, NAT64), which may be where it lands.
+    """The address itself and any IPv4 address it carries (6to4, Teredo), which may be where it lands.
 
-    An IPv4-mapped address (::ffff:a.b.c.d) is exactly its IPv4 address on the wire, so only that counts.
+    An IPv4-mapped address (::ffff:a.b.c.d) is exactly its IPv4 address on the wire, and a NAT64
+    address (64:ff9b::a.b.c.d, RFC 6052) reaches exactly its IPv4 address through the translator, so
+    only that counts: ipaddress calls the whole of 64:ff9b::/96 reserved (it lies in ::/8), which
+    would refuse every site on an IPv6-only network.
     """
     if isinstance(ip, ipaddress.IPv4Address):
         return [ip]
     if ip.ipv4_mapped is not None:
         return [ip.ipv4_mapped]
-    embedded = [ip.sixtofour, *(ip.teredo or ())]
     if ip in _NAT64:
-        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    embedded = [ip.sixtofour, *(ip.teredo or ())]
     return [ip, *(address for address in embedded if address is not None)]
 
 
@@ -214,6 +198,9 @@ def _non_public_label(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str 
         return "multicast"
     if ip.is_private:
         return "private"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local:
+        # fec0::/10, deprecated by RFC 3879 but still routed inside some networks; ipaddress calls it global.
+        return "site-local"
     if ip.is_reserved:
         return "reserved"
     if not ip.is_global or any(ip in network for network in _NOT_PUBLIC_EXTRA):
@@ -391,8 +378,8 @@ class Fetcher:
             The page; `not_modified=True` (and no body) when the server answered 304.
 
         Raises:
-            FetchError: with kind timeout, too_large, not_html, blocked_address, http_status, bad_url
-                or network.
+            FetchError: with kind timeout, too_large, not_html, blocked_address, http_status,
+                too_many_redirects, bad_url or network.
         """
         target = _parse_url(url)
         session = self._open_session()
@@ -428,13 +415,18 @@ class Fetcher:
             async with session.get(current, headers=chain.headers, allow_redirects=False) as response:
                 status = response.status
                 if status in REDIRECT_STATUSES and "Location" in response.headers:
+                    target = _redirect_target(current, response.headers["Location"])
+                    if target in chain.visited:
+                        raise FetchError(
+                            FetchErrorKind.TOO_MANY_REDIRECTS,
+                            "The link redirects in a loop and never reaches a page",
+                        )
                     if len(chain.visited) > self.max_redirects:
                         raise FetchError(
-                            FetchErrorKind.HTTP_STATUS,
-                            f"The link redirects more than {self.max_redirects} times",
-                            status=status,
+                            FetchErrorKind.TOO_MANY_REDIRECTS,
+                            f"The link redirects more than {self.max_redirects} times without reaching a page",
                         )
-                    chain.visited.append(_redirect_target(current, response.headers["Location"]))
+                    chain.visited.append(target)
                     continue
                 if status == 304:
                     return FetchedPage(
@@ -469,16 +461,21 @@ class Fetcher:
         kind = declared if wanted else _sniff(body)
         if kind is None or not _accepts(chain.accept, kind):
             raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, chain.accept))
-        text, charset, source = await asyncio.to_thread(decode_body, body, declared_charset=response.charset, kind=kind)
+        decoded = await asyncio.to_thread(
+            decode_document,
+            body,
+            declared_charset=response.charset,
+            markup="xml" if kind is ContentKind.FEED else "html",
+        )
         return FetchedPage(
             url=chain.requested,
             final_url=str(response.url),
             status=response.status,
             content_type=media_type,
             kind=kind,
-            charset=charset,
-            charset_source=source,
-            text=text,
+            charset=decoded.codec,
+            charset_source=decoded.source,
+            text=decoded.text,
             body=body,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
@@ -567,11 +564,7 @@ def _declared_kind(media_type: str) -> ContentKind | None:
 
 def _sniff(body: bytes) -> ContentKind | None:
     """Tell HTML from a feed by the body's first bytes, when the Content-Type does not say."""
-    head = body[:SNIFF_BYTES]
-    bom = _bom(head)
-    if bom is not None:
-        head = head.decode(bom[1], errors="ignore").encode("utf-8")
-    head = head.lstrip(b"\xef\xbb\xbf \t\n\r\f").lower()
+    head = ascii_compatible(body[:SNIFF_BYTES]).lstrip(b"\xef\xbb\xbf \t\n\r\f").lower()
     if head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
         root = _XML_ROOT.search(head)
         if root is None:
@@ -581,72 +574,6 @@ def _sniff(body: bytes) -> ContentKind | None:
         if head.startswith(opening) and head[len(opening) : len(opening) + 1] in _TAG_END:
             return ContentKind.PAGE
     return None
-
-
-def _bom(body: bytes) -> tuple[bytes, str, str] | None:
-    for bom, codec, name in _BOMS:
-        if body.startswith(bom):
-            return bom, codec, name
-    return None
-
-
-def _codec_name(label: str | None) -> str | None:
-    """The Python codec for a charset label, or None for labels Python does not know."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _WINDOWS_1252_LABELS else name
-
-
-def decode_body(
-    body: bytes, *, declared_charset: str | None = None, kind: ContentKind = ContentKind.PAGE
-) -> tuple[str, str, CharsetSource]:
-    """Decode a page or feed body the way browsers do, never failing.
-
-    Order: byte-order mark, the Content-Type charset, the document's own declaration (XML
-    declaration, then <meta charset> / http-equiv), then detection. Undecodable bytes become U+FFFD.
-
-    Args:
-        body: the body after content decoding.
-        declared_charset: the charset parameter of the Content-Type header, if any.
-        kind: PAGE or FEED; feeds trust their XML declaration before any meta tag.
-
-    Returns:
-        (text, codec name, where the codec came from).
-    """
-    bom = _bom(body)
-    if bom is not None:
-        return body.decode(bom[1], errors="replace"), bom[2], "bom"
-    codec = _codec_name(declared_charset)
-    if codec is not None:
-        return body.decode(codec, errors="replace"), codec, "header"
-    head = body[:CHARSET_PRESCAN_BYTES]
-    declarations: list[tuple[re.Pattern[bytes], CharsetSource]] = [
-        (_XML_ENCODING, "xml"),
-        (_META_CHARSET, "meta"),
-    ]
-    if kind is ContentKind.PAGE:
-        declarations.reverse()
-    for pattern, source in declarations:
-        match = pattern.search(head.lstrip())
-        codec = _codec_name(match.group(1).decode("ascii")) if match else None
-        if codec is not None:
-            # We read the declaration as ASCII, so the body cannot really be UTF-16/32.
-            if codec.startswith(("utf-16", "utf-32")):
-                codec = "utf-8"
-            return body.decode(codec, errors="replace"), codec, source
-    try:
-        return body.decode("utf-8"), "utf-8", "detected"
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(body[:DETECTION_SAMPLE_BYTES]).best()
-    codec = _codec_name(best.encoding) if best is not None else None
-    if codec is not None:
-        return body.decode(codec, errors="replace"), codec, "detected"
-    return body.decode("utf-8", errors="replace"), "utf-8", "fallback"
 
 
 def _blocked_message(host: str, refusal: tuple[str, str]) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from bot.news.decode import decode_document
 from bot.news.errors import Busy, InputError, NotAnArticle
 from bot.news.extract import article_from_text, extract_article
 from bot.news.fetch import Fetcher
@@ -34,8 +35,10 @@ T = TypeVar("T")
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
-BINARY_CONTROL_SHARE = 0.05
-"""Text files hold almost no control characters; past 5% of the first KiB the input is binary."""
+
+def is_url(source: str) -> bool:
+    """Whether an input names a URL (anything with a scheme) rather than a file."""
+    return "://" in source
 
 
 def brief_article(article: Article, *, sentences: int | None = None) -> Briefing:
@@ -73,26 +76,16 @@ def brief_text(
 
 
 def decode_text(data: bytes) -> str:
-    """Decode a plain-text input: UTF-8 (with or without BOM), else the detected charset.
+    """Decode a plain-text input as a browser would (see `bot.news.decode`): UTF-8 or UTF-16 with or
+    without a byte-order mark, else the detected charset. Binary data comes out full of control
+    characters, which `article_from_text` refuses.
 
     Raises:
-        InputError: the input is empty or binary.
+        InputError: the input is empty.
     """
     if not data.strip():
         raise InputError("The input is empty")
-    head = data[:1024]
-    controls = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f")
-    if b"\x00" in head or controls > BINARY_CONTROL_SHARE * len(head):
-        raise InputError("The input is binary, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data).best()
-        if best is None:
-            raise InputError("The input's character encoding could not be recognised") from None
-        return str(best)
+    return decode_document(data, markup="text").text
 
 
 def brief_file_bytes(data: bytes, *, name: str, sentences: int | None = None) -> Briefing:

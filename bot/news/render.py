@@ -1,13 +1,20 @@
-"""Briefings as text for people (terminal Markdown) and for programs (JSON)."""
+"""Briefings and digests as text for people (terminal Markdown, the digest's lines) and for programs (JSON).
+
+The digest's header and footer lines are shared with `bot/embeds.py`, so the terminal and Discord say the same.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import NewsError
 from bot.news.models import Briefing, Quote
 
 JsonObject = dict[str, Any]
+
+NOTHING_NEW = "Nothing new since yesterday."
 
 
 def _quote_to_json(quote: Quote) -> JsonObject:
@@ -53,12 +60,17 @@ def error_to_json(error: NewsError, *, source: str) -> JsonObject:
     }
 
 
+def format_date(day: date) -> str:
+    """'25 Nov 2026', the same on every platform (strftime's %-d is not portable)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def byline(briefing: Briefing) -> str:
     """'Outlet · Author, Author · 25 Nov 2026': the facts a reader checks first, those known."""
     article = briefing.article
     parts = [article.site, ", ".join(article.authors) or None]
     if article.published:
-        parts.append(f"{article.published.day} {article.published:%b %Y}")
+        parts.append(format_date(article.published))
     return " · ".join(part for part in parts if part)
 
 
@@ -86,4 +98,84 @@ def briefing_to_markdown(briefing: Briefing) -> str:
         lines += ["", "Key quotes:"]
         lines += [f"> {format_quote(quote)}" for quote in briefing.key_quotes]
     lines += ["", f"_{reading_note(briefing)}_"]
+    return "\n".join(lines)
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+
+def _count(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def digest_header(digest: Digest) -> str:
+    """'Morning briefing · 25 Nov 2026 · 12 stories from 5 sources'."""
+    stories = _count(len(digest.stories), "story", "stories")
+    sources = _count(digest.source_count, "source", "sources")
+    return f"{digest.title} · {format_date(digest.local_date)} · {stories} from {sources}"
+
+
+def nothing_new_line(digest: Digest) -> str:
+    """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
+    return f"{digest.title} · {format_date(digest.local_date)} · {NOTHING_NEW}"
+
+
+def failing_feeds_line(digest: Digest) -> str | None:
+    """'2 feeds could not be fetched: X, Y', or None when every feed was read."""
+    if not digest.failing_feeds:
+        return None
+    feeds = _count(len(digest.failing_feeds), "feed", "feeds")
+    return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
+
+
+def coverage_line(story: DigestStory) -> str:
+    """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
+    if story.outlet_count == 1:
+        return story.outlets[0]
+    return f"Covered by {story.outlet_count} outlets: {', '.join(story.outlets)}"
+
+
+def digest_to_json(digest: Digest) -> JsonObject:
+    """The command line's JSON object for a digest (`newsbrief digest --json`)."""
+    return {
+        "title": digest.title,
+        "local_date": digest.local_date.isoformat(),
+        "source_count": digest.source_count,
+        "failing_feeds": list(digest.failing_feeds),
+        "stories": [
+            {
+                "title": story.title,
+                "url": story.url,
+                "links": list(story.links),
+                "outlets": list(story.outlets),
+                "summary": list(story.summary),
+                "key_quote": (
+                    {"text": story.key_quote.text, "speaker": story.key_quote.speaker} if story.key_quote else None
+                ),
+                "published": story.published.isoformat() if story.published else None,
+                "keywords_matched": story.keywords_matched,
+                "from_feed_summary": story.from_feed_summary,
+            }
+            for story in digest.stories
+        ],
+    }
+
+
+def digest_to_text(digest: Digest) -> str:
+    """A digest for the terminal: the header, then each story's title, outlets, links, summary and key quote."""
+    if not digest.stories:
+        lines = [nothing_new_line(digest)]
+    else:
+        lines = [digest_header(digest)]
+        for number, story in enumerate(digest.stories, start=1):
+            lines += ["", f"{number}. {story.title}", f"   {coverage_line(story)}"]
+            lines += [f"   {link}" for link in story.links]
+            if story.summary:
+                lines.append(f"   {' '.join(story.summary)}")
+            if story.from_feed_summary:
+                lines.append("   (from the feed's summary: the page could not be read)")
+            if story.key_quote:
+                lines.append(f"   > {format_quote(story.key_quote)}")
+    if footer := failing_feeds_line(digest):
+        lines += ["", footer]
     return "\n".join(lines)

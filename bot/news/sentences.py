@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import TypeVar
 
 _Value = TypeVar("_Value")
@@ -342,9 +341,3 @@ class NewsTokenizer:
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(split_words(sentence))
-
-
-@lru_cache(maxsize=32)
-def news_tokenizer(language: str | None = None) -> NewsTokenizer:
-    """One shared tokenizer per language (it holds no state besides the language)."""
-    return NewsTokenizer(language)

@@ -8,9 +8,16 @@ from typing import Any
 import pytest
 
 from bot.client import NewsBot
+from bot.digests import Clock, utc_now
+from bot.launcher import open_resources
 from bot.settings import Settings
-
-from .fake_discord import FakeDiscord, FakeInteraction, RecordedRequest, point_discord_at, running_client
+from newsbrief_testkit.fake_discord import (
+    FakeDiscord,
+    FakeInteraction,
+    RecordedRequest,
+    point_discord_at,
+    running_client,
+)
 
 EPHEMERAL = 64
 CALLBACK_MESSAGE = 4
@@ -43,8 +50,8 @@ def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    def make(**overrides: object) -> Settings:
-        values: dict[str, object] = {
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
             "fetch_allow_private": True,
             "pipeline_processes": 0,
             "data_dir": tmp_path / "data",
@@ -57,10 +64,14 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @asynccontextmanager
-async def running_news_bot(fake: FakeDiscord, settings: Settings, **options: Any) -> AsyncIterator[NewsBot]:
-    bot = NewsBot(settings, guild_ready_timeout=0.1, **options)
-    async with running_client(bot, fake):
-        yield bot
+async def running_news_bot(
+    fake: FakeDiscord, settings: Settings, *, clock: Clock = utc_now, **options: Any
+) -> AsyncIterator[NewsBot]:
+    """The bot as the launcher starts it (its resources opened first, closed last), connected to `fake`."""
+    async with open_resources(settings, clock=clock) as resources:
+        bot = NewsBot(settings, resources, guild_ready_timeout=0.1, **options)
+        async with running_client(bot, fake):
+            yield bot
 
 
 @pytest.fixture
@@ -69,9 +80,10 @@ async def news_bot(fake: FakeDiscord, make_settings: Callable[..., Settings]) ->
         yield bot
 
 
-async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict:
+async def embed_answer(fake: FakeDiscord, interaction: FakeInteraction, *, since: int = 0) -> dict[str, Any]:
     followup = await fake.wait_for_followup(interaction, status=200, since=since, timeout=15)
-    return followup.json["embeds"][0]
+    embed: dict[str, Any] = followup.json["embeds"][0]
+    return embed
 
 
 async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
@@ -79,7 +91,7 @@ async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
     callback = await fake.wait_for_callback(interaction, status=200, timeout=15)
     if callback.json["type"] == CALLBACK_MESSAGE:
         assert callback.json["data"]["flags"] & EPHEMERAL
-        return callback.json["data"]["content"]
+        return str(callback.json["data"]["content"])
     followup: RecordedRequest = await fake.wait_for_request(
         "POST",
         rf"/webhooks/{fake.application_id}/{interaction.token}",
@@ -88,4 +100,4 @@ async def private_reply(fake: FakeDiscord, interaction: FakeInteraction) -> str:
         timeout=15,
     )
     assert followup.json["flags"] & EPHEMERAL
-    return followup.json["content"]
+    return str(followup.json["content"])

@@ -15,10 +15,10 @@ from bot.client import NewsBot
 from bot.embeds import briefing_embed
 from bot.news.pipeline import brief_html
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import embed_answer, private_reply, running_news_bot
-from .fake_discord import FakeDiscord
 
 PAGES = Path(__file__).parent / "pages"
 HARBOUR_PAGE = (PAGES / "harbour.html").read_text()
@@ -79,13 +79,13 @@ async def test_summarize_explains_a_text_that_is_not_a_link(news_bot: NewsBot, f
     assert "http" in await private_reply(fake, interaction)
 
 
-async def test_summarize_refuses_a_private_address(
+async def test_summarize_refuses_a_private_address_naming_it(
     fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
 ) -> None:
     url = local_site.add("/news/harbour", HARBOUR_PAGE)
     async with running_news_bot(fake, make_settings(fetch_allow_private=False)):
         interaction = await fake.send_slash_command("summarize", {"url": url})
-        assert await private_reply(fake, interaction) == "That address is not allowed."
+        assert await private_reply(fake, interaction) == "127.0.0.1 is a loopback address."
 
 
 async def test_summarize_defers_then_follows_up_for_a_slow_page(
@@ -113,13 +113,13 @@ async def test_summarize_error_replaces_the_public_thinking_message(
     await fake.wait_for_request("DELETE", rf"/webhooks/{fake.application_id}/{interaction.token}/messages/@original")
 
 
-async def test_summarize_refuses_an_oversized_page(
+async def test_summarize_refuses_an_oversized_page_naming_the_limit(
     fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
 ) -> None:
     url = local_site.add("/news/huge", HARBOUR_PAGE.replace("</article>", "<p>filler</p>" * 30_000 + "</article>"))
     async with running_news_bot(fake, make_settings(fetch_max_bytes=100_000)):
         interaction = await fake.send_slash_command("summarize", {"url": url})
-        assert await private_reply(fake, interaction) == "That page is too large to summarize."
+        assert await private_reply(fake, interaction) == "The page is larger than 100 kB."
 
 
 async def test_summarize_retries_a_rate_limited_follow_up(

@@ -13,10 +13,10 @@ from bot.client import NewsBot
 from bot.embeds import DigestMessage
 from bot.scheduler import digest_job_id
 from bot.settings import Settings
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
+from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import private_reply, running_news_bot
-from .fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 
 MANAGE_GUILD = 1 << 5
 ADMIN = DEFAULT_PERMISSIONS | MANAGE_GUILD

@@ -2,6 +2,8 @@
 
 import asyncio
 import io
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -9,15 +11,19 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from .fake_discord import (
+from newsbrief_testkit.fake_discord import (
     INTENT_GUILD_MEMBERS,
+    NONCE_WINDOW_SECONDS,
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,
     OP_IDENTIFY,
     OP_REQUEST_GUILD_MEMBERS,
     OP_RESUME,
+    READ_MESSAGE_HISTORY,
     TO_BOT,
+    VIEW_CHANNEL,
     FakeDiscord,
+    point_discord_at_address,
     running_client,
 )
 
@@ -91,7 +97,7 @@ class EchoBot(commands.Bot):
 
 async def call_fake(
     fake: FakeDiscord, method: str, path: str, body: object, *, as_bot: bool = False
-) -> tuple[int, dict]:
+) -> tuple[int, Any]:
     """One raw request to the fake, for rules discord.py would never let the bot break."""
     headers = {"Authorization": f"Bot {fake.token}"} if as_bot else {}
     async with (
@@ -107,7 +113,7 @@ def fake(discord_pointed_at_fake: FakeDiscord) -> FakeDiscord:
 
 
 @pytest.fixture
-async def bot(fake: FakeDiscord):
+async def bot(fake: FakeDiscord) -> AsyncIterator[EchoBot]:
     echo_bot = EchoBot()
     async with running_client(echo_bot, fake):
         yield echo_bot
@@ -502,3 +508,233 @@ async def test_auto_sharded_bot_asks_for_the_bot_gateway_and_gets_ready(fake: Fa
         identify = await fake.wait_for_frame(op=OP_IDENTIFY)
 
     assert identify.data["shard"] == [0, 1]
+
+
+# --- reading a channel's messages back, as GET /channels/{id}/messages answers ----------------------------
+
+
+async def list_messages(fake: FakeDiscord, channel_id: int, query: str = "") -> tuple[int, Any]:
+    """The fake's answer to the bot's GET /channels/{id}/messages with ``query`` (``limit=2&before=...``)."""
+    return await call_fake(fake, "GET", f"/channels/{channel_id}/messages?{query}", None, as_bot=True)
+
+
+def add_messages(fake: FakeDiscord, count: int) -> list[int]:
+    """``count`` user messages in the fake's channel; their ids, oldest first."""
+    return [int(fake.add_message(f"Story {number}")["id"]) for number in range(count)]
+
+
+async def test_channel_messages_come_newest_first_and_only_from_that_channel(fake_discord: FakeDiscord) -> None:
+    other = fake_discord.add_channel("sport")
+    fake_discord.add_message("Cup final tonight", channel_id=int(other["id"]))
+    ids = add_messages(fake_discord, 3)
+
+    status, listed = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert status == 200
+    assert [int(message["id"]) for message in listed] == ids[::-1]
+
+
+async def test_channel_messages_default_to_a_page_of_fifty(fake_discord: FakeDiscord) -> None:
+    ids = add_messages(fake_discord, 51)
+
+    _, listed = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert [int(message["id"]) for message in listed] == ids[:0:-1]
+
+
+@pytest.mark.parametrize(
+    ("limit", "error_code"), [("0", "NUMBER_TYPE_MIN"), ("101", "NUMBER_TYPE_MAX"), ("ten", "NUMBER_TYPE_COERCE")]
+)
+async def test_channel_messages_limit_outside_one_to_a_hundred_is_invalid_form_body(
+    fake_discord: FakeDiscord, limit: str, error_code: str
+) -> None:
+    status, body = await list_messages(fake_discord, fake_discord.channel_id, f"limit={limit}")
+
+    assert status == 400
+    assert body["code"] == 50035
+    assert body["errors"]["limit"]["_errors"][0]["code"] == error_code
+
+
+@pytest.mark.parametrize(
+    ("anchor", "limit", "expected"),
+    [
+        ("before", 2, [3, 2]),
+        ("after", 2, [6, 5]),
+        ("around", 3, [5, 4, 3]),
+        ("around", 1, [4]),
+    ],
+)
+async def test_channel_messages_page_from_an_anchor_newest_first(
+    fake_discord: FakeDiscord, anchor: str, limit: int, expected: list[int]
+) -> None:
+    ids = add_messages(fake_discord, 8)
+
+    _, listed = await list_messages(fake_discord, fake_discord.channel_id, f"{anchor}={ids[4]}&limit={limit}")
+
+    assert [int(message["id"]) for message in listed] == [ids[index] for index in expected]
+
+
+async def test_channel_messages_refuse_two_anchors(fake_discord: FakeDiscord) -> None:
+    ids = add_messages(fake_discord, 3)
+
+    status, body = await list_messages(fake_discord, fake_discord.channel_id, f"before={ids[2]}&after={ids[0]}")
+
+    assert status == 400
+    assert body["code"] == 50035
+
+
+async def test_channel_messages_of_an_unknown_channel_are_unknown_channel(fake_discord: FakeDiscord) -> None:
+    status, body = await list_messages(fake_discord, fake_discord.new_id())
+
+    assert status == 404
+    assert body["code"] == 10003
+
+
+async def test_channel_messages_of_a_channel_the_bot_cannot_view_are_missing_access(fake_discord: FakeDiscord) -> None:
+    hidden = fake_discord.add_channel("staff", bot_denied=VIEW_CHANNEL)
+
+    status, body = await list_messages(fake_discord, int(hidden["id"]))
+
+    assert status == 403
+    assert body["code"] == 50001
+
+
+async def test_channel_messages_without_read_history_are_an_empty_list(fake_discord: FakeDiscord) -> None:
+    channel = fake_discord.add_channel("no-history", bot_denied=READ_MESSAGE_HISTORY)
+    fake_discord.add_message("Earlier story", channel_id=int(channel["id"]))
+
+    status, listed = await list_messages(fake_discord, int(channel["id"]))
+
+    assert (status, listed) == (200, [])
+
+
+async def test_the_nonce_is_in_the_create_answer_but_not_in_messages_read_back(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    sent = await channel.send("Evening digest", nonce="digest-7-0")
+    read_back = [message async for message in channel.history(limit=5)]
+
+    assert sent.nonce == "digest-7-0"
+    assert [(message.id, message.nonce) for message in read_back] == [(sent.id, None)]
+
+
+async def test_channel_messages_lists_the_channel_as_a_user_reads_it(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    question = fake.add_message("Any news on the budget?")
+
+    first = await channel.send("Budget passes", nonce="digest-8-0")
+    second = await channel.send("Rates held", nonce="digest-8-1")
+
+    listed = fake.channel_messages()
+    assert [message["id"] for message in listed] == [question["id"], str(first.id), str(second.id)]
+    assert not any("nonce" in message for message in listed)
+
+
+# --- the clock ----------------------------------------------------------------------------------------
+
+
+async def test_a_repeated_nonce_after_the_five_minute_window_makes_a_second_message(
+    bot: EchoBot, fake: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+
+    first = await channel.send("Evening digest", nonce="digest-9-0")
+    fake.advance_clock(NONCE_WINDOW_SECONDS)
+    again = await channel.send("Evening digest", nonce="digest-9-0")
+
+    assert again.id != first.id
+    assert len(fake.channel_messages()) == 2
+
+
+async def test_advancing_the_clock_expires_the_interaction_webhook(bot: EchoBot, fake: FakeDiscord) -> None:
+    interaction = await fake.send_slash_command("echo", {"text": "Short-lived"})
+    await fake.wait_for_followup(interaction, status=200)
+    fake.advance_clock(fake.token_lifetime)
+
+    status, body = await call_fake(
+        fake, "PATCH", f"/webhooks/{fake.application_id}/{interaction.token}/messages/@original", {"content": "Late"}
+    )
+
+    assert (status, body["code"]) == (401, 50027)
+
+
+# --- faults for crash tests ------------------------------------------------------------------------------
+
+
+async def test_a_held_answer_comes_after_the_message_is_stored(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-10-0"))
+    stored = await hold.wait_stored()
+    _, listed = await list_messages(fake, fake.channel_id)
+    waiting = not sending.done()
+    hold.release()
+    sent = await sending
+
+    assert waiting
+    assert [message["id"] for message in listed] == [stored.response["id"]] == [str(sent.id)]
+
+
+async def test_a_dropped_held_answer_leaves_the_message_stored_and_the_bot_unanswered(
+    bot: EchoBot, fake: FakeDiscord
+) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-11-0"))
+    stored = await hold.wait_stored()
+    hold.drop()
+
+    with pytest.raises(aiohttp.ClientError):
+        await sending
+    assert [message["id"] for message in fake.channel_messages()] == [stored.response["id"]]
+
+
+async def test_a_refused_request_is_not_held(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    with pytest.raises(discord.HTTPException):
+        await channel.send("x" * 2001)
+
+    assert hold.request is None
+
+
+async def test_an_outage_answers_503_until_it_ends(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    outage = fake.outage(rf"/channels/{fake.channel_id}/messages", method="POST")
+
+    with pytest.raises(discord.DiscordServerError) as raised:
+        await channel.send("Manual digest")
+    fake.end_outage()
+    sent = await channel.send("Manual digest")
+
+    assert raised.value.status == 503
+    assert fake.requests[outage.hits[0]].response == {"code": 0, "message": "503: Service Unavailable"}
+    assert [message["id"] for message in fake.channel_messages()] == [str(sent.id)]
+
+
+async def test_an_outage_for_ten_minutes_ends_when_the_clock_passes_them(fake_discord: FakeDiscord) -> None:
+    fake_discord.outage(r"/channels/\d+/messages", seconds=600)
+
+    during, _ = await list_messages(fake_discord, fake_discord.channel_id)
+    fake_discord.advance_clock(600)
+    after, _ = await list_messages(fake_discord, fake_discord.channel_id)
+
+    assert (during, after) == (503, 200)
+
+
+async def test_a_client_pointed_at_the_fake_by_its_address_gets_ready(fake_discord: FakeDiscord) -> None:
+    with point_discord_at_address(fake_discord.base_url):
+        async with running_client(EchoBot(), fake_discord) as client:
+            assert client.is_ready()
+
+    assert [(r.method, r.path) for r in fake_discord.requests[:1]] == [("GET", "/users/@me")]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.client import NewsBot
-from tests.local_site import LocalSite
+from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
+from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import private_reply
-from .fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 
 MANAGE_GUILD = 1 << 5
 ADMIN_PERMISSIONS = DEFAULT_PERMISSIONS | MANAGE_GUILD

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from string import Template
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,56 +14,28 @@ from bot.news.digest import (
     Digest,
     DigestStory,
     build_digest,
-    count_keywords,
-    digest_header,
+    digest_feed_sources,
     digest_title,
-    digest_to_json,
-    digest_to_text,
-    failing_feeds_line,
-    nothing_new_line,
+    keyword_counter,
     rank_stories,
 )
+from bot.news.errors import FetchError, InputError
 from bot.news.feeds import FeedItem, parse_feed
 from bot.news.fetch import Fetcher
 from bot.news.models import Briefing
 from bot.news.pipeline import Pipeline, brief_text
 from bot.news.stories import Story
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
+from tests.conftest import DIGEST_FEEDS, DIGEST_FIXTURES, render_digest_feed
 
-FIXTURES = Path(__file__).parent / "fixtures" / "digest"
-PAGES = {
-    "/gazette/bridge": "bridge_gazette.html",
-    "/radio/bridge": "bridge_radio.html",
-    "/times/bridge": "bridge_times.html",
-    "/gazette/night-buses": "night_buses.html",
-    "/times/library": "library.html",
-}
-"""Article pages served; /radio/ferry-fares and /gazette/council-pay are missing (404)."""
-FEEDS = ("gazette", "radio", "times")
 ZONE = ZoneInfo("Europe/Lisbon")
-
-
-def render_feed(name: str, *, site: str, now: datetime) -> bytes:
-    """A fixture feed with its links on `site` and its items dated hours before `now`."""
-    dates: dict[str, str] = {}
-    for hours in range(1, 49):
-        moment = now - timedelta(hours=hours)
-        dates[f"ago_{hours}h"] = format_datetime(moment.astimezone(UTC))
-        dates[f"iso_ago_{hours}h"] = moment.astimezone(UTC).isoformat()
-    return Template((FIXTURES / f"{name}.xml").read_text(encoding="utf-8")).substitute(site=site, **dates).encode()
-
-
-def serve_pages(site: LocalSite) -> None:
-    for path, name in PAGES.items():
-        site.add(path, (FIXTURES / name).read_bytes())
 
 
 def local_items(site: LocalSite, now: datetime) -> list[FeedItem]:
     """Every item of the three outlets' feeds, linking to pages on the local site."""
-    serve_pages(site)
     items: list[FeedItem] = []
-    for name in FEEDS:
-        feed = parse_feed(render_feed(name, site=site.url(""), now=now), url=site.url(f"/{name}/feed.xml"))
+    for name in DIGEST_FEEDS:
+        feed = parse_feed(render_digest_feed(name, site=site.url(""), now=now), url=site.url(f"/{name}/feed.xml"))
         items.extend(feed.items)
     return items
 
@@ -87,34 +57,34 @@ def now() -> datetime:
 
 
 async def test_three_outlets_covering_one_event_become_one_story_with_every_link(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     bridge = story_titled(digest, "Harbour bridge closed")
     assert set(bridge.outlets) == {"Harbour Gazette", "Bay Radio News", "Coast Times"}
-    assert set(bridge.links) == {local_site.url(f"/{outlet}/bridge") for outlet in FEEDS}
+    assert set(bridge.links) == {digest_site.url(f"/{outlet}/bridge") for outlet in DIGEST_FEEDS}
 
 
 async def test_story_carries_the_item_key_of_every_outlet(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     assert set(story_titled(digest, "Harbour bridge closed").item_keys) == {
-        (local_site.url("/gazette/feed.xml"), "guid:gazette-7781"),
-        (local_site.url("/radio/feed.xml"), f"guid:{local_site.url('/radio/bridge')}"),
-        (local_site.url("/times/feed.xml"), "guid:urn:coast-times:4410"),
+        (digest_site.url("/gazette/feed.xml"), "guid:gazette-7781"),
+        (digest_site.url("/radio/feed.xml"), f"guid:{digest_site.url('/radio/bridge')}"),
+        (digest_site.url("/times/feed.xml"), "guid:urn:coast-times:4410"),
     }
 
 
 async def test_story_is_summarized_from_its_page_with_a_key_quote(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
 
     library = story_titled(digest, "Central library")
-    page = (FIXTURES / "library.html").read_text(encoding="utf-8")
+    page = (DIGEST_FIXTURES / "library.html").read_text(encoding="utf-8")
     assert (library.from_feed_summary, len(library.summary)) == (False, 2)
     assert all(sentence in page for sentence in library.summary)
     assert library.key_quote is not None
@@ -122,9 +92,9 @@ async def test_story_is_summarized_from_its_page_with_a_key_quote(
 
 
 async def test_story_whose_page_is_missing_falls_back_to_the_feed_summary(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now, summary_sentences=2)
 
     ferry = story_titled(digest, "Ferry fares")
     assert ferry.from_feed_summary is True
@@ -136,9 +106,9 @@ async def test_story_whose_page_is_missing_falls_back_to_the_feed_summary(
 
 
 async def test_keyword_puts_the_matching_story_first_and_keeps_the_rest(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     digest = await build_digest(items, pipeline=pipeline, local_now=now, keywords=["LIBRARY"])
 
     assert [story.keywords_matched for story in digest.stories][:2] == [1, 0]
@@ -147,28 +117,28 @@ async def test_keyword_puts_the_matching_story_first_and_keeps_the_rest(
 
 
 async def test_without_keywords_stories_go_by_outlets_then_recency(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now)
 
     titles = [story.title.split()[0] for story in digest.stories]
     assert titles == ["Harbour", "Council", "Ferry", "Central", "Councillors"]
 
 
 async def test_max_stories_keeps_the_top_stories_and_briefs_only_them(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     digest = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=2, keywords=["night buses"])
 
     assert [story.title[:18] for story in digest.stories] == ["Council votes to r", "Harbour bridge clo"]
-    assert local_site.hits["/times/library"] == 0
+    assert digest_site.hits["/times/library"] == 0
 
 
 async def test_source_count_counts_the_outlets_of_the_stories_shown(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     full = await build_digest(items, pipeline=pipeline, local_now=now)
     one = await build_digest(items, pipeline=pipeline, local_now=now, max_stories=1, keywords=["ferry"])
 
@@ -176,9 +146,9 @@ async def test_source_count_counts_the_outlets_of_the_stories_shown(
 
 
 async def test_link_repeated_in_two_feeds_carries_both_item_keys(
-    local_site: LocalSite, pipeline: Pipeline, now: datetime
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:
-    items = local_items(local_site, now)
+    items = local_items(digest_site, now)
     library = next(item for item in items if item.title.startswith("Central library"))
     section_copy = FeedItem(
         key="guid:culture-4402",
@@ -187,7 +157,7 @@ async def test_link_repeated_in_two_feeds_carries_both_item_keys(
         summary=library.summary,
         published=library.published,
         authors=(),
-        feed_url=local_site.url("/times/culture.xml"),
+        feed_url=digest_site.url("/times/culture.xml"),
         source="Coast Times",
     )
     digest = await build_digest([*items, section_copy], pipeline=pipeline, local_now=now)
@@ -196,6 +166,64 @@ async def test_link_repeated_in_two_feeds_carries_both_item_keys(
         (library.feed_url, library.key),
         (section_copy.feed_url, section_copy.key),
     }
+
+
+def write_feed(folder: Path, name: str, *, site: LocalSite, now: datetime) -> str:
+    path = folder / f"{name}.xml"
+    path.write_bytes(render_digest_feed(name, site=site.url(""), now=now))
+    return str(path)
+
+
+async def test_feed_sources_keep_only_items_within_max_age(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime, tmp_path: Path
+) -> None:
+    gazette = write_feed(tmp_path, "gazette", site=digest_site, now=now)
+
+    day = await digest_feed_sources([gazette], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2)
+    two_days = await digest_feed_sources([gazette], pipeline=pipeline, max_age=timedelta(days=2), concurrency=2)
+
+    assert (len(day.digest.stories), len(two_days.digest.stories)) == (2, 3)
+
+
+async def test_feed_source_that_is_a_site_is_read_through_the_feed_it_announces(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    digest_site.add(
+        "/times/feed.xml",
+        render_digest_feed("times", site=digest_site.url(""), now=now),
+        content_type="application/atom+xml; charset=utf-8",
+    )
+    home = digest_site.add(
+        "/times/",
+        '<html><head><title>Coast Times</title><link rel="alternate" type="application/atom+xml" '
+        'href="/times/feed.xml"></head><body><h1>Coast Times</h1></body></html>',
+    )
+
+    result = await digest_feed_sources(
+        [home], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2, keywords=["library"]
+    )
+
+    first = result.digest.stories[0]
+    assert (first.title, first.keywords_matched) == ("Central library reopens a year after flood", 1)
+
+
+async def test_feed_source_that_fails_is_named_with_its_error_and_the_others_go_on(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime, tmp_path: Path
+) -> None:
+    gazette = write_feed(tmp_path, "gazette", site=digest_site, now=now)
+    dead = digest_site.url("/dead/feed.xml")
+    missing = str(tmp_path / "missing.xml")
+
+    result = await digest_feed_sources(
+        [dead, gazette, missing], pipeline=pipeline, max_age=timedelta(hours=24), concurrency=2
+    )
+
+    assert [(failure.source, type(failure.error)) for failure in result.failures] == [
+        (dead, FetchError),
+        (missing, InputError),
+    ]
+    assert result.digest.failing_feeds == (dead, missing)
+    assert len(result.digest.stories) == 2
 
 
 async def test_empty_input_gives_a_digest_without_stories(pipeline: Pipeline) -> None:
@@ -213,7 +241,7 @@ async def test_empty_input_gives_a_digest_without_stories(pipeline: Pipeline) ->
 
 async def test_naive_local_now_is_refused(pipeline: Pipeline) -> None:
     with pytest.raises(ValueError, match="aware"):
-        await build_digest([], pipeline=pipeline, local_now=datetime(2026, 11, 25, 7, 0))
+        await build_digest([], pipeline=pipeline, local_now=datetime(2026, 11, 25, 7, 0))  # noqa: DTZ001  the naive time under test
 
 
 BRIEF_TEXT = (
@@ -323,20 +351,20 @@ def test_rank_puts_a_story_matching_more_keywords_first() -> None:
 
 def test_keywords_match_whole_words_only() -> None:
     story = single_story(make_item("Night buses approved for business district", source="A"))
-    assert count_keywords(story, ["bus", "business", "district"]) == 2
+    assert keyword_counter(["bus", "business", "district"])(story) == 2
 
 
 def test_keywords_match_in_any_case_and_across_line_breaks() -> None:
     story = single_story(make_item("Harbour bridge closed", source="A", summary="The HARBOUR\nbridge shut."))
-    assert count_keywords(story, ["harbour bridge", "Bridge", "", "  "]) == 2
+    assert keyword_counter(["harbour bridge", "Bridge", "", "  "])(story) == 2
 
 
 def test_keywords_ending_in_a_symbol_still_match() -> None:
     story = single_story(make_item("Compiler team ships C++ modules", source="A"))
-    assert count_keywords(story, ["C++", "C#"]) == 1
+    assert keyword_counter(["C++", "C#"])(story) == 1
 
 
-# --- text --------------------------------------------------------------------------------------
+# --- naming -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -352,75 +380,3 @@ def test_keywords_ending_in_a_symbol_still_match() -> None:
 )
 def test_digest_title_follows_the_local_time_of_day(hour: int, minute: int, title: str) -> None:
     assert digest_title(datetime(2026, 11, 25, hour, minute, tzinfo=ZONE)) == title
-
-
-def make_digest(stories: int, sources: int, failing: tuple[str, ...] = ()) -> Digest:
-    story = DigestStory(title="Bridge shut", url="https://a.example/b", links=(), outlets=("A",), summary=("S.",))
-    return Digest(
-        title="Morning briefing",
-        local_date=date(2026, 11, 25),
-        stories=(story,) * stories,
-        source_count=sources,
-        failing_feeds=failing,
-    )
-
-
-def test_header_counts_stories_and_sources() -> None:
-    assert digest_header(make_digest(12, 5)) == "Morning briefing · 25 Nov 2026 · 12 stories from 5 sources"
-
-
-def test_header_uses_singular_for_one() -> None:
-    assert digest_header(make_digest(1, 1)) == "Morning briefing · 25 Nov 2026 · 1 story from 1 source"
-
-
-def test_nothing_new_line_names_the_digest() -> None:
-    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."
-
-
-def test_failing_feeds_line_lists_them() -> None:
-    assert failing_feeds_line(make_digest(1, 1, ("X", "Y"))) == "2 feeds could not be fetched: X, Y"
-    assert failing_feeds_line(make_digest(1, 1, ("X",))) == "1 feed could not be fetched: X"
-    assert failing_feeds_line(make_digest(1, 1)) is None
-
-
-async def test_digest_json_has_every_story_field(local_site: LocalSite, pipeline: Pipeline, now: datetime) -> None:
-    digest = await build_digest(local_items(local_site, now), pipeline=pipeline, local_now=now)
-
-    record = digest_to_json(digest)
-    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
-    assert set(record["stories"][0]) == {
-        "title",
-        "url",
-        "links",
-        "outlets",
-        "summary",
-        "key_quote",
-        "published",
-        "keywords_matched",
-        "from_feed_summary",
-    }
-
-
-def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
-    story = DigestStory(
-        title="Harbour bridge closed",
-        url="https://a.example/bridge",
-        links=("https://a.example/bridge", "https://b.example/bridge"),
-        outlets=("A News", "B Radio"),
-        summary=("The bridge shut.", "Engineers inspect it."),
-    )
-    digest = Digest("Evening briefing", date(2026, 11, 25), (story,), 2, failing_feeds=("C Times",))
-
-    assert digest_to_text(digest) == "\n".join(
-        [
-            "Evening briefing · 25 Nov 2026 · 1 story from 2 sources",
-            "",
-            "1. Harbour bridge closed",
-            "   Covered by 2 outlets: A News, B Radio",
-            "   https://a.example/bridge",
-            "   https://b.example/bridge",
-            "   The bridge shut. Engineers inspect it.",
-            "",
-            "1 feed could not be fetched: C Times",
-        ]
-    )

@@ -37,6 +37,32 @@ def _has(article: Article, fragment: str) -> bool:
     return any(fragment in paragraph for paragraph in article.paragraphs)
 
 
+DEEP_PARAGRAPHS = tuple(
+    f"Paragraph {number}: the council approved the harbour budget on Tuesday after a long debate, officials said."
+    for number in range(1, 5)
+)
+
+
+def _nested(opening: str, closing: str, depth: int) -> str:
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in DEEP_PARAGRAPHS)
+    article = f"<article><h1>Harbour budget approved</h1>{paragraphs}</article>"
+    return f"<html><body><nav><a href='/'>Home</a></nav>{opening * depth}{article}{closing * depth}</body></html>"
+
+
+@pytest.mark.parametrize("depth", [254, 300, 5000])
+def test_extract_keeps_the_article_of_a_page_nested_past_the_parser_limit(depth: int) -> None:
+    assert extract_article(_nested("<div>", "</div>", depth)).paragraphs == DEEP_PARAGRAPHS
+
+
+def test_extract_keeps_the_article_after_thousands_of_unclosed_font_tags() -> None:
+    assert extract_article(_nested("<font size=2>", "", 3000)).paragraphs == DEEP_PARAGRAPHS
+
+
+def test_extract_leaves_a_page_within_the_parser_limit_unflattened() -> None:
+    tree = extract._parse(_nested("<div>", "</div>", 200))
+    assert len(tree.xpath("//div")) == 200
+
+
 # ----------------------------------------------------------------------------- facts about the page
 
 

@@ -178,6 +178,11 @@ async def _redirect_chain(request: web.Request) -> web.Response:
     raise web.HTTPFound("/article" if hops == 1 else f"/redirect?hops={hops - 1}")
 
 
+@ROUTES.get("/loop/{name}")
+async def _redirect_loop(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/loop/b" if request.match_info["name"] == "a" else "/loop/a")
+
+
 @ROUTES.get("/to")
 async def _redirect_to(request: web.Request) -> web.Response:
     response = web.HTTPFound(request.query["url"])
@@ -189,7 +194,7 @@ async def _redirect_to(request: web.Request) -> web.Response:
 @ROUTES.get("/charset/header-koi8r")
 async def _koi8r_by_header(request: web.Request) -> web.Response:
     # KOI8-R has no guillemets or dashes: typed-on-a-1990s-keyboard punctuation instead.
-    page = CYRILLIC.translate(str.maketrans({"«": '"', "»": '"', "—": "-"}))
+    page = CYRILLIC.translate(str.maketrans("«»—", '""-'))
     return _html(page.encode("koi8_r"), "text/html; charset=koi8-r")
 
 
@@ -665,8 +670,20 @@ async def test_follows_five_redirects(server: LocalServer) -> None:
 
 async def test_refuses_a_sixth_redirect(server: LocalServer) -> None:
     error = await _fetch_error(server.url("/redirect?hops=6"))
-    assert (error.kind, error.status) == (FetchErrorKind.HTTP_STATUS, 302)
+    assert (error.kind, error.message) == (
+        FetchErrorKind.TOO_MANY_REDIRECTS,
+        "The link redirects more than 5 times without reaching a page",
+    )
     assert len(server.hits) == 6
+
+
+async def test_redirect_loop_is_named_a_loop(server: LocalServer) -> None:
+    error = await _fetch_error(server.url("/loop/a"))
+    assert (error.kind, error.message) == (
+        FetchErrorKind.TOO_MANY_REDIRECTS,
+        "The link redirects in a loop and never reaches a page",
+    )
+    assert len(server.hits) == 2
 
 
 async def test_redirect_to_ftp_is_bad_url(server: LocalServer) -> None:
@@ -827,6 +844,35 @@ async def test_dns_rebinding_to_private_address_is_blocked(server: LocalServer, 
 )
 def test_policy_refuses_non_public_address(address: str) -> None:
     assert not AddressPolicy().is_allowed(address)
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "fec0:1:2::3", "feff:ffff::1"])
+def test_policy_refuses_deprecated_site_local_address(address: str) -> None:
+    assert AddressPolicy().refusal(address) == "site-local"
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "64:ff9b::5db8:d70e", "64:ff9b::1.1.1.1"])
+def test_policy_allows_nat64_address_of_a_public_ipv4(address: str) -> None:
+    assert AddressPolicy().is_allowed(address)
+
+
+@pytest.mark.parametrize(
+    ("address", "label"),
+    [
+        ("64:ff9b::127.0.0.1", "loopback"),
+        ("64:ff9b::10.1.2.3", "private"),
+        ("64:ff9b::169.254.169.254", "link-local"),
+        ("64:ff9b::0.0.0.0", "unspecified"),
+        ("64:ff9b::100.64.0.1", "non-public"),
+        ("64:ff9b::224.0.0.1", "multicast"),
+    ],
+)
+def test_policy_refuses_nat64_address_of_a_non_public_ipv4(address: str, label: str) -> None:
+    assert AddressPolicy().refusal(address) == label
+
+
+def test_policy_refuses_local_use_nat64_prefix() -> None:
+    assert not AddressPolicy().is_allowed("64:ff9b:1::808:808")
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"])

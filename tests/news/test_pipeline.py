@@ -10,7 +10,7 @@ from bot.news.errors import Busy, FetchError, InputError, NotAnArticle
 from bot.news.fetch import Fetcher
 from bot.news.models import Article, Briefing, Summary
 from bot.news.pipeline import BriefingCache, Pipeline, brief_file, brief_file_bytes, decode_text
-from tests.local_site import LocalSite
+from newsbrief_testkit.local_site import LocalSite
 
 ARTICLE_TEXT = """\
 City council approves new budget after a long debate
@@ -174,3 +174,14 @@ async def test_cache_keeps_a_canonical_url_on_the_same_host(local_site: LocalSit
     await pipeline.brief_url(url)
     assert pipeline.cache is not None
     assert pipeline.cache.get((canonical, None)) is not None
+
+
+async def test_pipeline_briefs_a_page_nested_300_deep(local_site: LocalSite, fetcher: Fetcher) -> None:
+    deep = ARTICLE_PAGE.replace("<article>", "<div>" * 300 + "<article>").replace(
+        "</article>", "</article>" + "</div>" * 300
+    )
+    url = local_site.add("/deep", deep)
+
+    briefing = await Pipeline(fetcher=fetcher).brief_url(url)
+
+    assert briefing.article.paragraphs == tuple(ARTICLE_TEXT.strip().split("\n\n")[1:])

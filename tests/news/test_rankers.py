@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy
 import pytest
@@ -97,7 +97,7 @@ def test_lsa_counts_the_words_of_headings_like_sumy() -> None:
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_lsa_ranks_are_sumys_bit_for_bit(order: str) -> None:
+def test_lsa_ranks_are_sumys_bit_for_bit(order: Literal["C", "F"]) -> None:
     # pow(x, 2) and x * x differ in the last bit for about 1 in 1,000 doubles, and summing in
     # another order differs too: the ranks must match sumy's exactly, not nearly.
     generator = numpy.random.default_rng(7)

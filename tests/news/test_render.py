@@ -1,10 +1,20 @@
-"""Rendering briefings for the terminal and as JSON."""
+"""Rendering briefings and digests for the terminal and as JSON."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import FetchError, FetchErrorKind
 from bot.news.models import Article, Briefing, Quote, Summary
-from bot.news.render import briefing_to_json, briefing_to_markdown, error_to_json
+from bot.news.render import (
+    briefing_to_json,
+    briefing_to_markdown,
+    digest_header,
+    digest_to_json,
+    digest_to_text,
+    error_to_json,
+    failing_feeds_line,
+    nothing_new_line,
+)
 
 ARTICLE = Article(
     paragraphs=("The council approved the budget on Tuesday.", "“It is a fair deal,” Mayor Jane Ortiz said."),
@@ -56,3 +66,87 @@ def test_markdown_shows_title_byline_and_quote() -> None:
 
 def test_markdown_reports_reading_time_and_compression() -> None:
     assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words → 7_")
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+
+def make_digest(stories: int, sources: int, failing: tuple[str, ...] = ()) -> Digest:
+    story = DigestStory(title="Bridge shut", url="https://a.example/b", links=(), outlets=("A",), summary=("S.",))
+    return Digest(
+        title="Morning briefing",
+        local_date=date(2026, 11, 25),
+        stories=(story,) * stories,
+        source_count=sources,
+        failing_feeds=failing,
+    )
+
+
+def test_header_counts_stories_and_sources() -> None:
+    assert digest_header(make_digest(12, 5)) == "Morning briefing · 25 Nov 2026 · 12 stories from 5 sources"
+
+
+def test_header_uses_singular_for_one() -> None:
+    assert digest_header(make_digest(1, 1)) == "Morning briefing · 25 Nov 2026 · 1 story from 1 source"
+
+
+def test_nothing_new_line_names_the_digest() -> None:
+    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."
+
+
+def test_failing_feeds_line_lists_them() -> None:
+    assert failing_feeds_line(make_digest(1, 1, ("X", "Y"))) == "2 feeds could not be fetched: X, Y"
+    assert failing_feeds_line(make_digest(1, 1, ("X",))) == "1 feed could not be fetched: X"
+    assert failing_feeds_line(make_digest(1, 1)) is None
+
+
+def test_digest_json_has_every_story_field() -> None:
+    story = DigestStory(
+        title="Library reopens",
+        url="https://a.example/library",
+        links=("https://a.example/library",),
+        outlets=("A News",),
+        summary=("The library reopened.",),
+        key_quote=Quote(text="We are back", speaker="Grace Holloway", paragraph=1),
+        published=datetime(2026, 11, 25, 6, 0, tzinfo=UTC),
+        keywords_matched=1,
+    )
+    record = digest_to_json(Digest("Morning briefing", date(2026, 11, 25), (story,), 1))
+
+    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
+    assert set(record["stories"][0]) == {
+        "title",
+        "url",
+        "links",
+        "outlets",
+        "summary",
+        "key_quote",
+        "published",
+        "keywords_matched",
+        "from_feed_summary",
+    }
+
+
+def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
+    story = DigestStory(
+        title="Harbour bridge closed",
+        url="https://a.example/bridge",
+        links=("https://a.example/bridge", "https://b.example/bridge"),
+        outlets=("A News", "B Radio"),
+        summary=("The bridge shut.", "Engineers inspect it."),
+    )
+    digest = Digest("Evening briefing", date(2026, 11, 25), (story,), 2, failing_feeds=("C Times",))
+
+    assert digest_to_text(digest) == "\n".join(
+        [
+            "Evening briefing · 25 Nov 2026 · 1 story from 2 sources",
+            "",
+            "1. Harbour bridge closed",
+            "   Covered by 2 outlets: A News, B Radio",
+            "   https://a.example/bridge",
+            "   https://b.example/bridge",
+            "   The bridge shut. Engineers inspect it.",
+            "",
+            "1 feed could not be fetched: C Times",
+        ]
+    )

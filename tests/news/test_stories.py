@@ -80,6 +80,7 @@ def test_a_second_item_from_one_outlet_stays_out_of_the_story() -> None:
 
 def test_the_same_article_in_two_feeds_counts_once() -> None:
     world = _item("flood_wall_gazette")
+    assert world.link is not None
     local = replace(world, link=world.link + "?utm_source=local-feed", feed_url="https://gazette.example/local.xml")
 
     (story,) = group_stories([world, local])

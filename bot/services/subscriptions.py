@@ -1,0 +1,181 @@
+"""A channel's daily digest: every change to a subscription is written to the store and then given to
+the scheduler, so that the two never disagree; digests posted or previewed on demand go through the
+digest service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+from functools import lru_cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from bot.digests import DeliveryOutcome, DigestService, Poster
+from bot.news.digest import DEFAULT_MAX_STORIES, Digest
+from bot.news.errors import NewsError
+from bot.scheduler import DigestScheduler
+from bot.services.feeds import FeedService, feed_name
+from bot.store import DeliveryKind, Store, Subscription
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_STORIES = 25
+"""The most stories one digest may ask for: three messages of embeds; more is a feed dump, not a digest."""
+
+
+class UnknownZone(NewsError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"“{name}” is not a time zone I know: pick one from the list, like Europe/Paris.")
+        self.name = name
+
+
+class NoDigest(NewsError):
+    """The channel has no digest."""
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(f"<#{channel_id}> has no digest: set one up with /digest subscribe.")
+        self.channel_id = channel_id
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    """The IANA zones a digest may use, sorted: the Area/Location names and UTC (not the legacy
+    aliases such as EST or Japan). Read from tzdata once; call it off the loop the first time."""
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
+
+
+def check_zone(name: str) -> str:
+    """`name` when digests may use it.
+
+    Raises:
+        UnknownZone: they may not.
+    """
+    if name not in zone_names():
+        raise UnknownZone(name)
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRequest:
+    """What /digest subscribe asks for."""
+
+    guild_id: int
+    channel_id: int
+    created_by: int
+    local_time: time
+    timezone: str
+    feeds: Sequence[str] = ()
+    """Names of the guild's feeds (see feeds.is_named); none means all of them."""
+    max_stories: int = DEFAULT_MAX_STORIES
+    keywords: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestListing:
+    """A guild's digests, with the names of the feeds they pick."""
+
+    subscriptions: tuple[Subscription, ...]
+    feed_names: dict[int, str]
+
+
+class SubscriptionService:
+    """Subscribe, unsubscribe, list, post now and preview a guild's digests."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        scheduler: DigestScheduler,
+        digests: DigestService,
+        poster: Poster[Any],
+        feeds: FeedService,
+    ) -> None:
+        """Args:
+        store: the subscriptions.
+        scheduler: told of every subscription made, changed or removed.
+        digests: builds and posts the digests.
+        poster: posts a digest asked for now.
+        feeds: names the guild's feeds.
+        """
+        self.store = store
+        self.scheduler = scheduler
+        self.digests = digests
+        self.poster = poster
+        self.feeds = feeds
+
+    async def subscribe(self, request: DigestRequest) -> Subscription:
+        """Give the channel a daily digest (replacing the one it has) and schedule it.
+
+        Raises:
+            UnknownZone: the time zone is not one digests may use.
+            FeedNotFollowed: a feed named is not one of the guild's.
+        """
+        check_zone(request.timezone)
+        feed_ids = (
+            [entry.feed.id for entry in await self.feeds.find_all(request.guild_id, request.feeds)]
+            if request.feeds
+            else None
+        )
+        subscription = await self.store.subscribe(
+            request.guild_id,
+            request.channel_id,
+            created_by=request.created_by,
+            local_time=request.local_time,
+            timezone=request.timezone,
+            feed_ids=feed_ids,
+            max_stories=request.max_stories,
+            keywords=list(request.keywords),
+            replace=True,
+        )
+        self.scheduler.schedule(subscription)
+        return subscription
+
+    async def unsubscribe(self, guild_id: int, channel_id: int) -> Subscription:
+        """Stop the channel's digest and its job; returns the subscription that was.
+
+        Raises:
+            NoDigest: the channel has none.
+        """
+        subscription = await self.find(guild_id, channel_id)
+        await self.store.unsubscribe(subscription.guild_id, subscription.channel_id)
+        self.scheduler.unschedule(subscription.id)
+        return subscription
+
+    async def listing(self, guild_id: int) -> DigestListing:
+        """The guild's digests and the names of its feeds."""
+        subscriptions = tuple(await self.store.list_subscriptions(guild_id))
+        names = {}
+        if subscriptions:
+            names = {entry.feed.id: feed_name(entry.feed) for entry in await self.feeds.followed(guild_id)}
+        return DigestListing(subscriptions, names)
+
+    async def post_now(self, guild_id: int, channel_id: int) -> DeliveryOutcome:
+        """Post the channel's digest now; its stories count as delivered.
+
+        Raises:
+            NoDigest: the channel has none.
+        """
+        subscription = await self.find(guild_id, channel_id)
+        return await self.digests.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=self.poster)
+
+    async def preview(self, guild_id: int, channel_id: int) -> Digest:
+        """The channel's digest as it would be now, marking nothing as delivered.
+
+        Raises:
+            NoDigest: the channel has none.
+        """
+        subscription = await self.find(guild_id, channel_id)
+        return await self.digests.preview(subscription.id)
+
+    async def find(self, guild_id: int, channel_id: int) -> Subscription:
+        """The channel's subscription.
+
+        Raises:
+            NoDigest: the channel has none.
+        """
+        subscription = await self.store.get_subscription(guild_id, channel_id)
+        if subscription is None:
+            raise NoDigest(channel_id)
+        return subscription

@@ -1,0 +1,88 @@
+"""A small fake Discord, REST API and gateway websocket, for end-to-end tests of the real discord.py client.
+
+Why: what can break between newsbrief and Discord lives in discord.py's HTTP and gateway code (login,
+command sync, the 3-second acknowledgement, follow-ups through the interaction webhook, rate limits,
+reconnect and resume). Mocks skip all of it; this fake speaks the wire protocol on 127.0.0.1, so the
+unchanged client runs against it and a test sees exactly what the bot sent.
+
+Use (tests/e2e/conftest.py gives the first two steps as the fixtures ``fake_discord`` and
+``discord_pointed_at_fake``)::
+
+    fake = await FakeDiscord.start()                    # 127.0.0.1, a free port
+    with point_discord_at(fake):                         # discord.py's REST base and gateway, restored after
+        async with running_client(bot, fake):            # login, connect, wait for on_ready; close after
+            interaction = await fake.send_slash_command("echo", {"text": "hi"})
+            callback = await fake.wait_for_callback(interaction)          # POST /interactions/.../callback
+            followup = await fake.wait_for_followup(interaction, status=200)
+            assert followup.json["embeds"][0]["description"] == "hi"
+    await fake.close()
+
+Everything is recorded: ``fake.requests`` (RecordedRequest: method, path under /api/v10, query, json,
+files, status, response), ``fake.frames`` (GatewayFrame, both directions), ``fake.unknown_routes``.
+``wait_for_request`` / ``wait_for_frame`` wait for one (``since=len(fake.requests)`` for new ones only).
+``fake.messages`` holds every stored message by id; ``fake.channel_messages(channel_id)`` lists a channel
+as a user reads it (oldest first, no ephemeral messages, no nonces). ``add_message`` posts as a user,
+``add_channel(name, bot_denied=...)`` adds a channel, with permissions denied to the bot if asked.
+
+Rules enforced as Discord does: a callback later than ``ack_deadline`` (3 s) gets 404 10062 and a second
+callback 400 40060; webhooks of a never-acknowledged interaction answer 404 10015 and expire after
+``token_lifetime`` (15 min, 401 50027); message content over 2000 characters and embeds over their limits
+answer 400 50035 "Invalid Form Body" with Discord's nested ``errors``; an empty message 400 50006;
+privileged intents not enabled with ``privileged_intents`` close the gateway with 4014. After a deferral
+(callback type 5) the first follow-up fills the "thinking" message (same id, the deferral's visibility).
+A message POST with ``enforce_nonce`` and a nonce seen in the last 5 minutes answers the earlier message;
+the nonce is in the create answer only, never in messages read back. ``GET /channels/{id}/messages``
+pages as documented (``limit`` 1-100, default 50; one of ``around``/``before``/``after``; newest first);
+a channel the bot cannot view answers 403 50001 (50013 to a post where it may not send), one that does
+not exist 404 10003. The gateway honours ``compress=zlib-stream`` (see ``gateway``).
+
+The clock: ``fake.clock()`` is monotonic seconds, ``fake.advance_clock(seconds)`` moves it forward. It runs
+the nonce window, the acknowledgement deadline and the token lifetime, and dates new snowflakes and
+timestamps; the bot's clock is its own.
+
+Faults, REST: ``fail_next(method, path, status=429 | 5xx, count=..., retry_after=...)`` for the next
+requests; ``outage(path, method="*", status=503, seconds=None)`` answers every matching request with
+Discord's 503 body until ``end_outage()`` (or for ``seconds`` of the fake's clock);
+``hold_after_store(method, path)`` lets the next matching successful request do its work (the message is
+stored, GET shows it, its nonce counts) and holds its answer: ``await hold.wait_stored()``, then kill the
+bot, then ``hold.release()`` or ``hold.drop()`` (close the connection unanswered; close() drops what is
+still held). Gateway:
+``request_reconnect()`` (op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9;
+override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before identifying again),
+``drop_connection()``.
+
+Replies carry no rate-limit headers unless a fault asks for a 429: with them discord.py would start
+bucketing, which is Discord's behaviour to copy only where a test asks for it.
+
+The package, by concern: ``limits`` (Discord's numbers), ``records`` (requests, frames, interactions),
+``wire`` (replies, routes, error bodies), ``forms`` (message and embed validation), ``state`` (settings, clock, guild,
+channels, members), ``messages`` (stored messages), ``channels``, ``interactions`` and ``commands`` (REST
+routes), ``rest`` (the server and the routes about the bot), ``faults``, ``gateway``, ``senders``
+(interactions sent to the bot), ``waits`` (test-facing waits), ``fake`` (FakeDiscord, all of them) and
+``client`` (point_discord_at, running_client; point_discord_at_address(fake.base_url) for a bot in
+another process, which gets the address through its environment, say).
+"""
+
+from .client import point_discord_at, point_discord_at_address, running_client
+from .fake import FakeDiscord
+from .faults import HeldReply, InjectedFault, Outage
+from .gateway import GatewayConnection
+
+# Every number of the fake (limits, codes, opcodes, flags), as the single module had them.
+from .limits import *  # noqa: F403
+from .records import FakeInteraction, GatewayFrame, RecordedFile, RecordedRequest
+
+__all__ = [
+    "FakeDiscord",
+    "FakeInteraction",
+    "GatewayConnection",
+    "GatewayFrame",
+    "HeldReply",
+    "InjectedFault",
+    "Outage",
+    "RecordedFile",
+    "RecordedRequest",
+    "point_discord_at",
+    "point_discord_at_address",
+    "running_client",
+]

@@ -1,0 +1,152 @@
+"""Everything the fake knows as a number: Discord's limits, codes, opcodes and flags, and its own settings.
+
+The limits are written here on purpose rather than imported from bot/embeds.py, so that a wrong constant
+in the bot fails a test instead of agreeing with itself.
+"""
+
+HOST = "127.0.0.1"
+# discord.py 2.x builds every REST URL on API v10 (discord.http.INTERNAL_API_VERSION).
+API_PREFIX = "/api/v10"
+GATEWAY_PATH = "/gateway"
+ATTACHMENTS_PATH = "/attachments"
+
+# Snowflakes count milliseconds from the first second of 2015 (Discord's epoch).
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+# Discord: an interaction must be acknowledged within 3 s, its token then works for 15 minutes.
+ACK_DEADLINE_SECONDS = 3.0
+INTERACTION_TOKEN_LIFETIME_SECONDS = 15 * 60.0
+# What Discord announces in HELLO; the client heartbeats at this period (first beat at once).
+HEARTBEAT_INTERVAL_MS = 41_250
+# How long a test waits for the bot by default before it is declared stuck.
+DEFAULT_WAIT_SECONDS = 10.0
+# Upload limit of an unboosted guild; every interaction payload carries it.
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+
+# Discord's message limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+CONTENT_LIMIT = 2000
+NONCE_LIMIT = 25
+NONCE_WINDOW_SECONDS = 5 * 60.0
+"""Discord returns the earlier message for a repeated nonce with enforce_nonce "in the past few minutes"."""
+EMBEDS_PER_MESSAGE_LIMIT = 10
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELDS_LIMIT = 25
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_TEXT_LIMIT = 2048
+EMBED_AUTHOR_NAME_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+AUTOCOMPLETE_CHOICES_LIMIT = 25
+# GET /channels/{id}/messages: ``limit`` is 1-100, 50 when not given
+# (https://discord.com/developers/docs/resources/message#get-channel-messages).
+MESSAGES_PAGE_MIN = 1
+MESSAGES_PAGE_MAX = 100
+MESSAGES_PAGE_DEFAULT = 50
+
+# Discord's JSON error codes used here.
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_GUILD = 10004
+UNKNOWN_MESSAGE = 10008
+UNKNOWN_WEBHOOK = 10015
+UNKNOWN_INTERACTION = 10062
+INTERACTION_ALREADY_ACKNOWLEDGED = 40060
+MISSING_ACCESS = 50001
+CANNOT_EDIT_ANOTHER_USERS_MESSAGE = 50005
+CANNOT_SEND_EMPTY_MESSAGE = 50006
+MISSING_PERMISSIONS = 50013
+INVALID_WEBHOOK_TOKEN = 50027
+INVALID_FORM_BODY = 50035
+INVALID_JSON = 50109
+
+# Message flags.
+FLAG_EPHEMERAL = 1 << 6
+FLAG_LOADING = 1 << 7
+
+# Interaction types and callback (response) types.
+INTERACTION_APPLICATION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+CALLBACK_PONG = 1
+CALLBACK_CHANNEL_MESSAGE = 4
+CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
+CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
+CALLBACK_UPDATE_MESSAGE = 7
+CALLBACK_AUTOCOMPLETE_RESULT = 8
+CALLBACK_MODAL = 9
+CALLBACK_LAUNCH_ACTIVITY = 12
+KNOWN_CALLBACK_TYPES = frozenset(
+    {
+        CALLBACK_PONG,
+        CALLBACK_CHANNEL_MESSAGE,
+        CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+        CALLBACK_DEFERRED_UPDATE_MESSAGE,
+        CALLBACK_UPDATE_MESSAGE,
+        CALLBACK_AUTOCOMPLETE_RESULT,
+        CALLBACK_MODAL,
+        CALLBACK_LAUNCH_ACTIVITY,
+    }
+)
+
+# Application command types and option types.
+COMMAND_CHAT_INPUT = 1
+COMMAND_MESSAGE = 3
+OPTION_SUB_COMMAND = 1
+OPTION_SUB_COMMAND_GROUP = 2
+OPTION_CHANNEL = 7
+OPTION_STRING = 3
+OPTION_INTEGER = 4
+OPTION_BOOLEAN = 5
+OPTION_NUMBER = 10
+
+# Message types: ordinary, and the replies to a slash command and to a context-menu command.
+MESSAGE_DEFAULT = 0
+MESSAGE_CHAT_INPUT_COMMAND = 20
+MESSAGE_CONTEXT_MENU_COMMAND = 23
+
+# Channel types.
+CHANNEL_GUILD_TEXT = 0
+CHANNEL_DM = 1
+
+# Gateway opcodes.
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_RESUME = 6
+OP_RECONNECT = 7
+OP_REQUEST_GUILD_MEMBERS = 8
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+# Gateway close codes.
+CLOSE_GOING_AWAY = 1001
+CLOSE_UNKNOWN_ERROR = 4000
+CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_DISALLOWED_INTENTS = 4014
+
+# Privileged intents: Discord refuses them unless enabled for the application in the developer portal.
+INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
+INTENT_MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
+
+# Permissions of the member and of the bot in the fake guild: read, write, embed, attach, history, commands.
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+USE_APPLICATION_COMMANDS = 1 << 31
+DEFAULT_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS
+)
+
+# Directions of a recorded gateway frame.
+TO_BOT = "to_bot"
+FROM_BOT = "from_bot"
+
+# discord.py treats a 429 without a Via header as a Cloudflare ban and raises at once.
+RATE_LIMIT_VIA = "1.1 google"
+
+DEFAULT_TOKEN = "fake-bot-token.for-tests"

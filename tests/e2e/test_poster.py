@@ -1,0 +1,68 @@
+"""The digest poster against the fake Discord: what each failure of Discord becomes for the digest
+service (a channel to pause, a post to retry, or a bug to raise)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import discord
+import pytest
+
+from bot.digests import ChannelUnavailable, TransientPostError
+from bot.embeds import DigestMessage
+from bot.settings import Settings
+from newsbrief_testkit.fake_discord import FakeDiscord
+
+from .conftest import running_news_bot
+
+SERVICE_UNAVAILABLE = 503
+"""A server error discord.py does not retry (it retries 500, 502, 504 and 524 for seconds): one answer is enough."""
+MESSAGE = DigestMessage(content="Morning digest: nothing new since yesterday.", embeds=(), item_keys=())
+
+
+def channel_messages(fake: FakeDiscord) -> str:
+    return rf"/channels/{fake.channel_id}/messages"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(404, "The channel was deleted"), (403, "newsbrief lost permission to post or embed links in the channel")],
+)
+async def test_a_channel_gone_or_closed_to_the_bot_is_unavailable_with_the_reason(
+    fake: FakeDiscord, make_settings: Callable[..., Settings], status: int, reason: str
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        fake.fail_next("POST", channel_messages(fake), status=status)
+        with pytest.raises(ChannelUnavailable) as raised:
+            await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
+
+    assert raised.value.reason == reason
+
+
+async def test_a_discord_server_error_is_transient(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        fake.fail_next("POST", channel_messages(fake), status=SERVICE_UNAVAILABLE)
+        with pytest.raises(TransientPostError, match="Discord answered 503"):
+            await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
+
+
+async def test_a_request_discord_refuses_otherwise_is_raised_as_it_is(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        fake.fail_next("POST", channel_messages(fake), status=400)
+        with pytest.raises(discord.HTTPException) as raised:
+            await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
+
+    assert not isinstance(raised.value, discord.NotFound | discord.Forbidden)
+    assert raised.value.status == 400
+
+
+async def test_a_post_after_a_failure_goes_through(fake: FakeDiscord, make_settings: Callable[..., Settings]) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        fake.fail_next("POST", channel_messages(fake), status=SERVICE_UNAVAILABLE)
+        with pytest.raises(TransientPostError):
+            await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
+        message_id = await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
+
+    assert fake.messages[message_id]["content"] == MESSAGE.content

@@ -1,0 +1,152 @@
+"""SubscriptionService: a digest written to the store is scheduled in the same call, and one asked for
+now is posted through the digest service, with typed results."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+
+from bot.digests import DeliveryResult
+from bot.scheduler import DigestScheduler, digest_job_id
+from bot.services import (
+    DigestRequest,
+    FeedNotFollowed,
+    FeedService,
+    NoDigest,
+    SubscriptionService,
+    UnknownZone,
+    check_zone,
+    zone_names,
+)
+from tests.newsroom import Newsroom, title
+from tests.store.samples import CHANNEL, GUILD, MEMBER
+
+MORNING = time(7, 30)
+
+
+def request(**changes: object) -> DigestRequest:
+    values: dict[str, object] = {
+        "guild_id": GUILD,
+        "channel_id": CHANNEL,
+        "created_by": MEMBER,
+        "local_time": MORNING,
+        "timezone": "Europe/Berlin",
+    }
+    return DigestRequest(**(values | changes))  # type: ignore[arg-type]
+
+
+async def follow_courier(room: Newsroom, feeds: FeedService, *slugs: str) -> int:
+    published = room.clock() - timedelta(hours=1)
+    url = room.publish("/courier.xml", [(slug, published) for slug in slugs])
+    return (await feeds.follow(GUILD, url, added_by=MEMBER)).feed.id
+
+
+def has_job(scheduler: DigestScheduler, subscription_id: int) -> bool:
+    return scheduler.scheduler.get_job(digest_job_id(subscription_id)) is not None
+
+
+async def test_subscribe_stores_the_digest_and_schedules_it(
+    subscription_service: SubscriptionService, scheduler: DigestScheduler
+) -> None:
+    subscription = await subscription_service.subscribe(request())
+
+    assert (subscription.local_time, subscription.timezone, subscription.feed_ids) == (
+        MORNING,
+        "Europe/Berlin",
+        None,
+    )
+    assert has_job(scheduler, subscription.id)
+
+
+async def test_subscribe_turns_feed_names_into_the_guilds_feed_ids(
+    newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
+) -> None:
+    feed_id = await follow_courier(newsroom, feed_service, "ferry")
+
+    subscription = await subscription_service.subscribe(request(feeds=["harbour courier"]))
+
+    assert subscription.feed_ids == (feed_id,)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [({"timezone": "Mars/Olympus"}, UnknownZone), ({"feeds": ["The Tribune"]}, FeedNotFollowed)],
+)
+async def test_a_refused_subscription_stores_and_schedules_nothing(
+    subscription_service: SubscriptionService,
+    scheduler: DigestScheduler,
+    changes: dict[str, object],
+    error: type[Exception],
+) -> None:
+    with pytest.raises(error):
+        await subscription_service.subscribe(request(**changes))
+
+    assert (await subscription_service.listing(GUILD)).subscriptions == ()
+    assert [job.id for job in scheduler.scheduler.get_jobs() if job.id.startswith("digest:")] == []
+
+
+async def test_unsubscribe_removes_the_digest_and_its_job(
+    subscription_service: SubscriptionService, scheduler: DigestScheduler
+) -> None:
+    subscription = await subscription_service.subscribe(request())
+
+    await subscription_service.unsubscribe(GUILD, CHANNEL)
+
+    assert (await subscription_service.listing(GUILD)).subscriptions == ()
+    assert not has_job(scheduler, subscription.id)
+
+
+@pytest.mark.parametrize("action", ["unsubscribe", "post_now", "preview"])
+async def test_a_channel_without_a_digest_is_named_in_the_error(
+    subscription_service: SubscriptionService, action: str
+) -> None:
+    with pytest.raises(NoDigest, match=f"<#{CHANNEL}> has no digest"):
+        await getattr(subscription_service, action)(GUILD, CHANNEL)
+
+
+async def test_the_listing_names_the_feeds_the_digests_pick(
+    newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
+) -> None:
+    feed_id = await follow_courier(newsroom, feed_service, "ferry")
+    await subscription_service.subscribe(request(feeds=[str(feed_id)]))
+
+    listing = await subscription_service.listing(GUILD)
+
+    assert [subscription.channel_id for subscription in listing.subscriptions] == [CHANNEL]
+    assert listing.feed_names == {feed_id: "Harbour Courier"}
+
+
+async def test_post_now_posts_the_digest_and_reports_the_stories(
+    newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
+) -> None:
+    await follow_courier(newsroom, feed_service, "ferry", "orchard")
+    await subscription_service.subscribe(request())
+
+    outcome = await subscription_service.post_now(GUILD, CHANNEL)
+
+    assert (outcome.result, outcome.stories) == (DeliveryResult.POSTED, 2)
+    assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("orchard")])
+
+
+async def test_preview_posts_nothing_and_leaves_the_stories_for_the_digest(
+    newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
+) -> None:
+    await follow_courier(newsroom, feed_service, "ferry")
+    await subscription_service.subscribe(request())
+
+    previewed = await subscription_service.preview(GUILD, CHANNEL)
+    posted = await subscription_service.post_now(GUILD, CHANNEL)
+
+    assert [story.title for story in previewed.stories] == [title("ferry")]
+    assert (posted.stories, newsroom.poster.titles) == (1, [title("ferry")])
+
+
+def test_digests_take_area_location_zones_and_utc_but_not_legacy_aliases() -> None:
+    assert {"Europe/Paris", "America/Argentina/Buenos_Aires", "UTC"} <= set(zone_names())
+    assert {"EST", "Japan"}.isdisjoint(zone_names())
+
+
+def test_check_zone_names_the_zone_it_refuses() -> None:
+    with pytest.raises(UnknownZone, match="“Japan” is not a time zone I know"):
+        check_zone("Japan")

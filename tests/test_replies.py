@@ -1,0 +1,40 @@
+"""What users are told about errors: the core's precise wording, the generic line for bugs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.news.errors import FetchError, FetchErrorKind, NewsError
+from bot.replies import GENERIC_FAILURE, reply_for, user_message
+
+
+def test_a_fetch_error_reaches_the_user_in_the_fetchers_words_as_a_sentence() -> None:
+    error = FetchError(FetchErrorKind.HTTP_STATUS, "The site refused access to the page (HTTP 403)", status=403)
+    assert user_message(error) == "The site refused access to the page (HTTP 403)."
+
+
+def test_a_core_message_is_shown_as_it_was_raised() -> None:
+    assert user_message(NewsError("This server follows 50 feeds, the most it may")) == (
+        "This server follows 50 feeds, the most it may"
+    )
+
+
+def test_an_unexpected_error_gets_the_generic_reply_and_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="bot.replies"):
+        reply = reply_for(KeyError("feed"), doing="/feed add for user 42")
+
+    assert reply == GENERIC_FAILURE
+    (record,) = caplog.records
+    assert (record.getMessage(), record.exc_info is not None) == ("Unexpected error in /feed add for user 42", True)
+
+
+def test_a_users_mistake_is_not_logged_as_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG, logger="bot.replies"):
+        reply = reply_for(FetchError(FetchErrorKind.TIMEOUT, "The page took too long"), doing="/summarize")
+
+    assert reply == "The page took too long."
+    assert [record.levelno for record in caplog.records] == [logging.DEBUG]
