@@ -24,7 +24,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from bot.digests import DigestService, FeedRefresher
+from bot.digests import DigestService, FeedRefresher, PostedMessage
 from bot.embeds import DigestMessage, pack_digest
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
@@ -78,6 +78,9 @@ class RecordingPoster:
     async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
         self.messages.append(message)
         return len(self.messages)
+
+    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+        return []  # read only by a resumed delivery, and the bench's never crash
 
 
 async def probe_loop(stop: asyncio.Event, lags: list[float]) -> None:

@@ -6,8 +6,10 @@ Two pieces, both Discord-free (the bot hands in a `Poster`, the one place that k
   guilds follow it, a few at a time per host) and stores what they show.
 - `DigestService` builds a subscription's digest from the stored items it has not been sent, posts it
   message by message, and records after each message which items it carried. The store's claim makes
-  a scheduled digest happen once per local date across processes and restarts; a claim taken over
-  after a crash posts only what the crashed attempt had not.
+  a scheduled digest happen once per local date across processes and restarts. The claim is a lease
+  renewed while the digest is posted, so a crashed process's delivery is taken over within a minute;
+  the taker first reads the channel back for what the crashed attempt posted without recording it
+  (matched by links: Discord does not return nonces), records that, and posts only the rest.
 
 Which items a digest covers (documented here because the store leaves it to its callers):
 
@@ -27,7 +29,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
@@ -39,8 +41,11 @@ from bot.news.errors import NewsError
 from bot.news.feeds import DEFAULT_PER_HOST, FeedItem, FeedRequest, FeedResult, fetch_feeds
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.news.urls import normalize_url
 from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import (
+    CLAIM_LEASE,
+    LEASE_RENEWAL,
     Claim,
     DeliveryKind,
     DeliveryStatus,
@@ -76,6 +81,12 @@ blip; an outage longer than that is left to a later claim of the delivery, withi
 
 POST_RETRY_DELAY = timedelta(seconds=2)
 """Wait before the first retry of a message; each further retry waits twice as long."""
+
+
+PLATFORM_CLOCK_SKEW = timedelta(seconds=10)
+"""A resumed delivery with nothing recorded reads the channel from this long before it began: the
+host's clock may run ahead of Discord's by a little (NTP keeps it within a second); an older message
+of the bot's shows stories already recorded, which match nothing."""
 
 
 def utc_now() -> datetime:
@@ -118,12 +129,21 @@ MESSAGE_KEY_CHARS = MESSAGE_NONCE_LIMIT
 
 def message_key(delivery_id: int, position: int, item_keys: Iterable[tuple[str, str]]) -> str:
     """The idempotency key of a digest message: its delivery, its place in it and the items it
-    carries. A resumed digest that packs the same items in the same place gets the same key; one
-    that packs them otherwise (new stories arrived, or a page now summarizes to a longer embed that
-    moves a story to the next message) gets another and is posted anew: a story shown twice rather
-    than a story marked sent that no message shows."""
+    carries. A retry after a lost answer reuses it, and Discord answers with the message it already
+    has, for a few minutes. A resumed digest does not rely on it: it reads the channel back first
+    (`DigestService._record_already_posted`), so a message packed otherwise after a crash (new
+    stories arrived, a page now summarizes to a longer embed) does not repeat a story either."""
     identity = repr((delivery_id, position, tuple(item_keys))).encode()
     return hashlib.sha256(identity).hexdigest()[:MESSAGE_KEY_CHARS]
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A message of the bot's already in a channel, as the poster reads it back."""
+
+    id: int
+    links: frozenset[str]
+    """Every link the message shows: its stories' titles' and outlets' links, as posted."""
 
 
 class Poster(Protocol[MessageT]):
@@ -138,6 +158,17 @@ class Poster(Protocol[MessageT]):
         again under the same key within a few minutes (a retry after a timeout whose message did
         arrive, a restart between posting and recording), the poster returns the message already
         posted instead of posting a second one, if the platform allows.
+
+        Raises:
+            ChannelUnavailable: the channel is gone or closed to the bot.
+            TransientPostError: try again later.
+        """
+        ...
+
+    async def own_messages(self, channel_id: int, *, after: int | datetime) -> Sequence[PostedMessage]:
+        """The bot's own messages in the channel after the message `after` or the moment `after`,
+        oldest first: what an interrupted delivery may have posted without recording it. Read back
+        as the platform keeps them (Discord does not return nonces), so matched by their links.
 
         Raises:
             ChannelUnavailable: the channel is gone or closed to the bot.
@@ -304,13 +335,17 @@ class DeliveryResult(StrEnum):
     ALREADY_DELIVERED = "already_delivered"
     """The scheduled digest of that date was posted, or is being posted, by someone else."""
     PAUSED = "paused"
-    """The subscription is paused: no scheduled digest."""
+    """The subscription is paused: no scheduled digest, and no retry of a manual one."""
     NOT_FOUND = "not_found"
     """The subscription no longer exists."""
     CHANNEL_UNAVAILABLE = "channel_unavailable"
     """The channel is gone or closed to the bot: the subscription is now paused."""
     FAILED = "failed"
-    """Discord kept failing: the delivery is marked failed, and a later claim finishes it."""
+    """Discord kept failing: the delivery is marked failed, and a later claim finishes it (the
+    scheduler's sweep, for scheduled and manual digests alike, within the grace)."""
+    TAKEN_OVER = "taken_over"
+    """This process lost the claim's lease mid-delivery (it stalled past the lease) and stopped:
+    the process that took the delivery over finishes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +357,61 @@ class DeliveryOutcome:
     stories: int = 0
     """Stories posted by this attempt."""
     error: str | None = None
+
+
+class LeaseLost(Exception):
+    """The claim's lease ran out or was taken over: its holder must not post any more."""
+
+
+class _LeaseKeeper:
+    """Renews a claim's lease every `every` in the background while its delivery runs.
+
+    `held` says whether a post may still start: the lease was renewed (or taken) and has at least
+    `every` left, the time one more renewal needs, so that no post starts on a lease that may run
+    out, and be taken over, before the post is recorded.
+    """
+
+    def __init__(self, store: Store, claim: Claim, *, lease: timedelta, every: timedelta, clock: Clock) -> None:
+        self.store = store
+        self.claim = claim
+        self.lease = lease
+        self.every = every
+        self.clock = clock
+        self.expires_at = claim.lease_expires_at
+        self.lost = False
+        self._task: asyncio.Task[None] | None = None
+
+    def held(self) -> bool:
+        return not self.lost and self.clock() + self.every <= self.expires_at
+
+    def check(self) -> None:
+        if not self.held():
+            raise LeaseLost(f"the lease on delivery {self.claim.delivery_id} ran out or was taken over")
+
+    async def __aenter__(self) -> _LeaseKeeper:
+        self._task = asyncio.create_task(self._renew(), name=f"lease of delivery {self.claim.delivery_id}")
+        return self
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _renew(self) -> None:
+        # Real time, not the injected sleep: the lease runs out in the database's time, whatever a test's clock does.
+        while True:
+            await asyncio.sleep(self.every.total_seconds())
+            moment = self.clock()
+            try:
+                renewed = await self.store.renew_claim(self.claim, now=moment, lease=self.lease)
+            except Exception:  # the database is away: keep trying while the lease lasts
+                LOGGER.warning("Renewing the lease on delivery %s failed", self.claim.delivery_id, exc_info=True)
+                continue
+            if not renewed:
+                LOGGER.warning("Delivery %s was taken over by another process", self.claim.delivery_id)
+                self.lost = True
+                return
+            self.expires_at = moment + self.lease
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +435,8 @@ class DigestService:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         post_attempts: int = POST_ATTEMPTS,
         post_retry_delay: timedelta = POST_RETRY_DELAY,
+        lease: timedelta = CLAIM_LEASE,
+        lease_renewal: timedelta = LEASE_RENEWAL,
     ) -> None:
         """Args:
         store: feeds, items, subscriptions and deliveries.
@@ -354,9 +446,14 @@ class DigestService:
         sleep: waits between post retries (tests pass a recorder).
         post_attempts: tries per message on TransientPostError.
         post_retry_delay: the first retry's wait, doubling after.
+        lease: how long a claim holds without renewal; another process takes a delivery over that
+            long after its holder's last renewal.
+        lease_renewal: how often the holder renews it while delivering (well under `lease`).
         """
         if post_attempts < 1:
             raise ValueError("post_attempts must be at least 1")
+        if not timedelta(0) < lease_renewal < lease:
+            raise ValueError("lease_renewal must be positive and shorter than the lease")
         self.store = store
         self.pipeline = pipeline
         self.refresher = refresher
@@ -364,6 +461,8 @@ class DigestService:
         self.sleep = sleep
         self.post_attempts = post_attempts
         self.post_retry_delay = post_retry_delay
+        self.lease = lease
+        self.lease_renewal = lease_renewal
         # One delivery at a time per subscription in this process: a /digest now and the scheduled
         # digest at the same moment would otherwise both read the same undelivered items.
         self._locks: dict[int, asyncio.Lock] = {}
@@ -407,67 +506,102 @@ class DigestService:
                 return DeliveryOutcome(DeliveryResult.PAUSED, error=subscription.pause_reason)
             await self._refresh(subscription)
             day = local_date or self.clock().astimezone(subscription.zone).date()
-            claim = await self.store.claim_delivery(subscription.id, day, kind, now=self.clock())
+            claim = await self.store.claim_delivery(subscription.id, day, kind, now=self.clock(), lease=self.lease)
             if claim is None:
                 return DeliveryOutcome(DeliveryResult.ALREADY_DELIVERED)
+            return await self._run(subscription, claim, poster)
+
+    async def resume(self, subscription_id: int, delivery_id: int, *, poster: Poster[MessageT]) -> DeliveryOutcome:
+        """Finish a delivery that failed or whose holder died (a manual digest, found by the
+        scheduler's sweep), posting only what Discord does not have yet.
+
+        ALREADY_DELIVERED when it is posted, or its claim is held or was just taken by someone else;
+        PAUSED, leaving it as it is, while the subscription is paused (its channel refused it).
+        """
+        lock = self._locks.setdefault(subscription_id, asyncio.Lock())
+        async with lock:
+            subscription = await self._subscription(subscription_id)
+            if subscription is None:
+                return DeliveryOutcome(DeliveryResult.NOT_FOUND)
+            if subscription.paused:
+                return DeliveryOutcome(DeliveryResult.PAUSED, delivery_id=delivery_id, error=subscription.pause_reason)
+            claim = await self.store.take_over_delivery(delivery_id, now=self.clock(), lease=self.lease)
+            if claim is None:
+                return DeliveryOutcome(DeliveryResult.ALREADY_DELIVERED)
+            if claim.subscription_id != subscription_id:
+                raise ValueError(f"delivery {delivery_id} is not one of subscription {subscription_id}'s")
+            return await self._run(subscription, claim, poster)
+
+    async def _run(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
+        """Post the claimed delivery, its lease renewed meanwhile; whatever goes wrong, leave it failed
+        (a later claim then takes it over after `retry_delay`) rather than held until the lease runs out."""
+        async with _LeaseKeeper(
+            self.store, claim, lease=self.lease, every=self.lease_renewal, clock=self.clock
+        ) as lease:
             try:
-                return await self._post_digest(subscription, claim, poster)
+                return await self._post_digest(subscription, claim, poster, lease)
+            except LeaseLost as lost:
+                LOGGER.warning("Stopped delivery %s: %s", claim.delivery_id, lost)
+                return DeliveryOutcome(DeliveryResult.TAKEN_OVER, delivery_id=claim.delivery_id, error=str(lost))
             except Exception as error:
-                # Left claimed, the delivery would wait out the stale-claim time; failed, the next
-                # claim (the scheduler's retry sweep) takes it over at once.
                 await self.store.complete_delivery(
                     claim, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}", now=self.clock()
                 )
                 raise
 
-    async def _post_digest(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
+    async def _post_digest(
+        self, subscription: Subscription, claim: Claim, poster: Poster[MessageT], lease: _LeaseKeeper
+    ) -> DeliveryOutcome:
         gathered = await self._gather(subscription, exclude=claim.delivered)
         digest = await self._build(subscription, gathered)
-        messages: Sequence[MessageT] = poster.pack(digest)
-        if claim.posted_message_ids and not digest.stories:
-            messages = ()  # a resumed digest with nothing left: no "nothing new" after its stories
         feed_ids = {feed.url: feed.id for feed in gathered.feeds}
         posted = list(claim.posted_message_ids)
-        for message in messages:
-            key = message_key(claim.delivery_id, len(posted), message.item_keys)
-            try:
-                message_id = await self._post(poster, subscription.channel_id, message, key=key)
-            except ChannelUnavailable as unavailable:
-                LOGGER.warning(
-                    "Channel %s of guild %s cannot take digests (%s): pausing subscription %s",
-                    subscription.channel_id,
-                    subscription.guild_id,
-                    unavailable.reason,
+        try:
+            if claim.resumed:
+                digest, found = await self._record_already_posted(subscription, claim, gathered, digest, poster)
+                posted += [message_id for message_id in found if message_id not in posted]
+            messages: Sequence[MessageT] = poster.pack(digest)
+            if not digest.stories and (posted or (claim.resumed and claim.kind is DeliveryKind.MANUAL)):
+                # Nothing left: no "nothing new" after the digest's stories, nor as the late answer
+                # to a /digest now that Discord refused.
+                messages = ()
+            for message in messages:
+                key = message_key(claim.delivery_id, len(posted), message.item_keys)
+                message_id = await self._post(poster, subscription.channel_id, message, key=key, lease=lease)
+                posted.append(message_id)
+                # Right after the post: a crash from here on neither repeats this message nor loses the rest.
+                await self.store.record_delivered_items(
                     subscription.id,
-                )
-                await self.store.pause_subscription(
-                    subscription.guild_id, subscription.channel_id, reason=unavailable.reason, now=self.clock()
-                )
-                await self.store.complete_delivery(
-                    claim, status=DeliveryStatus.FAILED, error=unavailable.reason, now=self.clock()
-                )
-                return DeliveryOutcome(
-                    DeliveryResult.CHANNEL_UNAVAILABLE,
+                    _item_refs(message.item_keys, feed_ids),
                     delivery_id=claim.delivery_id,
-                    message_ids=tuple(posted),
-                    error=unavailable.reason,
+                    message_id=message_id,
+                    now=self.clock(),
                 )
-            except TransientPostError as error:
-                LOGGER.warning("Delivery %s failed after %d tries: %s", claim.delivery_id, self.post_attempts, error)
-                await self.store.complete_delivery(
-                    claim, status=DeliveryStatus.FAILED, error=str(error), now=self.clock()
-                )
-                return DeliveryOutcome(
-                    DeliveryResult.FAILED, delivery_id=claim.delivery_id, message_ids=tuple(posted), error=str(error)
-                )
-            posted.append(message_id)
-            # Right after the post: a crash from here on neither repeats this message nor loses the rest.
-            await self.store.record_delivered_items(
+        except ChannelUnavailable as unavailable:
+            LOGGER.warning(
+                "Channel %s of guild %s cannot take digests (%s): pausing subscription %s",
+                subscription.channel_id,
+                subscription.guild_id,
+                unavailable.reason,
                 subscription.id,
-                _item_refs(message.item_keys, feed_ids),
+            )
+            await self.store.pause_subscription(
+                subscription.guild_id, subscription.channel_id, reason=unavailable.reason, now=self.clock()
+            )
+            await self.store.complete_delivery(
+                claim, status=DeliveryStatus.FAILED, error=unavailable.reason, now=self.clock()
+            )
+            return DeliveryOutcome(
+                DeliveryResult.CHANNEL_UNAVAILABLE,
                 delivery_id=claim.delivery_id,
-                message_id=message_id,
-                now=self.clock(),
+                message_ids=tuple(posted),
+                error=unavailable.reason,
+            )
+        except TransientPostError as error:
+            LOGGER.warning("Delivery %s failed after %d tries: %s", claim.delivery_id, self.post_attempts, error)
+            await self.store.complete_delivery(claim, status=DeliveryStatus.FAILED, error=str(error), now=self.clock())
+            return DeliveryOutcome(
+                DeliveryResult.FAILED, delivery_id=claim.delivery_id, message_ids=tuple(posted), error=str(error)
             )
         await self.store.complete_delivery(claim, status=DeliveryStatus.POSTED, now=self.clock())
         LOGGER.info(
@@ -481,9 +615,64 @@ class DigestService:
             DeliveryResult.POSTED, delivery_id=claim.delivery_id, message_ids=tuple(posted), stories=len(digest.stories)
         )
 
-    async def _post(self, poster: Poster[MessageT], channel_id: int, message: MessageT, *, key: str) -> int:
+    async def _record_already_posted(
+        self,
+        subscription: Subscription,
+        claim: Claim,
+        gathered: _Gathered,
+        digest: Digest,
+        poster: Poster[MessageT],
+    ) -> tuple[Digest, list[int]]:
+        """Read the channel for messages an earlier attempt posted without recording them (it died
+        between Discord's answer and the record, or never heard the answer), and record the items
+        they show as delivered by them. Returns the digest without those stories, and their ids.
+
+        A message shows an item when one of its links is the item's link; every item of a story of
+        which one item is shown counts as shown, as posting that story would have recorded them all.
+        """
+        after: int | datetime = (
+            max(claim.posted_message_ids) if claim.posted_message_ids else claim.started_at - PLATFORM_CLOCK_SKEW
+        )
+        found = await poster.own_messages(subscription.channel_id, after=after)
+        by_link: dict[str, list[FeedItem]] = {}
+        for item in gathered.items:
+            if item.link:
+                by_link.setdefault(normalize_url(item.link), []).append(item)
+        feed_ids = {feed.url: feed.id for feed in gathered.feeds}
+        stories = list(digest.stories)
+        message_ids: list[int] = []
+        for message in found:
+            shown = {
+                (item.feed_url, item.key) for link in message.links for item in by_link.get(normalize_url(link), ())
+            }
+            carried = [story for story in stories if shown.intersection(story.item_keys)]
+            for story in carried:
+                shown.update(story.item_keys)
+            if not shown and (message.links or digest.stories):
+                continue  # nothing of this digest: another delivery's message
+            await self.store.record_delivered_items(
+                subscription.id,
+                _item_refs(sorted(shown), feed_ids),
+                delivery_id=claim.delivery_id,
+                message_id=message.id,
+                now=self.clock(),
+            )
+            message_ids.append(message.id)
+            stories = [story for story in stories if story not in carried]
+            LOGGER.info(
+                "Delivery %s: message %s was already posted, with %d stories; recorded, not sent again",
+                claim.delivery_id,
+                message.id,
+                len(carried),
+            )
+        return replace(digest, stories=tuple(stories)), message_ids
+
+    async def _post(
+        self, poster: Poster[MessageT], channel_id: int, message: MessageT, *, key: str, lease: _LeaseKeeper
+    ) -> int:
         delay = self.post_retry_delay
         for attempt in range(1, self.post_attempts + 1):
+            lease.check()
             try:
                 return await poster.post(channel_id, message, key=key)
             except TransientPostError as error:

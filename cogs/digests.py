@@ -55,7 +55,10 @@ def delivery_report(outcome: DeliveryOutcome, channel_id: int) -> str:
         case DeliveryResult.CHANNEL_UNAVAILABLE:
             return f"I cannot post in <#{channel_id}>: {outcome.error}. The digest is paused."
         case DeliveryResult.FAILED:
-            return "Discord kept failing; the digest will be retried shortly."
+            return (
+                "Discord kept failing; the digest is retried every minute or two and posted once "
+                "Discord is back (retries stop after the digest grace, an hour by default)."
+            )
     return f"Not posted: {outcome.result}."
 
 

@@ -4,7 +4,7 @@ service tests; their fixtures are in conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
-from bot.digests import DeliveryResult, DigestService, FeedRefresher, TransientPostError
+from bot.digests import DeliveryResult, DigestService, FeedRefresher, PostedMessage, TransientPostError
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
@@ -125,6 +125,10 @@ class SimulatedCrash(BaseException):
     """The process dies mid-post (not an Exception: nothing in the service may catch it)."""
 
 
+class CrashAfterStoring(BaseException):
+    """The process dies after Discord stored the message and before the poster heard its answer."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """A packed digest message, as the recording poster makes them."""
@@ -132,6 +136,8 @@ class Sent:
     content: str
     titles: tuple[str, ...]
     item_keys: tuple[tuple[str, str], ...]
+    links: tuple[str, ...] = ()
+    """The stories' links, as the message shows them."""
 
 
 class LostAnswer(TransientPostError):
@@ -141,16 +147,25 @@ class LostAnswer(TransientPostError):
 @dataclass
 class RecordingPoster:
     """The Discord boundary: packs `per_message` stories a message, records what it posts, and fails
-    when told to (one entry of `failures` is taken per post; None posts; a LostAnswer posts, then
-    fails). Like Discord with a nonce, a message posted again under the same key is not posted twice."""
+    when told to (one entry of `failures` is taken per post; None posts; a LostAnswer or a
+    CrashAfterStoring posts, then fails). Like Discord with a nonce, a message posted again under the
+    same key is not posted twice, until `forget_nonces` (Discord keeps them a few minutes). Reads its
+    posts back as Discord's history does, without their keys."""
 
+    clock: Callable[[], datetime] = lambda: NOW
     per_message: int = 2
     failures: list[BaseException | None] = field(default_factory=list)
     posted: list[tuple[int, int, Sent]] = field(default_factory=list)
+    posted_at: dict[int, datetime] = field(default_factory=dict)
     digests: list[Digest] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     """The key of every post attempt."""
     by_key: dict[str, int] = field(default_factory=dict)
+    reads: list[int | datetime] = field(default_factory=list)
+    """Where each read of the channel began."""
+
+    def forget_nonces(self) -> None:
+        self.by_key.clear()
 
     def pack(self, digest: Digest) -> list[Sent]:
         self.digests.append(digest)
@@ -164,6 +179,7 @@ class RecordingPoster:
                     content="\n".join(story.title for story in stories),
                     titles=tuple(story.title for story in stories),
                     item_keys=tuple(key for story in stories for key in story.item_keys),
+                    links=tuple(link for story in stories for link in (story.url, *story.links) if link),
                 )
             )
         return messages
@@ -171,14 +187,24 @@ class RecordingPoster:
     async def post(self, channel_id: int, message: Sent, *, key: str) -> int:
         self.keys.append(key)
         failure = self.failures.pop(0) if self.failures else None
-        if failure is not None and not isinstance(failure, LostAnswer):
+        if failure is not None and not isinstance(failure, (LostAnswer, CrashAfterStoring)):
             raise failure
         if key not in self.by_key:
             self.by_key[key] = FIRST_MESSAGE + len(self.posted)
             self.posted.append((channel_id, self.by_key[key], message))
+            self.posted_at[self.by_key[key]] = self.clock()
         if failure is not None:
             raise failure
         return self.by_key[key]
+
+    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+        self.reads.append(after)
+        return [
+            PostedMessage(id=message_id, links=frozenset(message.links))
+            for channel, message_id, message in self.posted
+            if channel == channel_id
+            and (message_id > after if isinstance(after, int) else self.posted_at[message_id] > after)
+        ]
 
     @property
     def titles(self) -> list[str]:
@@ -278,7 +304,7 @@ async def open_newsroom(store: Store, site: LocalSite, *, now: datetime = NOW) -
         pipeline = Pipeline(fetcher=fetcher)
         refresher = FeedRefresher(store=store, fetcher=fetcher, clock=clock)
         service = DigestService(store=store, pipeline=pipeline, refresher=refresher, clock=clock, sleep=sleep)
-        yield Newsroom(site, store, clock, pipeline, refresher, service, RecordingPoster(), sleeps)
+        yield Newsroom(site, store, clock, pipeline, refresher, service, RecordingPoster(clock=clock), sleeps)
 
 
 def title(slug: str) -> str:

@@ -12,14 +12,26 @@ import pytest
 from bot.digests import (
     FEED_CHECK_INTERVAL,
     MESSAGE_KEY_CHARS,
+    PLATFORM_CLOCK_SKEW,
     ChannelUnavailable,
     DeliveryResult,
+    DigestService,
     TransientPostError,
     message_key,
 )
 from bot.store import FAILING_AFTER, DeliveryKind, DeliveryStatus, failure_backoff
-from bot.store.deliveries import STALE_CLAIM_AFTER
-from tests.newsroom import FIRST_MESSAGE, NOW, REPORTS, LostAnswer, Newsroom, SimulatedCrash, title
+from bot.store.deliveries import CLAIM_LEASE, FIRST_RETRY_DELAY
+from tests.newsroom import (
+    FIRST_MESSAGE,
+    NOW,
+    REPORTS,
+    CrashAfterStoring,
+    LostAnswer,
+    Newsroom,
+    Sent,
+    SimulatedCrash,
+    title,
+)
 from tests.store.samples import CHANNEL, GUILD, MEMBER, OTHER_GUILD
 
 
@@ -228,7 +240,7 @@ async def test_a_resumed_digest_with_nothing_left_posts_nothing_more(newsroom: N
     await newsroom.store.record_delivered_items(
         subscription.id, [item.ref], delivery_id=claim.delivery_id, message_id=FIRST_MESSAGE, now=NOW
     )
-    newsroom.clock.advance(STALE_CLAIM_AFTER)
+    newsroom.clock.advance(CLAIM_LEASE)
 
     outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
 
@@ -399,14 +411,188 @@ async def test_a_crash_mid_post_is_resumed_with_only_the_rest(newsroom: Newsroom
 
     with pytest.raises(SimulatedCrash):
         await newsroom.deliver(subscription)
-    newsroom.clock.advance(timedelta(minutes=1))
-    assert await newsroom.deliver(subscription) is DeliveryResult.ALREADY_DELIVERED  # the claim is still fresh
-    newsroom.clock.advance(STALE_CLAIM_AFTER)
+    newsroom.clock.advance(timedelta(seconds=30))
+    assert await newsroom.deliver(subscription) is DeliveryResult.ALREADY_DELIVERED  # the lease still holds
+    newsroom.clock.advance(CLAIM_LEASE)
     assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
 
     assert list(no_repeats(newsroom.poster.titles)) == []
     assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
     assert len(newsroom.poster.posted) == 3
+
+
+async def test_a_resumed_digest_records_a_message_discord_has_and_does_not_post_it_again(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess", "tram", "observatory"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [None, CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    stored = newsroom.poster.posted[1][1]
+    newsroom.clock.advance(CLAIM_LEASE)
+    newsroom.poster.forget_nonces()  # minutes passed: Discord would post the same nonce again
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert list(no_repeats(newsroom.poster.titles)) == []
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
+    assert (outcome.result, outcome.stories, len(newsroom.poster.posted)) == (DeliveryResult.POSTED, 1, 3)
+    assert outcome.message_ids[:2] == (FIRST_MESSAGE, stored)
+    assert newsroom.poster.reads == [FIRST_MESSAGE]  # read from the last message recorded
+    assert await newsroom.store.undelivered_items(subscription.id, since=NOW - timedelta(days=1)) == []
+
+
+async def test_a_resumed_digest_that_packs_differently_still_posts_each_story_once(newsroom: Newsroom) -> None:
+    path = "/courier.xml"
+    slugs = ["ferry", "orchard", "chess", "tram"]
+    await newsroom.follow(newsroom.publish(path, [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    # Before the takeover a newer story comes in, which the resumed digest ranks first.
+    newsroom.clock.advance(FEED_CHECK_INTERVAL)
+    newsroom.publish(path, [("observatory", newsroom.clock()), *((s, hours_ago(newsroom, 1)) for s in slugs)])
+    newsroom.poster.forget_nonces()
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+
+    assert list(no_repeats(newsroom.poster.titles)) == []
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in [*slugs, "observatory"])
+    assert newsroom.poster.reads == [NOW - PLATFORM_CLOCK_SKEW]  # nothing recorded: read from the start
+
+
+async def test_a_resumed_nothing_new_note_is_not_posted_twice(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", []))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [CrashAfterStoring()]
+    with pytest.raises(CrashAfterStoring):
+        await newsroom.deliver(subscription)
+    newsroom.clock.advance(CLAIM_LEASE)
+    newsroom.poster.forget_nonces()
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert (outcome.result, outcome.message_ids) == (DeliveryResult.POSTED, (FIRST_MESSAGE,))
+    assert len(newsroom.poster.posted) == 1
+
+
+async def test_a_manual_digest_discord_refused_is_retried_and_posted_once(newsroom: Newsroom) -> None:
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1)), ("chess", hours_ago(newsroom, 2))])
+    )
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [TransientPostError("503 Service Unavailable")] * 4
+    failed = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert (failed.result, failed.delivery_id is not None) == (DeliveryResult.FAILED, True)
+    assert failed.delivery_id is not None
+
+    too_soon = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+    retried = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+    again = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+
+    assert [too_soon.result, retried.result, again.result] == [
+        DeliveryResult.ALREADY_DELIVERED,
+        DeliveryResult.POSTED,
+        DeliveryResult.ALREADY_DELIVERED,
+    ]
+    assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("chess")])
+    delivery = await newsroom.store.latest_delivery(subscription.id, kind=DeliveryKind.MANUAL)
+    assert delivery is not None
+    assert (delivery.id, delivery.status, delivery.attempt) == (failed.delivery_id, DeliveryStatus.POSTED, 2)
+
+
+async def test_a_retried_manual_digest_with_nothing_left_posts_no_note(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [TransientPostError("503 Service Unavailable")] * 4
+    failed = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert failed.delivery_id is not None
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+    assert await newsroom.deliver(subscription, DeliveryKind.MANUAL) is DeliveryResult.POSTED  # asked again
+
+    retried = await newsroom.service.resume(subscription.id, failed.delivery_id, poster=newsroom.poster)
+
+    assert (retried.result, retried.stories, newsroom.poster.titles) == (DeliveryResult.POSTED, 0, [title("ferry")])
+    assert len(newsroom.poster.posted) == 1
+
+
+async def test_a_manual_digest_whose_channel_is_gone_is_not_retried(newsroom: Newsroom) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    newsroom.poster.failures = [ChannelUnavailable("The channel was deleted")]
+    lost = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+    assert lost.delivery_id is not None
+    newsroom.clock.advance(FIRST_RETRY_DELAY)
+
+    retried = await newsroom.service.resume(subscription.id, lost.delivery_id, poster=newsroom.poster)
+
+    assert (lost.result, retried.result, newsroom.poster.keys) == (
+        DeliveryResult.CHANNEL_UNAVAILABLE,
+        DeliveryResult.PAUSED,
+        newsroom.poster.keys[:1],
+    )
+
+
+async def test_a_delivery_slower_than_its_lease_keeps_its_claim_by_renewing_it(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess", "tram", "observatory"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    await newsroom.refresher.refresh_due()
+    service = DigestService(
+        store=newsroom.store, pipeline=newsroom.pipeline, clock=newsroom.clock, lease_renewal=timedelta(seconds=0.05)
+    )
+    original_post = newsroom.poster.post
+    racers: list[object] = []
+
+    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+        # Each message takes 40 s of the store's time: three outlast an unrenewed lease.
+        newsroom.clock.advance(timedelta(seconds=40))
+        await asyncio.sleep(0.3)  # real time for the renewals to run
+        raced = await newsroom.store.claim_delivery(
+            subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=newsroom.clock()
+        )
+        racers.append(raced)
+        return await original_post(channel_id, message, key=key)
+
+    newsroom.poster.post = slow_post  # type: ignore[method-assign]
+
+    outcome = await service.deliver(
+        subscription.id, kind=DeliveryKind.SCHEDULED, local_date=NOW.date(), poster=newsroom.poster
+    )
+
+    assert (outcome.result, len(newsroom.poster.posted)) == (DeliveryResult.POSTED, 3)
+    assert racers == [None, None, None]
+
+
+async def test_a_holder_that_lost_its_lease_posts_no_more(newsroom: Newsroom) -> None:
+    slugs = ["ferry", "orchard", "chess"]
+    await newsroom.follow(
+        newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, n + 1)) for n, slug in enumerate(slugs)])
+    )
+    subscription = await newsroom.subscribe()
+    # The first post stalls past the lease (a frozen process), and another process takes over.
+    newsroom.poster.failures = [None]
+    original_post = newsroom.poster.post
+
+    async def stalling_post(channel_id: int, message: Sent, *, key: str) -> int:
+        posted = await original_post(channel_id, message, key=key)
+        newsroom.clock.advance(CLAIM_LEASE)
+        return posted
+
+    newsroom.poster.post = stalling_post  # type: ignore[method-assign]
+
+    outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.SCHEDULED, poster=newsroom.poster)
+
+    assert (outcome.result, len(newsroom.poster.posted)) == (DeliveryResult.TAKEN_OVER, 1)
+    delivery = await newsroom.store.latest_delivery(subscription.id)
+    assert delivery is not None
+    assert (delivery.status, delivery.posted_message_ids) == (DeliveryStatus.CLAIMED, (FIRST_MESSAGE,))
 
 
 # --- housekeeping -----------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digests import DeliveryResult
+from bot.digests import DeliveryResult, TransientPostError
 from bot.scheduler import (
     DEFAULT_GRACE,
     HOUSEKEEPING_DELAY,
     HOUSEKEEPING_INTERVAL,
     HOUSEKEEPING_JOB_ID,
     REFRESH_JOB_ID,
+    RETRY_SWEEP_INTERVAL,
     SWEEP_JOB_ID,
     DailyTrigger,
     DigestScheduler,
@@ -28,7 +29,7 @@ from bot.scheduler import (
     next_fire_time,
 )
 from bot.store import DeliveryKind, DeliveryStatus, Subscription
-from bot.store.deliveries import STALE_CLAIM_AFTER
+from bot.store.deliveries import CLAIM_LEASE, MAX_RETRY_DELAY
 from tests.newsroom import Newsroom, SimulatedCrash, title
 from tests.store.samples import GUILD, MEMBER
 
@@ -395,12 +396,12 @@ async def test_a_restart_during_a_digest_posts_only_the_rest(newsroom: Newsroom)
     first_posts = list(newsroom.poster.titles)
 
     restarted = make_scheduler(newsroom)
-    newsroom.clock.advance(timedelta(minutes=2))
-    too_soon = await restarted.catch_up()  # the crashed claim is not stale yet
-    newsroom.clock.advance(STALE_CLAIM_AFTER)
+    newsroom.clock.advance(timedelta(seconds=30))
+    too_soon = await restarted.catch_up()  # the crashed claim's lease still holds
+    newsroom.clock.advance(CLAIM_LEASE)
     resumed = await restarted.catch_up()
 
-    assert [outcome.result for outcome in too_soon.values()] == [DeliveryResult.ALREADY_DELIVERED]
+    assert too_soon == {}
     assert [outcome.result for outcome in resumed.values()] == [DeliveryResult.POSTED]
     assert len(first_posts) == 2
     rest = newsroom.poster.titles[len(first_posts) :]
@@ -409,6 +410,53 @@ async def test_a_restart_during_a_digest_posts_only_the_rest(newsroom: Newsroom)
     delivery = await newsroom.store.latest_delivery(subscription.id)
     assert delivery is not None
     assert (delivery.status, delivery.attempt, len(delivery.posted_message_ids)) == (DeliveryStatus.POSTED, 2, 2)
+
+
+async def test_the_sweep_retries_a_manual_digest_through_an_outage_and_posts_it_once(newsroom: Newsroom) -> None:
+    await follow_news(newsroom, "ferry", "chess")
+    subscription = await subscribe(newsroom, BERLIN, time(18, 0))  # no scheduled digest in the way
+    scheduler = make_scheduler(newsroom)
+    outage = [TransientPostError("503 Service Unavailable")] * 4
+    newsroom.poster.failures = list(outage)
+    asked = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+
+    sweeps = []
+    for _ in range(20):  # ten minutes of 503s, a sweep every 30 s
+        newsroom.clock.advance(RETRY_SWEEP_INTERVAL)
+        if not newsroom.poster.failures:
+            newsroom.poster.failures = list(outage)
+        sweeps.append(await scheduler.catch_up())
+    newsroom.poster.failures = []  # Discord is back
+    recovered_at = newsroom.clock()
+    for _ in range(10):
+        if newsroom.poster.posted:
+            break
+        newsroom.clock.advance(RETRY_SWEEP_INTERVAL)
+        await scheduler.catch_up()
+    newsroom.clock.advance(RETRY_SWEEP_INTERVAL)
+    after = await scheduler.catch_up()
+
+    assert asked.result is DeliveryResult.FAILED
+    assert {outcome.result for sweep in sweeps for outcome in sweep.values()} == {DeliveryResult.FAILED}
+    assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("chess")])
+    assert newsroom.clock() - recovered_at <= MAX_RETRY_DELAY + RETRY_SWEEP_INTERVAL
+    assert after == {}
+    delivery = await newsroom.store.latest_delivery(subscription.id, kind=DeliveryKind.MANUAL)
+    assert delivery is not None
+    assert (delivery.id, delivery.status) == (asked.delivery_id, DeliveryStatus.POSTED)
+
+
+async def test_a_manual_digest_still_failing_after_the_grace_is_given_up(newsroom: Newsroom) -> None:
+    await follow_news(newsroom, "ferry")
+    subscription = await subscribe(newsroom, BERLIN, time(18, 0))
+    scheduler = make_scheduler(newsroom, grace=timedelta(minutes=10))
+    newsroom.poster.failures = [TransientPostError("503 Service Unavailable")] * 4
+    asked = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
+
+    newsroom.clock.advance(timedelta(minutes=10, seconds=1))
+    swept = await scheduler.catch_up()
+
+    assert (asked.result, swept, newsroom.poster.posted) == (DeliveryResult.FAILED, {}, [])
 
 
 async def test_a_subscription_made_after_todays_time_starts_tomorrow(newsroom: Newsroom) -> None:

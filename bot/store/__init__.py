@@ -18,6 +18,7 @@ One module per thing stored, each with its own queries on the engine; `Store` co
 """
 
 from bot.store.database import UnsupportedDatabase
+from bot.store.deliveries import CLAIM_LEASE, LEASE_RENEWAL, retry_delay, takeover_due
 from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
 from bot.store.records import (
@@ -46,8 +47,10 @@ from bot.store.subscriptions import zone_names
 from bot.store.tables import DeliveryKind, DeliveryStatus
 
 __all__ = [
+    "CLAIM_LEASE",
     "FAILING_AFTER",
     "LATEST_VERSION",
+    "LEASE_RENEWAL",
     "MAX_FEEDS_PER_GUILD",
     "AlreadyFollowing",
     "Claim",
@@ -74,5 +77,7 @@ __all__ = [
     "UnsupportedDatabase",
     "failure_backoff",
     "open_store",
+    "retry_delay",
+    "takeover_due",
     "zone_names",
 ]

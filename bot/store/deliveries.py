@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Row, bindparam, exists, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.database import Queries, upsert
@@ -28,13 +29,64 @@ from bot.store.tables import DeliveryKind, DeliveryStatus, delivered_items, deli
 LOGGER = logging.getLogger(__name__)
 
 
-STALE_CLAIM_AFTER = timedelta(minutes=15)
-"""A delivery claimed this long ago and still not finished is presumed abandoned (the process died),
-and may be claimed again. Posting a digest takes seconds, even rate-limited."""
+CLAIM_LEASE = timedelta(seconds=60)
+"""How long a claim holds unless its owner renews it. The owner renews every LEASE_RENEWAL (20 s),
+so two renewals in a row may fail (a slow database, a stalled loop) before the lease runs out; a
+dead owner's delivery is free to take over a minute after its last renewal at most."""
+
+LEASE_RENEWAL = timedelta(seconds=20)
+"""How often the owner of a claim renews its lease while it posts: a third of the lease."""
+
+FIRST_RETRY_DELAY = timedelta(seconds=15)
+"""A failed delivery (Discord kept answering 5xx) may be claimed again this long after it failed,
+then twice as long after each further failure, up to MAX_RETRY_DELAY."""
+
+MAX_RETRY_DELAY = timedelta(minutes=2)
+"""The longest wait between tries of a failed delivery: an outage of any length is followed by the
+digest within two minutes (and a sweep's interval) of Discord's recovery, at no more than 30 tries
+an hour, four posts each."""
+
 _KNOWN_LINKS = select(seen_items.c.feed_id, seen_items.c.item_key, seen_items.c.link_key).where(
     tuple_(seen_items.c.feed_id, seen_items.c.item_key).in_(bindparam("refs", expanding=True))
 )
 """The link keys of stored items, by (feed id, item key); one cached statement whatever the count."""
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after its `attempt`-th try failed a delivery may be tried again."""
+    doublings = max(0, min(attempt - 1, 16))  # 16: far past the cap, and no huge powers of two
+    return min(FIRST_RETRY_DELAY * (1 << doublings), MAX_RETRY_DELAY)
+
+
+def _still_held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on the delivery's row under which `claim` still holds it: no one took it over
+    (the attempt is the claim's) and it is not completed."""
+    return (
+        deliveries.c.id == claim.delivery_id,
+        deliveries.c.attempt == claim.attempt,
+        deliveries.c.status == DeliveryStatus.CLAIMED,
+    )
+
+
+class _DeliveryState(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def attempt(self) -> int: ...
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def lease_expires_at(self) -> datetime | None: ...
+
+
+def takeover_due(delivery: _DeliveryState, now: datetime) -> bool:
+    """Whether another claim may take the delivery over at `now`: it failed long enough ago (see
+    `retry_delay`), or it is claimed and its lease ran out (its owner died or stalled)."""
+    if delivery.status == DeliveryStatus.FAILED:
+        return delivery.completed_at is None or delivery.completed_at + retry_delay(delivery.attempt) <= now
+    if delivery.status == DeliveryStatus.CLAIMED:
+        return delivery.lease_expires_at is None or delivery.lease_expires_at <= now
+    return False
 
 
 class DeliveryQueries(Queries):
@@ -47,15 +99,15 @@ class DeliveryQueries(Queries):
         kind: DeliveryKind,
         *,
         now: datetime | None = None,
-        stale_after: timedelta = STALE_CLAIM_AFTER,
+        lease: timedelta = CLAIM_LEASE,
     ) -> Claim | None:
-        """Claim the right to post the subscription's digest for `local_date`.
+        """Claim the right to post the subscription's digest for `local_date`, for `lease` unless renewed.
 
         A manual digest is always claimed anew. A scheduled one exists once per local date, so among
         processes racing for it exactly one gets a Claim. The others get None, and so does anyone
-        once it is posted, or while its claim is fresh. A claim older than `stale_after` that was
-        never completed (its process died), or a failed delivery, is taken over: the Claim then
-        says what was already posted, so that only the rest is.
+        once it is posted, or while its lease holds. A claim whose lease ran out (its process died),
+        or a delivery that failed (after `retry_delay`), is taken over: the Claim then says what was
+        already posted, so that only the rest is.
         """
         moment = utc_now(now)
         kind = DeliveryKind(kind)
@@ -66,6 +118,8 @@ class DeliveryQueries(Queries):
             "status": DeliveryStatus.CLAIMED,
             "attempt": 1,
             "claimed_at": moment,
+            "started_at": moment,
+            "lease_expires_at": moment + lease,
             "posted_message_ids": [],
         }
         async with self._engine.begin() as connection:
@@ -92,6 +146,8 @@ class DeliveryQueries(Queries):
                     claimed_at=moment,
                     posted_message_ids=(),
                     delivered=frozenset(),
+                    started_at=moment,
+                    lease_expires_at=moment + lease,
                 )
             existing = (
                 await connection.execute(
@@ -104,47 +160,107 @@ class DeliveryQueries(Queries):
                     .with_for_update()
                 )
             ).one()
-            abandoned = existing.status == DeliveryStatus.CLAIMED and existing.claimed_at <= moment - stale_after
-            if existing.status != DeliveryStatus.FAILED and not abandoned:
+            return await self._take_over(connection, existing, moment=moment, lease=lease)
+
+    async def take_over_delivery(
+        self, delivery_id: int, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE
+    ) -> Claim | None:
+        """Claim an existing delivery of any kind again, if it failed or its lease ran out (see
+        `takeover_due`): how the retry sweep finishes a manual digest. None when it is posted, held,
+        gone, or another process took it over first."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            existing = (
+                await connection.execute(select(deliveries).where(deliveries.c.id == delivery_id).with_for_update())
+            ).one_or_none()
+            if existing is None:
                 return None
-            # Compare-and-set on the attempt: of two processes taking it over, one wins.
-            attempt = await connection.scalar(
-                update(deliveries)
-                .where(deliveries.c.id == existing.id, deliveries.c.attempt == existing.attempt)
-                .values(
-                    status=DeliveryStatus.CLAIMED,
-                    attempt=existing.attempt + 1,
-                    claimed_at=moment,
-                    completed_at=None,
-                    error=None,
-                )
-                .returning(deliveries.c.attempt)
-            )
-            if attempt is None:
-                return None
-            delivered = await connection.execute(
-                select(delivered_items.c.feed_id, delivered_items.c.item_key).where(
-                    delivered_items.c.delivery_id == existing.id
-                )
-            )
-            claim = Claim(
-                delivery_id=existing.id,
-                subscription_id=subscription_id,
-                local_date=local_date,
-                kind=kind,
-                attempt=attempt,
+            return await self._take_over(connection, existing, moment=moment, lease=lease)
+
+    async def _take_over(
+        self, connection: AsyncConnection, existing: Row[Any], *, moment: datetime, lease: timedelta
+    ) -> Claim | None:
+        if not takeover_due(existing, moment):
+            return None
+        # Compare-and-set on the attempt: of two processes taking it over, one wins.
+        attempt = await connection.scalar(
+            update(deliveries)
+            .where(deliveries.c.id == existing.id, deliveries.c.attempt == existing.attempt)
+            .values(
+                status=DeliveryStatus.CLAIMED,
+                attempt=existing.attempt + 1,
                 claimed_at=moment,
-                posted_message_ids=tuple(int(message_id) for message_id in existing.posted_message_ids),
-                delivered=frozenset(ItemRef(row.feed_id, row.item_key) for row in delivered),
+                lease_expires_at=moment + lease,
+                completed_at=None,
+                error=None,
             )
+            .returning(deliveries.c.attempt)
+        )
+        if attempt is None:
+            return None
+        delivered = await connection.execute(
+            select(delivered_items.c.feed_id, delivered_items.c.item_key).where(
+                delivered_items.c.delivery_id == existing.id
+            )
+        )
+        claim = Claim(
+            delivery_id=existing.id,
+            subscription_id=existing.subscription_id,
+            local_date=existing.local_date,
+            kind=DeliveryKind(existing.kind),
+            attempt=attempt,
+            claimed_at=moment,
+            posted_message_ids=tuple(int(message_id) for message_id in existing.posted_message_ids),
+            delivered=frozenset(ItemRef(row.feed_id, row.item_key) for row in delivered),
+            started_at=existing.started_at or existing.claimed_at,
+            lease_expires_at=moment + lease,
+        )
         LOGGER.info(
             "Took over delivery %s of subscription %s (attempt %d, was %s)",
             claim.delivery_id,
-            subscription_id,
+            claim.subscription_id,
             claim.attempt,
             existing.status,
         )
         return claim
+
+    async def renew_claim(self, claim: Claim, *, now: datetime | None = None, lease: timedelta = CLAIM_LEASE) -> bool:
+        """Extend the claim's lease to `lease` from now. False when the claim is no longer held (taken
+        over, or completed): its holder must then stop posting."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(deliveries).where(*_still_held(claim)).values(lease_expires_at=moment + lease)
+            )
+        return bool(result.rowcount)
+
+    async def deliveries_to_retry(
+        self, *, kind: DeliveryKind, started_after: datetime, now: datetime
+    ) -> list[Delivery]:
+        """Deliveries of `kind` begun after `started_after` that another claim may take over now:
+        failed (and waited their `retry_delay`), or claimed by an owner whose lease ran out. One
+        that a later delivery of its subscription has posted since is not owed any more (that one
+        carried what was new), and is left out."""
+        moment = utc_now(now)
+        later = deliveries.alias("later")
+        superseded = exists().where(
+            later.c.subscription_id == deliveries.c.subscription_id,
+            later.c.status == DeliveryStatus.POSTED,
+            later.c.started_at > deliveries.c.started_at,
+        )
+        query = (
+            select(deliveries)
+            .where(
+                deliveries.c.status.in_([DeliveryStatus.FAILED, DeliveryStatus.CLAIMED]),
+                deliveries.c.kind == DeliveryKind(kind),
+                deliveries.c.started_at > utc_now(started_after),
+                ~superseded,
+            )
+            .order_by(deliveries.c.started_at, deliveries.c.id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [delivery_from_row(row) for row in rows if takeover_due(row, moment)]
 
     async def complete_delivery(
         self,
@@ -174,12 +290,8 @@ class DeliveryQueries(Queries):
             )
             result = await connection.execute(
                 update(deliveries)
-                .where(
-                    deliveries.c.id == claim.delivery_id,
-                    deliveries.c.attempt == claim.attempt,
-                    deliveries.c.status == DeliveryStatus.CLAIMED,
-                )
-                .values(status=status, completed_at=moment, error=clip_error(error))
+                .where(*_still_held(claim))
+                .values(status=status, completed_at=moment, lease_expires_at=None, error=clip_error(error))
             )
         if result.rowcount == 0:
             LOGGER.warning("Delivery %s was taken over before attempt %d completed", claim.delivery_id, claim.attempt)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -45,8 +45,11 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    table,
     text,
+    update,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.database import lock_for_transaction
@@ -228,7 +231,44 @@ def _v3_listing_times(connection: Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details, _v3_listing_times)
+LEGACY_STALE_CLAIM = timedelta(minutes=15)
+"""How long a claim made before version 4 held: such a claim's owner (an older newsbrief still
+running during an upgrade) does not renew it, so it keeps the time it was given."""
+
+
+def _v4_delivery_leases(connection: Connection) -> None:
+    """Version 4: a delivery's claim is a lease its owner renews, and a delivery knows when it began.
+
+    A claim left open by an older newsbrief gets a lease until its old stale time (claimed_at + 15
+    minutes), so its owner, which does not renew, keeps it exactly as long as before; completed
+    deliveries hold no lease. Every delivery begins when it was claimed, as far as the upgrade
+    knows: for one already taken over that is the takeover, later than its real start.
+    """
+    moment = UTCDateTime().compile(dialect=connection.dialect)
+    connection.execute(text(f"ALTER TABLE deliveries ADD COLUMN lease_expires_at {moment}"))
+    connection.execute(text(f"ALTER TABLE deliveries ADD COLUMN started_at {moment}"))
+    connection.execute(text("UPDATE deliveries SET started_at = claimed_at"))
+    as_stored = table(
+        "deliveries",
+        sql_column("id", Integer),
+        sql_column("status", String),
+        sql_column("claimed_at", UTCDateTime),
+        sql_column("lease_expires_at", UTCDateTime),
+    )
+    # Date arithmetic differs between the two backends' SQL; open claims are a handful at most.
+    open_claims = connection.execute(
+        select(as_stored.c.id, as_stored.c.claimed_at).where(as_stored.c.status == "claimed")
+    ).all()
+    for delivery_id, claimed_at in open_claims:
+        connection.execute(
+            update(as_stored)
+            .where(as_stored.c.id == delivery_id)
+            .values(lease_expires_at=claimed_at + LEGACY_STALE_CLAIM)
+        )
+    connection.execute(text("CREATE INDEX ix_deliveries_status ON deliveries (status)"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details, _v3_listing_times, _v4_delivery_leases)
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 
 LATEST_VERSION = len(MIGRATIONS)

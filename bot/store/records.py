@@ -188,7 +188,8 @@ class StoredItem:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """The right to post one delivery, held until `complete_delivery` or until it goes stale."""
+    """The right to post one delivery: a lease its holder renews (`renew_claim`) while it posts, held
+    until `complete_delivery`, or until the lease runs out and another process takes it over."""
 
     delivery_id: int
     subscription_id: int
@@ -201,6 +202,10 @@ class Claim:
     """Messages an earlier attempt already posted: do not post them again."""
     delivered: frozenset[ItemRef]
     """Items an earlier attempt already posted."""
+    started_at: datetime
+    """When the delivery was first claimed: no message of it can be older."""
+    lease_expires_at: datetime
+    """Until when the claim holds unless renewed."""
 
     @property
     def resumed(self) -> bool:
@@ -219,6 +224,10 @@ class Delivery:
     completed_at: datetime | None
     posted_message_ids: tuple[int, ...]
     error: str | None
+    started_at: datetime
+    """When it was first claimed (the claim time of an older delivery taken over before version 4)."""
+    lease_expires_at: datetime | None
+    """Until when the current claim holds; None once completed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,4 +348,6 @@ def delivery_from_row(row: Row[Any]) -> Delivery:
         completed_at=row.completed_at,
         posted_message_ids=tuple(int(message_id) for message_id in row.posted_message_ids),
         error=row.error,
+        started_at=row.started_at or row.claimed_at,
+        lease_expires_at=row.lease_expires_at,
     )

@@ -232,7 +232,16 @@ deliveries = Table(
     Column("completed_at", UTCDateTime),
     Column("posted_message_ids", JSON, nullable=False),
     Column("error", Text),
+    # Version 4: the claim is a lease its owner renews while it posts (see `Store.renew_claim`);
+    # NULL once the delivery is completed.
+    Column("lease_expires_at", UTCDateTime),
+    # Version 4: when the delivery was first claimed, so the first moment a message of it can have
+    # been posted. Nullable only because SQLite cannot add a NOT NULL column without a constant
+    # default; the upgrade fills it and every claim sets it.
+    Column("started_at", UTCDateTime),
     Index(None, "subscription_id", "local_date"),
+    # Version 4: the retry sweep reads the deliveries left failed or claimed, a few among many posted.
+    Index(None, "status"),
     Index(
         "uq_deliveries_scheduled_date",
         "subscription_id",

@@ -4,14 +4,15 @@ service (a channel to pause, a post to retry, or a bug to raise)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
 
-from bot.digests import ChannelUnavailable, TransientPostError
+from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.embeds import DigestMessage
 from bot.settings import Settings
-from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.fake_discord import VIEW_CHANNEL, FakeDiscord
 
 from .conftest import running_news_bot
 
@@ -66,3 +67,45 @@ async def test_a_post_after_a_failure_goes_through(fake: FakeDiscord, make_setti
         message_id = await bot.poster.post(fake.channel_id, MESSAGE, key="delivery-1-message-0")
 
     assert fake.messages[message_id]["content"] == MESSAGE.content
+
+
+def digest_message(*links: str) -> DigestMessage:
+    """A digest message of one story per link, as the bot packs them (title linked, no outlets)."""
+    embeds = tuple(discord.Embed(title=f"Story {number}", url=link) for number, link in enumerate(links))
+    return DigestMessage(content=None, embeds=embeds, item_keys=())
+
+
+async def test_the_bots_own_messages_after_one_are_read_back_with_their_links(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        first = await bot.poster.post(fake.channel_id, digest_message("https://a.example/1"), key="d1-m0")
+        fake.add_message("Thanks for the digest!")
+        second = await bot.poster.post(
+            fake.channel_id, digest_message("https://a.example/2", "https://b.example/3"), key="d1-m1"
+        )
+
+        found = await bot.poster.own_messages(fake.channel_id, after=first)
+
+    assert found == [PostedMessage(id=second, links=frozenset({"https://a.example/2", "https://b.example/3"}))]
+
+
+async def test_the_bots_own_messages_since_a_moment_are_read_back_oldest_first(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        began = datetime.now(UTC) - timedelta(seconds=1)
+        ids = [await bot.poster.post(fake.channel_id, MESSAGE, key=f"d2-m{number}") for number in range(3)]
+
+        found = await bot.poster.own_messages(fake.channel_id, after=began)
+        later = await bot.poster.own_messages(fake.channel_id, after=datetime.now(UTC) + timedelta(minutes=1))
+
+    assert ([message.id for message in found], later) == (ids, [])
+
+
+async def test_a_channel_the_bot_cannot_see_reads_as_empty(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    hidden = int(fake.add_channel("hidden", bot_denied=VIEW_CHANNEL)["id"])
+    async with running_news_bot(fake, make_settings()) as bot:
+        assert await bot.poster.own_messages(hidden, after=1) == []

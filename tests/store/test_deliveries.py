@@ -1,5 +1,6 @@
-"""Deliveries: one scheduled digest per local date, however many processes race for it, and a
-restart that finishes what a crash left half-posted."""
+"""Deliveries: one scheduled digest per local date, however many processes race for it, a lease that
+its holder renews and a dead holder loses within a minute, and a restart that finishes what a crash
+left half-posted."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from datetime import date, timedelta
 import pytest
 
 from bot.store import Claim, DeliveryKind, DeliveryStatus, ItemRef, Store, Subscription
-from bot.store.deliveries import STALE_CLAIM_AFTER
+from bot.store.deliveries import CLAIM_LEASE, FIRST_RETRY_DELAY, MAX_RETRY_DELAY, retry_delay
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MESSAGE, MORNING, NOW, OTHER_CHANNEL, entry
 
 TODAY = date(2025, 3, 14)
-LATER = NOW + STALE_CLAIM_AFTER + timedelta(seconds=1)
-"""A moment after which a claim made at NOW counts as abandoned."""
+LATER = NOW + CLAIM_LEASE + timedelta(seconds=1)
+"""A moment at which a claim made at NOW and never renewed counts as abandoned."""
 
 
 async def _subscription(store: Store, channel_id: int = CHANNEL) -> Subscription:
@@ -56,11 +57,47 @@ async def test_a_posted_digest_is_never_claimed_again(store: Store) -> None:
     )
 
 
-async def test_a_fresh_claim_is_not_taken_over(store: Store) -> None:
+async def test_a_claim_is_not_taken_over_while_its_lease_holds(store: Store) -> None:
     subscription = await _subscription(store)
-    await _claim(store, subscription.id, now=NOW)
-    just_before_stale = NOW + STALE_CLAIM_AFTER - timedelta(seconds=1)
-    assert await store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=just_before_stale) is None
+    claim = await _claim(store, subscription.id, now=NOW)
+    just_before_expiry = NOW + CLAIM_LEASE - timedelta(seconds=1)
+
+    assert claim.lease_expires_at == NOW + CLAIM_LEASE
+    assert await store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=just_before_expiry) is None
+
+
+async def test_a_renewed_claim_outlives_its_first_lease(store: Store) -> None:
+    subscription = await _subscription(store)
+    claim = await _claim(store, subscription.id, now=NOW)
+
+    assert await store.renew_claim(claim, now=NOW + timedelta(seconds=40))
+
+    assert await store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=LATER) is None
+    delivery = await stored_delivery(store, claim.delivery_id)
+    assert delivery is not None
+    assert delivery.lease_expires_at == NOW + timedelta(seconds=40) + CLAIM_LEASE
+
+
+async def test_a_claim_whose_lease_ran_out_is_taken_over_and_its_holder_cannot_renew(store: Store) -> None:
+    subscription = await _subscription(store)
+    stalled = await _claim(store, subscription.id, now=NOW)
+
+    taken = await _claim(store, subscription.id, now=LATER)
+
+    assert (taken.delivery_id, taken.attempt, taken.started_at) == (stalled.delivery_id, 2, NOW)
+    assert await store.renew_claim(stalled, now=LATER) is False
+    assert await store.renew_claim(taken, now=LATER)
+
+
+async def test_a_completed_claim_holds_no_lease(store: Store) -> None:
+    subscription = await _subscription(store)
+    claim = await _claim(store, subscription.id, now=NOW)
+    await store.complete_delivery(claim, status=DeliveryStatus.POSTED, now=NOW)
+
+    assert await store.renew_claim(claim, now=NOW) is False
+    delivery = await stored_delivery(store, claim.delivery_id)
+    assert delivery is not None
+    assert delivery.lease_expires_at is None
 
 
 async def test_an_abandoned_claim_is_taken_over_with_what_it_posted(store: Store) -> None:
@@ -85,7 +122,7 @@ async def test_an_abandoned_claim_is_taken_over_with_what_it_posted(store: Store
     assert [item.key for item in await store.undelivered_items(subscription.id, since=NOW)] == [entry(3).key]
 
 
-async def test_a_failed_digest_can_be_tried_again(store: Store) -> None:
+async def test_a_failed_digest_can_be_tried_again_after_its_retry_delay(store: Store) -> None:
     subscription = await _subscription(store)
     claim = await _claim(store, subscription.id, now=NOW)
     await store.complete_delivery(claim, status=DeliveryStatus.FAILED, error="403 Missing Access", now=NOW)
@@ -93,9 +130,76 @@ async def test_a_failed_digest_can_be_tried_again(store: Store) -> None:
     assert failed is not None
     assert (failed.status, failed.error) == (DeliveryStatus.FAILED, "403 Missing Access")
 
-    retry = await _claim(store, subscription.id, now=NOW + timedelta(minutes=1))
+    too_soon = NOW + FIRST_RETRY_DELAY - timedelta(seconds=1)
+    assert await store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=too_soon) is None
+    retry = await _claim(store, subscription.id, now=NOW + FIRST_RETRY_DELAY)
 
     assert (retry.delivery_id, retry.attempt) == (claim.delivery_id, 2)
+
+
+def test_the_retry_delay_doubles_up_to_its_cap() -> None:
+    delays = [retry_delay(attempt) for attempt in range(1, 7)]
+    assert delays == [FIRST_RETRY_DELAY * factor for factor in (1, 2, 4)] + [MAX_RETRY_DELAY] * 3
+    assert retry_delay(10_000) == MAX_RETRY_DELAY
+
+
+async def test_failed_and_abandoned_manual_digests_are_found_for_retry(store: Store) -> None:
+    subscription = await _subscription(store)
+
+    async def manual(at: timedelta) -> Claim:
+        claim = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW + at)
+        assert claim is not None
+        return claim
+
+    # The posted one began first: a later posted digest would make the others owed no more.
+    posted, failed, abandoned, held = [await manual(timedelta(minutes=n)) for n in (0, 1, 2, 3)]
+    await store.complete_delivery(failed, status=DeliveryStatus.FAILED, error="503", now=NOW + timedelta(minutes=1))
+    await store.complete_delivery(posted, status=DeliveryStatus.POSTED, now=NOW + timedelta(minutes=4))
+    await store.renew_claim(held, now=NOW + timedelta(minutes=4))
+    old = await manual(-timedelta(hours=2))
+    await store.complete_delivery(old, status=DeliveryStatus.FAILED, error="503", now=NOW)
+    await _claim(store, subscription.id, now=NOW)  # a scheduled one is the catch-up's
+
+    found = await store.deliveries_to_retry(
+        kind=DeliveryKind.MANUAL, started_after=NOW - timedelta(hours=1), now=NOW + timedelta(minutes=4, seconds=30)
+    )
+
+    assert [delivery.id for delivery in found] == [failed.delivery_id, abandoned.delivery_id]
+
+
+async def test_a_failed_manual_digest_a_later_digest_superseded_is_not_retried(store: Store) -> None:
+    subscription = await _subscription(store)
+    failed = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW)
+    assert failed is not None
+    await store.complete_delivery(failed, status=DeliveryStatus.FAILED, error="503", now=NOW)
+    later = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW + timedelta(minutes=5))
+    assert later is not None
+    cutoff, moment = NOW - timedelta(hours=1), NOW + timedelta(minutes=5, seconds=30)
+    before = await store.deliveries_to_retry(kind=DeliveryKind.MANUAL, started_after=cutoff, now=moment)
+
+    await store.complete_delivery(later, status=DeliveryStatus.POSTED, now=NOW + timedelta(minutes=5))
+
+    assert [delivery.id for delivery in before] == [failed.delivery_id]
+    assert await store.deliveries_to_retry(kind=DeliveryKind.MANUAL, started_after=cutoff, now=moment) == []
+
+
+async def test_a_manual_digest_is_taken_over_by_its_id(store: Store) -> None:
+    subscription = await _subscription(store)
+    first = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW)
+    assert first is not None
+    assert await store.take_over_delivery(first.delivery_id, now=NOW) is None  # its lease holds
+
+    taken = await store.take_over_delivery(first.delivery_id, now=LATER)
+
+    assert taken is not None
+    assert (taken.delivery_id, taken.kind, taken.attempt, taken.started_at) == (
+        first.delivery_id,
+        DeliveryKind.MANUAL,
+        2,
+        NOW,
+    )
+    assert await store.take_over_delivery(first.delivery_id, now=LATER) is None
+    assert await store.take_over_delivery(first.delivery_id + 100, now=LATER) is None
 
 
 async def test_the_latest_delivery_of_a_status_and_kind_is_found(store: Store) -> None:
@@ -203,3 +307,38 @@ async def test_racing_takeovers_of_an_abandoned_claim_get_exactly_one(store: Sto
 
         winners = [result for result in results if result is not None]
         assert [winner.attempt for winner in winners] == [2]
+
+
+async def test_racing_takeovers_of_a_manual_digest_get_exactly_one(store: Store, second_store: Store) -> None:
+    subscription = await _subscription(store)
+    for _ in range(5):
+        claim = await store.claim_delivery(subscription.id, TODAY, DeliveryKind.MANUAL, now=NOW)
+        assert claim is not None
+
+        results = await asyncio.gather(
+            store.take_over_delivery(claim.delivery_id, now=LATER),
+            second_store.take_over_delivery(claim.delivery_id, now=LATER),
+            second_store.take_over_delivery(claim.delivery_id, now=LATER),
+        )
+
+        assert [result.attempt for result in results if result is not None] == [2]
+
+
+async def test_a_holder_renewing_keeps_its_claim_against_a_racer(store: Store, second_store: Store) -> None:
+    subscription = await _subscription(store)
+    claim = await _claim(store, subscription.id, now=NOW)
+    renewals = [NOW + timedelta(seconds=seconds) for seconds in range(20, 301, 20)]
+
+    for moment in renewals:
+        renewed, raced = await asyncio.gather(
+            store.renew_claim(claim, now=moment),
+            second_store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=moment),
+        )
+        assert (renewed, raced) == (True, None)
+    # The holder dies after its last renewal: a minute later the racer has it.
+    assert await second_store.claim_delivery(subscription.id, TODAY, DeliveryKind.SCHEDULED, now=renewals[-1]) is None
+    taken = await second_store.claim_delivery(
+        subscription.id, TODAY, DeliveryKind.SCHEDULED, now=renewals[-1] + CLAIM_LEASE
+    )
+    assert taken is not None
+    assert taken.attempt == 2

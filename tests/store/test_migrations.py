@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, inspect, select, text
+from sqlalchemy import JSON, Connection, column, insert, inspect, select, text
+from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, migrate, schema_version_of
-from bot.store.tables import DeliveryKind, feeds, guild_feeds, metadata, seen_items
-from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, Entry, entry
+from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items
+from tests.store.conftest import stored_delivery
+from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
 
 
 def _next_add_feed_language(connection: Connection) -> None:
@@ -119,6 +121,39 @@ async def _store_as_version_2(engine: AsyncEngine, feed_id: int, item: Entry, *,
         )
 
 
+async def _claim_as_stored_then(
+    engine: AsyncEngine, subscription_id: int, *, claimed_at: datetime = NOW, status: str = "claimed"
+) -> int:
+    """A scheduled delivery of NOW's date inserted as versions 1 to 3 stored it: no lease, no start."""
+    as_stored = sql_table(
+        "deliveries",
+        column("id"),
+        column("subscription_id"),
+        column("local_date"),
+        column("kind"),
+        column("status"),
+        column("attempt"),
+        column("claimed_at", UTCDateTime),
+        column("posted_message_ids", JSON),
+    )
+    async with engine.begin() as connection:
+        delivery_id = await connection.scalar(
+            insert(as_stored)
+            .values(
+                subscription_id=subscription_id,
+                local_date=NOW.date(),
+                kind="scheduled",
+                status=status,
+                attempt=1,
+                claimed_at=claimed_at,
+                posted_message_ids=[],
+            )
+            .returning(as_stored.c.id)
+        )
+    assert isinstance(delivery_id, int)
+    return delivery_id
+
+
 async def _last_listed(engine: AsyncEngine) -> dict[str, datetime | None]:
     async with engine.connect() as connection:
         rows = await connection.execute(select(seen_items.c.item_key, seen_items.c.last_listed_at))
@@ -146,8 +181,7 @@ async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url
                     first_seen_at=NOW,
                 )
             )
-        claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
-        assert claim is not None
+        await _claim_as_stored_then(engine, subscription.id)
 
         assert await migrate(engine, migrations=MIGRATIONS[:2], now=NOW) == 2
         assert await migrate(engine, now=NOW) == LATEST_VERSION
@@ -177,10 +211,10 @@ async def test_a_version_2_database_upgrades_keeping_its_rows_and_counting_items
         await _store_as_version_2(engine, feed_id, early, first_seen_at=NOW - timedelta(days=60))
         await _store_as_version_2(engine, feed_id, recent, first_seen_at=NOW - timedelta(minutes=30))
         await store.record_delivered_items(subscription.id, [ItemRef(feed_id, early.key)], now=NOW - timedelta(days=59))
-        claim = await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW)
-        assert claim is not None
+        await _claim_as_stored_then(engine, subscription.id)
 
-        assert await migrate(engine, now=NOW) == LATEST_VERSION == 3
+        assert await migrate(engine, migrations=MIGRATIONS[:3], now=NOW) == 3
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
 
         # Listed, for all the upgrade knows, until the feed's last fetch; or since first seen, if later.
         assert await _last_listed(engine) == {early.key: fetched_at, recent.key: NOW - timedelta(minutes=30)}
@@ -200,6 +234,44 @@ async def test_a_version_2_database_upgrades_keeping_its_rows_and_counting_items
         pruned = await store.prune_history(retention=timedelta(days=30), now=NOW + timedelta(days=90))
         assert (pruned.seen_items, pruned.delivered_items) == (1, 0)
         assert list(await _last_listed(engine)) == [early.key]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_version_3_database_upgrades_keeping_open_claims_for_their_old_stale_time(database_url: str) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:3], now=NOW) == 3
+    store = Store(engine)
+    try:
+        subscription = await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
+        )
+        posted_subscription = await store.subscribe(
+            GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
+        )
+        held = await _claim_as_stored_then(engine, subscription.id, claimed_at=NOW - timedelta(minutes=5))
+        posted = await _claim_as_stored_then(engine, posted_subscription.id, status="posted")
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION == 4
+
+        open_claim = await stored_delivery(store, held)
+        done = await stored_delivery(store, posted)
+        assert open_claim is not None
+        assert done is not None
+        assert (open_claim.started_at, open_claim.lease_expires_at) == (
+            NOW - timedelta(minutes=5),
+            NOW + timedelta(minutes=10),
+        )
+        assert (done.started_at, done.lease_expires_at) == (NOW, None)
+        # The older process that holds the open claim does not renew it: it keeps its 15 minutes.
+        day = NOW.date()
+        assert await store.claim_delivery(subscription.id, day, DeliveryKind.SCHEDULED, now=NOW) is None
+        stale = NOW + timedelta(minutes=10)
+        taken = await store.claim_delivery(subscription.id, day, DeliveryKind.SCHEDULED, now=stale)
+        assert taken is not None
+        assert (taken.delivery_id, taken.attempt, taken.started_at) == (held, 2, NOW - timedelta(minutes=5))
+        later = NOW + timedelta(hours=1)
+        assert await store.claim_delivery(posted_subscription.id, day, DeliveryKind.SCHEDULED, now=later) is None
     finally:
         await engine.dispose()
 

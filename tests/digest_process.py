@@ -1,0 +1,119 @@
+"""A bot process for the crash tests: the real DigestScheduler and DigestService on a real database,
+posting to the test's stand-in channel over HTTP instead of to Discord.
+
+    python -m tests.digest_process DATABASE_URL CHANNEL_URL [--lease S] [--renewal S] [--sweep S]
+
+It runs until it is killed. Stories are packed two to a message (with the bot's own embeds), so a
+five-story digest is three messages and a crash can fall between them. Each request says which
+process sent it (X-Process-Id), so a test can kill the one that holds a delivery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.digests import ChannelUnavailable, DigestService, PostedMessage, TransientPostError
+from bot.embeds import DigestMessage, pack_digest
+from bot.news.digest import Digest
+from bot.news.fetch import Fetcher
+from bot.news.pipeline import Pipeline
+from bot.poster import embed_links
+from bot.scheduler import RETRY_SWEEP_INTERVAL, DigestScheduler
+from bot.store import CLAIM_LEASE, LEASE_RENEWAL, open_store
+
+STORIES_PER_MESSAGE = 2
+SERVER_ERROR = 500
+NOT_FOUND = 404
+
+
+class ChannelPoster:
+    """The Poster against the stand-in channel: Discord's message JSON, without discord.py's client."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+
+    def pack(self, digest: Digest) -> Sequence[DigestMessage]:
+        if not digest.stories:
+            return pack_digest(digest)
+        messages = []
+        for start in range(0, len(digest.stories), STORIES_PER_MESSAGE):
+            (message,) = pack_digest(replace(digest, stories=digest.stories[start : start + STORIES_PER_MESSAGE]))
+            messages.append(replace(message, content=message.content if start == 0 else None))
+        return messages
+
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
+        body = {"content": message.content, "embeds": [embed.to_dict() for embed in message.embeds], "nonce": key}
+        answer = await self._request("POST", f"/channels/{channel_id}/messages", json=body)
+        return int(answer["id"])
+
+    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+        start = after if isinstance(after, int) else discord.utils.time_snowflake(after)
+        answer = await self._request("GET", f"/channels/{channel_id}/messages", params={"after": str(start)})
+        return [
+            PostedMessage(
+                id=int(message["id"]),
+                links=embed_links(discord.Embed.from_dict(embed) for embed in message["embeds"]),
+            )
+            for message in answer
+        ]
+
+    async def _request(
+        self, method: str, path: str, *, json: object = None, params: dict[str, str] | None = None
+    ) -> Any:
+        try:
+            async with self.session.request(
+                method, self.base_url + path, json=json, params=params, headers={"X-Process-Id": str(os.getpid())}
+            ) as response:
+                if response.status == NOT_FOUND:
+                    raise ChannelUnavailable("The channel was deleted")
+                if response.status >= SERVER_ERROR:
+                    raise TransientPostError(f"the channel answered {response.status}")
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientConnectionError as error:
+            raise TransientPostError(f"the channel could not be reached: {error}") from error
+
+
+async def run(database_url: str, channel_url: str, *, lease: float, renewal: float, sweep: float) -> None:
+    store = await open_store(database_url)
+    async with Fetcher(allow_private=True) as fetcher, aiohttp.ClientSession() as session:
+        service = DigestService(
+            store=store,
+            pipeline=Pipeline(fetcher=fetcher),
+            lease=timedelta(seconds=lease),
+            lease_renewal=timedelta(seconds=renewal),
+        )
+        poster = ChannelPoster(session, channel_url)
+        scheduler = DigestScheduler(
+            store=store, service=service, poster=poster, sweep_interval=timedelta(seconds=sweep)
+        )
+        await scheduler.start()
+        await asyncio.Event().wait()  # until killed
+
+
+def main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("database_url")
+    parser.add_argument("channel_url")
+    parser.add_argument("--lease", type=float, default=CLAIM_LEASE.total_seconds())
+    parser.add_argument("--renewal", type=float, default=LEASE_RENEWAL.total_seconds())
+    parser.add_argument("--sweep", type=float, default=RETRY_SWEEP_INTERVAL.total_seconds())
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=f"[{os.getpid()}] %(asctime)s %(name)s %(message)s")
+    asyncio.run(run(args.database_url, args.channel_url, lease=args.lease, renewal=args.renewal, sweep=args.sweep))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
