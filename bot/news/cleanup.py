@@ -20,7 +20,15 @@ from datetime import date
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["clean_paragraphs", "ends_sentence", "normalize_paragraph", "word_count", "word_tokens"]
+__all__ = [
+    "clean_paragraphs",
+    "ends_sentence",
+    "is_dateline",
+    "normalize_paragraph",
+    "word_count",
+    "word_tokens",
+    "written_date",
+]
 
 MIN_SENTENCE_WORDS = 8
 """An article has at least one paragraph this long that ends like a sentence; menus and link lists
@@ -56,7 +64,9 @@ BOX_TITLE_MAX_WORDS = 6
 """A heading right above a donation or newsletter appeal this short is the appeal box's title."""
 
 
-SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'", "’", ")")
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", "।", "۔", "؟", '"', "”", "»", "'", "’", ")")
+"""Marks that end a sentence, the closing quotes and brackets that may follow one included: Latin,
+CJK, Devanagari and Bengali (daṇḍa), Arabic and Urdu."""
 
 # ----------------------------------------------------------------------------- text helpers
 
@@ -440,6 +450,47 @@ _STAMP = caseless(
 # The name after "By" must be capitalized, which tells "By Jane Doe" from "By the end of May".
 _BYLINE = re.compile(r"^\W*(?i:by|von|par|por|di|door|автор(?:ка)?|від|от)\s+[A-ZА-ЯІЇЄҐ]")
 _BYLINE_MAX_WORDS = 10
+
+
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DAY = r"(?P<day>[0-3]?\d)"
+_MONTH_WORD = rf"(?P<month_name>{MONTHS_PATTERN})\.?"
+_WRITTEN_DATES = (
+    caseless(rf"\b{_MONTH_WORD}\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}\b"),  # Jun 10, 2025
+    caseless(rf"\b{_DAY}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTH_WORD}(?:\s+de)?,?\s+{_YEAR}\b"),  # 10 June 2025
+    re.compile(rf"\b{_YEAR}-(?P<month>[01]?\d)-{_DAY}\b"),  # 2025-06-10
+    re.compile(rf"\b{_DAY}\.(?P<month>[01]?\d)\.{_YEAR}\b"),  # 10.06.2025
+)
+_DATELINE_FILLER = caseless(
+    rf"{_DATE.pattern}|\b(?:19|20)\d\d\b|\b(?:[ap]\.?m\.?|gmt|utc|bst|cet|cest|est|edt|pst|pdt|at|on|am|um|uhr|le|el|de|h|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b|"
+    rf"{_STAMP.pattern}|[^\w\s]+"
+)
+
+
+def written_date(text: str) -> date | None:
+    """The first full date written out in `text` ("Jun 10, 2025", "10 June 2025", "2025-06-10",
+    "10.06.2025"), or None. Slashed dates are left alone: 06/10/2025 is June in one country and
+    October in another."""
+    for pattern in _WRITTEN_DATES:
+        for match in pattern.finditer(text):
+            found = match.groupdict()
+            if found.get("month_name"):
+                month = next(k for k, names in enumerate(_MONTH, 1) if names.fullmatch(found["month_name"]))
+            else:
+                month = int(found["month"])
+            try:
+                return date(int(found["year"]), month, int(found["day"]))
+            except ValueError:
+                continue
+    return None
+
+
+def is_dateline(line: str) -> bool:
+    """The line holds a date and little else: "Jun 10, 2025 - 14:02", "Updated 10 June 2025, 09:15 BST"."""
+    if word_count(line) > HEADER_LINE_WORDS or written_date(line) is None:
+        return False
+    return not _DATELINE_FILLER.sub(" ", line).split()
 
 
 def _boilerplate_rule(paragraph: str, words: int) -> str | None:

@@ -36,9 +36,11 @@ from bot.news.cleanup import (
     caseless,
     clean_paragraphs,
     ends_sentence,
+    is_dateline,
     normalize_paragraph,
     word_count,
     word_tokens,
+    written_date,
 )
 from bot.news.errors import InputError, NotAnArticle
 from bot.news.language import normalize_language_tag
@@ -163,7 +165,7 @@ _MARKUP = re.compile(r"<(?:[a-zA-Z][\w:-]*|!--|!doctype)[\s>/]", re.IGNORECASE)
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_SENTENCE_BREAK = re.compile("[.!?…。！？][\"'”’»)]*\\s")
+_SENTENCE_BREAK = re.compile("[.!?…。！？।۔؟][\"'”’»)]*\\s")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -510,6 +512,27 @@ def split_authors(byline: str | None, *, site: str | None = None) -> tuple[str, 
     return tuple(authors)
 
 
+def _article_paragraphs(
+    tree: HtmlElement, url: str | None, *, title: str | None, published: date | None, skip: set[str]
+) -> list[str]:
+    """The clean paragraphs trafilatura finds: favor_precision first, balanced mode when that finds
+    nothing or keeps too little (see RETRY_BELOW_CHARS)."""
+    document = _extract_body(tree, url, precision=FIRST_PASS_FAVORS_PRECISION)
+    balanced = None
+    if document is None:
+        document = balanced = _extract_body(tree, url, precision=False)
+        if document is None:
+            return []
+    paragraphs = _cleaned(_lines(document, skip=skip), title=title, published=published)
+    if balanced is None and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
+        balanced = _extract_body(tree, url, precision=False)
+        if balanced is not None:
+            retry = _cleaned(_lines(balanced, skip=skip), title=title, published=published)
+            if sum(map(len, retry)) > sum(map(len, paragraphs)):
+                paragraphs = retry
+    return paragraphs
+
+
 def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
     """Read a news page into an Article: its clean paragraphs and the facts about it.
 
@@ -536,23 +559,21 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
     _bound(tree)
     facts = _page_facts(tree, url)
     declared_language = _declared_language(tree)
-    lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
-    document = _extract_body(tree, url, precision=FIRST_PASS_FAVORS_PRECISION)
-    balanced = None
-    if document is None:
-        document = balanced = _extract_body(tree, url, precision=False)
-        if document is None:
-            raise NotAnArticle("No article text found in the page.")
     title = normalize_paragraph(facts.title) if facts.title else None
     published = _published(facts.published)
     own_urls = {address for address in (url, facts.canonical_url) if address}
-    paragraphs = _cleaned(_lines(document, skip=own_urls), title=title, published=published)
-    if balanced is None and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
-        balanced = _extract_body(tree, url, precision=False)
-        if balanced is not None:
-            retry = _cleaned(_lines(balanced, skip=own_urls), title=title, published=published)
-            if sum(map(len, retry)) > sum(map(len, paragraphs)):
-                paragraphs = retry
+
+    def read(page: HtmlElement) -> list[str]:
+        return _article_paragraphs(page, url, title=title, published=published, skip=own_urls)
+
+    lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
+    paragraphs = read(tree)
+    if sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
+        # Some sites put the whole article in an <aside> or a <nav>: read the page with them.
+        LOGGER.debug("little text without the page's furniture: reading it with")
+        tree = _parse(markup)
+        _bound(tree)
+        paragraphs = max(paragraphs, read(tree), key=lambda found: sum(map(len, found)))
     _check_article(paragraphs, source="page", page=tree)
     site = normalize_paragraph(facts.site) if facts.site else None
     return Article(
@@ -606,22 +627,54 @@ def _normalized_head(raw: Iterable[str]) -> list[str]:
     return paragraphs
 
 
-def _leading_headline(paragraphs: list[str]) -> str | None:
-    """A short first line without closing punctuation, followed by more text, is the headline."""
-    if len(paragraphs) < 2:
-        return None
-    first = paragraphs[0]
-    if word_count(first) <= TEXT_TITLE_MAX_WORDS and not first.rstrip().endswith((*SENTENCE_END, ":", ";", ",")):
-        return first
-    return None
+TEXT_HEAD_MAX_LINES = 5
+"""Title, standfirst, dateline, byline and a caption or label fit in this many lines above the story."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TextHead:
+    """What the lines above a plain text's first paragraph of prose say: its title and date, and
+    where the story begins."""
+
+    title: str | None
+    published: date | None
+    body_start: int
+
+
+def _is_head_line(line: str) -> bool:
+    """A line above the story: short and not ending like a sentence (a headline, a caption, a label)."""
+    return word_count(line) <= TEXT_TITLE_MAX_WORDS and not line.rstrip().endswith((*SENTENCE_END, ":", ";", ","))
+
+
+def _text_head(paragraphs: list[str]) -> _TextHead:
+    """Read the lines above the story: the first short unpunctuated line is the title, a line that
+    is a date ("Jun 10, 2025 - 14:02") gives the date, and the other short lines without a full
+    stop (a photo caption, a section label, a standfirst) are left out, so that none of them
+    becomes a summary sentence. Nothing is taken without a paragraph of prose after it."""
+    title: str | None = None
+    published: date | None = None
+    index = 0
+    for index, line in enumerate(paragraphs[: TEXT_HEAD_MAX_LINES + 1]):
+        if is_dateline(line):
+            published = published or written_date(line)
+        elif not _is_head_line(line):
+            break
+        elif title is None and index == 0:
+            title = line
+    else:
+        index = 0  # no prose within reach: nothing to tell a header from
+    if index == 0:
+        return _TextHead(title=None, published=None, body_start=0)
+    return _TextHead(title=title, published=published, body_start=index)
 
 
 def article_from_text(text: str, *, url: str | None = None, title: str | None = None) -> Article:
     """Make an Article from plain text, cleaned as a page's text is.
 
     Paragraphs are separated by blank lines; single line breaks inside a paragraph are joined unless
-    the text has one sentence per line. Without `title`, a short unpunctuated first line standing
-    alone is taken as the headline.
+    the text has one sentence per line. The short lines above the first paragraph of prose are read
+    as a page's header is (see `_text_head`): without `title`, the first of them is the headline, a
+    dateline gives `published`, and captions and labels there are left out.
 
     Raises:
         InputError: the text is empty or binary.
@@ -630,11 +683,8 @@ def article_from_text(text: str, *, url: str | None = None, title: str | None = 
     _check_text(text, what="text")
     text = text[:MAX_INPUT_CHARS].replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = _normalized_head(_text_paragraphs(text))
-    if title is None:
-        title = _leading_headline(paragraphs)
-        if title is not None:
-            paragraphs = paragraphs[1:]
-    title = normalize_paragraph(title) if title else None
-    cleaned = _cleaned(paragraphs, title=title, published=None)
+    head = _text_head(paragraphs)
+    title = normalize_paragraph(title) if title else head.title
+    cleaned = _cleaned(paragraphs[head.body_start :], title=title, published=head.published)
     _check_article(cleaned, source="text")
-    return Article(paragraphs=tuple(cleaned), url=url, title=title or None, canonical_url=url)
+    return Article(paragraphs=tuple(cleaned), url=url, title=title or None, published=head.published, canonical_url=url)

@@ -241,3 +241,23 @@ def test_tweet_button_letters_match_only_their_own_cases() -> None:
 def test_a_rule_phrase_without_any_of_its_key_words_is_refused() -> None:
     with pytest.raises(ValueError, match="no key word"):
         cleanup._rule("appeal", 40, contains=(r"\bjoin our supporters\b",), key_words=("donate",))
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Jun 10, 2025 - 14:02", "10 June 2025", "Updated 10 June 2025, 09:15 BST", "2025-06-10", "10.06.2025"],
+)
+def test_written_date_reads_common_forms(line: str) -> None:
+    assert cleanup.written_date(line) == date(2025, 6, 10)
+
+
+def test_written_date_leaves_slashed_dates_alone() -> None:
+    assert cleanup.written_date("06/10/2025") is None
+
+
+def test_dateline_is_a_date_with_little_else() -> None:
+    assert cleanup.is_dateline("Published: Tuesday 10 June 2025 at 2:02 pm")
+
+
+def test_sentence_with_a_date_is_not_a_dateline() -> None:
+    assert not cleanup.is_dateline("Council backs bridge repair on Jun 10, 2025")

@@ -341,6 +341,43 @@ def test_text_takes_short_first_line_as_title() -> None:
     assert article.paragraphs == (body,)
 
 
+_FERRY_BODY = (
+    "The ferry company said on Monday that summer boats will sail every hour from the harbour. "
+    "Tickets bought before April keep their old price, the company said."
+)
+
+
+def test_text_reads_dateline_as_published_date() -> None:
+    article = article_from_text(f"Ferries to sail hourly this summer\n\nJun 10, 2025 - 14:02\n\n{_FERRY_BODY}")
+    assert article.published == date(2025, 6, 10)
+
+
+def test_text_dateline_is_not_a_paragraph() -> None:
+    article = article_from_text(f"Ferries to sail hourly this summer\n\nJun 10, 2025 - 14:02\n\n{_FERRY_BODY}")
+    assert article.paragraphs == (_FERRY_BODY,)
+
+
+def test_text_drops_caption_line_above_the_story() -> None:
+    text = f"Ferries to sail hourly this summer\n\nThe Eastport ferry leaving the harbour at dawn\n\n{_FERRY_BODY}"
+    article = article_from_text(text)
+    assert (article.title, article.paragraphs) == ("Ferries to sail hourly this summer", (_FERRY_BODY,))
+
+
+def test_text_keeps_caption_on_the_first_line_out_of_the_paragraphs() -> None:
+    article = article_from_text(f"Passengers queue at Eastport pier on a wet morning\n\n{_FERRY_BODY}")
+    assert article.paragraphs == (_FERRY_BODY,)
+
+
+def test_text_of_short_lines_only_is_kept_whole() -> None:
+    lines = [
+        "Monday boats leave the north pier at nine and at noon",
+        "Tuesday boats leave the north pier at half past nine",
+        "Wednesday boats leave the south pier at ten and at two",
+        "Thursday boats leave the south pier at eleven only",
+    ]
+    assert article_from_text("\n\n".join(lines)).paragraphs == tuple(lines)
+
+
 def test_text_drops_given_title_repeated_at_top() -> None:
     body = (
         "The council voted on Monday night to spend £40m repairing the harbour bridge. "
