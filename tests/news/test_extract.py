@@ -448,3 +448,21 @@ def test_split_authors(byline: str, authors: tuple[str, ...]) -> None:
 
 def test_split_authors_leaves_out_site_name() -> None:
     assert split_authors("Jill Disis; CNN Business", site="CNN Business") == ("Jill Disis",)
+
+
+def test_extract_reads_article_kept_in_an_aside() -> None:
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = (
+        "<html><body><nav><a href='/'>Home</a></nav><main><aside class='content'><section><article>"
+        f"{story}</article></section></aside></main></body></html>"
+    )
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def test_extract_takes_text_ending_in_danda_as_prose() -> None:
+    sentence = "আজ শনিবার সকাল সাড়ে সাতটার দিকে দৌলতপুর উপজেলার ফিলিপনগর গ্রামে এ ঘটনা ঘটে।"
+    page = f"<html><body><article><p>{sentence}</p><p>{sentence} {sentence}</p></article></body></html>"
+    assert _has(extract_article(page), "ফিলিপনগর")
