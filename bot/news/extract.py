@@ -450,6 +450,15 @@ def _check_article(paragraphs: list[str], *, source: str, page: HtmlElement | No
         raise NotAnArticle(f"No article text found in the {source}.")
 
 
+def _is_article(paragraphs: list[str], *, page: HtmlElement | None = None) -> bool:
+    """`_check_article` as a test."""
+    try:
+        _check_article(paragraphs, source="page", page=page)
+    except NotAnArticle:
+        return False
+    return True
+
+
 def _reads_as_prose(paragraph: str) -> bool:
     """A sentence, or a long paragraph with sentences in it (its last one may lack a full stop)."""
     words = word_count(paragraph)
@@ -568,12 +577,18 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
 
     lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
     paragraphs = read(tree)
-    if sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
-        # Some sites put the whole article in an <aside> or a <nav>: read the page with them.
-        LOGGER.debug("little text without the page's furniture: reading it with")
-        tree = _parse(markup)
-        _bound(tree)
-        paragraphs = max(paragraphs, read(tree), key=lambda found: sum(map(len, found)))
+    if sum(map(len, paragraphs)) < RETRY_BELOW_CHARS or not _is_article(paragraphs, page=tree):
+        # Some sites put the whole article in an <aside> or a <nav>, or in a <script> template that
+        # trafilatura reads: read the page as it came, unless it is too large to read fast.
+        LOGGER.debug("no article text without the page's furniture: reading it with")
+        whole = _parse(markup)
+        if whole.xpath("count(//*)") > MAX_ELEMENTS or len(whole.text_content()) > MAX_PAGE_TEXT_CHARS:
+            _bound(whole)
+        retry = read(whole)
+        if _is_article(retry, page=whole) and (
+            not _is_article(paragraphs, page=tree) or sum(map(len, retry)) > sum(map(len, paragraphs))
+        ):
+            paragraphs, tree = retry, whole
     _check_article(paragraphs, source="page", page=tree)
     site = normalize_paragraph(facts.site) if facts.site else None
     return Article(

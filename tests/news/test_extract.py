@@ -466,3 +466,25 @@ def test_extract_takes_text_ending_in_danda_as_prose() -> None:
     sentence = "আজ শনিবার সকাল সাড়ে সাতটার দিকে দৌলতপুর উপজেলার ফিলিপনগর গ্রামে এ ঘটনা ঘটে।"
     page = f"<html><body><article><p>{sentence}</p><p>{sentence} {sentence}</p></article></body></html>"
     assert _has(extract_article(page), "ফিলিপনগর")
+
+
+def test_extract_reads_article_kept_in_noscript() -> None:
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = f"<html><body><div id='app'>Loading</div><noscript><div class='post'>{story}</div></noscript></body></html>"
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def test_extract_prefers_the_article_to_a_menu_found_without_furniture() -> None:
+    menu = "".join(f"<li><a href='/s{n}'>Section {n} news</a></li>" for n in range(30))
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = (
+        f"<html><body><div class='menu'><ul>{menu}</ul></div><main><aside class='content'><section><article>"
+        f"{story}</article></section></aside></main></body></html>"
+    )
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
