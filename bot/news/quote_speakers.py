@@ -24,6 +24,7 @@ from bot.news.quote_words import (
     FIRST_NAMES_FEMALE,
     FIRST_NAMES_MALE,
     HONORIFIC_GENDER,
+    NAMING_VERBS,
     NOT_NAMES,
     NOT_PEOPLE,
     OBJECT_PRONOUNS,
@@ -46,6 +47,10 @@ from bot.news.quote_words import (
 # ----------------------------------------------------------------------------- tuning
 MAX_APPOSITIVE_TOKENS = 24
 """`Lavrov, Russia's foreign minister since 2004, said`: longer asides are a new clause, not a name."""
+
+MAX_NAMED_OBJECT_TOKENS = 6
+"""`called Ford’s plans to open a plant in Mexico “…”`: the longest object between a naming verb and the
+quotation it names."""
 
 MAX_TOKENS_AFTER_VERB = 14
 """`Lavrov said in an interview with the BBC on Monday: “…”`: the tail between verb and mark."""
@@ -371,6 +376,9 @@ def _speaker_follows(tokens: list[Token], i: int) -> bool:
 class Attribution:
     speaker: Speaker | None
     end: int  # character offset in the paragraph where the attribution clause stops
+    partial: bool = False
+    """The quotation goes on the writer's sentence (`Moore thanked him for “…”`, `called it “…”`): its
+    words are the speaker's only if they make a clause."""
 
 
 def attribution_after(text: str, start: int, stop: int, paragraph: int) -> Attribution | None:
@@ -449,7 +457,7 @@ def attribution_before(text: str, start: int, stop: int, paragraph: int) -> Attr
                 break
             continue
         tail = body[j + width :]
-        if body[j].lower.endswith("ing") and len(tail) > 2:
+        if body[j].lower.endswith("ing") and len(tail) > 2 and not _speaker_follows(body, j):
             continue  # `responding to Sanders’ description of …`: a participle, not the lead-in
         loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
         if width == 1 and loose_tail and ending not in {":", ",", "—", "–"}:
@@ -463,13 +471,63 @@ def attribution_before(text: str, start: int, stop: int, paragraph: int) -> Attr
                 body[j].lower.endswith("ing") or (j > 0 and body[j - 1].lower in COORDINATORS | {"to"})
             ):
                 # `Christie bristled, saying, “…”`; `Lazar said … and added, “…”`; `interjected to say:`
-                speaker = _earlier_subject(body, j, paragraph)
+                speaker = _earlier_subject(body, j, paragraph) or _subject_before_quote(text, body[j], paragraph)
         return Attribution(speaker, stop)
+    naming = _naming_verb_before(body)
+    if naming is not None and ending not in {":", ",", "—", "–"}:
+        # `Huckabee is labeling Obama’s actions “…”`: the subject of the naming verb
+        speaker = np_before_verb(body, naming, paragraph)
+        return Attribution(speaker, stop, partial=True) if speaker is not None else None
     if ending == ":":
         # `Hannity interjected: “…”`, `Rep. Trey Gowdy (R-S.C.): “…”`: the sentence's subject speaks
         speaker = _subject_of_sentence(body, len(body), paragraph, opening_only=True)
         if speaker is not None and _followed_by_predicate(body, speaker):
             return Attribution(speaker, stop)
+        speaker = _colon_speaker(body, paragraph)
+        if speaker is not None:
+            return Attribution(speaker, stop)
+    return None
+
+
+def _colon_speaker(tokens: list[Token], paragraph: int) -> Speaker | None:
+    """Who introduces a quotation with a colon and no speech verb: a name right before the colon
+    (`… surprise Republican pollster Daron Shaw:`), else the last name that opens a clause as its
+    subject (`When Wallace died, President Clinton released the following statement:`). A name after
+    a preposition or an article (`in New York:`) is a place or a thing, not who speaks."""
+    run = _name_run_backward(tokens, len(tokens))
+    if run is not None and _opens_noun_phrase(tokens, run[0]):
+        return np_before_verb([*tokens, Token(":", 0, 0, ":")], len(tokens), paragraph)
+    for k in range(len(tokens) - 2, -1, -1):
+        run = _name_run_forward(tokens, k) if _is_name_word(tokens[k]) else None
+        if run is None or run[1] >= len(tokens) or not _opens_noun_phrase(tokens, run[0]):
+            continue
+        following = tokens[run[1]]
+        if following.text.isalpha() and following.text.islower() and following.lower not in CLAUSE_WORDS:
+            speaker = np_before_verb(tokens, run[1], paragraph)
+            return speaker if speaker is not None and speaker.kind == "name" else None
+    return None
+
+
+def _opens_noun_phrase(tokens: list[Token], start: int) -> bool:
+    """tokens[start] can begin a subject: the sentence's start or after a clause break, not after a
+    preposition, an article or `of`."""
+    if start == 0:
+        return True
+    before = tokens[start - 1]
+    return not before.text[0].isalnum() or (
+        before.text.islower() and before.lower not in PREPOSITIONS and before.lower not in DETERMINERS
+    )
+
+
+def _naming_verb_before(tokens: list[Token]) -> int | None:
+    """Where a naming verb (`called`, `labeling`, `described … as`) takes the quotation as its
+    complement: its object, a few words without punctuation, stands between it and the mark."""
+    for j in range(len(tokens) - 1, max(-1, len(tokens) - 2 - MAX_NAMED_OBJECT_TOKENS), -1):
+        token = tokens[j]
+        if not token.text[0].isalnum():
+            return None
+        if token.lower in NAMING_VERBS:
+            return j if j > 0 else None
     return None
 
 
@@ -502,6 +560,15 @@ def _earlier_subject(tokens: list[Token], verb: int, paragraph: int) -> Speaker 
             if speaker is not None:
                 return speaker
     return _subject_of_sentence(tokens, verb, paragraph)
+
+
+def _subject_before_quote(text: str, verb: Token, paragraph: int) -> Speaker | None:
+    """`Trump told Newsmax that Romney “had a crazy policy,” adding, “…”`: the subject of the sentence
+    the participle continues, read across the quotation before it."""
+    head = text[: verb.start]
+    cut = last_sentence_start(head)
+    tokens = tokenize(head[cut:], cut)
+    return _earlier_subject(tokens, len(tokens), paragraph) if tokens else None
 
 
 def _followed_by_predicate(tokens: list[Token], speaker: Speaker) -> bool:

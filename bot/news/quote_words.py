@@ -248,3 +248,8 @@ FIRST_NAMES_FEMALE = _word_set(
     marine nikki kamala tammy kirsten claire dianne gloria alicia
     """
 )
+
+_NAMING_VERB_BASES = "call dub label brand term deem describe characterize characterise"
+NAMING_VERBS = frozenset(form for base in _NAMING_VERB_BASES.split() for form in _inflections(base))
+"""`called it “a blatant abuse of power”`, `describing the plan as “…”`: verbs that name or judge what
+they take as object; a quotation after them is the subject's words when it is a clause, not a label."""

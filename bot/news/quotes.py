@@ -39,6 +39,10 @@ MIN_STATEMENT_WORDS = 5
 """An unattributed quotation shorter than this is a scare quote, a title or a slogan, not a statement.
 (On PolNeAR, F1 moves by under 0.002 from 4 to 7; 5 keeps a standalone `“We will not back down.”`.)"""
 
+MIN_PARTIAL_QUOTE_WORDS = 5
+"""A quotation woven into the writer's sentence (`Moore thanked him for “…”`) is a clause of the speaker's
+at this length; shorter ones are labels and scare quotes. (PolNeAR quotes F1 is flat from 4 to 6.)"""
+
 MIN_ATTRIBUTED_WORDS = 2
 """Next to a speech verb, one word is speech only as an answer (`“Absolutely,” he said`); otherwise it is
 a label (`called it “treason”`)."""
@@ -172,6 +176,9 @@ class _Group:
     statement_start: bool = False  # the first span opens a sentence (not embedded in narrative)
     introduced: bool = False  # `she added, “…”`: a speech verb and a comma or colon lead into it
     title: bool = False  # a headline followed by its byline
+    woven: bool = False  # `Trump says “the whole game…”`: the writer's sentence runs into the quotation
+    named: bool = False  # `called it “…”`: the object of a naming verb
+    ends_sentence: bool = False  # the quotation ends its sentence
 
     def add(self, span: _Span, text: str, *, sentence_ended: bool) -> None:
         """Append the next part; `“…revolution,” Sanders said. “We will…”` reads `…revolution. We will…`."""
@@ -310,6 +317,7 @@ class _Reader:
         self.groups: list[_Group] = []
         self.continuing: _Group | None = None  # open at the end of the previous paragraph
         self.last_speaker: Speaker | None = None
+        self.closing_group: _Group | None = None  # the quotation that ended the previous paragraph
 
     def tokens(self, index: int) -> list[Token]:
         """The tokens of one paragraph: tokenizing is the costliest step, and many articles need none."""
@@ -337,6 +345,10 @@ class _Reader:
                 group = self.continuing  # a quotation running on from the previous paragraph
                 group.add(context.span, context.inner, sentence_ended=True)
                 found.append(group)
+            elif position == 0 and (going_on := self._goes_on(context)) is not None:
+                group = going_on
+                group.add(context.span, context.inner, sentence_ended=True)
+                found.append(group)
             elif _continues(context, previous):
                 group = found[-1]
                 group.add(context.span, context.inner, sentence_ended=bool(re.search(r"[.?!]\s*$", context.gap)))
@@ -352,7 +364,24 @@ class _Reader:
                 # the clause is about more than the quotation, so it neither joins nor keeps it
                 group.speaker = group.speaker or context.closing.speaker
             previous = context
+        self.closing_group = found[-1] if found and self._ends_paragraph(text, previous) else None
         return found
+
+    def _ends_paragraph(self, text: str, context: _SpanContext | None) -> bool:
+        """The paragraph ends with its last quotation and, at most, the attribution of it."""
+        if context is None or not context.span.closed:
+            return False
+        end = context.after.end if context.after is not None else context.span.end
+        return not text[end:].strip(" .,")
+
+    def _goes_on(self, context: _SpanContext) -> _Group | None:
+        """`“…,” Trump said.` and then a paragraph that is a quotation without an attribution of its own:
+        the same speaker goes on, and it is one quotation (news style closes the marks at the end of an
+        attributed paragraph). On PolNeAR, joining them raised quotes F1 from 0.899 to 0.905."""
+        group = self.closing_group
+        if group is None or group.speaker is None or context.gap.strip() or context.after is not None:
+            return None
+        return group
 
     def _start_group(self, index: int, position: int, context: _SpanContext, previous: _SpanContext | None) -> _Group:
         text = self.paragraphs[index]
@@ -365,6 +394,15 @@ class _Reader:
         if before is not None:
             group.speaker, group.attributed = before.speaker, True
             group.introduced = context.gap.rstrip().endswith((",", ":"))
+            # `X said that … “…”` is reported speech quoting words of it; `X says “…”` and `called it
+            # “…”` give the words as said (on PolNeAR the first is rarely a quotation, the others are)
+            lead = context.gap.split()[-1:]
+            group.named = before.partial
+            group.woven = group.named or (not group.introduced and lead != ["that"])
+            closing = text[context.span.end : context.span.end + 1]
+            group.ends_sentence = context.span.closed and (
+                context.inner.endswith((".", "!", "?")) or closing in {"", ".", "!", "?"}
+            )
         return group
 
     def _left_open(self, index: int, found: list[_Group]) -> _Group | None:
@@ -457,9 +495,15 @@ def _keep(group: _Group, text: str) -> bool:
     words = _word_count(text)
     if group.title or (_is_title(text) and words < 2 * MIN_STATEMENT_WORDS):
         return False
+    if group.named or (group.woven and _starts_lowercase(text) and not group.statement_start):
+        # `Trump says “the whole game has become screwed up.”`, `called his plan “a blatant abuse of
+        # power.”`: a partial quotation is the speaker's when it is a clause ending the sentence; a word
+        # or two (`called it “treason”`) is a label
+        return group.speaker is not None and words >= MIN_PARTIAL_QUOTE_WORDS and group.ends_sentence
     if _starts_lowercase(text) and not group.statement_start and not group.introduced:
-        # `voted no because “they put some unnecessary stuff in that bill”`: reported speech with
-        # quoted words (on PolNeAR three in four of these are not annotated as quotations)
+        # `voted no because “they put some unnecessary stuff in that bill”`: quoted words in the
+        # writer's own sentence, with no one said to say them (on PolNeAR three in four of these are
+        # not annotated as quotations)
         return False
     if group.attributed:
         # a one-word answer (`“Absolutely,” he said`) is speech; a one-word label is not
