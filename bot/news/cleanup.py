@@ -493,12 +493,30 @@ def is_dateline(line: str) -> bool:
     return not _DATELINE_FILLER.sub(" ", line).split()
 
 
+APPEAL_MIN_PLEAS = 2
+"""A paragraph longer than the appeal rules' limits is still an appeal when it makes this many distinct
+pleas (`if you value our reporting`, `please consider making a donation`, `support our journalism`):
+a donation box of 130 words is all plea, where a story about a charity drive quotes one at most."""
+
+
+def _pleads(rule: _Rule, paragraph: str, lowercase: str | None) -> bool:
+    """The paragraph holds APPEAL_MIN_PLEAS different phrases of an appeal rule."""
+    if rule.phrase is None or rule.any_key_word is None:
+        return False
+    if lowercase is not None and not rule.any_key_word.search(lowercase):
+        return False
+    pleas = {match.group(0).casefold() for match in rule.phrase.finditer(paragraph)}
+    return len(pleas) >= APPEAL_MIN_PLEAS
+
+
 def _boilerplate_rule(paragraph: str, words: int) -> str | None:
     """Name the rule that marks this standalone paragraph of `words` words as boilerplate, or None if it is text."""
     # The key-word test reads the lowercase text in place of a case-blind search (see _CASE_SPECIAL).
     lowercase = None if _CASE_SPECIAL.search(paragraph) else paragraph.lower()
     for rule in _RULES:
         if words <= rule.max_words and rule.matches(paragraph, lowercase):
+            return rule.name
+        if rule.name == "appeal" and words > rule.max_words and _pleads(rule, paragraph, lowercase):
             return rule.name
     if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
         return "read_also"

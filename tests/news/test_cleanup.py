@@ -261,3 +261,30 @@ def test_dateline_is_a_date_with_little_else() -> None:
 
 def test_sentence_with_a_date_is_not_a_dateline() -> None:
     assert not cleanup.is_dateline("Council backs bridge repair on Jun 10, 2025")
+
+
+_LONG_APPEAL = (
+    "Before you go: the Eastport Courier is an independent, nonprofit newsroom. We do not put our journalism "
+    "behind a paywall, because we believe everyone deserves to know what is happening in their town, whether or "
+    "not they can pay for it. That model depends on readers like you. Every month thousands of people read our "
+    "reporting on the council, the harbour and the schools, but only a small share of them give anything "
+    "towards it. If you value our reporting, please consider making a donation today. A gift of any size, from "
+    "one pound, helps pay for the reporters who sit through the council meetings so that you do not have to. It "
+    "only takes a minute, and you can cancel a monthly gift at any time. Support our journalism today. Thank you."
+)
+
+
+def test_long_donation_appeal_at_the_end_is_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, _LONG_APPEAL]) == [story]
+
+
+def test_long_paragraph_quoting_one_plea_is_kept() -> None:
+    story = (
+        "The food bank's director said the winter had been the hardest in its twenty years. Volunteers packed "
+        "more than four thousand parcels in December alone, twice as many as the year before, and the shelves "
+        "were empty by the second week of January. A leaflet handed out at the door asks visitors to please "
+        "consider making a donation, but most of the people queueing outside have nothing to give, she said, "
+        "and the charity now relies on two supermarkets and a handful of local farms for most of its stock."
+    )
+    assert clean_paragraphs([story]) == [story]
