@@ -60,6 +60,11 @@ TITLE_OVERLAP = 0.5
 """Jaccard overlap of words above which a headline-like line at the top rewords the headline
 ("Julian Assange: Sweden drops rape investigation" for "Sweden drops Assange rape investigation")."""
 
+TRAILING_HEADLINES_MIN = 2
+TRAILING_HEADLINE_MIN_WORDS = 3
+"""Two or more labelled headlines of three words or more after the story's end are links to other
+stories; one alone may be the article's last subheading."""
+
 BOX_TITLE_MAX_WORDS = 6
 """A heading right above a donation or newsletter appeal this short is the appeal box's title."""
 
@@ -672,4 +677,31 @@ def clean_paragraphs(
         previous = key
         previous_dropped = False
         kept.append(paragraph)
-    return kept
+    return _without_trailing_headlines(kept)
+
+
+def _without_trailing_headlines(paragraphs: list[str]) -> list[str]:
+    """Drop the run of other stories' headlines that ends a page's text: TRAILING_HEADLINES_MIN or more
+    headline-like lines after the last sentence, each with a section label (`Milan Design Week 2018 |
+    FLOS pays tribute…`). Items of a list (`- 8 June: Report on France 2`) are the article's own."""
+    end = len(paragraphs)
+    while end > 0 and _is_labelled_headline(paragraphs[end - 1]):
+        end -= 1
+    if len(paragraphs) - end >= TRAILING_HEADLINES_MIN and end > 0:
+        LOGGER.debug("dropped %d trailing headlines", len(paragraphs) - end)
+        return paragraphs[:end]
+    return paragraphs
+
+
+def _is_labelled_headline(paragraph: str) -> bool:
+    words = word_count(paragraph)
+    return (
+        words >= TRAILING_HEADLINE_MIN_WORDS
+        and _is_headline_like(paragraph, words)
+        and not paragraph.startswith(("- ", "• ", "* "))
+        and _SECTION_LABEL.search(paragraph) is not None
+    )
+
+
+_SECTION_LABEL = re.compile(r"^[^|:]{2,60}\s[|:]\s\S")
+"""`Milan Design Week 2018 | …`, `Opinion: …`: a section or series name before a headline."""

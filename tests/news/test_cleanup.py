@@ -288,3 +288,26 @@ def test_long_paragraph_quoting_one_plea_is_kept() -> None:
         "and the charity now relies on two supermarkets and a handful of local farms for most of its stock."
     )
     assert clean_paragraphs([story]) == [story]
+
+
+def test_other_stories_headlines_ending_the_text_are_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    headlines = [
+        "Eastport Harbour 2025 | Ferry fares to rise in April",
+        "Eastport Harbour 2025 | New pier opens to fishing boats",
+    ]
+    assert clean_paragraphs([story, *headlines]) == [story]
+
+
+def test_list_of_dated_items_ending_the_text_is_kept() -> None:
+    story = "The union listed the reports on the strike that have appeared so far this month."
+    items = ["- 8 June 2016 : Report on France 2", "- 6 June 2016 : Article in Le Monde"]
+    assert clean_paragraphs([story, *items]) == [story, *items]
+
+
+def test_one_labelled_line_ending_the_text_is_kept() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, "Harbour works | What happens next"]) == [
+        story,
+        "Harbour works | What happens next",
+    ]
