@@ -300,7 +300,7 @@ def test_other_stories_headlines_ending_the_text_are_dropped() -> None:
 
 
 def test_list_of_dated_items_ending_the_text_is_kept() -> None:
-    story = "The union listed the reports on the strike that have appeared so far this month."
+    story = "The union listed the reports on the strike at the depot that have appeared in the national press so far."
     items = ["- 8 June 2016 : Report on France 2", "- 6 June 2016 : Article in Le Monde"]
     assert clean_paragraphs([story, *items]) == [story, *items]
 
