@@ -488,3 +488,30 @@ def test_extract_prefers_the_article_to_a_menu_found_without_furniture() -> None
         f"{story}</article></section></aside></main></body></html>"
     )
     assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def _fast_document(page: str) -> tuple[Any, Any]:
+    tree = extract._parse(page)
+    document = extract._run_trafilatura(tree, None, precision=True, fast=True)
+    assert document is not None
+    return document, tree
+
+
+_FERRY_PAGE = (
+    "<html><body><article>"
+    + "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    + "</article></body></html>"
+)
+
+
+def test_fast_result_without_a_word_of_the_headline_is_compared() -> None:
+    document, tree = _fast_document(_FERRY_PAGE)
+    assert extract._is_doubtful(document, tree, "Minister resigns after budget row")
+
+
+def test_fast_result_with_the_headline_words_is_kept() -> None:
+    document, tree = _fast_document(_FERRY_PAGE)
+    assert not extract._is_doubtful(document, tree, "Ferry boats to sail every hour")
