@@ -608,6 +608,18 @@ def _header_repeats(paragraphs: list[str], title: str | None, published: date | 
     return repeats
 
 
+def _unglued(paragraph: str, title: str) -> str:
+    """The paragraph without the headline run into its start: a page that puts the headline and the
+    first sentence in one block loses the line between them ("… at the AMAs after all A row involving
+    …"), and the headline, without a full stop, would open the first sentence."""
+    if not paragraph.startswith(title) or ends_sentence(title) or word_count(title) < TITLE_PREFIX_MIN_WORDS:
+        return paragraph
+    rest = paragraph[len(title) :]
+    if rest[:1] == " " and rest[1:2].isupper():
+        return rest.strip()
+    return paragraph
+
+
 def clean_paragraphs(
     paragraphs: Iterable[str], *, title: str | None = None, published: date | None = None
 ) -> list[str]:
@@ -622,6 +634,10 @@ def clean_paragraphs(
         The remaining paragraphs, whitespace-normalized, without immediate repeats.
     """
     normalized = [text for text in (normalize_paragraph(paragraph) for paragraph in paragraphs) if text]
+    if title:
+        normalized[:HEADER_MAX_PARAGRAPHS] = [
+            _unglued(paragraph, title) for paragraph in normalized[:HEADER_MAX_PARAGRAPHS]
+        ]
     kept: list[str] = []
     previous: tuple[str, ...] = ()
     in_related_list = False

@@ -311,3 +311,14 @@ def test_one_labelled_line_ending_the_text_is_kept() -> None:
         story,
         "Harbour works | What happens next",
     ]
+
+
+def test_headline_run_into_the_first_paragraph_is_taken_off() -> None:
+    title = "Taylor Swift can perform her old songs at the AMAs after all"
+    first = "A row with her former record label over the rights to her early songs has been settled."
+    assert clean_paragraphs([f"{title} {first}"], title=title) == [first]
+
+
+def test_paragraph_opening_with_a_short_title_is_kept() -> None:
+    paragraph = "Eastport Harbour Trust Said on Monday that the pier would reopen in the spring."
+    assert clean_paragraphs([paragraph], title="Eastport Harbour") == [paragraph]
