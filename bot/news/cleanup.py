@@ -400,6 +400,9 @@ _RULES: tuple[_Rule, ...] = (
             r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$",
             r"\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
             r"schlagworte|étiquettes|etiquetas)\s*:",
+            # an advertisement marked as one, with its text: "ANZEIGE - Heute mal ausgehen?", "*Werbung. …"
+            r"\W*(?:advertisement|sponsored|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|реклама)"
+            r"\s*[-–—:.,|]\s",
         ),
     ),
     _rule(

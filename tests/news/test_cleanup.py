@@ -322,3 +322,17 @@ def test_headline_run_into_the_first_paragraph_is_taken_off() -> None:
 def test_paragraph_opening_with_a_short_title_is_kept() -> None:
     paragraph = "Eastport Harbour Trust Said on Monday that the pier would reopen in the spring."
     assert clean_paragraphs([paragraph], title="Eastport Harbour") == [paragraph]
+
+
+@pytest.mark.parametrize(
+    "advert",
+    ["ANZEIGE - Heute mal ausgehen oder bestellen? Wie wäre es mit Pizza", "*Werbung. Dieser Beitrag enthält Werbung."],
+)
+def test_paragraph_marked_as_an_advertisement_is_dropped(advert: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, advert]) == [story]
+
+
+def test_sentence_about_advertising_is_kept() -> None:
+    story = "Advertising on the harbour buses will pay for the new timetable, the council said on Tuesday."
+    assert clean_paragraphs([story]) == [story]
