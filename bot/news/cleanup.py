@@ -292,6 +292,14 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "appeal",
         30,
+        # A paragraph that opens by telling the reader to sign up or get the app: "Subscribe now to our
+        # eNATION edition for the full story", "For the latest stories … download the Nationnews apps".
+        # A list item ("- Sign up for the bundle with your Hulu e-mail") is a step of the article's own.
+        opens=(
+            r"(?![-•*]\s)\W*(?:sign up|subscribe)\b(?!\s+(?:was|were|is|are|has|had|will)\b)",
+            r"(?![-•*]\s)\W*(?:download|get) (?:the|our)\b.{0,40}\bapps?\b",
+            r"(?![-•*]\s)\W*for the latest\b.{0,60}\b(?:download|subscribe|sign up|follow)\b",
+        ),
         contains=(
             r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b",
             r"\b(?:get|receive) our\b.{0,40}\bnewsletters?\b",

@@ -336,3 +336,21 @@ def test_paragraph_marked_as_an_advertisement_is_dropped(advert: str) -> None:
 def test_sentence_about_advertising_is_kept() -> None:
     story = "Advertising on the harbour buses will pay for the new timetable, the council said on Tuesday."
     assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        "Subscribe now to our Courier e-edition for the full story.",
+        "Sign up to get the best stories of the week in one e-mail.",
+        "For the latest stories and breaking news updates download the Courier apps for iOS and Android.",
+    ],
+)
+def test_paragraph_opening_with_a_sign_up_call_is_dropped(appeal: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, appeal]) == [story]
+
+
+def test_sign_up_step_in_a_list_is_kept() -> None:
+    steps = ["- Sign up for the bundle on the website of the streaming service", "- Pick the monthly plan"]
+    assert clean_paragraphs(steps) == steps
