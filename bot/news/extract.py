@@ -93,6 +93,12 @@ RETRY_BELOW_CHARS = 250
 sometimes keeps nothing, or only a reprint notice, on a page that balanced mode reads fully, so below
 this many characters of clean text we run balanced mode too and keep the longer result."""
 
+MIN_RETRY_PROSE_CHARS = 150
+"""When favor_precision keeps under RETRY_BELOW_CHARS of prose (a table, a list of names, a line or
+two), balanced mode's result replaces it only if that holds more prose, and at least this much: a
+comment notice alone (about 120 characters) is no article. Measured in prose, not in all text, the
+retry lifted snippets recall 0.9258 -> 0.9272 and left the scrapinghub pages as they were."""
+
 MAX_TAG_CHARS = 32_768
 """Longer opening tags (only sites that stuff JSON into data- attributes come near) lose their
 attributes before parsing, because lxml's time grows with the square of one element's attributes."""
@@ -543,7 +549,7 @@ def _article_paragraphs(
     tree: HtmlElement, url: str | None, *, title: str | None, published: date | None, skip: set[str]
 ) -> list[str]:
     """The clean paragraphs trafilatura finds: favor_precision first, balanced mode when that finds
-    nothing or keeps too little (see RETRY_BELOW_CHARS)."""
+    nothing or keeps too little prose (see RETRY_BELOW_CHARS and MIN_RETRY_PROSE_CHARS)."""
     document = _extract_body(tree, url, precision=FIRST_PASS_FAVORS_PRECISION, title=title)
     balanced = None
     if document is None:
@@ -551,13 +557,22 @@ def _article_paragraphs(
         if document is None:
             return []
     paragraphs = _cleaned(_lines(document, skip=skip), title=title, published=published)
-    if balanced is None and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS:
+    if balanced is None and _prose_chars(paragraphs) < RETRY_BELOW_CHARS:
         balanced = _extract_body(tree, url, precision=False, title=title)
         if balanced is not None:
             retry = _cleaned(_lines(balanced, skip=skip), title=title, published=published)
-            if sum(map(len, retry)) > sum(map(len, paragraphs)):
+            prose = _prose_chars(retry)
+            longer = sum(map(len, retry)) > sum(map(len, paragraphs))
+            if (longer and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS) or (
+                prose > _prose_chars(paragraphs) and prose >= MIN_RETRY_PROSE_CHARS
+            ):
                 paragraphs = retry
     return paragraphs
+
+
+def _prose_chars(paragraphs: list[str]) -> int:
+    """Characters of the paragraphs that read as prose: a table or a list of names says little."""
+    return sum(len(paragraph) for paragraph in paragraphs if _reads_as_prose(paragraph))
 
 
 def extract_article(html: str | bytes, *, url: str | None = None) -> Article:

@@ -515,3 +515,29 @@ def test_fast_result_without_a_word_of_the_headline_is_compared() -> None:
 def test_fast_result_with_the_headline_words_is_kept() -> None:
     document, tree = _fast_document(_FERRY_PAGE)
     assert not extract._is_doubtful(document, tree, "Ferry boats to sail every hour")
+
+
+_TABLE_PAGE = (
+    "<html><body><article><table>"
+    + "".join(f"<tr><td>Stage {n}</td><td>Eastport harbour to the north pier</td></tr>" for n in range(12))
+    + "</table></article></body></html>"
+)
+
+
+def test_balanced_mode_replaces_a_precise_result_without_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    table, _tree = _fast_document(_TABLE_PAGE)
+    prose, _tree = _fast_document(_FERRY_PAGE)
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: table if precision else prose)
+    paragraphs = extract._article_paragraphs(extract._parse(_FERRY_PAGE), None, title=None, published=None, skip=set())
+    assert any("boat number 3" in paragraph for paragraph in paragraphs)
+
+
+def test_balanced_mode_with_a_line_of_prose_does_not_replace_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    table, _tree = _fast_document(_TABLE_PAGE)
+    notice, _tree = _fast_document(
+        "<html><body><article><p>Comments that insult other readers will be removed by the moderators.</p>"
+        "</article></body></html>"
+    )
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: table if precision else notice)
+    paragraphs = extract._article_paragraphs(extract._parse(_TABLE_PAGE), None, title=None, published=None, skip=set())
+    assert not any("Comments" in paragraph for paragraph in paragraphs)
