@@ -197,11 +197,12 @@ _STRONG_READ_ALSO = (
     r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
     r"читайте нас|смотрите также|"
     # de, fr, es, pt, it, pl
-    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte (?:sie|dich) auch interessieren|"
+    r"weitere (?:artikel|beiträge|themen|nachrichten)(?: zum thema)?|zum weiterlesen|"
     r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|sur le même sujet|"
-    r"lee también|leer también|lea también|te puede interesar|le puede interesar|"
+    r"lee también|leer también|lea también|vea también|ver también|te puede interesar|le puede interesar|"
     r"leia (?:também|mais)|veja também|saiba mais|leggi anche|"
-    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)"
+    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)|dowiedz się więcej"
 )
 _WEAK_READ_ALSO = (
     r"related(?: (?:stories|story|articles?|posts?|content|coverage|reading|links|news|topics?))?|"

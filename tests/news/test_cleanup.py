@@ -354,3 +354,12 @@ def test_paragraph_opening_with_a_sign_up_call_is_dropped(appeal: str) -> None:
 def test_sign_up_step_in_a_list_is_kept() -> None:
     steps = ["- Sign up for the bundle on the website of the streaming service", "- Pick the monthly plan"]
     assert clean_paragraphs(steps) == steps
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Weitere Artikel zum Thema", "Zum Weiterlesen:", "VEA TAMBIÉN: Estrella de la educación", "Dowiedz się więcej"],
+)
+def test_read_also_labels_in_other_languages_are_dropped(label: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, label]) == [story]
