@@ -355,9 +355,12 @@ _RULES: tuple[_Rule, ...] = (
         40,
         opens=(
             r"\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
-            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|crédits?(?: photo)?|"
-            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)",
+            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|titelbild|beitragsbild|"
+            r"crédits?(?: photos?)?|imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)",
             r"\W*(?:image|media) (?:copyright|caption)\b",
+            r"\W*(?:titelbild|beitragsbild|aufmacherbild)\W*$",
+            # a numbered figure's caption: "Abbildung 4: klassische Schwachschicht.", "Fig. 2 - The pier"
+            r"\W*(?:figure|fig\.|abbildung|abb\.|grafik|bild|image|illustration)\s*\d+[a-z]?\s*[:.–—-]\s",
         ),
         contains=(
             r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$",

@@ -363,3 +363,16 @@ def test_sign_up_step_in_a_list_is_kept() -> None:
 def test_read_also_labels_in_other_languages_are_dropped(label: str) -> None:
     story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
     assert clean_paragraphs([story, label]) == [story]
+
+
+@pytest.mark.parametrize(
+    "caption", ["Abbildung 4: Eine klassische Schwachschicht im Schnee.", "Crédits photos : Bestimage", "Titelbild:"]
+)
+def test_figure_captions_and_picture_labels_are_dropped(caption: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, caption]) == [story]
+
+
+def test_sentence_citing_a_figure_is_kept() -> None:
+    story = "Figure 4 in the council's report shows the harbour traffic doubling since 2010, officials said."
+    assert clean_paragraphs([story]) == [story]
