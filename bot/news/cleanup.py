@@ -197,7 +197,8 @@ _STRONG_READ_ALSO = (
     r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
     r"читайте нас|смотрите также|"
     # de, fr, es, pt, it, pl
-    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte (?:sie|dich) auch interessieren|"
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|"
+    r"(?:das|das thema|dies) könnte (?:sie|dich|euch) auch interessieren|"
     r"weitere (?:artikel|beiträge|themen|nachrichten)(?: zum thema)?|zum weiterlesen|"
     r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|sur le même sujet|"
     r"lee también|leer también|lea también|vea también|ver también|te puede interesar|le puede interesar|"
@@ -311,6 +312,20 @@ _RULES: tuple[_Rule, ...] = (
         ),
         key_words=("sign up", "subscribe", "newsletter", "your inbox", "donate"),
     ),
+    # The site telling the reader how it earns from the links in the story: a disclosure, not the story.
+    _rule(
+        "disclosure",
+        60,
+        contains=(
+            r"\baffiliate[- ]links?\b",
+            r"\b(?:post|article|page) contains (?:references to products|affiliate|sponsored)\b",
+            r"\bone or more of our advertisers\b",
+            r"\badvertisers do not influence\b",
+            r"\bwe (?:may )?(?:earn|receive|get) (?:a )?(?:small )?(?:commission|fee)\b",
+            r"\b(?:erhalten|bekommen) wir (?:eine )?(?:kleine )?provision\b",
+        ),
+        key_words=("affiliate", "contains", "advertisers", "commission", "fee", "provision"),
+    ),
     _rule(
         "cookies",
         60,
@@ -408,7 +423,8 @@ _RULES: tuple[_Rule, ...] = (
             r"show comments|view comments|leave a comment|tags|topics|loading\.*|continue reading|"
             r"story continues below(?: advertisement)?|skip ad|listen to this article|"
             r"tell us what you think\W*|what do you think\??|join the (?:conversation|discussion)|"
-            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|publicité|"
+            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|keine kommentare|"
+            r"wird geladen|teilen mit|bewerten|publicité|"
             r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$",
             r"\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
             r"schlagworte|étiquettes|etiquetas)\s*:",

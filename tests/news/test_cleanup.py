@@ -376,3 +376,30 @@ def test_figure_captions_and_picture_labels_are_dropped(caption: str) -> None:
 def test_sentence_citing_a_figure_is_kept() -> None:
     story = "Figure 4 in the council's report shows the harbour traffic doubling since 2010, officials said."
     assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "This post contains references to products from one or more of our advertisers.",
+        "Bei den Verlinkungen handelt es sich um Affiliate-Links.",
+        "If you buy through the links in this story, we may earn a commission.",
+    ],
+)
+def test_affiliate_disclosure_is_dropped(disclosure: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, disclosure]) == [story]
+
+
+def test_story_about_an_affiliate_scheme_is_kept() -> None:
+    story = (
+        "The retailer said its affiliate scheme, which pays bloggers for sales through their links, "
+        "brought in a fifth of its online revenue last year."
+    )
+    assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize("label", ["Keine Kommentare", "Wird geladen …", "Teilen mit:"])
+def test_widget_labels_are_dropped(label: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, label]) == [story]
