@@ -610,16 +610,19 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
 
     lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
     paragraphs = read(tree)
-    if sum(map(len, paragraphs)) < RETRY_BELOW_CHARS or not _is_article(paragraphs, page=tree):
-        # Some sites put the whole article in an <aside> or a <nav>, or in a <script> template that
-        # trafilatura reads: read the page as it came, unless it is too large to read fast.
+    off_topic = bool(title) and _misses_title(" ".join(paragraphs), title or "")
+    if sum(map(len, paragraphs)) < RETRY_BELOW_CHARS or off_topic or not _is_article(paragraphs, page=tree):
+        # Some sites put the whole article in an <aside>, a <nav> or a <noscript>, so that without them
+        # the page gives a menu, a line or a login form (no word of the headline): read the page as it
+        # came, unless it is too large to read fast.
         LOGGER.debug("no article text without the page's furniture: reading it with")
         whole = _parse(markup)
         if whole.xpath("count(//*)") > MAX_ELEMENTS or len(whole.text_content()) > MAX_PAGE_TEXT_CHARS:
             _bound(whole)
         retry = read(whole)
+        on_topic = off_topic and not _misses_title(" ".join(retry), title or "")
         if _is_article(retry, page=whole) and (
-            not _is_article(paragraphs, page=tree) or sum(map(len, retry)) > sum(map(len, paragraphs))
+            on_topic or not _is_article(paragraphs, page=tree) or sum(map(len, retry)) > sum(map(len, paragraphs))
         ):
             paragraphs, tree = retry, whole
     _check_article(paragraphs, source="page", page=tree)

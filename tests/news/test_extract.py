@@ -541,3 +541,12 @@ def test_balanced_mode_with_a_line_of_prose_does_not_replace_a_table(monkeypatch
     monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: table if precision else notice)
     paragraphs = extract._article_paragraphs(extract._parse(_TABLE_PAGE), None, title=None, published=None, skip=set())
     assert not any("Comments" in paragraph for paragraph in paragraphs)
+
+
+def test_extract_rereads_the_page_when_its_text_misses_the_headline(monkeypatch: pytest.MonkeyPatch) -> None:
+    login = [f"Your password must have at least {n + 8} characters and one capital letter in it." for n in range(4)]
+    story = [f"The ferry company said on Monday that boat number {n} will sail every hour." for n in range(4)]
+    reads = iter([login, story])  # the page without its furniture, then the page as it came
+    monkeypatch.setattr(extract, "_article_paragraphs", lambda *_args, **_kw: next(reads))
+    page = "<html><head><title>Ferry boats to sail every hour</title></head><body><p>x</p></body></html>"
+    assert extract_article(page).paragraphs == tuple(story)
