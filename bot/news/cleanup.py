@@ -192,7 +192,7 @@ them into it: dotted and dotless I (for i), long s (for s), and the old forms of
 _STRONG_READ_ALSO = (
     r"read (?:also|next)|also read|read more|see also|see more|don'?t miss|must read|"
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
-    r"more (?:on|about) this (?:story|topic)|also on [\w.-]+\.\w+|"
+    r"more (?:on|about) this (?:story|topic)|(?:also on|auch auf|aussi sur|también en) [\w.-]+\.\w+|"
     # uk, ru
     r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
     r"читайте нас|смотрите также|"
@@ -364,6 +364,12 @@ _RULES: tuple[_Rule, ...] = (
             rf"\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})",
             r"\W*(?:find|join|like) us (?:on|at)\b",
         ),
+        # the site's own channel on a network: "¡Mira lo que tiene nuestro canal de YouTube!"
+        contains=(
+            r"\b(?:our|nuestro|nosso|notre|unser(?:en)?) (?:canal|channel|kanal|chaîne)\b.{0,40}"
+            r"\b(?:youtube|telegram|whatsapp|tiktok|instagram)\b",
+        ),
+        key_words=("youtube", "telegram", "whatsapp", "tiktok", "instagram"),
     ),
     _rule(
         "caption",

@@ -403,3 +403,17 @@ def test_story_about_an_affiliate_scheme_is_kept() -> None:
 def test_widget_labels_are_dropped(label: str) -> None:
     story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
     assert clean_paragraphs([story, label]) == [story]
+
+
+@pytest.mark.parametrize(
+    "promotion",
+    ["¡Mira lo que tiene nuestro canal de YouTube!", "Auch auf eastport-courier.de", "Also on courier.example"],
+)
+def test_promotion_of_the_sites_own_channels_is_dropped(promotion: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, promotion]) == [story]
+
+
+def test_story_about_a_youtube_channel_is_kept() -> None:
+    story = "The council said its YouTube channel, which streams every meeting, drew ten thousand viewers last year."
+    assert clean_paragraphs([story]) == [story]
