@@ -218,6 +218,12 @@ _NETWORKS = (
     r"twitter|facebook|instagram|youtube|tiktok|telegram|linkedin|threads|bluesky|mastodon|whatsapp|"
     r"viber|\s@\w|https?://|www\."
 )
+# An author's initials and the agency under a story: "aja/PAP", "kna/epd".
+_AGENCY_CREDIT = re.compile(r"^\W*[a-zäöü]{2,5}(?:\s*/\s*[a-zäöü]{2,5})*\s*/\s*[A-Z]{2,8}\W*$")
+# A read-more link left at the end of a teaser paragraph: "… Akcja Katolicka w Polsce. [czytaj więcej]".
+_TRAILING_READ_MORE = caseless(
+    r"\s*\[(?:read more|more|czytaj (?:więcej|dalej)|weiterlesen|mehr|leer más|lire la suite|leia mais)\W*\]\s*$"
+)
 # Tabloid link lists end each headline with a bracketed all-caps tag: "Plane quarantined [NEWS]".
 _TAGGED_HEADLINE = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W{0,3}$")
 
@@ -562,6 +568,8 @@ def _boilerplate_rule(paragraph: str, words: int) -> str | None:
             return rule.name
     if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
         return "read_also"
+    if words <= _BYLINE_MAX_WORDS and _AGENCY_CREDIT.match(paragraph):
+        return "credits"
     return None
 
 
@@ -670,7 +678,11 @@ def clean_paragraphs(
     Returns:
         The remaining paragraphs, whitespace-normalized, without immediate repeats.
     """
-    normalized = [text for text in (normalize_paragraph(paragraph) for paragraph in paragraphs) if text]
+    normalized = [
+        _TRAILING_READ_MORE.sub("", text) if text.endswith("]") else text
+        for text in (normalize_paragraph(paragraph) for paragraph in paragraphs)
+        if text
+    ]
     if title:
         normalized[:HEADER_MAX_PARAGRAPHS] = [
             _unglued(paragraph, title) for paragraph in normalized[:HEADER_MAX_PARAGRAPHS]

@@ -417,3 +417,13 @@ def test_promotion_of_the_sites_own_channels_is_dropped(promotion: str) -> None:
 def test_story_about_a_youtube_channel_is_kept() -> None:
     story = "The council said its YouTube channel, which streams every meeting, drew ten thousand viewers last year."
     assert clean_paragraphs([story]) == [story]
+
+
+def test_agency_credit_under_the_story_is_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, "aja/PAP"]) == [story]
+
+
+def test_read_more_link_at_the_end_of_a_paragraph_is_taken_off() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([f"{story} [czytaj więcej]"]) == [story]
