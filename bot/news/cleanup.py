@@ -20,7 +20,15 @@ from datetime import date
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["clean_paragraphs", "ends_sentence", "normalize_paragraph", "word_count", "word_tokens"]
+__all__ = [
+    "clean_paragraphs",
+    "ends_sentence",
+    "is_dateline",
+    "normalize_paragraph",
+    "word_count",
+    "word_tokens",
+    "written_date",
+]
 
 MIN_SENTENCE_WORDS = 8
 """An article has at least one paragraph this long that ends like a sentence; menus and link lists
@@ -52,11 +60,18 @@ TITLE_OVERLAP = 0.5
 """Jaccard overlap of words above which a headline-like line at the top rewords the headline
 ("Julian Assange: Sweden drops rape investigation" for "Sweden drops Assange rape investigation")."""
 
+TRAILING_HEADLINES_MIN = 2
+TRAILING_HEADLINE_MIN_WORDS = 3
+"""Two or more labelled headlines of three words or more after the story's end are links to other
+stories; one alone may be the article's last subheading."""
+
 BOX_TITLE_MAX_WORDS = 6
 """A heading right above a donation or newsletter appeal this short is the appeal box's title."""
 
 
-SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "»", "'", "’", ")")
+SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", "।", "۔", "؟", '"', "”", "»", "'", "’", ")")
+"""Marks that end a sentence, the closing quotes and brackets that may follow one included: Latin,
+CJK, Devanagari and Bengali (daṇḍa), Arabic and Urdu."""
 
 # ----------------------------------------------------------------------------- text helpers
 
@@ -177,16 +192,18 @@ them into it: dotted and dotless I (for i), long s (for s), and the old forms of
 _STRONG_READ_ALSO = (
     r"read (?:also|next)|also read|read more|see also|see more|don'?t miss|must read|"
     r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
-    r"more (?:on|about) this (?:story|topic)|also on [\w.-]+\.\w+|"
+    r"more (?:on|about) this (?:story|topic)|(?:also on|auch auf|aussi sur|también en) [\w.-]+\.\w+|"
     # uk, ru
     r"читайте (?:також|также|ещё|еще|більше)|також читайте|також дивіться|дивіться також|"
     r"читайте нас|смотрите также|"
     # de, fr, es, pt, it, pl
-    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"lesen sie (?:auch|mehr|hier)|mehr zum thema|auch interessant|"
+    r"(?:das|das thema|dies) könnte (?:sie|dich|euch) auch interessieren|"
+    r"weitere (?:artikel|beiträge|themen|nachrichten)(?: zum thema)?|zum weiterlesen|"
     r"(?:à|a) lire (?:aussi|également)|lire aussi|voir aussi|sur le même sujet|"
-    r"lee también|leer también|lea también|te puede interesar|le puede interesar|"
+    r"lee también|leer también|lea también|vea también|ver también|te puede interesar|le puede interesar|"
     r"leia (?:também|mais)|veja também|saiba mais|leggi anche|"
-    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)"
+    r"czytaj (?:też|także|więcej)|zobacz (?:też|także)|dowiedz się więcej"
 )
 _WEAK_READ_ALSO = (
     r"related(?: (?:stories|story|articles?|posts?|content|coverage|reading|links|news|topics?))?|"
@@ -200,6 +217,12 @@ _READ_ALSO = caseless(rf"^\W{{0,3}}(?:(?:{_STRONG_READ_ALSO})\b\W*|(?:{_WEAK_REA
 _NETWORKS = (
     r"twitter|facebook|instagram|youtube|tiktok|telegram|linkedin|threads|bluesky|mastodon|whatsapp|"
     r"viber|\s@\w|https?://|www\."
+)
+# An author's initials and the agency under a story: "aja/PAP", "kna/epd".
+_AGENCY_CREDIT = re.compile(r"^\W*[a-zäöü]{2,5}(?:\s*/\s*[a-zäöü]{2,5})*\s*/\s*[A-Z]{2,8}\W*$")
+# A read-more link left at the end of a teaser paragraph: "… Akcja Katolicka w Polsce. [czytaj więcej]".
+_TRAILING_READ_MORE = caseless(
+    r"\s*\[(?:read more|more|czytaj (?:więcej|dalej)|weiterlesen|mehr|leer más|lire la suite|leia mais)\W*\]\s*$"
 )
 # Tabloid link lists end each headline with a bracketed all-caps tag: "Plane quarantined [NEWS]".
 _TAGGED_HEADLINE = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W{0,3}$")
@@ -277,6 +300,14 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "appeal",
         30,
+        # A paragraph that opens by telling the reader to sign up or get the app: "Subscribe now to our
+        # eNATION edition for the full story", "For the latest stories … download the Nationnews apps".
+        # A list item ("- Sign up for the bundle with your Hulu e-mail") is a step of the article's own.
+        opens=(
+            r"(?![-•*]\s)\W*(?:sign up|subscribe)\b(?!\s+(?:was|were|is|are|has|had|will)\b)",
+            r"(?![-•*]\s)\W*(?:download|get) (?:the|our)\b.{0,40}\bapps?\b",
+            r"(?![-•*]\s)\W*for the latest\b.{0,60}\b(?:download|subscribe|sign up|follow)\b",
+        ),
         contains=(
             r"\b(?:sign up|subscribe) (?:for|to) (?:our|my)\b",
             r"\b(?:get|receive) our\b.{0,40}\bnewsletters?\b",
@@ -286,6 +317,20 @@ _RULES: tuple[_Rule, ...] = (
             r"\bdonate (?:now|today|here)\b",
         ),
         key_words=("sign up", "subscribe", "newsletter", "your inbox", "donate"),
+    ),
+    # The site telling the reader how it earns from the links in the story: a disclosure, not the story.
+    _rule(
+        "disclosure",
+        60,
+        contains=(
+            r"\baffiliate[- ]links?\b",
+            r"\b(?:post|article|page) contains (?:references to products|affiliate|sponsored)\b",
+            r"\bone or more of our advertisers\b",
+            r"\badvertisers do not influence\b",
+            r"\bwe (?:may )?(?:earn|receive|get) (?:a )?(?:small )?(?:commission|fee)\b",
+            r"\b(?:erhalten|bekommen) wir (?:eine )?(?:kleine )?provision\b",
+        ),
+        key_words=("affiliate", "contains", "advertisers", "commission", "fee", "provision"),
     ),
     _rule(
         "cookies",
@@ -325,15 +370,24 @@ _RULES: tuple[_Rule, ...] = (
             rf"\W*(?:follow|підписуйтесь|подписывайтесь|folgen sie|suivez)\s.{{0,120}}(?:{_NETWORKS})",
             r"\W*(?:find|join|like) us (?:on|at)\b",
         ),
+        # the site's own channel on a network: "¡Mira lo que tiene nuestro canal de YouTube!"
+        contains=(
+            r"\b(?:our|nuestro|nosso|notre|unser(?:en)?) (?:canal|channel|kanal|chaîne)\b.{0,40}"
+            r"\b(?:youtube|telegram|whatsapp|tiktok|instagram)\b",
+        ),
+        key_words=("youtube", "telegram", "whatsapp", "tiktok", "instagram"),
     ),
     _rule(
         "caption",
         40,
         opens=(
             r"\W*(?:photo(?:graph)?s?|pictures?|pics?|images?|illustrations?|credits?|"
-            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|crédits?(?: photo)?|"
-            r"imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)",
+            r"фото|світлина|ілюстрація|иллюстрация|fotos?|bild(?:quelle)?|titelbild|beitragsbild|"
+            r"crédits?(?: photos?)?|imagen|fotografía)\s*(?:by\b|credit\b|:|©|/)",
             r"\W*(?:image|media) (?:copyright|caption)\b",
+            r"\W*(?:titelbild|beitragsbild|aufmacherbild)\W*$",
+            # a numbered figure's caption: "Abbildung 4: klassische Schwachschicht.", "Fig. 2 - The pier"
+            r"\W*(?:figure|fig\.|abbildung|abb\.|grafik|bild|image|illustration)\s*\d+[a-z]?\s*[:.–—-]\s",
         ),
         contains=(
             r"\((?:[\w.'’ -]{0,30} )?(?:photo|photograph|image|pic|credit|фото|foto)s?\s*(?:[:/]|by\b)[^)]{0,80}\)\W*$",
@@ -381,10 +435,14 @@ _RULES: tuple[_Rule, ...] = (
             r"show comments|view comments|leave a comment|tags|topics|loading\.*|continue reading|"
             r"story continues below(?: advertisement)?|skip ad|listen to this article|"
             r"tell us what you think\W*|what do you think\??|join the (?:conversation|discussion)|"
-            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|publicité|"
+            r"comments are closed|реклама|коментарі|комментарии|anzeige|werbung|kommentare|keine kommentare|"
+            r"wird geladen|teilen mit|bewerten|publicité|"
             r"commentaires|publicidad|comentarios|publicidade|comentários|pubblicità)\W*$",
             r"\W*(?:tags|topics|filed under|categories|category|теги|мітки|теми|темы|schlagwörter|"
             r"schlagworte|étiquettes|etiquetas)\s*:",
+            # an advertisement marked as one, with its text: "ANZEIGE - Heute mal ausgehen?", "*Werbung. …"
+            r"\W*(?:advertisement|sponsored|anzeige|werbung|publicité|publicidad|publicidade|pubblicità|реклама)"
+            r"\s*[-–—:.,|]\s",
         ),
     ),
     _rule(
@@ -442,6 +500,63 @@ _BYLINE = re.compile(r"^\W*(?i:by|von|par|por|di|door|автор(?:ка)?|від
 _BYLINE_MAX_WORDS = 10
 
 
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+_DAY = r"(?P<day>[0-3]?\d)"
+_MONTH_WORD = rf"(?P<month_name>{MONTHS_PATTERN})\.?"
+_WRITTEN_DATES = (
+    caseless(rf"\b{_MONTH_WORD}\s+{_DAY}(?:st|nd|rd|th)?,?\s+{_YEAR}\b"),  # Jun 10, 2025
+    caseless(rf"\b{_DAY}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?{_MONTH_WORD}(?:\s+de)?,?\s+{_YEAR}\b"),  # 10 June 2025
+    re.compile(rf"\b{_YEAR}-(?P<month>[01]?\d)-{_DAY}\b"),  # 2025-06-10
+    re.compile(rf"\b{_DAY}\.(?P<month>[01]?\d)\.{_YEAR}\b"),  # 10.06.2025
+)
+_DATELINE_FILLER = caseless(
+    rf"{_DATE.pattern}|\b(?:19|20)\d\d\b|\b(?:[ap]\.?m\.?|gmt|utc|bst|cet|cest|est|edt|pst|pdt|at|on|am|um|uhr|le|el|de|h|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\b|"
+    rf"{_STAMP.pattern}|[^\w\s]+"
+)
+
+
+def written_date(text: str) -> date | None:
+    """The first full date written out in `text` ("Jun 10, 2025", "10 June 2025", "2025-06-10",
+    "10.06.2025"), or None. Slashed dates are left alone: 06/10/2025 is June in one country and
+    October in another."""
+    for pattern in _WRITTEN_DATES:
+        for match in pattern.finditer(text):
+            found = match.groupdict()
+            if found.get("month_name"):
+                month = next(k for k, names in enumerate(_MONTH, 1) if names.fullmatch(found["month_name"]))
+            else:
+                month = int(found["month"])
+            try:
+                return date(int(found["year"]), month, int(found["day"]))
+            except ValueError:
+                continue
+    return None
+
+
+def is_dateline(line: str) -> bool:
+    """The line holds a date and little else: "Jun 10, 2025 - 14:02", "Updated 10 June 2025, 09:15 BST"."""
+    if word_count(line) > HEADER_LINE_WORDS or written_date(line) is None:
+        return False
+    return not _DATELINE_FILLER.sub(" ", line).split()
+
+
+APPEAL_MIN_PLEAS = 2
+"""A paragraph longer than the appeal rules' limits is still an appeal when it makes this many distinct
+pleas (`if you value our reporting`, `please consider making a donation`, `support our journalism`):
+a donation box of 130 words is all plea, where a story about a charity drive quotes one at most."""
+
+
+def _pleads(rule: _Rule, paragraph: str, lowercase: str | None) -> bool:
+    """The paragraph holds APPEAL_MIN_PLEAS different phrases of an appeal rule."""
+    if rule.phrase is None or rule.any_key_word is None:
+        return False
+    if lowercase is not None and not rule.any_key_word.search(lowercase):
+        return False
+    pleas = {match.group(0).casefold() for match in rule.phrase.finditer(paragraph)}
+    return len(pleas) >= APPEAL_MIN_PLEAS
+
+
 def _boilerplate_rule(paragraph: str, words: int) -> str | None:
     """Name the rule that marks this standalone paragraph of `words` words as boilerplate, or None if it is text."""
     # The key-word test reads the lowercase text in place of a case-blind search (see _CASE_SPECIAL).
@@ -449,8 +564,12 @@ def _boilerplate_rule(paragraph: str, words: int) -> str | None:
     for rule in _RULES:
         if words <= rule.max_words and rule.matches(paragraph, lowercase):
             return rule.name
+        if rule.name == "appeal" and words > rule.max_words and _pleads(rule, paragraph, lowercase):
+            return rule.name
     if words <= HEADLINE_MAX_WORDS and _TAGGED_HEADLINE.search(paragraph):
         return "read_also"
+    if words <= _BYLINE_MAX_WORDS and _AGENCY_CREDIT.match(paragraph):
+        return "credits"
     return None
 
 
@@ -534,6 +653,18 @@ def _header_repeats(paragraphs: list[str], title: str | None, published: date | 
     return repeats
 
 
+def _unglued(paragraph: str, title: str) -> str:
+    """The paragraph without the headline run into its start: a page that puts the headline and the
+    first sentence in one block loses the line between them ("… at the AMAs after all A row involving
+    …"), and the headline, without a full stop, would open the first sentence."""
+    if not paragraph.startswith(title) or ends_sentence(title) or word_count(title) < TITLE_PREFIX_MIN_WORDS:
+        return paragraph
+    rest = paragraph[len(title) :]
+    if rest[:1] == " " and rest[1:2].isupper():
+        return rest.strip()
+    return paragraph
+
+
 def clean_paragraphs(
     paragraphs: Iterable[str], *, title: str | None = None, published: date | None = None
 ) -> list[str]:
@@ -547,7 +678,15 @@ def clean_paragraphs(
     Returns:
         The remaining paragraphs, whitespace-normalized, without immediate repeats.
     """
-    normalized = [text for text in (normalize_paragraph(paragraph) for paragraph in paragraphs) if text]
+    normalized = [
+        _TRAILING_READ_MORE.sub("", text) if text.endswith("]") else text
+        for text in (normalize_paragraph(paragraph) for paragraph in paragraphs)
+        if text
+    ]
+    if title:
+        normalized[:HEADER_MAX_PARAGRAPHS] = [
+            _unglued(paragraph, title) for paragraph in normalized[:HEADER_MAX_PARAGRAPHS]
+        ]
     kept: list[str] = []
     previous: tuple[str, ...] = ()
     in_related_list = False
@@ -603,4 +742,31 @@ def clean_paragraphs(
         previous = key
         previous_dropped = False
         kept.append(paragraph)
-    return kept
+    return _without_trailing_headlines(kept)
+
+
+def _without_trailing_headlines(paragraphs: list[str]) -> list[str]:
+    """Drop the run of other stories' headlines that ends a page's text: TRAILING_HEADLINES_MIN or more
+    headline-like lines after the last sentence, each with a section label (`Milan Design Week 2018 |
+    FLOS pays tribute…`). Items of a list (`- 8 June: Report on France 2`) are the article's own."""
+    end = len(paragraphs)
+    while end > 0 and _is_labelled_headline(paragraphs[end - 1]):
+        end -= 1
+    if len(paragraphs) - end >= TRAILING_HEADLINES_MIN and end > 0:
+        LOGGER.debug("dropped %d trailing headlines", len(paragraphs) - end)
+        return paragraphs[:end]
+    return paragraphs
+
+
+def _is_labelled_headline(paragraph: str) -> bool:
+    words = word_count(paragraph)
+    return (
+        words >= TRAILING_HEADLINE_MIN_WORDS
+        and _is_headline_like(paragraph, words)
+        and not paragraph.startswith(("- ", "• ", "* "))
+        and _SECTION_LABEL.search(paragraph) is not None
+    )
+
+
+_SECTION_LABEL = re.compile(r"^[^|:]{2,60}\s[|:]\s\S")
+"""`Milan Design Week 2018 | …`, `Opinion: …`: a section or series name before a headline."""

@@ -546,25 +546,73 @@ def default_sentence_count(word_count: int) -> int:
     return min(MAX_SENTENCES, MIN_SENTENCES + extra)
 
 
-def _select(ranking: Sequence[RankedSentence], wanted: int, analysis: _Analysis) -> list[RankedSentence]:
-    """Greedy maximal marginal relevance over the best-rated candidates, skipping near-duplicates."""
+_BACK_POINTING_OPENERS = {
+    "en": (
+        r"(?:he|she|it|they|him|his|her|its|their|them|these|those|such|both|another|the latter|the former|"
+        r"but|however|and|also|meanwhile|moreover|furthermore|additionally|in addition|still|yet|so|then|thus|"
+        r"instead|nevertheless|nonetheless|as a result|therefore|besides|otherwise|likewise|similarly|"
+        r"(?:despite|because of|after|before|in) (?:this|that|these|those|it)|"
+        r"(?:this|that)(?! (?:week|month|year|morning|afternoon|evening|night|weekend|summer|winter|spring|"
+        r"autumn|fall|season|time|day)\b))\b"
+    ),
+    "de": (
+        r"(?:er|sie|es|ihr|ihre|sein|seine|dies|diese|dieser|dabei|damit|dazu|deshalb|daher|aber|jedoch|auch|"
+        r"zudem|außerdem)\b"
+    ),
+    "fr": (
+        r"(?:il|elle|ils|elles|son|sa|ses|leur|leurs|cela|ceci|mais|cependant|pourtant|aussi|ainsi|en outre|"
+        r"par ailleurs)\b"
+    ),
+    "es": r"(?:él|ella|ellos|ellas|su|sus|esto|eso|pero|sin embargo|también|además|así)\b",
+}
+"""Words that open a sentence leaning on the one before: a pronoun whose antecedent went before
+(`He said…`, `Its shares fell`), a connective that continues a thought (`However`, `In addition to
+the three fatalities…`). `This week` and `That night` point at a time, not back."""
+
+_LEANS_BACK = {
+    code: re.compile(rf"^\W{{0,3}}{pattern}", re.IGNORECASE | re.UNICODE)
+    for code, pattern in _BACK_POINTING_OPENERS.items()
+}
+
+
+def leans_back(sentence: str, language: str) -> bool:
+    """The sentence opens with a word that points back to an earlier sentence (see _BACK_POINTING_OPENERS)."""
+    pattern = _LEANS_BACK.get(language)
+    return pattern is not None and pattern.match(sentence) is not None
+
+
+def _select(ranking: Sequence[RankedSentence], wanted: int, analysis: _Analysis, code: str) -> list[RankedSentence]:
+    """Greedy maximal marginal relevance over the best-rated candidates, skipping near-duplicates.
+
+    A sentence that leans on the one before it (`He said…`, `In addition to the three fatalities, …`)
+    never opens the summary: it waits until a sentence before it in the article is chosen, and
+    yields to the next best until then. Only the opening is guarded: requiring each such sentence's
+    own antecedent in the summary cost ROUGE-2 0.3 on CNN/DM and 0.2 on BBC (their reference
+    summaries keep such sentences too), and the opening is where a reader starts without context.
+    """
     content = [
         index for index, item in enumerate(ranking) if not _is_furniture(item.text, analysis.word_counts[index])
     ] or list(range(len(ranking)))
     content.sort(key=lambda index: (-ranking[index].score, ranking[index].position))
     remaining = content[: max(MIN_CANDIDATES, CANDIDATES_PER_SENTENCE * wanted)]
     vectors = analysis.vectors
+    leaning = {index: index > 0 and leans_back(ranking[index].text, code) for index in remaining}
     chosen: list[int] = []
     while remaining and len(chosen) < wanted:
         best, best_value = None, -math.inf
+        best_leaning, best_leaning_value = None, -math.inf  # taken only when nothing else is left
         for index in list(remaining):
             similarity = max((_cosine(vectors[index], vectors[other]) for other in chosen), default=0.0)
             if similarity >= NEAR_DUPLICATE or any(ranking[index].text == ranking[o].text for o in chosen):
                 remaining.remove(index)
                 continue
             value = ranking[index].score - REDUNDANCY_WEIGHT * similarity
-            if value > best_value:
+            if leaning[index] and not any(other < index for other in chosen):  # it would open mid-thought
+                if value > best_leaning_value:
+                    best_leaning, best_leaning_value = index, value
+            elif value > best_value:
                 best, best_value = index, value
+        best = best if best is not None else best_leaning
         if best is None:
             break
         chosen.append(best)
@@ -599,5 +647,5 @@ def summarize(
         return Summary(sentences=(), method=METHOD)
     analysis = _analyse(tuple(item.text for item in ranking), code)
     wanted = sentences if sentences is not None else default_sentence_count(sum(analysis.word_counts))
-    chosen = _select(ranking, max(1, wanted), analysis)
+    chosen = _select(ranking, max(1, wanted), analysis, code)
     return Summary(sentences=tuple(item.text for item in chosen), method=METHOD)

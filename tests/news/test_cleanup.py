@@ -241,3 +241,189 @@ def test_tweet_button_letters_match_only_their_own_cases() -> None:
 def test_a_rule_phrase_without_any_of_its_key_words_is_refused() -> None:
     with pytest.raises(ValueError, match="no key word"):
         cleanup._rule("appeal", 40, contains=(r"\bjoin our supporters\b",), key_words=("donate",))
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Jun 10, 2025 - 14:02", "10 June 2025", "Updated 10 June 2025, 09:15 BST", "2025-06-10", "10.06.2025"],
+)
+def test_written_date_reads_common_forms(line: str) -> None:
+    assert cleanup.written_date(line) == date(2025, 6, 10)
+
+
+def test_written_date_leaves_slashed_dates_alone() -> None:
+    assert cleanup.written_date("06/10/2025") is None
+
+
+def test_dateline_is_a_date_with_little_else() -> None:
+    assert cleanup.is_dateline("Published: Tuesday 10 June 2025 at 2:02 pm")
+
+
+def test_sentence_with_a_date_is_not_a_dateline() -> None:
+    assert not cleanup.is_dateline("Council backs bridge repair on Jun 10, 2025")
+
+
+_LONG_APPEAL = (
+    "Before you go: the Eastport Courier is an independent, nonprofit newsroom. We do not put our journalism "
+    "behind a paywall, because we believe everyone deserves to know what is happening in their town, whether or "
+    "not they can pay for it. That model depends on readers like you. Every month thousands of people read our "
+    "reporting on the council, the harbour and the schools, but only a small share of them give anything "
+    "towards it. If you value our reporting, please consider making a donation today. A gift of any size, from "
+    "one pound, helps pay for the reporters who sit through the council meetings so that you do not have to. It "
+    "only takes a minute, and you can cancel a monthly gift at any time. Support our journalism today. Thank you."
+)
+
+
+def test_long_donation_appeal_at_the_end_is_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, _LONG_APPEAL]) == [story]
+
+
+def test_long_paragraph_quoting_one_plea_is_kept() -> None:
+    story = (
+        "The food bank's director said the winter had been the hardest in its twenty years. Volunteers packed "
+        "more than four thousand parcels in December alone, twice as many as the year before, and the shelves "
+        "were empty by the second week of January. A leaflet handed out at the door asks visitors to please "
+        "consider making a donation, but most of the people queueing outside have nothing to give, she said, "
+        "and the charity now relies on two supermarkets and a handful of local farms for most of its stock."
+    )
+    assert clean_paragraphs([story]) == [story]
+
+
+def test_other_stories_headlines_ending_the_text_are_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    headlines = [
+        "Eastport Harbour 2025 | Ferry fares to rise in April",
+        "Eastport Harbour 2025 | New pier opens to fishing boats",
+    ]
+    assert clean_paragraphs([story, *headlines]) == [story]
+
+
+def test_list_of_dated_items_ending_the_text_is_kept() -> None:
+    story = "The union listed the reports on the strike at the depot that have appeared in the national press so far."
+    items = ["- 8 June 2016 : Report on France 2", "- 6 June 2016 : Article in Le Monde"]
+    assert clean_paragraphs([story, *items]) == [story, *items]
+
+
+def test_one_labelled_line_ending_the_text_is_kept() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, "Harbour works | What happens next"]) == [
+        story,
+        "Harbour works | What happens next",
+    ]
+
+
+def test_headline_run_into_the_first_paragraph_is_taken_off() -> None:
+    title = "Taylor Swift can perform her old songs at the AMAs after all"
+    first = "A row with her former record label over the rights to her early songs has been settled."
+    assert clean_paragraphs([f"{title} {first}"], title=title) == [first]
+
+
+def test_paragraph_opening_with_a_short_title_is_kept() -> None:
+    paragraph = "Eastport Harbour Trust Said on Monday that the pier would reopen in the spring."
+    assert clean_paragraphs([paragraph], title="Eastport Harbour") == [paragraph]
+
+
+@pytest.mark.parametrize(
+    "advert",
+    ["ANZEIGE - Heute mal ausgehen oder bestellen? Wie wäre es mit Pizza", "*Werbung. Dieser Beitrag enthält Werbung."],
+)
+def test_paragraph_marked_as_an_advertisement_is_dropped(advert: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, advert]) == [story]
+
+
+def test_sentence_about_advertising_is_kept() -> None:
+    story = "Advertising on the harbour buses will pay for the new timetable, the council said on Tuesday."
+    assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        "Subscribe now to our Courier e-edition for the full story.",
+        "Sign up to get the best stories of the week in one e-mail.",
+        "For the latest stories and breaking news updates download the Courier apps for iOS and Android.",
+    ],
+)
+def test_paragraph_opening_with_a_sign_up_call_is_dropped(appeal: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, appeal]) == [story]
+
+
+def test_sign_up_step_in_a_list_is_kept() -> None:
+    steps = ["- Sign up for the bundle on the website of the streaming service", "- Pick the monthly plan"]
+    assert clean_paragraphs(steps) == steps
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Weitere Artikel zum Thema", "Zum Weiterlesen:", "VEA TAMBIÉN: Estrella de la educación", "Dowiedz się więcej"],
+)
+def test_read_also_labels_in_other_languages_are_dropped(label: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, label]) == [story]
+
+
+@pytest.mark.parametrize(
+    "caption", ["Abbildung 4: Eine klassische Schwachschicht im Schnee.", "Crédits photos : Bestimage", "Titelbild:"]
+)
+def test_figure_captions_and_picture_labels_are_dropped(caption: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, caption]) == [story]
+
+
+def test_sentence_citing_a_figure_is_kept() -> None:
+    story = "Figure 4 in the council's report shows the harbour traffic doubling since 2010, officials said."
+    assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "This post contains references to products from one or more of our advertisers.",
+        "Bei den Verlinkungen handelt es sich um Affiliate-Links.",
+        "If you buy through the links in this story, we may earn a commission.",
+    ],
+)
+def test_affiliate_disclosure_is_dropped(disclosure: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, disclosure]) == [story]
+
+
+def test_story_about_an_affiliate_scheme_is_kept() -> None:
+    story = (
+        "The retailer said its affiliate scheme, which pays bloggers for sales through their links, "
+        "brought in a fifth of its online revenue last year."
+    )
+    assert clean_paragraphs([story]) == [story]
+
+
+@pytest.mark.parametrize("label", ["Keine Kommentare", "Wird geladen …", "Teilen mit:"])
+def test_widget_labels_are_dropped(label: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, label]) == [story]
+
+
+@pytest.mark.parametrize(
+    "promotion",
+    ["¡Mira lo que tiene nuestro canal de YouTube!", "Auch auf eastport-courier.de", "Also on courier.example"],
+)
+def test_promotion_of_the_sites_own_channels_is_dropped(promotion: str) -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, promotion]) == [story]
+
+
+def test_story_about_a_youtube_channel_is_kept() -> None:
+    story = "The council said its YouTube channel, which streams every meeting, drew ten thousand viewers last year."
+    assert clean_paragraphs([story]) == [story]
+
+
+def test_agency_credit_under_the_story_is_dropped() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([story, "aja/PAP"]) == [story]
+
+
+def test_read_more_link_at_the_end_of_a_paragraph_is_taken_off() -> None:
+    story = "The council approved the harbour budget on Tuesday after a nine-hour debate, officials said."
+    assert clean_paragraphs([f"{story} [czytaj więcej]"]) == [story]

@@ -367,6 +367,43 @@ def test_text_takes_short_first_line_as_title() -> None:
     assert article.paragraphs == (body,)
 
 
+_FERRY_BODY = (
+    "The ferry company said on Monday that summer boats will sail every hour from the harbour. "
+    "Tickets bought before April keep their old price, the company said."
+)
+
+
+def test_text_reads_dateline_as_published_date() -> None:
+    article = article_from_text(f"Ferries to sail hourly this summer\n\nJun 10, 2025 - 14:02\n\n{_FERRY_BODY}")
+    assert article.published == date(2025, 6, 10)
+
+
+def test_text_dateline_is_not_a_paragraph() -> None:
+    article = article_from_text(f"Ferries to sail hourly this summer\n\nJun 10, 2025 - 14:02\n\n{_FERRY_BODY}")
+    assert article.paragraphs == (_FERRY_BODY,)
+
+
+def test_text_drops_caption_line_above_the_story() -> None:
+    text = f"Ferries to sail hourly this summer\n\nThe Eastport ferry leaving the harbour at dawn\n\n{_FERRY_BODY}"
+    article = article_from_text(text)
+    assert (article.title, article.paragraphs) == ("Ferries to sail hourly this summer", (_FERRY_BODY,))
+
+
+def test_text_keeps_caption_on_the_first_line_out_of_the_paragraphs() -> None:
+    article = article_from_text(f"Passengers queue at Eastport pier on a wet morning\n\n{_FERRY_BODY}")
+    assert article.paragraphs == (_FERRY_BODY,)
+
+
+def test_text_of_short_lines_only_is_kept_whole() -> None:
+    lines = [
+        "Monday boats leave the north pier at nine and at noon",
+        "Tuesday boats leave the north pier at half past nine",
+        "Wednesday boats leave the south pier at ten and at two",
+        "Thursday boats leave the south pier at eleven only",
+    ]
+    assert article_from_text("\n\n".join(lines)).paragraphs == tuple(lines)
+
+
 def test_text_drops_given_title_repeated_at_top() -> None:
     body = (
         "The council voted on Monday night to spend £40m repairing the harbour bridge. "
@@ -437,3 +474,105 @@ def test_split_authors(byline: str, authors: tuple[str, ...]) -> None:
 
 def test_split_authors_leaves_out_site_name() -> None:
     assert split_authors("Jill Disis; CNN Business", site="CNN Business") == ("Jill Disis",)
+
+
+def test_extract_reads_article_kept_in_an_aside() -> None:
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = (
+        "<html><body><nav><a href='/'>Home</a></nav><main><aside class='content'><section><article>"
+        f"{story}</article></section></aside></main></body></html>"
+    )
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def test_extract_takes_text_ending_in_danda_as_prose() -> None:
+    sentence = "আজ শনিবার সকাল সাড়ে সাতটার দিকে দৌলতপুর উপজেলার ফিলিপনগর গ্রামে এ ঘটনা ঘটে।"
+    page = f"<html><body><article><p>{sentence}</p><p>{sentence} {sentence}</p></article></body></html>"
+    assert _has(extract_article(page), "ফিলিপনগর")
+
+
+def test_extract_reads_article_kept_in_noscript() -> None:
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = f"<html><body><div id='app'>Loading</div><noscript><div class='post'>{story}</div></noscript></body></html>"
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def test_extract_prefers_the_article_to_a_menu_found_without_furniture() -> None:
+    menu = "".join(f"<li><a href='/s{n}'>Section {n} news</a></li>" for n in range(30))
+    story = "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    page = (
+        f"<html><body><div class='menu'><ul>{menu}</ul></div><main><aside class='content'><section><article>"
+        f"{story}</article></section></aside></main></body></html>"
+    )
+    assert _has(extract_article(page), "boat number 3 will sail every hour")
+
+
+def _fast_document(page: str) -> tuple[Any, Any]:
+    tree = extract._parse(page)
+    document = extract._run_trafilatura(tree, None, precision=True, fast=True)
+    assert document is not None
+    return document, tree
+
+
+_FERRY_PAGE = (
+    "<html><body><article>"
+    + "".join(
+        f"<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+        for n in range(6)
+    )
+    + "</article></body></html>"
+)
+
+
+def test_fast_result_without_a_word_of_the_headline_is_compared() -> None:
+    document, tree = _fast_document(_FERRY_PAGE)
+    assert extract._is_doubtful(document, tree, "Minister resigns after budget row")
+
+
+def test_fast_result_with_the_headline_words_is_kept() -> None:
+    document, tree = _fast_document(_FERRY_PAGE)
+    assert not extract._is_doubtful(document, tree, "Ferry boats to sail every hour")
+
+
+_TABLE_PAGE = (
+    "<html><body><article><table>"
+    + "".join(f"<tr><td>Stage {n}</td><td>Eastport harbour to the north pier</td></tr>" for n in range(12))
+    + "</table></article></body></html>"
+)
+
+
+def test_balanced_mode_replaces_a_precise_result_without_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    table, _tree = _fast_document(_TABLE_PAGE)
+    prose, _tree = _fast_document(_FERRY_PAGE)
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: table if precision else prose)
+    paragraphs = extract._article_paragraphs(extract._parse(_FERRY_PAGE), None, title=None, published=None, skip=set())
+    assert any("boat number 3" in paragraph for paragraph in paragraphs)
+
+
+def test_balanced_mode_with_a_line_of_prose_does_not_replace_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    table, _tree = _fast_document(_TABLE_PAGE)
+    notice, _tree = _fast_document(
+        "<html><body><article><p>Comments that insult other readers will be removed by the moderators.</p>"
+        "</article></body></html>"
+    )
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: table if precision else notice)
+    paragraphs = extract._article_paragraphs(extract._parse(_TABLE_PAGE), None, title=None, published=None, skip=set())
+    assert not any("Comments" in paragraph for paragraph in paragraphs)
+
+
+def test_extract_rereads_the_page_when_its_text_misses_the_headline(monkeypatch: pytest.MonkeyPatch) -> None:
+    login = [f"Your password must have at least {n + 8} characters and one capital letter in it." for n in range(4)]
+    story = [f"The ferry company said on Monday that boat number {n} will sail every hour." for n in range(4)]
+    reads = iter([login, story])  # the page without its furniture, then the page as it came
+    monkeypatch.setattr(extract, "_article_paragraphs", lambda *_args, **_kw: next(reads))
+    page = "<html><head><title>Ferry boats to sail every hour</title></head><body><p>x</p></body></html>"
+    assert extract_article(page).paragraphs == tuple(story)

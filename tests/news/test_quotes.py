@@ -156,6 +156,70 @@ def test_lowercase_fragment_inside_narrative_is_not_a_quote() -> None:
     assert find_quotes([text]) == []
 
 
+def test_partial_quote_after_according_to_is_reported_with_its_speaker() -> None:
+    paragraphs = [
+        "Energy Minister Olga Petrenko presented the winter plan on Monday.",
+        "According to her, the plan “would leave thousands of families without heating this winter.”",
+    ]
+    quote = _only(paragraphs)
+    assert (quote.text, quote.speaker) == (
+        "would leave thousands of families without heating this winter.",
+        "Olga Petrenko",
+    )
+
+
+def test_partial_quote_right_after_says_is_reported_with_its_speaker() -> None:
+    text = (
+        "Governor Ray Tanner spoke in Eastport on Monday. Tanner says “the whole budget has become a mess of promises.”"
+    )
+    assert _only([text]).speaker == "Ray Tanner"
+
+
+def test_partial_quote_named_by_called_is_reported_with_its_speaker() -> None:
+    quote = _only(["Council leader Amir Haddad called the closure “a blow to every family that uses the bridge.”"])
+    assert (quote.text, quote.speaker) == ("a blow to every family that uses the bridge.", "Amir Haddad")
+
+
+def test_scare_quoted_word_after_called_is_not_a_quote() -> None:
+    assert find_quotes(["Council leader Amir Haddad called the plan “reckless” and left the meeting."]) == []
+
+
+def test_colon_after_a_named_subject_names_the_speaker() -> None:
+    text = "When the bridge closed, Mayor Dana Ortiz released the following statement: “We will rebuild it in a year.”"
+    assert _only([text]).speaker == "Dana Ortiz"
+
+
+def test_name_right_before_a_colon_names_the_speaker() -> None:
+    text = "The timing does not surprise transport analyst Priya Nair: “Bridges of that age fail without warning.”"
+    assert _only([text]).speaker == "Priya Nair"
+
+
+def test_participle_after_a_quote_takes_the_subject_of_its_sentence() -> None:
+    text = "Ortiz told reporters the council “had no other choice,” adding, “We will rebuild it within two years.”"
+    quotes = find_quotes([text])
+    assert [quote.speaker for quote in quotes if quote.text.startswith("We will")] == ["Ortiz"]
+
+
+def test_quote_paragraph_after_an_attributed_one_goes_on_with_it() -> None:
+    paragraphs = [
+        "“The bridge is safe for buses,” said council engineer Mark Jones.",
+        "“We have checked every cable twice this year.”",
+    ]
+    quote = _only(paragraphs)
+    assert (quote.text, quote.speaker) == (
+        "The bridge is safe for buses. We have checked every cable twice this year.",
+        "Mark Jones",
+    )
+
+
+def test_quote_paragraph_with_its_own_speaker_is_a_new_quote() -> None:
+    paragraphs = [
+        "“The bridge is safe for buses,” said council engineer Mark Jones.",
+        "“We have checked every cable twice this year,” Mayor Dana Ortiz said.",
+    ]
+    assert [quote.speaker for quote in find_quotes(paragraphs)] == ["Mark Jones", "Dana Ortiz"]
+
+
 # ----------------------------------------------------------------------------- marks
 def test_multi_paragraph_quote_is_joined() -> None:
     paragraphs = [

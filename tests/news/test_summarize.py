@@ -16,6 +16,7 @@ from sumy.summarizers.lsa import LsaSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 
 from bot.news import summarize as summarize_module
+from bot.news.models import RankedSentence
 from bot.news.summarize import (
     DEFAULT_BLEND,
     MAX_SENTENCE_CHARS,
@@ -254,3 +255,46 @@ def test_run_on_text_without_punctuation_is_cut_into_bounded_pieces() -> None:
     summary = summarize([run_on], language="en", sentences=2)
     assert len(summary.sentences) == 2
     assert all(len(sentence) <= MAX_SENTENCE_CHARS for sentence in summary.sentences)
+
+
+# ----------------------------------------------------------------------------- sentences that lean back
+
+_CRASH = [
+    "A bus carrying 40 passengers left the road near Eastport on Tuesday morning.",
+    "In addition to the three fatalities, eleven people were taken to hospital with injuries.",
+    "Police closed the coast road for six hours while the wreck was recovered.",
+]
+
+
+def _ranked(scores: list[float]) -> list[RankedSentence]:
+    return [
+        RankedSentence(text=text, paragraph=0, position=position, score=score)
+        for position, (text, score) in enumerate(zip(_CRASH, scores, strict=True))
+    ]
+
+
+def test_summary_does_not_open_with_a_sentence_leaning_on_an_earlier_one() -> None:
+    summary = summarize([" ".join(_CRASH)], language="en", sentences=1, ranking=_ranked([0.5, 1.0, 0.8]))
+    assert summary.sentences == (_CRASH[2],)
+
+
+def test_sentence_leaning_back_follows_an_earlier_chosen_one() -> None:
+    summary = summarize([" ".join(_CRASH)], language="en", sentences=2, ranking=_ranked([0.9, 1.0, 0.2]))
+    assert summary.sentences == (_CRASH[0], _CRASH[1])
+
+
+def test_leaning_sentence_is_taken_when_nothing_else_is_left() -> None:
+    summary = summarize(["Photo: Eastport Courier", _CRASH[1]], language="en", sentences=1)
+    assert summary.sentences == (_CRASH[1],)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["He said the road would reopen.", "However, the road stayed shut.", "Its driver was unhurt."]
+)
+def test_pronoun_or_connective_opener_leans_back(sentence: str) -> None:
+    assert summarize_module.leans_back(sentence, "en")
+
+
+@pytest.mark.parametrize("sentence", ["This week the road reopened.", "Heavy rain closed the road.", "Police said."])
+def test_other_openers_do_not_lean_back(sentence: str) -> None:
+    assert not summarize_module.leans_back(sentence, "en")
