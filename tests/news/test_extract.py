@@ -437,3 +437,31 @@ def test_split_authors(byline: str, authors: tuple[str, ...]) -> None:
 
 def test_split_authors_leaves_out_site_name() -> None:
     assert split_authors("Jill Disis; CNN Business", site="CNN Business") == ("Jill Disis",)
+
+
+PICTURE_PARAGRAPHS = (
+    "The harbour bridge was closed on Monday after engineers found cracks in two of its steel supports.",
+    "Traffic is being sent through the tunnel, and the council expects delays of up to half an hour at peak times.",
+    "A spokesperson said the bridge would stay shut until a full inspection had been carried out next week.",
+)
+
+
+def _page_with_head(head: str) -> str:
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in PICTURE_PARAGRAPHS)
+    return f"<html><head><title>Bridge closed</title>{head}</head><body><article>{body}</article></body></html>"
+
+
+def test_article_picture_is_the_pages_og_image_made_absolute() -> None:
+    page = _page_with_head('<meta property="og:image" content="/pictures/bridge.jpg">')
+    article = extract_article(page, url="https://gazette.example/news/bridge")
+    assert article.image == "https://gazette.example/pictures/bridge.jpg"
+
+
+def test_article_picture_may_come_from_twitter_image() -> None:
+    page = _page_with_head('<meta name="twitter:image" content="https://cdn.example/bridge.jpg">')
+    assert extract_article(page, url="https://gazette.example/news/bridge").image == "https://cdn.example/bridge.jpg"
+
+
+def test_article_picture_that_is_not_http_is_dropped() -> None:
+    page = _page_with_head('<meta property="og:image" content="data:image/png;base64,AAAA">')
+    assert extract_article(page, url="https://gazette.example/news/bridge").image is None
