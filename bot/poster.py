@@ -36,7 +36,9 @@ class DiscordPoster:
         """
         channel = self.client.get_partial_messageable(channel_id)
         try:
-            sent = await channel.send(content=message.content, embeds=list(message.embeds), nonce=key)
+            sent = await channel.send(
+                content=message.content, embeds=list(message.embeds), view=message.view(), nonce=key
+            )
         except discord.NotFound as error:
             raise ChannelUnavailable("The channel was deleted") from error
         except discord.Forbidden as error:

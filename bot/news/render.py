@@ -75,9 +75,9 @@ def byline(briefing: Briefing) -> str:
 
 
 def reading_note(briefing: Briefing) -> str:
-    """'3 min read · 812 words → 64'."""
+    """'3 min read · 812 words': what reading the whole article takes."""
     article = briefing.article
-    return f"{article.reading_minutes} min read · {article.word_count} words → {briefing.summary.word_count}"
+    return f"{article.reading_minutes} min read · {_count(article.word_count, 'word', 'words')}"
 
 
 def format_quote(quote: Quote) -> str:

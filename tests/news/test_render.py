@@ -64,8 +64,8 @@ def test_markdown_shows_title_byline_and_quote() -> None:
     assert "> “It is a fair deal,” — Jane Ortiz" in text
 
 
-def test_markdown_reports_reading_time_and_compression() -> None:
-    assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words → 7_")
+def test_markdown_reports_reading_time_and_length() -> None:
+    assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words_")
 
 
 # --- digests -----------------------------------------------------------------------------------
