@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.news.digest import Digest, DigestStory
+from bot.news.digest import Digest, DigestStory, HeldBack
 from bot.news.errors import NewsError
 from bot.news.models import Briefing, Quote
 
@@ -126,6 +126,21 @@ def failing_feeds_line(digest: Digest) -> str | None:
         return None
     feeds = _count(len(digest.failing_feeds), "feed", "feeds")
     return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
+
+
+def held_back_line(held: HeldBack) -> str | None:
+    """'Held back 7 stories: 2 with an excluded word, 5 over the per-outlet cap', or None when no rule
+    kept a story out."""
+    if not held.total:
+        return None
+    reasons = [
+        (held.excluded, "with an excluded word"),
+        (held.not_included, "without an included word"),
+        (held.too_few_outlets, "covered by too few outlets"),
+        (held.outlet_cap, "over the per-outlet cap"),
+    ]
+    counted = ", ".join(f"{count} {reason}" for count, reason in reasons if count)
+    return f"Held back {_count(held.total, 'story', 'stories')}: {counted}"
 
 
 def coverage_line(story: DigestStory) -> str:

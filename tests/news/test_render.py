@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from bot.news.digest import Digest, DigestStory
+from bot.news.digest import Digest, DigestStory, HeldBack
 from bot.news.errors import FetchError, FetchErrorKind
 from bot.news.models import Article, Briefing, Quote, Summary
 from bot.news.render import (
@@ -13,6 +13,7 @@ from bot.news.render import (
     digest_to_text,
     error_to_json,
     failing_feeds_line,
+    held_back_line,
     nothing_new_line,
 )
 
@@ -150,3 +151,12 @@ def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
             "1 feed could not be fetched: C Times",
         ]
     )
+
+
+def test_held_back_line_names_each_rule_that_kept_stories_out() -> None:
+    held = HeldBack(excluded=1, too_few_outlets=3)
+    assert held_back_line(held) == "Held back 4 stories: 1 with an excluded word, 3 covered by too few outlets"
+
+
+def test_held_back_line_is_none_when_nothing_was_held_back() -> None:
+    assert held_back_line(HeldBack()) is None
