@@ -148,6 +148,7 @@ async def test_exclude_leaves_out_the_stories_that_mention_it_and_says_so(
 
     assert not any("bridge" in story["title"].lower() for story in record["stories"])
     assert "newsbrief: Held back 1 story: 1 with an excluded word\n" in errors
+    assert record["held_back"] == {"excluded": 1, "not_included": 0, "too_few_outlets": 0, "outlet_cap": 0}
 
 
 async def test_include_keeps_only_the_stories_that_mention_it(

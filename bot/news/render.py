@@ -32,6 +32,7 @@ def briefing_to_json(briefing: Briefing, *, source: str) -> JsonObject:
         "authors": list(article.authors),
         "published": article.published.isoformat() if article.published else None,
         "language": article.language,
+        "image": article.image,
         "words": article.word_count,
         "text": article.text,
         "summary": list(briefing.summary.sentences),
@@ -51,6 +52,7 @@ def error_to_json(error: NewsError, *, source: str) -> JsonObject:
         "authors": [],
         "published": None,
         "language": None,
+        "image": None,
         "words": 0,
         "text": "",
         "summary": [],
@@ -170,9 +172,16 @@ def digest_to_json(digest: Digest) -> JsonObject:
                 "published": story.published.isoformat() if story.published else None,
                 "keywords_matched": story.keywords_matched,
                 "from_feed_summary": story.from_feed_summary,
+                "image": story.image,
             }
             for story in digest.stories
         ],
+        "held_back": {
+            "excluded": digest.held_back.excluded,
+            "not_included": digest.held_back.not_included,
+            "too_few_outlets": digest.held_back.too_few_outlets,
+            "outlet_cap": digest.held_back.outlet_cap,
+        },
     }
 
 

@@ -34,7 +34,7 @@ BRIEFING = Briefing(
     key_quotes=(QUOTE,),
 )
 JSON_KEYS = {
-    "source", "url", "title", "site", "authors", "published", "language", "words",
+    "source", "url", "title", "site", "authors", "published", "language", "image", "words",
     "text", "summary", "quotes", "key_quotes", "error",
 }  # fmt: skip
 
@@ -114,7 +114,7 @@ def test_digest_json_has_every_story_field() -> None:
     )
     record = digest_to_json(Digest("Morning briefing", date(2026, 11, 25), (story,), 1))
 
-    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
+    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories", "held_back"}
     assert set(record["stories"][0]) == {
         "title",
         "url",
@@ -125,6 +125,7 @@ def test_digest_json_has_every_story_field() -> None:
         "published",
         "keywords_matched",
         "from_feed_summary",
+        "image",
     }
 
 
