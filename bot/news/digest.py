@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -92,6 +92,25 @@ class DigestStory:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldBack:
+    """How many stories each rule of a StoryFilter kept out of one digest.
+
+    A story that several rules would keep out is counted once, under the first of: excluded,
+    not_included, too_few_outlets. `outlet_cap` counts the stories that would have been in the
+    digest without the cap (its places then go to the next stories of other outlets).
+    """
+
+    excluded: int = 0
+    not_included: int = 0
+    too_few_outlets: int = 0
+    outlet_cap: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.excluded + self.not_included + self.too_few_outlets + self.outlet_cap
+
+
+@dataclass(frozen=True, slots=True)
 class Digest:
     """One delivery: the stories in rank order and what the header and footer say about them."""
 
@@ -103,7 +122,7 @@ class Digest:
     """Distinct outlets among the stories shown."""
     failing_feeds: tuple[str, ...] = ()
     """Feeds (titles or URLs) that could not be fetched, for the footer."""
-    held_back: HeldBack = field(default_factory=lambda: HeldBack())
+    held_back: HeldBack = HeldBack()
     """How many stories each rule of the digest's StoryFilter kept out."""
 
 
@@ -154,25 +173,6 @@ DEFAULT_STORY_FILTER = StoryFilter()
 def default_outlet_cap(max_stories: int) -> int:
     """Half the digest's stories, rounded down, and at least one: no outlet fills most of a digest."""
     return max(1, max_stories // 2)
-
-
-@dataclass(frozen=True, slots=True)
-class HeldBack:
-    """How many stories each rule of a StoryFilter kept out of one digest.
-
-    A story that several rules would keep out is counted once, under the first of: excluded,
-    not_included, too_few_outlets. `outlet_cap` counts the stories that would have been in the
-    digest without the cap (its places then go to the next stories of other outlets).
-    """
-
-    excluded: int = 0
-    not_included: int = 0
-    too_few_outlets: int = 0
-    outlet_cap: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.excluded + self.not_included + self.too_few_outlets + self.outlet_cap
 
 
 def _sole_outlet(story: Story) -> str | None:
