@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from bot.news.digest import StoryFilter
     from bot.news.models import Briefing
     from bot.news.pipeline import Pipeline
 
@@ -120,6 +121,20 @@ def _positive_story_count(value: str) -> int:
     return count
 
 
+def _outlet_cap(value: str) -> int:
+    count = int(value)
+    if count < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no cap) or more")
+    return count
+
+
+def _outlet_count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -179,6 +194,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WORD",
         help="rank stories that mention it first (repeatable)",
     )
+    digest.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="keep only stories that mention one of these words (repeatable; whole words, any case)",
+    )
+    digest.add_argument(
+        "--exclude", action="append", default=[], metavar="WORD", help="leave out stories that mention it (repeatable)"
+    )
+    digest.add_argument(
+        "--max-per-outlet",
+        type=_outlet_cap,
+        default=None,
+        metavar="N",
+        help="stories one outlet reported alone, at most (default: half the digest; 0: no cap)",
+    )
+    digest.add_argument(
+        "--min-outlets",
+        type=_outlet_count,
+        default=1,
+        metavar="N",
+        help="keep only stories covered by at least N outlets (default: 1)",
+    )
     digest.add_argument("--json", action="store_true", help="print the digest as one JSON object")
     return parser
 
@@ -191,9 +230,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in {"run", "sync"}:
             return run_bot(settings, sync_only=args.command == "sync")
         if args.command == "digest":
+            from bot.news.digest import StoryFilter  # here, not at the top: --help stays fast
+
             return asyncio.run(
                 digest_feeds(
-                    args.feeds, since=args.since, max_stories=args.max, keywords=args.keywords, as_json=args.json
+                    args.feeds,
+                    since=args.since,
+                    max_stories=args.max,
+                    keywords=args.keywords,
+                    story_filter=StoryFilter(
+                        include=tuple(args.include),
+                        exclude=tuple(args.exclude),
+                        max_per_outlet=args.max_per_outlet,
+                        min_outlets=args.min_outlets,
+                    ),
+                    as_json=args.json,
                 )
             )
         return asyncio.run(summarize_inputs(args.inputs, sentences=args.sentences, as_json=args.json))
@@ -397,6 +448,7 @@ async def digest_feeds(
     since: timedelta,
     max_stories: int | None = None,
     keywords: Sequence[str] = (),
+    story_filter: StoryFilter | None = None,
     as_json: bool,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
@@ -404,14 +456,15 @@ async def digest_feeds(
 ) -> int:
     """Read every feed at once, build one digest of their recent items, and print it.
 
-    A feed that fails is reported on `err` and named in the digest's footer; the rest go on.
+    A feed that fails is reported on `err` and named in the digest's footer; the rest go on. How
+    many stories the rules held back is told on `err` too.
 
     Returns:
         0 when at least one feed was read, 1 when every feed failed.
     """
-    from bot.news.digest import DEFAULT_MAX_STORIES, digest_feed_sources
+    from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, digest_feed_sources
     from bot.news.pipeline import Pipeline
-    from bot.news.render import digest_to_json, digest_to_text
+    from bot.news.render import digest_to_json, digest_to_text, held_back_line
     from bot.resources import make_fetcher
 
     settings = settings or get_settings()
@@ -423,11 +476,14 @@ async def digest_feeds(
             concurrency=URL_CONCURRENCY,
             max_stories=max_stories or DEFAULT_MAX_STORIES,
             keywords=keywords,
+            story_filter=story_filter or DEFAULT_STORY_FILTER,
             progress=progress.update,
         )
     for failure in result.failures:
         err.write(f"newsbrief: {failure.source}: {failure.error.message}\n")
     digest = result.digest
+    if held := held_back_line(digest.held_back):
+        err.write(f"newsbrief: {held}\n")
     out.write((json.dumps(digest_to_json(digest), ensure_ascii=False) if as_json else digest_to_text(digest)) + "\n")
     out.flush()
     return EXIT_INPUT_FAILED if len(result.failures) == len(sources) else EXIT_OK

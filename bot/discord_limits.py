@@ -1,6 +1,7 @@
-"""Discord's documented limits, in one place: embeds, messages and application commands.
+"""Discord's documented limits, in one place: embeds, messages, components and application commands.
 
-Sources: https://discord.com/developers/docs/resources/message#embed-object-embed-limits and
+Sources: https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
+https://discord.com/developers/docs/components/reference (action rows and buttons) and
 https://discord.com/developers/docs/interactions/application-commands (choices and autocomplete).
 """
 
@@ -23,3 +24,13 @@ CHOICE_NAME_LIMIT = 100
 """A choice's name and its string value are each at most 100 characters."""
 MESSAGE_NONCE_LIMIT = 25
 """A message's nonce is at most 25 characters."""
+ACTION_ROW_LIMIT = 5
+"""A message holds at most 5 action rows."""
+BUTTONS_PER_ROW_LIMIT = 5
+"""An action row holds at most 5 buttons."""
+MESSAGE_BUTTON_LIMIT = ACTION_ROW_LIMIT * BUTTONS_PER_ROW_LIMIT
+BUTTON_LABEL_LIMIT = 80
+BUTTON_URL_LIMIT = 512
+"""A link button's url is at most 512 characters."""
+LINK_BUTTON_SCHEMES = frozenset({"http", "https", "discord"})
+"""The schemes Discord accepts in a link button's url."""

@@ -6,11 +6,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import discord
 from discord.utils import escape_markdown
 
 from bot.discord_limits import (
+    ACTION_ROW_LIMIT,
+    BUTTON_LABEL_LIMIT,
+    BUTTON_URL_LIMIT,
     EMBED_AUTHOR_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_COUNT_LIMIT,
@@ -19,6 +23,8 @@ from bot.discord_limits import (
     EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
+    LINK_BUTTON_SCHEMES,
+    MESSAGE_BUTTON_LIMIT,
     MESSAGE_CONTENT_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
 )
@@ -28,6 +34,7 @@ from bot.news.render import digest_header, failing_feeds_line, format_date, noth
 
 ELLIPSIS = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
+READ_THE_ARTICLE = "Read the article"
 
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*")
 
@@ -83,8 +90,8 @@ def quote_field(quote: Quote) -> tuple[str, str]:
 
 
 def briefing_embed(briefing: Briefing) -> discord.Embed:
-    """The answer to /summarize: title linked to the article, outlet and author, the summary,
-    key quotes as fields, and the date, reading time and compression in the footer."""
+    """The answer to /summarize: title linked to the article, outlet and author, the summary, the
+    page's picture as the thumbnail, key quotes as fields, and the date and reading time in the footer."""
     article = briefing.article
     link = article.canonical_url or article.url
     embed = discord.Embed(
@@ -100,6 +107,8 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
     if article.published:
         footer = f"Published {format_date(article.published)} · {footer}"
     embed.set_footer(text=fit_text(footer, EMBED_FOOTER_LIMIT))
+    if article.image:
+        embed.set_thumbnail(url=article.image)
     for quote in briefing.key_quotes[:EMBED_FIELD_COUNT_LIMIT]:
         name, value = quote_field(quote)
         if len(embed) + len(name) + len(value) > EMBED_TOTAL_LIMIT:
@@ -109,6 +118,47 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
     if overflow > 0 and embed.description:
         embed.description = fit_sentences(briefing.summary.sentences, max(1, len(embed.description) - overflow))
     return embed
+
+
+# ----------------------------------------------------------------------------- link buttons
+
+
+def can_link_to(url: str | None) -> bool:
+    """Whether Discord accepts `url` on a link button: a scheme it allows, within 512 characters."""
+    if not url or len(url) > BUTTON_URL_LIMIT:
+        return False
+    try:
+        return urlsplit(url).scheme.lower() in LINK_BUTTON_SCHEMES
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink:
+    """A link button's label and address: plain data, turned into a discord.ui.View when sent."""
+
+    label: str
+    url: str
+
+
+def link_view(links: Sequence[ArticleLink]) -> discord.ui.View:
+    """Link buttons (no custom_id: Discord opens the url, the bot hears nothing) in one view, within
+    Discord's 5 rows of 5: one to a row while they fit, else side by side. Empty for no links (sent
+    as no components, which discord.py's send takes where it takes no None)."""
+    kept = [link for link in links if can_link_to(link.url)][:MESSAGE_BUTTON_LIMIT]
+    view = discord.ui.View(timeout=None)
+    one_per_row = len(kept) <= ACTION_ROW_LIMIT
+    for index, link in enumerate(kept):
+        label = fit_text(link.label, BUTTON_LABEL_LIMIT) or READ_THE_ARTICLE
+        view.add_item(discord.ui.Button(label=label, url=link.url, row=index if one_per_row else None))
+    return view
+
+
+def read_article_view(briefing: Briefing) -> discord.ui.View:
+    """The /summarize answer's "Read the article" button, when the article's address can be linked."""
+    article = briefing.article
+    url = article.canonical_url or article.url
+    return link_view([ArticleLink(READ_THE_ARTICLE, url)] if url else [])
 
 
 # ----------------------------------------------------------------------------- digests
@@ -126,6 +176,12 @@ class DigestMessage:
     content: str | None
     embeds: tuple[discord.Embed, ...]
     item_keys: tuple[ItemKey, ...]
+    links: tuple[ArticleLink, ...] = ()
+    """A link button per story that has an address, in the embeds' order."""
+
+    def view(self) -> discord.ui.View:
+        """The message's link buttons as discord.py sends them (an empty view when it has none)."""
+        return link_view(self.links)
 
 
 def _link_label(name: str) -> str:
@@ -168,8 +224,9 @@ def coverage_field(story: DigestStory) -> tuple[str, str]:
 
 
 def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discord.Embed:
-    """One digest story: title linked to the representative article, the summary, the key quote,
-    every outlet's link when several covered it, and the story's time as the timestamp.
+    """One digest story: title linked to the representative article, the summary, its picture as the
+    thumbnail, the key quote, every outlet's link when several covered it, and the story's time as
+    the timestamp.
 
     Args:
         story: the story.
@@ -182,6 +239,8 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discor
         description=fit_sentences(story.summary, EMBED_DESCRIPTION_LIMIT) if story.summary else None,
         timestamp=story.published,
     )
+    if story.image:
+        embed.set_thumbnail(url=story.image)
     if story.key_quote is not None:
         name, value = quote_field(story.key_quote)
         embed.add_field(name=name, value=value, inline=False)
@@ -207,7 +266,8 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discor
 
 def pack_digest(digest: Digest) -> list[DigestMessage]:
     """A digest as Discord messages: the header as the first message's text, then one embed per story,
-    in rank order, as many to a message as Discord allows (10 embeds, 6000 characters of embed text).
+    in rank order, as many to a message as Discord allows (10 embeds, 6000 characters of embed text),
+    with a link button per story under them (10 stories take 10 of a message's 25 buttons).
 
     A story's embed is never split across messages; the last story's footer names the feeds that
     could not be fetched. A digest without stories is one message saying there is nothing new.
@@ -236,6 +296,16 @@ def pack_digest(digest: Digest) -> list[DigestMessage]:
             content=header if number == 0 else None,
             embeds=tuple(embeds[index] for index in batch),
             item_keys=tuple(key for index in batch for key in digest.stories[index].item_keys),
+            links=story_links([digest.stories[index] for index in batch]),
         )
         for number, batch in enumerate(batches)
     ]
+
+
+def story_links(stories: Sequence[DigestStory]) -> tuple[ArticleLink, ...]:
+    """A message's link buttons: "Read the article" for a message of one story; with several, each
+    button carries its story's headline, so a reader can tell them apart."""
+    linked = [story for story in stories if can_link_to(story.url)]
+    if len(stories) == 1:
+        return tuple(ArticleLink(READ_THE_ARTICLE, story.url) for story in linked if story.url)
+    return tuple(ArticleLink(story.title or READ_THE_ARTICLE, story.url) for story in linked if story.url)

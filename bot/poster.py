@@ -74,7 +74,9 @@ class DiscordPoster:
         """
         channel = self.client.get_partial_messageable(channel_id)
         with _discord_errors():
-            sent = await channel.send(content=message.content, embeds=list(message.embeds), nonce=key)
+            sent = await channel.send(
+                content=message.content, embeds=list(message.embeds), view=message.view(), nonce=key
+            )
         return sent.id
 
     async def own_messages(self, channel_id: int, *, after: int | datetime) -> Sequence[PostedMessage]:

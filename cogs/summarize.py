@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import briefing_embed
+from bot.embeds import briefing_embed, read_article_view
 from bot.news.urls import find_urls, is_http_url
 from bot.replies import UserError, mark_answered, reply_for
 
@@ -116,7 +116,9 @@ class Summarize(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         async with self.bot.job():
             briefing = await self.bot.pipeline.brief_url(url, sentences=sentences)
-            await interaction.followup.send(embed=briefing_embed(briefing), ephemeral=ephemeral)
+            await interaction.followup.send(
+                embed=briefing_embed(briefing), view=read_article_view(briefing), ephemeral=ephemeral
+            )
             mark_answered(interaction)
 
     async def summarize_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
@@ -136,7 +138,9 @@ class Summarize(commands.Cog):
                 raise failures[0][1]
             for result in results:
                 if not isinstance(result, BaseException):
-                    await interaction.followup.send(embed=briefing_embed(result), ephemeral=ephemeral)
+                    await interaction.followup.send(
+                        embed=briefing_embed(result), view=read_article_view(result), ephemeral=ephemeral
+                    )
                     mark_answered(interaction)
             for url, error in failures:
                 reason = reply_for(error, doing=f"summarizing {url} for user {interaction.user.id}")

@@ -8,12 +8,15 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import _duration, digest_feeds
+from bot.news.digest import StoryFilter
 from bot.settings import Settings
 from newsbrief_testkit.local_site import LocalSite
 from tests.conftest import render_digest_feed
@@ -131,3 +134,105 @@ def test_digest_command_prints_readable_text_from_feed_summaries(tmp_path: Path)
 def test_digest_command_rejects_an_age_it_cannot_read(tmp_path: Path) -> None:
     result = run_cli("digest", "--since", "yesterday", "feed.xml", cwd=tmp_path)
     assert (result.returncode, "not an age" in result.stderr) == (2, True)
+
+
+# --- what gets in ------------------------------------------------------------------------------------
+
+
+async def test_exclude_leaves_out_the_stories_that_mention_it_and_says_so(
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
+) -> None:
+    files = [write_feed(tmp_path, name, site=digest_site.url("")) for name in ("gazette", "radio", "times")]
+
+    _, record, errors = await run_digest(files, settings, story_filter=StoryFilter(exclude=("Bridge",)))
+
+    assert not any("bridge" in story["title"].lower() for story in record["stories"])
+    assert "newsbrief: Held back 1 story: 1 with an excluded word\n" in errors
+    assert record["held_back"] == {"excluded": 1, "not_included": 0, "too_few_outlets": 0, "outlet_cap": 0}
+
+
+async def test_include_keeps_only_the_stories_that_mention_it(
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
+) -> None:
+    files = [write_feed(tmp_path, name, site=digest_site.url("")) for name in ("gazette", "radio", "times")]
+
+    _, record, errors = await run_digest(files, settings, story_filter=StoryFilter(include=("library",)))
+
+    assert [story["title"] for story in record["stories"]] == ["Central library reopens a year after flood"]
+    assert "newsbrief: Held back 3 stories: 3 without an included word\n" in errors
+
+
+async def test_min_outlets_keeps_only_the_story_every_outlet_covered(
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
+) -> None:
+    files = [write_feed(tmp_path, name, site=digest_site.url("")) for name in ("gazette", "radio", "times")]
+
+    _, record, errors = await run_digest(files, settings, story_filter=StoryFilter(min_outlets=3))
+
+    assert [len(story["outlets"]) for story in record["stories"]] == [3]
+    assert "newsbrief: Held back 3 stories: 3 covered by too few outlets\n" in errors
+
+
+async def test_max_per_outlet_holds_back_an_outlets_stories_past_the_cap(
+    digest_site: LocalSite, settings: Settings, tmp_path: Path
+) -> None:
+    files = [write_feed(tmp_path, name, site=digest_site.url("")) for name in ("gazette", "radio", "times")]
+
+    # Three days back, the Gazette has two stories of its own.
+    rules = StoryFilter(max_per_outlet=1)
+    _, record, errors = await run_digest(files, settings, since=timedelta(days=3), story_filter=rules)
+
+    sole = [story["outlets"][0] for story in record["stories"] if len(story["outlets"]) == 1]
+    assert sorted(sole) == ["Bay Radio News", "Coast Times", "Harbour Gazette"]
+    assert "newsbrief: Held back 1 story: 1 over the per-outlet cap\n" in errors
+
+
+def write_unlinked_feed(folder: Path, name: str, titles: list[str]) -> str:
+    """An RSS file of items without links, dated an hour ago: stories told from the feed alone."""
+    published = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+    items = "".join(
+        f"<item><guid>{name}-{number}</guid><title>{escape(title)}</title><pubDate>{published}</pubDate></item>"
+        for number, title in enumerate(titles)
+    )
+    path = folder / f"{name}.xml"
+    path.write_text(f'<rss version="2.0"><channel><title>{name}</title>{items}</channel></rss>', encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("titles", "include", "kept"),
+    [
+        (["Київ: нічна тривога", "Київстар відновив зв'язок"], "КИЇВ", "Київ: нічна тривога"),
+        (["東京都で大雪が降った", "大阪で祭りが開かれた"], "東京", "東京都で大雪が降った"),
+        (["Sirens in Kyiv overnight", "Kyivstar restores network"], "kyiv", "Sirens in Kyiv overnight"),
+    ],
+)
+async def test_include_matches_whole_words_in_any_script(
+    titles: list[str], include: str, kept: str, settings: Settings, tmp_path: Path
+) -> None:
+    feed = write_unlinked_feed(tmp_path, "wire", titles)
+
+    _, record, errors = await run_digest([feed], settings, story_filter=StoryFilter(include=(include,)))
+
+    assert [story["title"] for story in record["stories"]] == [kept]
+    assert "Held back 1 story: 1 without an included word" in errors
+
+
+def test_digest_command_takes_the_rules_as_flags_and_tells_what_they_held_back(tmp_path: Path) -> None:
+    write_unlinked_feed(tmp_path, "wire", ["Sirens in Kyiv overnight", "Kyiv football derby postponed", "Bakery"])
+
+    result = run_cli(
+        "digest", "--include", "kyiv", "--exclude", "football", "--max-per-outlet", "0", "--min-outlets", "1",
+        "wire.xml", cwd=tmp_path,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "Sirens in Kyiv overnight" in result.stdout
+    assert "derby" not in result.stdout
+    assert "newsbrief: Held back 2 stories: 1 with an excluded word, 1 without an included word" in result.stderr
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--max-per-outlet", "-1"), ("--min-outlets", "0")])
+def test_digest_command_refuses_an_impossible_rule(flag: str, value: str, tmp_path: Path) -> None:
+    result = run_cli("digest", flag, value, "feed.xml", cwd=tmp_path)
+    assert (result.returncode, flag in result.stderr) == (2, True)

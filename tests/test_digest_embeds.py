@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
 from bot.discord_limits import (
+    ACTION_ROW_LIMIT,
+    BUTTON_LABEL_LIMIT,
+    BUTTONS_PER_ROW_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FOOTER_LIMIT,
@@ -14,7 +19,7 @@ from bot.discord_limits import (
     EMBED_TOTAL_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
 )
-from bot.embeds import coverage_field, pack_digest, story_embed
+from bot.embeds import ArticleLink, coverage_field, link_view, pack_digest, story_embed
 from bot.news.digest import Digest, DigestStory
 from bot.news.models import Quote
 
@@ -32,6 +37,7 @@ def make_story(
     summary: tuple[str, ...] = ("The harbour bridge closed after a ship struck it.", "Engineers found cracks."),
     quote: Quote | None = None,
     from_feed_summary: bool = False,
+    image: str | None = None,
 ) -> DigestStory:
     hosts = [outlet.lower().replace(" ", "-") for outlet in outlets]
     links = tuple(f"https://{host}.example/news/story-{number}" for host in hosts)
@@ -46,6 +52,7 @@ def make_story(
         item_keys=tuple((f"https://{host}.example/feed.xml", f"guid:{number}") for host in hosts),
         from_feed_summary=from_feed_summary,
         outlet_links=tuple(zip(outlets, links, strict=True)),
+        image=image,
     )
 
 
@@ -199,3 +206,57 @@ def test_last_story_footer_names_the_failing_feeds() -> None:
 def test_digest_without_stories_is_one_nothing_new_message(failing: tuple[str, ...], content: str) -> None:
     (message,) = pack_digest(make_digest((), failing=failing))
     assert (message.content, message.embeds, message.item_keys) == (content, (), ())
+
+
+# --- pictures and link buttons ---------------------------------------------------------------------
+
+
+def test_story_embed_shows_the_storys_picture_as_its_thumbnail() -> None:
+    pictured = story_embed(make_story(image="https://cdn.example/bridge.jpg"))
+    assert (pictured.thumbnail.url, story_embed(make_story()).thumbnail.url) == ("https://cdn.example/bridge.jpg", None)
+
+
+def buttons(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [button for row in rows for button in row["components"]]
+
+
+def test_a_message_of_one_story_has_a_read_the_article_button() -> None:
+    (message,) = pack_digest(make_digest((make_story(),)))
+    (button,) = buttons(message.view().to_components())
+    assert (button["label"], button["url"], button["style"], "custom_id" in button) == (
+        "Read the article",
+        "https://harbour-gazette.example/news/story-1",
+        5,
+        False,
+    )
+
+
+def test_a_message_of_several_stories_has_a_button_per_story_named_for_its_headline() -> None:
+    digest = make_digest(tuple(make_story(n) for n in range(12)))
+    for message in pack_digest(digest):
+        labels = [button["label"] for button in buttons(message.view().to_components())]
+        assert labels == [embed.title for embed in message.embeds]
+
+
+def test_a_story_without_a_link_has_no_button() -> None:
+    unlinked = replace(make_story(2), url=None)
+    (message,) = pack_digest(make_digest((make_story(1), unlinked)))
+    assert [button["url"] for button in buttons(message.view().to_components())] == [
+        "https://harbour-gazette.example/news/story-1"
+    ]
+
+
+def test_link_buttons_stay_within_five_rows_of_five_with_labels_of_80() -> None:
+    links = [ArticleLink("Headline " * 20, f"https://news.example/{n}") for n in range(40)]
+    links.append(ArticleLink("Not a web page", "ftp://news.example/a"))
+    links.append(ArticleLink("Too long", "https://news.example/" + "a" * 600))
+    rows = link_view(links).to_components()
+    assert len(rows) <= ACTION_ROW_LIMIT
+    assert all(len(row["components"]) <= BUTTONS_PER_ROW_LIMIT for row in rows)
+    assert all(len(button["label"]) <= BUTTON_LABEL_LIMIT for button in buttons(rows))
+    assert len(buttons(rows)) == ACTION_ROW_LIMIT * BUTTONS_PER_ROW_LIMIT
+
+
+def test_five_link_buttons_or_fewer_take_a_row_each() -> None:
+    rows = link_view([ArticleLink(f"Story {n}", f"https://news.example/{n}") for n in range(5)]).to_components()
+    assert [len(row["components"]) for row in rows] == [1, 1, 1, 1, 1]

@@ -1,9 +1,12 @@
 """Briefing embeds stay within Discord's limits and cut text at sensible places."""
 
+from dataclasses import replace
 from datetime import date
 
+import discord
+
 from bot.discord_limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
-from bot.embeds import briefing_embed, fit_sentences, fit_text
+from bot.embeds import briefing_embed, fit_sentences, fit_text, read_article_view
 from bot.news.models import Article, Briefing, Quote, Summary
 
 LONG_SENTENCE = "The committee heard evidence from dozens of witnesses over several weeks of hearings. "
@@ -57,9 +60,35 @@ def test_embed_author_names_outlet_and_authors() -> None:
     assert briefing_embed(make_briefing()).author.name == "Example News · Sam Lee, Ana Ruiz"
 
 
-def test_embed_footer_has_date_reading_time_and_compression() -> None:
+def test_embed_footer_reads_date_reading_time_and_length() -> None:
     footer = briefing_embed(make_briefing()).footer.text
-    assert footer == "Published 24 Nov 2026 · 1 min read · 2 words → 2"
+    assert footer == "Published 24 Nov 2026 · 1 min read · 2 words"
+
+
+def test_embed_thumbnail_is_the_articles_picture() -> None:
+    briefing = make_briefing()
+    pictured = replace(briefing, article=replace(briefing.article, image="https://cdn.example/budget.jpg"))
+    assert (briefing_embed(briefing).thumbnail.url, briefing_embed(pictured).thumbnail.url) == (
+        None,
+        "https://cdn.example/budget.jpg",
+    )
+
+
+def test_read_the_article_button_links_the_canonical_url() -> None:
+    (button,) = read_article_view(make_briefing()).children
+    assert isinstance(button, discord.ui.Button)
+    assert (button.label, button.url, button.style, button.custom_id) == (
+        "Read the article",
+        "https://news.example/a",
+        discord.ButtonStyle.link,
+        None,
+    )
+
+
+def test_article_without_an_address_gets_no_button() -> None:
+    briefing = make_briefing()
+    unlinked = replace(briefing, article=replace(briefing.article, url=None, canonical_url=None))
+    assert read_article_view(unlinked).to_components() == []
 
 
 def test_embed_key_quote_field_names_speaker() -> None:

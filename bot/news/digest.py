@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url, site_host
+from bot.news.words import WordSet, normalize_text
 
 LOGGER = logging.getLogger(__name__)
 
@@ -82,10 +82,32 @@ class DigestStory:
     """True when the page could not be fetched or read and the feed's own summary was used."""
     outlet_links: tuple[tuple[str, str], ...] = ()
     """(outlet, link) for every outlet whose item has a link: `links` with the name of who wrote each."""
+    image: str | None = None
+    """An http(s) picture for the story: the briefed page's, else a feed item's (the representative's
+    first); None when neither names one. Discord fetches it, the bot never does."""
 
     @property
     def outlet_count(self) -> int:
         return len(self.outlets)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """How many stories each rule of a StoryFilter kept out of one digest.
+
+    A story that several rules would keep out is counted once, under the first of: excluded,
+    not_included, too_few_outlets. `outlet_cap` counts the stories that would have been in the
+    digest without the cap (its places then go to the next stories of other outlets).
+    """
+
+    excluded: int = 0
+    not_included: int = 0
+    too_few_outlets: int = 0
+    outlet_cap: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.excluded + self.not_included + self.too_few_outlets + self.outlet_cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +122,8 @@ class Digest:
     """Distinct outlets among the stories shown."""
     failing_feeds: tuple[str, ...] = ()
     """Feeds (titles or URLs) that could not be fetched, for the footer."""
+    held_back: HeldBack = HeldBack()
+    """How many stories each rule of the digest's StoryFilter kept out."""
 
 
 def digest_title(local_now: datetime) -> str:
@@ -111,34 +135,99 @@ def digest_title(local_now: datetime) -> str:
     return "Evening briefing"
 
 
+# --- what gets in ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFilter:
+    """The reader's rules for what gets into a digest, beyond ranking.
+
+    Words are matched as in `bot.news.words`: whole words, any case, any script (substrings in
+    scripts written without spaces). A story's text is what its feeds say (headlines and summaries)
+    and, once its page is briefed, the page's text: include words are decided on the feeds' text
+    (pages are fetched only for stories that get in), exclude words on both, and a story whose
+    page names an excluded word is replaced by the next one.
+    """
+
+    include: tuple[str, ...] = ()
+    """A story needs at least one of these; none means every story may get in."""
+    exclude: tuple[str, ...] = ()
+    """A story with one of these never gets in."""
+    max_per_outlet: int | None = None
+    """Stories one outlet reported alone, at most, per digest. None: the default, half the digest's
+    stories, lifted when one outlet has every story there is; 0: no cap."""
+    min_outlets: int = 1
+    """Outlets that must have covered a story ("big stories only" at 2 or more)."""
+
+    def __post_init__(self) -> None:
+        if self.max_per_outlet is not None and self.max_per_outlet < 0:
+            raise ValueError("max_per_outlet must be 0 (no cap) or more")
+        if self.min_outlets < 1:
+            raise ValueError("min_outlets must be at least 1")
+
+
+DEFAULT_STORY_FILTER = StoryFilter()
+"""Every story may get in, at most half of a digest from one outlet."""
+
+
+def default_outlet_cap(max_stories: int) -> int:
+    """Half the digest's stories, rounded down, and at least one: no outlet fills most of a digest."""
+    return max(1, max_stories // 2)
+
+
+def _sole_outlet(story: Story) -> str | None:
+    """The outlet that alone reported a story (its name normalized), None for a story several covered."""
+    names = {normalize_text(outlet) for outlet in story.outlets}
+    return names.pop() if len(names) == 1 else None
+
+
+def _select(candidates: Sequence[Story], *, max_stories: int, outlet_cap: int | None, rejected: set[int]) -> list[int]:
+    """Indexes of the stories a digest takes, in rank order: the first `max_stories` not rejected,
+    skipping a story of an outlet that already has `outlet_cap` stories of its own (None: no cap)."""
+    taken: list[int] = []
+    per_outlet: dict[str, int] = {}
+    for index, story in enumerate(candidates):
+        if len(taken) == max_stories:
+            break
+        if index in rejected:
+            continue
+        outlet = _sole_outlet(story)
+        if outlet is not None and outlet_cap is not None:
+            if per_outlet.get(outlet, 0) >= outlet_cap:
+                continue
+            per_outlet[outlet] = per_outlet.get(outlet, 0) + 1
+        taken.append(index)
+    return taken
+
+
+def _outlet_cap(story_filter: StoryFilter, candidates: Sequence[Story], max_stories: int) -> int | None:
+    """The cap that applies to these candidates: the filter's own, or the default unless one outlet
+    alone has every candidate (then there is nothing to make room for)."""
+    if story_filter.max_per_outlet is not None:
+        return story_filter.max_per_outlet or None
+    if len({_sole_outlet(story) for story in candidates}) <= 1 and all(map(_sole_outlet, candidates)):
+        return None
+    return default_outlet_cap(max_stories)
+
+
 # --- ranking -----------------------------------------------------------------------------------
 
 
-def _keyword_pattern(keyword: str) -> re.Pattern[str] | None:
-    """A whole-word, case-insensitive pattern for a keyword; spaces inside it match any whitespace.
-
-    Lookarounds instead of \\b, so that keywords that begin or end in a symbol (C++, #ai) still match.
-    """
-    words = keyword.split()
-    if not words:
-        return None
-    body = r"\s+".join(re.escape(word) for word in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
-
-
 def keyword_counter(keywords: Sequence[str]) -> Callable[[Story], int]:
-    """A function that counts how many distinct keywords occur as whole words (any case) in the titles
-    and summaries of a story's items; the keywords are compiled once for every story it counts."""
-    unique = dict.fromkeys(" ".join(keyword.casefold().split()) for keyword in keywords)
-    patterns = [pattern for keyword in unique if (pattern := _keyword_pattern(keyword)) is not None]
+    """A function that counts how many distinct keywords occur as whole words (any case, any script,
+    see `bot.news.words`) in the titles and summaries of a story's items; the keywords are
+    normalized once for every story it counts."""
+    words = WordSet(keywords)
 
     def count_keywords(story: Story) -> int:
-        if not patterns:
-            return 0
-        text = "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
-        return sum(1 for pattern in patterns if pattern.search(text))
+        return len(words.found(_feed_text(story))) if words else 0
 
     return count_keywords
+
+
+def _feed_text(story: Story) -> str:
+    """What the feeds say about a story: every item's headline and summary."""
+    return "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
 
 
 def _recency(story: Story, now: datetime) -> float:
@@ -199,12 +288,15 @@ async def _digest_story(
     sentences: int,
     keywords_matched: int,
     item_keys: tuple[ItemKey, ...],
-) -> DigestStory:
+) -> tuple[DigestStory, str]:
+    """The story briefed from its page (or its feeds when the page fails), and the page's text ("" then)."""
     url = story.representative.link or next(iter(story.links), None)
     summary: tuple[str, ...] = ()
     key_quote: Quote | None = None
     from_feed = True
     site_name: str | None = None
+    page_text = ""
+    image = _feed_image(story)
     if url is not None:
         try:
             async with slots:
@@ -216,10 +308,12 @@ async def _digest_story(
             key_quote = briefing.key_quotes[0] if briefing.key_quotes else None
             from_feed = False
             site_name = briefing.article.site
+            page_text = briefing.article.text
+            image = briefing.article.image or image
     if from_feed:
         summary = _feed_summary(story, sentences)
     renamed = _outlet_names(story, url, site_name)
-    return DigestStory(
+    digest_story = DigestStory(
         title=story.title,
         url=url,
         links=story.links,
@@ -231,7 +325,15 @@ async def _digest_story(
         item_keys=item_keys,
         from_feed_summary=from_feed,
         outlet_links=tuple((renamed.get(item.source, item.source), item.link) for item in story.items if item.link),
+        image=image,
     )
+    return digest_story, page_text
+
+
+def _feed_image(story: Story) -> str | None:
+    """The first picture the story's feed items name, the representative's first."""
+    candidates = [story.representative, *story.items]
+    return next((item.image for item in candidates if item.image), None)
 
 
 def _outlet_names(story: Story, url: str | None, site_name: str | None) -> dict[str, str]:
@@ -247,17 +349,45 @@ def _outlet_names(story: Story, url: str | None, site_name: str | None) -> dict[
     }
 
 
-def _choose_stories(
-    items: list[FeedItem], *, keywords: tuple[str, ...], now: datetime, max_stories: int
-) -> list[tuple[Story, tuple[ItemKey, ...]]]:
-    """The CPU part of a digest, run in the pipeline's executor: group the items into stories, rank
-    them, and name the items each of the best accounts for (1,000 items take tens of milliseconds,
-    which the event loop that keeps the bot's gateway alive should not spend)."""
-    ranked = rank_stories(group_stories(items), keywords=keywords, now=now)[:max_stories]
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """The stories that may get into a digest, best first, with the item keys of each, and how many
+    stories the filter's word and outlet rules kept out on what the feeds say."""
+
+    stories: list[Story]
+    item_keys: list[tuple[ItemKey, ...]]
+    held_back: HeldBack
+
+
+def _candidate_stories(
+    items: list[FeedItem], *, keywords: tuple[str, ...], now: datetime, story_filter: StoryFilter
+) -> _Candidates:
+    """The CPU part of a digest, run in the pipeline's executor: group the items into stories, keep
+    out what the filter's rules keep out, rank the rest, and name the items each accounts for (1,000
+    items take tens of milliseconds, which the event loop that keeps the bot's gateway alive should
+    not spend)."""
+    include, exclude = WordSet(story_filter.include), WordSet(story_filter.exclude)
+    excluded = not_included = too_few_outlets = 0
+    kept: list[Story] = []
+    for story in group_stories(items):
+        text = _feed_text(story)
+        if exclude and exclude.any_in(text):
+            excluded += 1
+        elif include and not include.any_in(text):
+            not_included += 1
+        elif story.outlet_count < story_filter.min_outlets:
+            too_few_outlets += 1
+        else:
+            kept.append(story)
+    ranked = rank_stories(kept, keywords=keywords, now=now)
     repeats: dict[tuple[str, str], list[FeedItem]] = {}
     for item in items:
         repeats.setdefault(_item_identity(item), []).append(item)
-    return [(story, _item_keys(story, repeats)) for story in ranked]
+    return _Candidates(
+        stories=ranked,
+        item_keys=[_item_keys(story, repeats) for story in ranked],
+        held_back=HeldBack(excluded=excluded, not_included=not_included, too_few_outlets=too_few_outlets),
+    )
 
 
 async def build_digest(
@@ -267,6 +397,7 @@ async def build_digest(
     local_now: datetime,
     max_stories: int = DEFAULT_MAX_STORIES,
     keywords: Sequence[str] = (),
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER,
     failing_feeds: Sequence[str] = (),
     summary_sentences: int = DEFAULT_SUMMARY_SENTENCES,
     progress: ProgressCallback | None = None,
@@ -280,6 +411,8 @@ async def build_digest(
         max_stories: stories kept after ranking; the rest are left out (their item keys are not
             in the digest, so a caller that marks only delivered keys offers them again).
         keywords: ranked first when matched (see `rank_stories`); nothing is filtered out.
+        story_filter: what may get in (see `StoryFilter`); by default every story, at most half of
+            the digest from one outlet. The digest's `held_back` says how many each rule kept out.
         failing_feeds: feeds that could not be fetched, shown in the footer.
         summary_sentences: sentences per story summary.
         progress: told how many of the chosen stories have been briefed.
@@ -296,25 +429,46 @@ async def build_digest(
     if not items:
         return Digest(title=title, local_date=local_now.date(), stories=(), source_count=0, failing_feeds=failing)
 
-    chosen = await pipeline.run_cpu(
-        _choose_stories, list(items), keywords=tuple(keywords), now=local_now, max_stories=max_stories
+    candidates = await pipeline.run_cpu(
+        _candidate_stories, list(items), keywords=tuple(keywords), now=local_now, story_filter=story_filter
     )
+    cap = _outlet_cap(story_filter, candidates.stories, max_stories)
+    exclude = WordSet(story_filter.exclude)
     count_keywords = keyword_counter(keywords)
     slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
-    built = await _gather_counted(
-        "Summarizing stories",
-        progress,
-        [
-            _digest_story(
-                story,
-                pipeline=pipeline,
-                slots=slots,
-                sentences=summary_sentences,
-                keywords_matched=count_keywords(story),
-                item_keys=item_keys,
-            )
-            for story, item_keys in chosen
-        ],
+    briefed: dict[int, DigestStory] = {}
+    rejected: set[int] = set()
+    while True:
+        chosen = _select(candidates.stories, max_stories=max_stories, outlet_cap=cap, rejected=rejected)
+        to_brief = [index for index in chosen if index not in briefed]
+        if not to_brief:
+            break
+        results = await _gather_counted(
+            "Summarizing stories",
+            progress,
+            [
+                _digest_story(
+                    candidates.stories[index],
+                    pipeline=pipeline,
+                    slots=slots,
+                    sentences=summary_sentences,
+                    keywords_matched=count_keywords(candidates.stories[index]),
+                    item_keys=candidates.item_keys[index],
+                )
+                for index in to_brief
+            ],
+        )
+        for index, (story, page_text) in zip(to_brief, results, strict=True):
+            briefed[index] = story
+            # The page may name what the feed did not: such a story gives its place to the next one.
+            if exclude and exclude.any_in(f"{' '.join(story.summary)}\n{page_text}"):
+                rejected.add(index)
+    built = [briefed[index] for index in chosen]
+    uncapped = _select(candidates.stories, max_stories=max_stories, outlet_cap=None, rejected=rejected)
+    held_back = replace(
+        candidates.held_back,
+        excluded=candidates.held_back.excluded + len(rejected),
+        outlet_cap=len(set(uncapped) - set(chosen)),
     )
     outlets = {" ".join(outlet.casefold().split()) for story in built for outlet in story.outlets}
     return Digest(
@@ -323,6 +477,7 @@ async def build_digest(
         stories=tuple(built),
         source_count=len(outlets),
         failing_feeds=failing,
+        held_back=held_back,
     )
 
 
@@ -412,6 +567,7 @@ async def digest_feed_sources(
     concurrency: int,
     max_stories: int = DEFAULT_MAX_STORIES,
     keywords: Sequence[str] = (),
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER,
     progress: ProgressCallback | None = None,
 ) -> SourcesDigest:
     """Read every feed source at once and build one digest of their recent items, dated in local time.
@@ -423,7 +579,7 @@ async def digest_feed_sources(
         pipeline: reads the URLs with its fetcher and briefs the story pages.
         max_age: items published within it are kept, and undated ones (they may be new).
         concurrency: sources read at once (the fetcher also limits each host).
-        max_stories, keywords: as in `build_digest`.
+        max_stories, keywords, story_filter: as in `build_digest`.
         progress: told how many feeds have been read, then how many story pages briefed.
     """
     slots = asyncio.Semaphore(concurrency)
@@ -445,6 +601,7 @@ async def digest_feed_sources(
         local_now=now.astimezone(),
         max_stories=max_stories,
         keywords=keywords,
+        story_filter=story_filter,
         failing_feeds=[failure.source for failure in failures],
         progress=progress,
     )

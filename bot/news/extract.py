@@ -46,6 +46,7 @@ from bot.news.decode import decode_document
 from bot.news.errors import InputError, NotAnArticle
 from bot.news.language import normalize_language_tag
 from bot.news.models import Article
+from bot.news.urls import image_url
 
 LOGGER = logging.getLogger(__name__)
 
@@ -375,6 +376,7 @@ class _PageFacts:
     canonical_url: str | None
     published: str | None
     site: str | None
+    image: str | None
 
 
 MAX_FACT_CHARS = 10_000
@@ -412,6 +414,7 @@ def _page_facts(tree: HtmlElement, url: str | None) -> _PageFacts:
         canonical_url=canonical_url,
         published=find_date(tree, url=canonical_url, original_date=True, extensive_search=True),
         site=_tidy(site),
+        image=image_url(found.image, base=canonical_url or url),
     )
 
 
@@ -662,6 +665,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         published=published,
         language=declared_language,
         canonical_url=facts.canonical_url or url,
+        image=facts.image,
     )
 
 

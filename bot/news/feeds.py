@@ -31,7 +31,7 @@ from bot.news.feedtext import html_paragraphs, html_to_text, plain_paragraphs, s
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
 from bot.news.jsonfeed import JsonFeedItem, NotAJsonFeed, looks_like_json_feed, read_json_feed
 from bot.news.language import normalize_language_tag
-from bot.news.urls import is_http_url, normalize_url, site_host, unwrap_redirect
+from bot.news.urls import image_url, is_http_url, normalize_url, site_host, unwrap_redirect
 
 LOGGER = logging.getLogger(__name__)
 
@@ -134,6 +134,9 @@ class FeedItem:
     the site's host."""
     language: str | None = None
     """The language the feed declares (ISO 639-1), a hint only: templates often keep 'en'."""
+    image: str | None = None
+    """A picture the feed names for the item (media:content, media:thumbnail, an image enclosure,
+    JSON Feed's image), absolute and http(s) only; never fetched."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +289,7 @@ def _json_item(
         feed_url=feed_url,
         source=_outlet(None, feed_title, link),
         language=normalize_language_tag(entry.language) or language,
+        image=image_url(entry.image, base=link or feed_url) or image_url(entry.banner_image, base=link or feed_url),
         seen=seen,
     )
 
@@ -353,8 +357,26 @@ def _item(entry: Any, *, feed_url: str, feed_title: str, language: str | None, s
         feed_url=feed_url,
         source=_outlet(_text_of(_get(entry, "source"), "title"), feed_title, link),
         language=language,
+        image=_entry_image(entry, base=link or feed_url),
         seen=seen,
     )
+
+
+def _is_image(media: Any) -> bool:
+    """A media:content or enclosure that says it is a picture (by medium or MIME type)."""
+    kind = str(_get(media, "type") or "").lower()
+    return _get(media, "medium") == "image" or kind.startswith("image/")
+
+
+def _entry_image(entry: Any, *, base: str) -> str | None:
+    """The item's picture: a media:content that is an image, else its media:thumbnail, else an image
+    enclosure, else its own <image> (iTunes and Media RSS put one there)."""
+    candidates = [_get(media, "url") for media in _get(entry, "media_content") or [] if _is_image(media)]
+    candidates += [_get(thumbnail, "url") for thumbnail in _get(entry, "media_thumbnail") or []]
+    enclosures = [link for link in _get(entry, "links") or [] if _get(link, "rel") == "enclosure"]
+    candidates += [_get(enclosure, "href") for enclosure in enclosures if _is_image(enclosure)]
+    candidates.append(_get(_get(entry, "image"), "href"))
+    return next((url for candidate in candidates if (url := image_url(candidate, base=base))), None)
 
 
 def _feed_item(
@@ -369,6 +391,7 @@ def _feed_item(
     source: str,
     language: str | None,
     seen: set[str],
+    image: str | None = None,
 ) -> FeedItem | None:
     """An item of any feed format from its fields in plain text; None for an item without title or
     link, or one already seen in this feed."""
@@ -389,6 +412,7 @@ def _feed_item(
         feed_url=feed_url,
         source=source,
         language=language,
+        image=image,
     )
 
 

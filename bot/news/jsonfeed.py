@@ -44,6 +44,10 @@ class JsonFeedItem:
     modified: datetime | None
     authors: tuple[str, ...]
     language: str | None
+    image: str | None = None
+    """The item's main picture, as the feed gives it (maybe relative)."""
+    banner_image: str | None = None
+    """A wide picture shown above the item, where a reader shows one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,8 @@ def _item(item: dict[str, Any], feed_authors: tuple[str, ...]) -> JsonFeedItem:
         modified=_date(item.get("date_modified")),
         authors=_authors(item) or feed_authors,
         language=_string(item.get("language")),
+        image=_string(item.get("image")),
+        banner_image=_string(item.get("banner_image")),
     )
 
 

@@ -21,6 +21,8 @@ class Article:
     published: date | None = None
     language: str | None = None
     canonical_url: str | None = None
+    image: str | None = None
+    """The picture the page names for itself (og:image, twitter:image), http(s) only; never fetched."""
 
     @property
     def text(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.news.digest import Digest, DigestStory
+from bot.news.digest import Digest, DigestStory, HeldBack
 from bot.news.errors import NewsError
 from bot.news.models import Briefing, Quote
 
@@ -32,6 +32,7 @@ def briefing_to_json(briefing: Briefing, *, source: str) -> JsonObject:
         "authors": list(article.authors),
         "published": article.published.isoformat() if article.published else None,
         "language": article.language,
+        "image": article.image,
         "words": article.word_count,
         "text": article.text,
         "summary": list(briefing.summary.sentences),
@@ -51,6 +52,7 @@ def error_to_json(error: NewsError, *, source: str) -> JsonObject:
         "authors": [],
         "published": None,
         "language": None,
+        "image": None,
         "words": 0,
         "text": "",
         "summary": [],
@@ -75,9 +77,9 @@ def byline(briefing: Briefing) -> str:
 
 
 def reading_note(briefing: Briefing) -> str:
-    """'3 min read · 812 words → 64'."""
+    """'3 min read · 812 words': what reading the whole article takes."""
     article = briefing.article
-    return f"{article.reading_minutes} min read · {article.word_count} words → {briefing.summary.word_count}"
+    return f"{article.reading_minutes} min read · {_count(article.word_count, 'word', 'words')}"
 
 
 def format_quote(quote: Quote) -> str:
@@ -128,6 +130,21 @@ def failing_feeds_line(digest: Digest) -> str | None:
     return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
 
 
+def held_back_line(held: HeldBack) -> str | None:
+    """'Held back 7 stories: 2 with an excluded word, 5 over the per-outlet cap', or None when no rule
+    kept a story out."""
+    if not held.total:
+        return None
+    reasons = [
+        (held.excluded, "with an excluded word"),
+        (held.not_included, "without an included word"),
+        (held.too_few_outlets, "covered by too few outlets"),
+        (held.outlet_cap, "over the per-outlet cap"),
+    ]
+    counted = ", ".join(f"{count} {reason}" for count, reason in reasons if count)
+    return f"Held back {_count(held.total, 'story', 'stories')}: {counted}"
+
+
 def coverage_line(story: DigestStory) -> str:
     """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
     if story.outlet_count == 1:
@@ -155,9 +172,16 @@ def digest_to_json(digest: Digest) -> JsonObject:
                 "published": story.published.isoformat() if story.published else None,
                 "keywords_matched": story.keywords_matched,
                 "from_feed_summary": story.from_feed_summary,
+                "image": story.image,
             }
             for story in digest.stories
         ],
+        "held_back": {
+            "excluded": digest.held_back.excluded,
+            "not_included": digest.held_back.not_included,
+            "too_few_outlets": digest.held_back.too_few_outlets,
+            "outlet_cap": digest.held_back.outlet_cap,
+        },
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_ga", "ref_src", "cmpid"}
@@ -23,6 +23,18 @@ def is_http_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+
+
+def image_url(candidate: object, *, base: str | None) -> str | None:
+    """A picture's address as a page or feed names it, made absolute against `base`; None unless it is
+    http(s) (a data: or file: picture is not something a reader's client should be sent to)."""
+    if not isinstance(candidate, str) or not candidate.strip():
+        return None
+    try:
+        url = urljoin(base, candidate.strip()) if base else candidate.strip()
+    except ValueError:
+        return None
+    return url if is_http_url(url) else None
 
 
 def _strip_trailing(url: str) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from .limits import (
     ACTION_ROWS_LIMIT,
     BUTTON_LABEL_LIMIT,
     BUTTON_STYLE_LINK,
     BUTTON_STYLE_PREMIUM,
+    BUTTON_URL_LIMIT,
+    BUTTON_URL_SCHEMES,
     BUTTONS_PER_ROW_LIMIT,
     COMPONENT_ACTION_ROW,
     COMPONENT_BUTTON,
@@ -22,6 +25,7 @@ from .limits import (
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FIELDS_LIMIT,
     EMBED_FOOTER_TEXT_LIMIT,
+    EMBED_MEDIA_SCHEMES,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE_LIMIT,
@@ -34,8 +38,19 @@ def text_length(value: Any) -> int:
     return len(value) if isinstance(value, str) else 0
 
 
+def _url_error(url: Any, schemes: frozenset[str]) -> dict[str, Any] | None:
+    """Discord's error for an address with a scheme it does not take there (or no address at all)."""
+    scheme = urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+    if scheme in schemes:
+        return None
+    allowed = ", ".join(f"'{name}'" for name in sorted(schemes))
+    message = f'Scheme "{scheme}" is not supported. Scheme must be one of ({allowed}).'
+    return field_error("URL_TYPE_INVALID_SCHEME", message)
+
+
 def embed_errors(embed: Mapping[str, Any]) -> dict[str, Any]:
-    """Per-embed limits, keyed as Discord keys them (``title``, ``fields.3.value``...)."""
+    """Per-embed limits, keyed as Discord keys them (``title``, ``fields.3.value``...); a thumbnail's or
+    image's url must be http(s) (or attachment://)."""
     errors: dict[str, Any] = {}
     if text_length(embed.get("title")) > EMBED_TITLE_LIMIT:
         errors["title"] = too_long(EMBED_TITLE_LIMIT)
@@ -47,6 +62,9 @@ def embed_errors(embed: Mapping[str, Any]) -> dict[str, Any]:
     author = embed.get("author") or {}
     if text_length(author.get("name")) > EMBED_AUTHOR_NAME_LIMIT:
         errors["author"] = {"name": too_long(EMBED_AUTHOR_NAME_LIMIT)}
+    for media in ("thumbnail", "image"):
+        if media in embed and (found := _url_error((embed[media] or {}).get("url"), EMBED_MEDIA_SCHEMES)):
+            errors[media] = {"url": found}
     fields = embed.get("fields") or []
     if len(fields) > EMBED_FIELDS_LIMIT:
         errors["fields"] = too_long(EMBED_FIELDS_LIMIT)
@@ -78,15 +96,21 @@ def embed_size(embed: Mapping[str, Any]) -> int:
 
 
 def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
-    """A button's own rules: a label within 80 characters; a link button has a url and no custom_id,
-    a premium button neither, every other style a custom_id."""
+    """A button's own rules: a label within 80 characters; a link button has a url (http, https or
+    discord, within 512 characters) and no custom_id, a premium button neither, every other style a
+    custom_id."""
     errors: dict[str, Any] = {}
     if text_length(button.get("label")) > BUTTON_LABEL_LIMIT:
         errors["label"] = too_long(BUTTON_LABEL_LIMIT)
     style = button.get("style")
     if style == BUTTON_STYLE_LINK:
-        if not button.get("url"):
+        url = button.get("url")
+        if not url:
             errors["url"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+        elif text_length(url) > BUTTON_URL_LIMIT:
+            errors["url"] = too_long(BUTTON_URL_LIMIT)
+        elif found := _url_error(url, BUTTON_URL_SCHEMES):
+            errors["url"] = found
         if button.get("custom_id") is not None:
             errors["custom_id"] = field_error("BASE_TYPE_BAD_VALUE", "A link button has no custom_id.")
     elif style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):

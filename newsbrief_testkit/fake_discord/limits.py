@@ -44,6 +44,11 @@ ACTION_ROWS_LIMIT = 5
 BUTTONS_PER_ROW_LIMIT = 5
 CUSTOM_ID_LIMIT = 100
 BUTTON_LABEL_LIMIT = 80
+# A link button's url is at most 512 characters, http, https or discord; an embed's thumbnail and image
+# are http(s) addresses Discord fetches, or attachment:// names of files sent with the message.
+BUTTON_URL_LIMIT = 512
+BUTTON_URL_SCHEMES = frozenset({"http", "https", "discord"})
+EMBED_MEDIA_SCHEMES = frozenset({"http", "https", "attachment"})
 # GET /channels/{id}/messages: ``limit`` is 1-100, 50 when not given
 # (https://discord.com/developers/docs/resources/message#get-channel-messages).
 MESSAGES_PAGE_MIN = 1

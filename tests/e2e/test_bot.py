@@ -46,6 +46,22 @@ async def test_summarize_embed_matches_the_command_line_briefing(
     assert (embed["description"], embed["fields"]) == (expected["description"], expected["fields"])
 
 
+async def test_summarize_answer_has_the_pages_picture_and_a_read_the_article_button(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    picture = '<meta property="og:image" content="https://cdn.example/tunnel.jpg">'
+    url = local_site.add("/news/harbour", HARBOUR_PAGE.replace("</head>", f"{picture}</head>", 1))
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    followup = await fake.wait_for_followup(interaction, status=200, timeout=15)
+
+    (embed,) = followup.json["embeds"]
+    (row,) = followup.json["components"]
+    assert embed["thumbnail"]["url"] == "https://cdn.example/tunnel.jpg"
+    assert [(button["label"], button["url"], button["style"]) for button in row["components"]] == [
+        ("Read the article", embed["url"], 5)
+    ]
+
+
 async def test_summarize_shows_a_key_quote_with_its_speaker(
     news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
 ) -> None:

@@ -12,6 +12,7 @@ from discord.ext import commands
 from newsbrief_testkit.fake_discord import (
     ACTION_ROWS_LIMIT,
     BUTTON_LABEL_LIMIT,
+    BUTTON_URL_LIMIT,
     BUTTONS_PER_ROW_LIMIT,
     CUSTOM_ID_LIMIT,
     INVALID_FORM_BODY,
@@ -173,3 +174,56 @@ async def test_two_buttons_with_one_custom_id_are_refused(fake_discord: FakeDisc
 async def test_a_button_without_a_custom_id_is_refused(fake_discord: FakeDiscord) -> None:
     status, body = await post_components(fake_discord, [row({"type": 2, "style": 1, "label": "Go"})])
     assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["custom_id"])
+
+
+def link(url: str | None, *, label: str = "Read the article", **extra: Any) -> dict[str, Any]:
+    return {"type": 2, "style": 5, "label": label, **({"url": url} if url is not None else {}), **extra}
+
+
+async def test_a_link_button_with_a_url_and_no_custom_id_is_accepted(fake_discord: FakeDiscord) -> None:
+    status, _ = await post_components(fake_discord, [row(link("https://news.example/a"), link("discord://-/channels"))])
+    assert status == 200
+
+
+async def test_a_link_button_without_a_url_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_components(fake_discord, [row(link(None))])
+    assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["url"])
+
+
+async def test_a_link_button_with_a_custom_id_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_components(fake_discord, [row(link("https://news.example/a", custom_id="read"))])
+    assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["custom_id"])
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("ftp://news.example/a", "URL_TYPE_INVALID_SCHEME"),
+        ("javascript:alert(1)", "URL_TYPE_INVALID_SCHEME"),
+        ("https://news.example/" + "a" * (BUTTON_URL_LIMIT - 20), "BASE_TYPE_MAX_LENGTH"),
+    ],
+)
+async def test_a_link_button_url_discord_does_not_take_is_refused(
+    url: str, code: str, fake_discord: FakeDiscord
+) -> None:
+    status, body = await post_components(fake_discord, [row(link(url))])
+    assert (status, body["errors"]["components"]["0"]["components"]["0"]["url"]["_errors"][0]["code"]) == (400, code)
+
+
+async def post_embed(fake: FakeDiscord, embed: dict[str, Any]) -> tuple[int, Any]:
+    body = {"embeds": [{"title": "Bridge closed", **embed}]}
+    return await call_fake(fake, "POST", f"/channels/{fake.channel_id}/messages", body, as_bot=True)
+
+
+async def test_an_embed_thumbnail_on_https_is_accepted(fake_discord: FakeDiscord) -> None:
+    status, _ = await post_embed(fake_discord, {"thumbnail": {"url": "https://cdn.example/bridge.jpg"}})
+    assert status == 200
+
+
+@pytest.mark.parametrize("media", ["thumbnail", "image"])
+async def test_an_embed_picture_that_is_not_http_is_refused(media: str, fake_discord: FakeDiscord) -> None:
+    status, body = await post_embed(fake_discord, {media: {"url": "data:image/png;base64,AAAA"}})
+    assert (status, body["errors"]["embeds"]["0"][media]["url"]["_errors"][0]["code"]) == (
+        400,
+        "URL_TYPE_INVALID_SCHEME",
+    )

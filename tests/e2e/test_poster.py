@@ -4,13 +4,14 @@ service (a channel to pause, a post to retry, or a bug to raise)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import discord
 import pytest
 
 from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
-from bot.embeds import DigestMessage
+from bot.embeds import DigestMessage, pack_digest
+from bot.news.digest import Digest, DigestStory
 from bot.settings import Settings
 from newsbrief_testkit.fake_discord import VIEW_CHANNEL, FakeDiscord
 
@@ -109,3 +110,28 @@ async def test_a_channel_the_bot_cannot_see_reads_as_empty(
     hidden = int(fake.add_channel("hidden", bot_denied=VIEW_CHANNEL)["id"])
     async with running_news_bot(fake, make_settings()) as bot:
         assert await bot.poster.own_messages(hidden, after=1) == []
+
+
+async def test_a_digest_message_goes_out_with_its_pictures_and_link_buttons(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    stories = tuple(
+        DigestStory(
+            title=f"Harbour story {number}",
+            url=f"https://gazette.example/news/{number}",
+            links=(f"https://gazette.example/news/{number}",),
+            outlets=(f"Outlet {number}",),
+            summary=("The harbour bridge closed.",),
+            image=f"https://cdn.example/{number}.jpg",
+        )
+        for number in range(10)
+    )
+    digest = Digest(title="Morning briefing", local_date=date(2026, 11, 25), stories=stories, source_count=10)
+    (message,) = pack_digest(digest)
+    async with running_news_bot(fake, make_settings()) as bot:
+        message_id = await bot.poster.post(fake.channel_id, message, key="delivery-2-message-0")
+
+    posted = fake.messages[message_id]
+    buttons = [button for row in posted["components"] for button in row["components"]]
+    assert [button["url"] for button in buttons] == [story.url for story in stories]
+    assert [embed["thumbnail"]["url"] for embed in posted["embeds"]] == [story.image for story in stories]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +14,8 @@ import pytest
 from bot.news.digest import (
     Digest,
     DigestStory,
+    HeldBack,
+    StoryFilter,
     build_digest,
     digest_feed_sources,
     digest_title,
@@ -401,3 +404,208 @@ async def test_outlet_named_by_its_host_takes_the_site_name_of_the_briefed_page(
 
     (story,) = digest.stories
     assert (story.outlets, story.outlet_links) == (("Coast Times",), (("Coast Times", link),))
+
+
+# --- what gets in --------------------------------------------------------------------------------
+
+LISBON_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=ZONE)
+
+
+def unlinked_item(title: str, *, source: str, summary: str = "", hours_ago: float = 1.0) -> FeedItem:
+    """An item without a link: its story is told from the feed alone, no page fetched."""
+    return FeedItem(
+        key=f"guid:{source}:{title}",
+        title=title,
+        link=None,
+        summary=summary,
+        published=datetime(2026, 11, 25, 6, 0, tzinfo=UTC) - timedelta(hours=hours_ago),
+        authors=(),
+        feed_url=f"https://{source.lower().replace(' ', '')}.example/feed.xml",
+        source=source,
+    )
+
+
+async def filtered(
+    pipeline: Pipeline, items: list[FeedItem], story_filter: StoryFilter, *, max_stories: int = 10
+) -> Digest:
+    return await build_digest(
+        items, pipeline=pipeline, local_now=LISBON_MORNING, story_filter=story_filter, max_stories=max_stories
+    )
+
+
+def titles(digest: Digest) -> list[str]:
+    return [story.title for story in digest.stories]
+
+
+async def test_exclude_word_keeps_its_stories_out_and_counts_them(pipeline: Pipeline) -> None:
+    items = [
+        unlinked_item("Football club sacks manager", source="A"),
+        unlinked_item("Museum returns bronzes", source="B", summary="The football-mad curator wept."),
+        unlinked_item("Hospital opens cancer wing", source="C"),
+    ]
+    digest = await filtered(pipeline, items, StoryFilter(exclude=("FOOTBALL",)))
+
+    assert (titles(digest), digest.held_back) == (["Hospital opens cancer wing"], HeldBack(excluded=2))
+
+
+async def test_include_word_lets_in_only_the_stories_that_name_it(pipeline: Pipeline) -> None:
+    items = [
+        unlinked_item("Air raid sirens in Kyiv overnight", source="A"),
+        unlinked_item("Kyivstar restores its mobile network", source="B"),
+        unlinked_item("Mayor speaks", source="C", summary="Kyiv's mayor said the metro stays open."),
+    ]
+    digest = await filtered(pipeline, items, StoryFilter(include=("kyiv",)))
+
+    assert set(titles(digest)) == {"Air raid sirens in Kyiv overnight", "Mayor speaks"}
+    assert digest.held_back == HeldBack(not_included=1)
+
+
+async def test_include_word_in_cyrillic_matches_any_case_but_not_a_longer_word(pipeline: Pipeline) -> None:
+    items = [
+        unlinked_item("КИЇВ: нічна тривога", source="A"),
+        unlinked_item("Київстар відновив зв'язок", source="B"),
+    ]
+    digest = await filtered(pipeline, items, StoryFilter(include=("Київ",)))
+
+    assert titles(digest) == ["КИЇВ: нічна тривога"]
+
+
+async def test_include_word_in_japanese_matches_inside_a_sentence_without_spaces(pipeline: Pipeline) -> None:
+    items = [
+        unlinked_item("東京都で大雪が降った", source="A"),
+        unlinked_item("大阪で祭りが開かれた", source="B"),
+    ]
+    digest = await filtered(pipeline, items, StoryFilter(include=("東京",)))
+
+    assert (titles(digest), digest.held_back.not_included) == (["東京都で大雪が降った"], 1)
+
+
+async def test_exclude_wins_over_include_and_a_story_is_counted_once(pipeline: Pipeline) -> None:
+    items = [unlinked_item("Kyiv football derby postponed", source="A"), unlinked_item("Bakery recall", source="B")]
+    digest = await filtered(pipeline, items, StoryFilter(include=("kyiv",), exclude=("football",)))
+
+    assert (titles(digest), digest.held_back) == ([], HeldBack(excluded=1, not_included=1))
+
+
+async def test_exclude_word_named_only_on_the_page_gives_the_place_to_the_next_story(
+    local_site: LocalSite, pipeline: Pipeline
+) -> None:
+    derby = local_site.add("/derby", article_page(*DERBY_PARAGRAPHS, "Football fans were told to stay at home."))
+    items = [
+        make_item("City derby postponed by snow", source="A", hours_ago=0.5),
+        make_item("Museum returns looted bronzes", source="B", hours_ago=2),
+        make_item("Orchestra cancels its tour", source="C", hours_ago=3),
+    ]
+    items[0] = replace(items[0], link=derby)
+    items[1:] = [replace(item, link=None) for item in items[1:]]
+
+    digest = await filtered(pipeline, items, StoryFilter(exclude=("football",)), max_stories=2)
+
+    assert titles(digest) == ["Museum returns looted bronzes", "Orchestra cancels its tour"]
+    assert digest.held_back == HeldBack(excluded=1)
+
+
+def busy_and_quiet_items(busy: int, quiet: int) -> list[FeedItem]:
+    """`busy` stories from one outlet, all newer than the `quiet` stories of other outlets."""
+    items = [unlinked_item(title, source="Busy Wire", hours_ago=0.1 * n) for n, title in enumerate(MANY_TITLES[:busy])]
+    items += [
+        unlinked_item(title, source=f"Quiet {n}", hours_ago=5 + n)
+        for n, title in enumerate(MANY_TITLES[busy : busy + quiet])
+    ]
+    return items
+
+
+MANY_TITLES = (
+    *UNRELATED_TITLES,
+    "Glacier retreat speeds up in the Alps",
+    "Parliament debates new housing bill",
+    "Chess prodigy wins national title",
+    "Satellite launch delayed by strong winds",
+    "Volcano eruption grounds regional flights",
+    "Library extends weekend opening hours",
+    "Fishermen protest new quota rules",
+    "Tram line extension opens to passengers",
+)
+
+
+def article_page(*paragraphs: str, head: str = "") -> str:
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return f"<html><head><title>News</title>{head}</head><body><article>{body}</article></body></html>"
+
+
+DERBY_PARAGRAPHS = (
+    "The derby between the two city clubs was postponed on Saturday after heavy snow covered the pitch overnight.",
+    "Groundstaff worked through the night but the referee ruled the surface unsafe two hours before kick-off.",
+    "Both clubs said tickets would remain valid for the rearranged match, which is expected in early January.",
+    "It is the first time in eleven years that the fixture has been called off because of the weather.",
+)
+
+
+async def test_by_default_one_outlet_fills_at_most_half_the_digest(pipeline: Pipeline) -> None:
+    digest = await filtered(pipeline, busy_and_quiet_items(12, 3), StoryFilter(), max_stories=10)
+
+    outlets = [story.outlets[0] for story in digest.stories]
+    assert (outlets.count("Busy Wire"), len(outlets)) == (5, 8)
+    assert digest.held_back == HeldBack(outlet_cap=5)
+
+
+async def test_default_cap_is_lifted_when_one_outlet_has_every_story(pipeline: Pipeline) -> None:
+    digest = await filtered(pipeline, busy_and_quiet_items(12, 0), StoryFilter(), max_stories=10)
+
+    assert (len(digest.stories), digest.held_back.outlet_cap) == (10, 0)
+
+
+async def test_max_per_outlet_sets_the_cap(pipeline: Pipeline) -> None:
+    digest = await filtered(pipeline, busy_and_quiet_items(12, 3), StoryFilter(max_per_outlet=2), max_stories=10)
+
+    assert [story.outlets[0] for story in digest.stories].count("Busy Wire") == 2
+
+
+async def test_max_per_outlet_zero_is_no_cap(pipeline: Pipeline) -> None:
+    digest = await filtered(pipeline, busy_and_quiet_items(12, 3), StoryFilter(max_per_outlet=0), max_stories=10)
+
+    assert ([story.outlets[0] for story in digest.stories].count("Busy Wire"), digest.held_back.outlet_cap) == (10, 0)
+
+
+async def test_a_story_several_outlets_covered_does_not_count_against_the_cap(pipeline: Pipeline) -> None:
+    items = busy_and_quiet_items(3, 1)
+    items.append(unlinked_item(MANY_TITLES[0], source="Quiet 9"))  # the busy outlet's first story, also elsewhere
+    digest = await filtered(pipeline, items, StoryFilter(max_per_outlet=2), max_stories=10)
+
+    assert len(digest.stories) == 4  # the shared story, two of the busy outlet's own, the quiet one
+
+
+async def test_min_outlets_keeps_only_stories_covered_that_widely(pipeline: Pipeline) -> None:
+    items = [
+        unlinked_item("Harbour bridge closed after cracks found", source="A"),
+        unlinked_item("Harbour bridge closed after cracks found", source="B"),
+        unlinked_item("Bakery recalls bread", source="C"),
+    ]
+    digest = await filtered(pipeline, items, StoryFilter(min_outlets=2))
+
+    assert (titles(digest), digest.held_back) == (
+        ["Harbour bridge closed after cracks found"],
+        HeldBack(too_few_outlets=1),
+    )
+
+
+@pytest.mark.parametrize("options", [{"max_per_outlet": -1}, {"min_outlets": 0}])
+def test_story_filter_refuses_impossible_values(options: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        StoryFilter(**options)  # type: ignore[arg-type]
+
+
+async def test_story_carries_the_pictures_of_its_page_else_of_its_feed(
+    local_site: LocalSite, pipeline: Pipeline
+) -> None:
+    head = '<meta property="og:image" content="/pictures/bridge.jpg">'
+    page = local_site.add("/bridge", article_page(*DERBY_PARAGRAPHS, head=head))
+    with_page = replace(make_item("Harbour bridge closed", source="A"), link=page, image="https://a.example/feed.jpg")
+    feed_only = replace(make_item("Bakery recalls bread", source="B"), link=None, image="https://b.example/bread.jpg")
+
+    digest = await build_digest([with_page, feed_only], pipeline=pipeline, local_now=LISBON_MORNING)
+
+    assert {story.title: story.image for story in digest.stories} == {
+        "Harbour bridge closed": local_site.url("/pictures/bridge.jpg"),
+        "Bakery recalls bread": "https://b.example/bread.jpg",
+    }

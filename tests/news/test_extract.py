@@ -576,3 +576,31 @@ def test_extract_rereads_the_page_when_its_text_misses_the_headline(monkeypatch:
     monkeypatch.setattr(extract, "_article_paragraphs", lambda *_args, **_kw: next(reads))
     page = "<html><head><title>Ferry boats to sail every hour</title></head><body><p>x</p></body></html>"
     assert extract_article(page).paragraphs == tuple(story)
+
+
+PICTURE_PARAGRAPHS = (
+    "The harbour bridge was closed on Monday after engineers found cracks in two of its steel supports.",
+    "Traffic is being sent through the tunnel, and the council expects delays of up to half an hour at peak times.",
+    "A spokesperson said the bridge would stay shut until a full inspection had been carried out next week.",
+)
+
+
+def _page_with_head(head: str) -> str:
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in PICTURE_PARAGRAPHS)
+    return f"<html><head><title>Bridge closed</title>{head}</head><body><article>{body}</article></body></html>"
+
+
+def test_article_picture_is_the_pages_og_image_made_absolute() -> None:
+    page = _page_with_head('<meta property="og:image" content="/pictures/bridge.jpg">')
+    article = extract_article(page, url="https://gazette.example/news/bridge")
+    assert article.image == "https://gazette.example/pictures/bridge.jpg"
+
+
+def test_article_picture_may_come_from_twitter_image() -> None:
+    page = _page_with_head('<meta name="twitter:image" content="https://cdn.example/bridge.jpg">')
+    assert extract_article(page, url="https://gazette.example/news/bridge").image == "https://cdn.example/bridge.jpg"
+
+
+def test_article_picture_that_is_not_http_is_dropped() -> None:
+    page = _page_with_head('<meta property="og:image" content="data:image/png;base64,AAAA">')
+    assert extract_article(page, url="https://gazette.example/news/bridge").image is None

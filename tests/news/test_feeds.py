@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -827,3 +828,60 @@ def test_json_feed_link_is_found_on_a_page() -> None:
     page = '<html><head><link rel="alternate" type="application/feed+json" href="/feed.json"></head></html>'
 
     assert find_feed_links(page, url="https://northernlights.example/") == ["https://northernlights.example/feed.json"]
+
+
+# --- pictures ----------------------------------------------------------------------------------
+
+MEDIA_RSS = 'xmlns:media="http://search.yahoo.com/mrss/"'
+
+
+def _media_rss(item_parts: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" {MEDIA_RSS}><channel><title>Wire</title>'
+        f"<item><title>Bridge closed</title><link>https://wire.example/news/bridge</link>{item_parts}</item>"
+        "</channel></rss>"
+    )
+
+
+def _picture(item_parts: str) -> str | None:
+    (item,) = parse_feed(_media_rss(item_parts), url="https://wire.example/feed.xml").items
+    return item.image
+
+
+def test_item_picture_is_its_media_content_image_before_its_thumbnail() -> None:
+    parts = (
+        '<media:thumbnail url="https://wire.example/small.jpg"/>'
+        '<media:content url="https://wire.example/video.mp4" type="video/mp4"/>'
+        '<media:content url="https://wire.example/large.jpg" medium="image"/>'
+    )
+    assert _picture(parts) == "https://wire.example/large.jpg"
+
+
+def test_item_picture_falls_back_to_a_thumbnail_resolved_against_the_item_link() -> None:
+    assert _picture('<media:thumbnail url="../pictures/bridge.jpg"/>') == "https://wire.example/pictures/bridge.jpg"
+
+
+def test_item_picture_may_be_an_image_enclosure_but_not_an_audio_one() -> None:
+    audio = '<enclosure url="https://wire.example/show.mp3" type="audio/mpeg" length="1"/>'
+    image = '<enclosure url="https://wire.example/bridge.png" type="image/png" length="1"/>'
+    assert (_picture(audio), _picture(audio + image)) == (None, "https://wire.example/bridge.png")
+
+
+def test_item_picture_that_is_not_http_is_dropped() -> None:
+    parts = '<media:content url="data:image/png;base64,AAAA" medium="image"/><media:thumbnail url="ftp://x/a.jpg"/>'
+    assert _picture(parts) is None
+
+
+def test_json_feed_item_picture_is_its_image_else_its_banner_image() -> None:
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Wire",
+        "items": [
+            {"id": "1", "url": "https://wire.example/a", "title": "A", "image": "/a.jpg", "banner_image": "/wide.jpg"},
+            {"id": "2", "url": "https://wire.example/b", "title": "B", "banner_image": "https://cdn.example/b.jpg"},
+            {"id": "3", "url": "https://wire.example/c", "title": "C"},
+        ],
+    }
+    feed = parse_feed(json.dumps(document), url="https://wire.example/feed.json")
+
+    assert [item.image for item in feed.items] == ["https://wire.example/a.jpg", "https://cdn.example/b.jpg", None]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from bot.news.digest import Digest, DigestStory
+from bot.news.digest import Digest, DigestStory, HeldBack
 from bot.news.errors import FetchError, FetchErrorKind
 from bot.news.models import Article, Briefing, Quote, Summary
 from bot.news.render import (
@@ -13,6 +13,7 @@ from bot.news.render import (
     digest_to_text,
     error_to_json,
     failing_feeds_line,
+    held_back_line,
     nothing_new_line,
 )
 
@@ -33,7 +34,7 @@ BRIEFING = Briefing(
     key_quotes=(QUOTE,),
 )
 JSON_KEYS = {
-    "source", "url", "title", "site", "authors", "published", "language", "words",
+    "source", "url", "title", "site", "authors", "published", "language", "image", "words",
     "text", "summary", "quotes", "key_quotes", "error",
 }  # fmt: skip
 
@@ -64,8 +65,8 @@ def test_markdown_shows_title_byline_and_quote() -> None:
     assert "> “It is a fair deal,” — Jane Ortiz" in text
 
 
-def test_markdown_reports_reading_time_and_compression() -> None:
-    assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words → 7_")
+def test_markdown_reports_reading_time_and_length() -> None:
+    assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words_")
 
 
 # --- digests -----------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def test_digest_json_has_every_story_field() -> None:
     )
     record = digest_to_json(Digest("Morning briefing", date(2026, 11, 25), (story,), 1))
 
-    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories"}
+    assert set(record) == {"title", "local_date", "source_count", "failing_feeds", "stories", "held_back"}
     assert set(record["stories"][0]) == {
         "title",
         "url",
@@ -124,6 +125,7 @@ def test_digest_json_has_every_story_field() -> None:
         "published",
         "keywords_matched",
         "from_feed_summary",
+        "image",
     }
 
 
@@ -150,3 +152,12 @@ def test_digest_text_shows_coverage_links_summary_and_footer() -> None:
             "1 feed could not be fetched: C Times",
         ]
     )
+
+
+def test_held_back_line_names_each_rule_that_kept_stories_out() -> None:
+    held = HeldBack(excluded=1, too_few_outlets=3)
+    assert held_back_line(held) == "Held back 4 stories: 1 with an excluded word, 3 covered by too few outlets"
+
+
+def test_held_back_line_is_none_when_nothing_was_held_back() -> None:
+    assert held_back_line(HeldBack()) is None
