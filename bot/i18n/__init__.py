@@ -48,6 +48,13 @@ SOURCE_FORMAT_LOCALE = "en_GB"
 
 CATALOGUE_OF_LOCALE: Mapping[str, str] = {
     "de": "de",
+    "fr": "fr",
+    "es-ES": "es_ES",
+    "es-419": "es_ES",  # no Latin American catalogue yet: Spain's Spanish reads well there
+    "pt-BR": "pt_BR",
+    "uk": "uk",
+    "ru": "ru",
+    "pl": "pl",
 }
 """Discord's locale codes (https://discord.com/developers/docs/reference#locales) that have a
 catalogue, and its folder name; every other locale, en-US and en-GB among them, reads English."""
