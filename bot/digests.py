@@ -129,7 +129,9 @@ def message_key(delivery_id: int, position: int, item_keys: Iterable[tuple[str, 
 class Poster(Protocol[MessageT]):
     """Packs a digest into messages and posts them: the bot's is `embeds.pack_digest` and channel.send."""
 
-    def pack(self, digest: Digest) -> Sequence[MessageT]: ...
+    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[MessageT]:
+        """The digest as messages, in `locale` (a Discord locale code; None for English)."""
+        ...
 
     async def post(self, channel_id: int, message: MessageT, *, key: str) -> int:
         """Post one message and return its id.
@@ -423,7 +425,7 @@ class DigestService:
     async def _post_digest(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
         gathered = await self._gather(subscription, exclude=claim.delivered)
         digest = await self._build(subscription, gathered)
-        messages: Sequence[MessageT] = poster.pack(digest)
+        messages: Sequence[MessageT] = poster.pack(digest, locale=subscription.locale)
         if claim.posted_message_ids and not digest.stories:
             messages = ()  # a resumed digest with nothing left: no "nothing new" after its stories
         feed_ids = {feed.url: feed.id for feed in gathered.feeds}

@@ -139,6 +139,7 @@ class DigestCommands(
             feeds=parse_list(feeds),
             max_stories=max_stories,
             keywords=parse_list(keywords),
+            locale=interaction.guild_locale.value if interaction.guild_locale else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.subscribe(request)

@@ -152,7 +152,7 @@ class RecordingPoster:
     """The key of every post attempt."""
     by_key: dict[str, int] = field(default_factory=dict)
 
-    def pack(self, digest: Digest) -> list[Sent]:
+    def pack(self, digest: Digest, *, locale: str | None = None) -> list[Sent]:
         self.digests.append(digest)
         if not digest.stories:
             return [Sent(content="Nothing new since yesterday.", titles=(), item_keys=())]

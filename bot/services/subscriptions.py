@@ -61,6 +61,8 @@ class DigestRequest:
     """Names of the guild's feeds (see feeds.is_named); none means all of them."""
     max_stories: int = DEFAULT_MAX_STORIES
     keywords: Sequence[str] = ()
+    locale: str | None = None
+    """The server's preferred locale: the language the digest is posted in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,7 @@ class SubscriptionService:
             feed_ids=feed_ids,
             max_stories=request.max_stories,
             keywords=list(request.keywords),
+            locale=request.locale,
             replace=True,
         )
         self.scheduler.schedule(subscription)

@@ -70,6 +70,7 @@ class SubscriptionQueries(Queries):
         feed_ids: Collection[int] | None = None,
         max_stories: int = DEFAULT_MAX_STORIES,
         keywords: Iterable[str] = (),
+        locale: str | None = None,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Subscription:
@@ -83,6 +84,7 @@ class SubscriptionQueries(Queries):
             feed_ids: some of the guild's feeds; None for all of them, now and later.
             max_stories: the most stories in one digest.
             keywords: words or phrases the digest ranks first; stories that match none still appear.
+            locale: the server's preferred locale, the language the digest is posted in (None: English).
             replace: replace the channel's existing subscription (keeping its id and its history of
                 delivered items, and resuming it) instead of refusing.
 
@@ -106,6 +108,7 @@ class SubscriptionQueries(Queries):
             "all_feeds": chosen is None,
             "max_stories": max_stories,
             "keywords": list(_clean_keywords(keywords)),
+            "locale": locale,
         }
         async with self._engine.begin() as connection:
             if chosen is not None:
@@ -269,6 +272,7 @@ class SubscriptionQueries(Queries):
                 pause_reason=row.pause_reason,
                 created_at=row.created_at,
                 created_by=row.created_by,
+                locale=row.locale,
             )
             for row in rows
         ]
