@@ -3,6 +3,7 @@ descriptions in every shipped language, and replies follow the language of the u
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -11,7 +12,7 @@ from babel.messages.pofile import read_po
 from discord import app_commands
 
 from bot.client import NewsBot
-from bot.i18n import COMMAND_CONTEXT, OPTION_CONTEXT, TEMPLATE, messages_for, shipped_locales
+from bot.i18n import CATALOGUE_OF_LOCALE, COMMAND_CONTEXT, OPTION_CONTEXT, TEMPLATE, messages_for, shipped_locales
 from bot.i18n.translator import NAME_CONTEXTS
 from cogs.about import DIGESTS_TODAY, FEEDS_FOLLOWED, HOW_TO, LAST_REFRESH, SERVERS
 from newsbrief_testkit.fake_discord import FakeDiscord
@@ -19,6 +20,8 @@ from newsbrief_testkit.fake_discord import FakeDiscord
 from .conftest import private_reply
 
 REPLY_LOCALES = ["en-US", *shipped_locales()]
+CATALOGUE_LOCALES = {"en-US", *(catalogue.replace("_", "-") for catalogue in CATALOGUE_OF_LOCALE.values())}
+"""One Discord locale for each catalogue, and English."""
 """English and every Discord locale with a catalogue (es-419 reads es-ES's)."""
 BAD_LINK_REPLY = "Give me the article's full address, starting with http:// or https://."
 
@@ -107,3 +110,42 @@ async def test_a_fetch_error_is_told_in_the_users_locale_with_its_details(news_b
     interaction = await fake.send_slash_command("summarize", {"url": "http://127.0.0.1:9/"}, locale="de")
     reply = await private_reply(fake, interaction)
     assert reply == messages_for("de").gettext("Could not connect to {host}", host="127.0.0.1") + "."
+
+
+COMMAND_REFERENCE = re.compile(r"(?:^|\s)/(\w[\w-]*)(?: (\w[\w-]*))?")
+"""'/feed add' or '/feeds' in a message (not the '/' inside a link or 'Europe/Paris')."""
+SUBCOMMAND = 1
+
+
+def command_paths(fake: FakeDiscord) -> dict[str, set[str]]:
+    """The synced slash commands: each top-level name and its subcommands' names (none for a command)."""
+    return {
+        command["name"]: {option["name"] for option in command.get("options", []) if option["type"] == SUBCOMMAND}
+        for command in fake.commands[None]
+        if command.get("type", 1) == 1
+    }
+
+
+@pytest.mark.parametrize("locale", sorted(CATALOGUE_LOCALES))
+async def test_messages_name_commands_as_the_locale_names_them(
+    news_bot: NewsBot, fake: FakeDiscord, locale: str
+) -> None:
+    messages = messages_for(locale)
+    named = {
+        messages.pgettext(COMMAND_CONTEXT, name): {messages.pgettext(COMMAND_CONTEXT, sub) for sub in subs}
+        for name, subs in command_paths(fake).items()
+    }
+    with TEMPLATE.open("rb") as template_file:
+        ids = [message.id for message in read_po(template_file) if message.id and not message.context]
+    translations = messages.translations
+    wrong = []
+    for message_id in ids:
+        if isinstance(message_id, str):
+            forms = [translations.gettext(message_id)]
+        else:
+            forms = [translations.ngettext(message_id[0], message_id[1], count) for count in (1, 2, 5)]
+        for form in forms:
+            for command, sub in COMMAND_REFERENCE.findall(form):
+                if command not in named or (named[command] and sub not in named[command]):
+                    wrong.append((form, f"/{command} {sub}".strip()))
+    assert wrong == []
