@@ -72,7 +72,7 @@ class RecordingPoster:
     def __init__(self) -> None:
         self.messages: list[DigestMessage] = []
 
-    def pack(self, digest: Digest) -> list[DigestMessage]:
+    def pack(self, digest: Digest, *, locale: str | None = None) -> list[DigestMessage]:
         return pack_digest(digest)
 
     async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.news.errors import InputError
+from bot.news.errors import N_, InputError
 
 READ_TIMEOUT_SECONDS = 30.0
 """Discord's CDN serves a file of a few megabytes in well under a second; this is for a bad day."""
@@ -19,7 +19,9 @@ CHUNK_BYTES = 64 * 1024
 
 
 def _too_large(name: str, max_bytes: int) -> InputError:
-    return InputError(f"{name} is larger than {max_bytes // 1000:,} kB, the most this command reads.")
+    return InputError(
+        N_("{name} is larger than {size} kB, the most this command reads."), name=name, size=f"{max_bytes // 1000:,}"
+    )
 
 
 async def read_attachment(url: str, *, name: str, max_bytes: int) -> bytes:
@@ -37,7 +39,11 @@ async def read_attachment(url: str, *, name: str, max_bytes: int) -> bytes:
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             if response.status != 200:
-                raise InputError(f"{name} could not be read from Discord (HTTP {response.status}); attach it again.")
+                raise InputError(
+                    N_("{name} could not be read from Discord (HTTP {status}); attach it again."),
+                    name=name,
+                    status=response.status,
+                )
             if (response.content_length or 0) > max_bytes:
                 raise _too_large(name, max_bytes)
             body = bytearray()
@@ -47,4 +53,4 @@ async def read_attachment(url: str, *, name: str, max_bytes: int) -> bytes:
                     raise _too_large(name, max_bytes)
             return bytes(body)
     except (aiohttp.ClientError, TimeoutError):
-        raise InputError(f"{name} could not be read from Discord; attach it again.") from None
+        raise InputError(N_("{name} could not be read from Discord; attach it again."), name=name) from None

@@ -22,6 +22,7 @@ from discord.ext import commands
 
 import cogs
 from bot.digests import Clock, DigestService, FeedRefresher
+from bot.i18n.translator import CatalogueTranslator
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.poster import DiscordPoster
@@ -141,6 +142,7 @@ class NewsBot(commands.Bot):
         self._accepting_jobs = True
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogueTranslator())
         await self.load_all_extensions()
         await self.sync_commands()
         if self.run_scheduler:

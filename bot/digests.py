@@ -149,7 +149,9 @@ class PostedMessage:
 class Poster(Protocol[MessageT]):
     """Packs a digest into messages and posts them: the bot's is `embeds.pack_digest` and channel.send."""
 
-    def pack(self, digest: Digest) -> Sequence[MessageT]: ...
+    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[MessageT]:
+        """The digest as messages, in `locale` (a Discord locale code; None for English)."""
+        ...
 
     async def post(self, channel_id: int, message: MessageT, *, key: str) -> int:
         """Post one message and return its id.
@@ -560,7 +562,7 @@ class DigestService:
             if claim.resumed:
                 digest, found = await self._record_already_posted(subscription, claim, gathered, digest, poster)
                 posted += [message_id for message_id in found if message_id not in posted]
-            messages: Sequence[MessageT] = poster.pack(digest)
+            messages: Sequence[MessageT] = poster.pack(digest, locale=subscription.locale)
             if not digest.stories and (posted or (claim.resumed and claim.kind is DeliveryKind.MANUAL)):
                 # Nothing left: no "nothing new" after the digest's stories, nor as the late answer
                 # to a /digest now that Discord refused.

@@ -28,13 +28,14 @@ from bot.discord_limits import (
     MESSAGE_CONTENT_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
 )
+from bot.i18n import ENGLISH, N_, Messages
 from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
-from bot.news.render import digest_header, failing_feeds_line, format_date, nothing_new_line, reading_note
+from bot.news.render import digest_header, failing_feeds_line, nothing_new_line, reading_note
 
 ELLIPSIS = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
-READ_THE_ARTICLE = "Read the article"
+READ_THE_ARTICLE = N_("Read the article")
 
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*")
 
@@ -61,9 +62,10 @@ def fit_text(text: str, limit: int) -> str:
     return text[:cut].rstrip(" ,;:—-") + ELLIPSIS
 
 
-def relative_time(moment: datetime | None) -> str:
-    """A Discord timestamp ('3 hours ago') that each reader sees in their own time zone, or 'never'."""
-    return discord.utils.format_dt(moment, style="R") if moment is not None else "never"
+def relative_time(moment: datetime | None, messages: Messages = ENGLISH) -> str:
+    """A Discord timestamp ('3 hours ago') that each reader sees in their own time zone and language,
+    or 'never'."""
+    return discord.utils.format_dt(moment, style="R") if moment is not None else messages.gettext("never")
 
 
 def fit_sentences(sentences: Sequence[str], limit: int) -> str:
@@ -82,20 +84,22 @@ def fit_sentences(sentences: Sequence[str], limit: int) -> str:
     return f"{text} {ELLIPSIS}" if len(text) + len(" " + ELLIPSIS) <= limit else text
 
 
-def quote_field(quote: Quote) -> tuple[str, str]:
+def quote_field(quote: Quote, messages: Messages = ENGLISH) -> tuple[str, str]:
     """A key quote as an embed field: the speaker as the name, the words as the value."""
-    name = fit_text(f"— {quote.speaker}" if quote.speaker else "— Unattributed", EMBED_FIELD_NAME_LIMIT)
+    speaker = quote.speaker or messages.gettext("Unattributed")
+    name = fit_text(f"— {speaker}", EMBED_FIELD_NAME_LIMIT)
     value = f"“{fit_text(quote.text, EMBED_FIELD_VALUE_LIMIT - 2)}”"
     return name, value
 
 
-def briefing_embed(briefing: Briefing) -> discord.Embed:
+def briefing_embed(briefing: Briefing, messages: Messages = ENGLISH) -> discord.Embed:
     """The answer to /summarize: title linked to the article, outlet and author, the summary, the
-    page's picture as the thumbnail, key quotes as fields, and the date and reading time in the footer."""
+    page's picture as the thumbnail, key quotes as fields, and the date and reading time in the
+    footer, in the language of `messages`."""
     article = briefing.article
     link = article.canonical_url or article.url
     embed = discord.Embed(
-        title=fit_text(article.title or link or "Untitled article", EMBED_TITLE_LIMIT),
+        title=fit_text(article.title or link or messages.gettext("Untitled article"), EMBED_TITLE_LIMIT),
         url=link,
         colour=EMBED_COLOUR,
         description=fit_sentences(briefing.summary.sentences, EMBED_DESCRIPTION_LIMIT),
@@ -103,14 +107,15 @@ def briefing_embed(briefing: Briefing) -> discord.Embed:
     author = " · ".join(part for part in (article.site, ", ".join(article.authors)) if part)
     if author:
         embed.set_author(name=fit_text(author, EMBED_AUTHOR_LIMIT))
-    footer = reading_note(briefing)
+    footer = reading_note(briefing, messages)
     if article.published:
-        footer = f"Published {format_date(article.published)} · {footer}"
+        published = messages.gettext("Published {date}", date=messages.date(article.published))
+        footer = f"{published} · {footer}"
     embed.set_footer(text=fit_text(footer, EMBED_FOOTER_LIMIT))
     if article.image:
         embed.set_thumbnail(url=article.image)
     for quote in briefing.key_quotes[:EMBED_FIELD_COUNT_LIMIT]:
-        name, value = quote_field(quote)
+        name, value = quote_field(quote, messages)
         if len(embed) + len(name) + len(value) > EMBED_TOTAL_LIMIT:
             break
         embed.add_field(name=name, value=value, inline=False)
@@ -154,11 +159,11 @@ def link_view(links: Sequence[ArticleLink]) -> discord.ui.View:
     return view
 
 
-def read_article_view(briefing: Briefing) -> discord.ui.View:
+def read_article_view(briefing: Briefing, messages: Messages = ENGLISH) -> discord.ui.View:
     """The /summarize answer's "Read the article" button, when the article's address can be linked."""
     article = briefing.article
     url = article.canonical_url or article.url
-    return link_view([ArticleLink(READ_THE_ARTICLE, url)] if url else [])
+    return link_view([ArticleLink(messages.gettext(READ_THE_ARTICLE), url)] if url else [])
 
 
 # ----------------------------------------------------------------------------- digests
@@ -197,7 +202,7 @@ def _markdown_link(name: str, url: str | None) -> str:
     return f"[{_link_label(name)}]({target})"
 
 
-def coverage_field(story: DigestStory) -> tuple[str, str]:
+def coverage_field(story: DigestStory, messages: Messages = ENGLISH) -> tuple[str, str]:
     """'Covered by 3 outlets' and every outlet as a Markdown link to its article, within a field's limit.
 
     Links that do not fit are dropped from the end (an outlet then shows as its plain name while
@@ -210,7 +215,7 @@ def coverage_field(story: DigestStory) -> tuple[str, str]:
     kept: list[str] = []
     for outlet in story.outlets:
         more = total - len(kept) - 1
-        suffix = f"{COVERAGE_SEPARATOR}+{more} more" if more else ""
+        suffix = COVERAGE_SEPARATOR + _more(more, messages) if more else ""
         for entry in (_markdown_link(outlet, link_of.get(outlet)), _link_label(outlet)):
             if len(COVERAGE_SEPARATOR.join([*kept, entry]) + suffix) <= EMBED_FIELD_VALUE_LIMIT:
                 kept.append(entry)
@@ -218,12 +223,19 @@ def coverage_field(story: DigestStory) -> tuple[str, str]:
         else:
             break
     left_out = total - len(kept)
-    value = COVERAGE_SEPARATOR.join(kept) + (f"{COVERAGE_SEPARATOR}+{left_out} more" if left_out else "")
-    name = f"Covered by {total} outlets" if total != 1 else "Covered by 1 outlet"
+    value = COVERAGE_SEPARATOR.join(kept) + (COVERAGE_SEPARATOR + _more(left_out, messages) if left_out else "")
+    name = messages.ngettext(
+        "Covered by {count} outlet", "Covered by {count} outlets", total, count=messages.number(total)
+    )
     return name, value
 
 
-def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discord.Embed:
+def _more(count: int, messages: Messages) -> str:
+    """'+2 more': the outlets a coverage field has no room for."""
+    return messages.gettext("+{count} more", count=messages.number(count))
+
+
+def story_embed(story: DigestStory, *, footer_note: str | None = None, messages: Messages = ENGLISH) -> discord.Embed:
     """One digest story: title linked to the representative article, the summary, its picture as the
     thumbnail, the key quote, every outlet's link when several covered it, and the story's time as
     the timestamp.
@@ -231,9 +243,10 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discor
     Args:
         story: the story.
         footer_note: a line added under the footer (a digest puts its failing feeds on its last story).
+        messages: the language of the server it is posted in.
     """
     embed = discord.Embed(
-        title=fit_text(story.title or story.url or "Untitled story", EMBED_TITLE_LIMIT),
+        title=fit_text(story.title or story.url or messages.gettext("Untitled story"), EMBED_TITLE_LIMIT),
         url=story.url,
         colour=EMBED_COLOUR,
         description=fit_sentences(story.summary, EMBED_DESCRIPTION_LIMIT) if story.summary else None,
@@ -242,14 +255,14 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discor
     if story.image:
         embed.set_thumbnail(url=story.image)
     if story.key_quote is not None:
-        name, value = quote_field(story.key_quote)
+        name, value = quote_field(story.key_quote, messages)
         embed.add_field(name=name, value=value, inline=False)
     if story.outlet_count > 1:
-        name, value = coverage_field(story)
+        name, value = coverage_field(story, messages)
         embed.add_field(name=name, value=value, inline=False)
     footer = [story.outlets[0]] if story.outlet_count == 1 else []
     if story.from_feed_summary:
-        footer.append("Summary from the feed (the page could not be read)")
+        footer.append(messages.gettext("Summary from the feed (the page could not be read)"))
     lines = [COVERAGE_SEPARATOR.join(footer)] if footer else []
     if footer_note:
         lines.append(footer_note)
@@ -264,22 +277,24 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None) -> discor
     return embed
 
 
-def pack_digest(digest: Digest) -> list[DigestMessage]:
+def pack_digest(digest: Digest, messages: Messages = ENGLISH) -> list[DigestMessage]:
     """A digest as Discord messages: the header as the first message's text, then one embed per story,
     in rank order, as many to a message as Discord allows (10 embeds, 6000 characters of embed text),
     with a link button per story under them (10 stories take 10 of a message's 25 buttons).
 
     A story's embed is never split across messages; the last story's footer names the feeds that
-    could not be fetched. A digest without stories is one message saying there is nothing new.
+    could not be fetched. A digest without stories is one message saying there is nothing new. All of
+    it in the language of `messages`: the server's.
     """
-    failing = failing_feeds_line(digest)
+    failing = failing_feeds_line(digest, messages)
     if not digest.stories:
-        content = "\n".join(line for line in (nothing_new_line(digest), failing) if line)
+        content = "\n".join(line for line in (nothing_new_line(digest, messages), failing) if line)
         return [DigestMessage(content=fit_text(content, MESSAGE_CONTENT_LIMIT), embeds=(), item_keys=())]
 
     last = len(digest.stories) - 1
     embeds = [
-        story_embed(story, footer_note=failing if index == last else None) for index, story in enumerate(digest.stories)
+        story_embed(story, footer_note=failing if index == last else None, messages=messages)
+        for index, story in enumerate(digest.stories)
     ]
     batches: list[list[int]] = [[]]
     size = 0
@@ -290,22 +305,23 @@ def pack_digest(digest: Digest) -> list[DigestMessage]:
             size = 0
         batch.append(index)
         size += len(embed)
-    header = fit_text(digest_header(digest), MESSAGE_CONTENT_LIMIT)
+    header = fit_text(digest_header(digest, messages), MESSAGE_CONTENT_LIMIT)
     return [
         DigestMessage(
             content=header if number == 0 else None,
             embeds=tuple(embeds[index] for index in batch),
             item_keys=tuple(key for index in batch for key in digest.stories[index].item_keys),
-            links=story_links([digest.stories[index] for index in batch]),
+            links=story_links([digest.stories[index] for index in batch], messages),
         )
         for number, batch in enumerate(batches)
     ]
 
 
-def story_links(stories: Sequence[DigestStory]) -> tuple[ArticleLink, ...]:
+def story_links(stories: Sequence[DigestStory], messages: Messages = ENGLISH) -> tuple[ArticleLink, ...]:
     """A message's link buttons: "Read the article" for a message of one story; with several, each
     button carries its story's headline, so a reader can tell them apart."""
     linked = [story for story in stories if can_link_to(story.url)]
+    read = messages.gettext(READ_THE_ARTICLE)
     if len(stories) == 1:
-        return tuple(ArticleLink(READ_THE_ARTICLE, story.url) for story in linked if story.url)
-    return tuple(ArticleLink(story.title or READ_THE_ARTICLE, story.url) for story in linked if story.url)
+        return tuple(ArticleLink(read, story.url) for story in linked if story.url)
+    return tuple(ArticleLink(story.title or read, story.url) for story in linked if story.url)

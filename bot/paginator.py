@@ -17,6 +17,7 @@ import discord
 
 from bot.discord_limits import EMBED_DESCRIPTION_LIMIT, EMBED_FOOTER_LIMIT
 from bot.embeds import EMBED_COLOUR, fit_text
+from bot.i18n import ENGLISH, N_, Messages, messages_for
 
 LOGGER = logging.getLogger(__name__)
 
@@ -26,11 +27,11 @@ PAGE_TURN_TIMEOUT_SECONDS = 180.0
 ENTRIES_PER_PAGE = 10
 """At most this many entries a page: a screenful, whatever the characters allow."""
 
-# What the user reads: each string in one place, so that it can be translated.
-PREVIOUS_LABEL = "Previous"
-NEXT_LABEL = "Next"
-PAGE_FOOTER = "Page {page} of {pages}"
-NOT_YOUR_PAGES = "Only the person who asked can turn these pages."
+# What the user reads, in English: each string in one place, translated by the catalogues.
+PREVIOUS_LABEL = N_("Previous")
+NEXT_LABEL = N_("Next")
+PAGE_FOOTER = N_("Page {page} of {pages}")
+NOT_YOUR_PAGES = N_("Only the person who asked can turn these pages.")
 FOOTER_SEPARATOR = " · "
 
 
@@ -52,14 +53,21 @@ def pack_entries(
 
 
 def entry_pages(
-    *, title: str, entries: Sequence[str], footer: str | None = None, per_page: int = ENTRIES_PER_PAGE
+    *,
+    title: str,
+    entries: Sequence[str],
+    footer: str | None = None,
+    per_page: int = ENTRIES_PER_PAGE,
+    messages: Messages = ENGLISH,
 ) -> list[discord.Embed]:
-    """Embeds of `entries` a page each, titled `title`, with "Page 2 of 5" (and `footer`) below."""
+    """Embeds of `entries` a page each, titled `title`, with "Page 2 of 5" (and `footer`) below, in
+    the language of `messages`."""
     texts = pack_entries(entries, per_page=per_page) or [""]
     embeds = []
     for number, text in enumerate(texts, start=1):
         embed = discord.Embed(title=title, colour=EMBED_COLOUR, description=text or None)
-        notes = [PAGE_FOOTER.format(page=number, pages=len(texts))] if len(texts) > 1 else []
+        position = messages.gettext(PAGE_FOOTER, page=messages.number(number), pages=messages.number(len(texts)))
+        notes = [position] if len(texts) > 1 else []
         notes += [footer] if footer else []
         if notes:
             embed.set_footer(text=fit_text(FOOTER_SEPARATOR.join(notes), EMBED_FOOTER_LIMIT))
@@ -70,10 +78,11 @@ def entry_pages(
 class Paginator(discord.ui.View):
     """Previous and Next buttons under an embed, for the user who asked alone."""
 
-    def __init__(self, pages: Sequence[discord.Embed], *, owner_id: int) -> None:
+    def __init__(self, pages: Sequence[discord.Embed], *, owner_id: int, messages: Messages = ENGLISH) -> None:
         """Args:
         pages: the embeds, in order; at least one.
         owner_id: the user who asked: the only one whose presses turn the pages.
+        messages: the language of the buttons, and of the refusal to anyone else (the asker's).
         """
         if not pages:
             raise ValueError("a paginator needs at least one page")
@@ -81,6 +90,9 @@ class Paginator(discord.ui.View):
         self.pages = list(pages)
         self.owner_id = owner_id
         self.page = 0
+        self.messages = messages
+        self.previous_page.label = messages.gettext(PREVIOUS_LABEL)
+        self.next_page.label = messages.gettext(NEXT_LABEL)
         self._answered: discord.Interaction | None = None
         self._show_position()
 
@@ -96,7 +108,9 @@ class Paginator(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(NOT_YOUR_PAGES, ephemeral=True)
+        await interaction.response.send_message(
+            messages_for(interaction.locale.value).gettext(NOT_YOUR_PAGES), ephemeral=True
+        )
         return False
 
     @discord.ui.button(label=PREVIOUS_LABEL, style=discord.ButtonStyle.secondary)

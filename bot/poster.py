@@ -13,6 +13,7 @@ import discord
 
 from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.embeds import DigestMessage, pack_digest
+from bot.i18n import messages_for
 from bot.news.digest import Digest
 
 LOGGER = logging.getLogger(__name__)
@@ -61,8 +62,8 @@ class DiscordPoster:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    def pack(self, digest: Digest) -> Sequence[DigestMessage]:
-        return pack_digest(digest)
+    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[DigestMessage]:
+        return pack_digest(digest, messages_for(locale))
 
     async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
         """Send one message; returns its id. `key` goes as the message's nonce, which discord.py

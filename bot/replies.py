@@ -7,19 +7,27 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.news.errors import Busy, FetchError, InputError, NewsError, NotAnArticle
+from bot.i18n import ENGLISH, N_, Messages
+from bot.news.errors import Busy, FetchError, InputError, NewsError, NotAnArticle, Phrase
 
 LOGGER = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong on my side. It has been logged; please try again later."
+GENERIC_FAILURE = N_("Something went wrong on my side. It has been logged; please try again later.")
 
 
 class UserError(app_commands.AppCommandError):
-    """A problem with what the user asked for; its message is shown to them as it is."""
+    """A problem with what the user asked for; its message is shown to them, in their language.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    Args:
+        message: in English with `{name}` placeholders, marked with N_ for the catalogues.
+        params: what fills the placeholders.
+    """
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        self.template = message
+        self.params = params
+        self.message = message.format(**params) if params else message
+        super().__init__(self.message)
 
 
 class ShuttingDown(Exception):
@@ -37,54 +45,71 @@ def as_sentence(message: str) -> str:
     return message if message.endswith(SENTENCE_ENDS) else f"{message}."
 
 
-def user_message(error: BaseException) -> str | None:
-    """The message for an error the user should hear about, or None for an unexpected one.
+def translated(error: NewsError | UserError, messages: Messages) -> str:
+    """An error's message in the reader's language: its template translated and filled with its
+    parameters, the `Phrase` ones translated too. A template missing from the catalogue reads in English."""
+    params = {
+        name: messages.gettext(value) if isinstance(value, Phrase) else value for name, value in error.params.items()
+    }
+    return messages.gettext(error.template, **params)
+
+
+def user_message(error: BaseException, messages: Messages = ENGLISH) -> str | None:
+    """The message for an error the user should hear about, in their language, or None for an
+    unexpected one.
 
     The core's errors keep the precise wording they were raised with (a FetchError says which host
-    refused, which status it answered, what kind of file the link is).
+    refused, which status it answered, what kind of file the link is), translated with their parameters.
     """
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     match error:
         case UserError() | InputError():
-            return error.message
+            return translated(error, messages)
         case NotAnArticle():
-            return "That page does not look like an article."
+            return messages.gettext("That page does not look like an article.")
         case Busy():
-            return "I am making a lot of summaries right now; please try again in a moment."
+            return messages.gettext("I am making a lot of summaries right now; please try again in a moment.")
         case FetchError():
-            return as_sentence(error.message)
+            return as_sentence(translated(error, messages))
         case NewsError():
-            return error.message
+            return translated(error, messages)
         case ShuttingDown():
-            return "newsbrief is restarting; please try again in a minute."
+            return messages.gettext("newsbrief is restarting; please try again in a minute.")
         case app_commands.CommandOnCooldown():
-            return f"You are going fast: you can ask again in {error.retry_after:.0f} s."
+            seconds = round(error.retry_after)
+            return messages.ngettext(
+                "You are going fast: you can ask again in {seconds} second.",
+                "You are going fast: you can ask again in {seconds} seconds.",
+                seconds,
+                seconds=messages.number(seconds),
+            )
         case app_commands.MissingPermissions():
-            return "You need the Manage Server permission to do that."
+            return messages.gettext("You need the Manage Server permission to do that.")
         case app_commands.NoPrivateMessage():
-            return "That command works only in a server."
+            return messages.gettext("That command works only in a server.")
         case app_commands.TransformerError() if isinstance(error.value, str | int | float):
-            return f"“{error.value}” is not a valid value there."
+            return messages.gettext("“{value}” is not a valid value there.", value=error.value)
         case app_commands.TransformerError():
-            return "That choice is not available here."
+            return messages.gettext("That choice is not available here.")
         case app_commands.CheckFailure():
-            return "You cannot use this command here."
+            return messages.gettext("You cannot use this command here.")
     return None
 
 
-def reply_for(error: BaseException, *, doing: str) -> str:
+def reply_for(error: BaseException, *, doing: str, messages: Messages = ENGLISH) -> str:
     """What to tell the user about `error`: its message when it is for them (logged at debug level),
     else GENERIC_FAILURE, after logging the error with its traceback.
 
     Args:
         error: what went wrong.
         doing: what was being done, for the log ("/feed add for user 42").
+        messages: the user's language.
     """
-    message = user_message(error)
+    message = user_message(error, messages)
     if message is None:
         LOGGER.error("Unexpected error in %s", doing, exc_info=error)
-        return GENERIC_FAILURE
+        return messages.gettext(GENERIC_FAILURE)
     LOGGER.debug("%s: %s", doing, message)
     return message
 

@@ -10,32 +10,36 @@ from discord.ext import commands
 
 from bot import README_URL
 from bot.embeds import EMBED_COLOUR, relative_time
+from bot.i18n import N_, Messages
+from bot.i18n.translator import user_messages
 from bot.services import About
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
-# What the user reads: each string in one place, so that it can be translated.
+# What the user reads, in English: each string in one place, translated by the catalogues.
 ABOUT_TITLE = "newsbrief {version}"
-ABOUT_DESCRIPTION = "Short briefings of news pages, and daily digests of the news feeds a server follows."
-SERVERS = "Servers"
-FEEDS_FOLLOWED = "Feeds followed"
-LAST_REFRESH = "Last feed refresh"
-DIGESTS_TODAY = "Digests posted today (UTC)"
-HOW_TO = "Commands and setup"
+ABOUT_DESCRIPTION = N_("Short briefings of news pages, and daily digests of the news feeds a server follows.")
+SERVERS = N_("Servers")
+FEEDS_FOLLOWED = N_("Feeds followed")
+LAST_REFRESH = N_("Last feed refresh")
+DIGESTS_TODAY = N_("Digests posted today (UTC)")
+HOW_TO = N_("Commands and setup")
 README_LINK = "[README]({url})"
 
 
-def about_embed(about: About) -> discord.Embed:
+def about_embed(about: About, messages: Messages) -> discord.Embed:
     overview = about.overview
     embed = discord.Embed(
-        title=ABOUT_TITLE.format(version=about.version), colour=EMBED_COLOUR, description=ABOUT_DESCRIPTION
+        title=ABOUT_TITLE.format(version=about.version),
+        colour=EMBED_COLOUR,
+        description=messages.gettext(ABOUT_DESCRIPTION),
     )
-    embed.add_field(name=SERVERS, value=str(about.servers))
-    embed.add_field(name=FEEDS_FOLLOWED, value=str(overview.followed_feeds))
-    embed.add_field(name=LAST_REFRESH, value=relative_time(overview.last_feed_fetch))
-    embed.add_field(name=DIGESTS_TODAY, value=str(overview.digests_posted_today))
-    embed.add_field(name=HOW_TO, value=README_LINK.format(url=README_URL))
+    embed.add_field(name=messages.gettext(SERVERS), value=messages.number(about.servers))
+    embed.add_field(name=messages.gettext(FEEDS_FOLLOWED), value=messages.number(overview.followed_feeds))
+    embed.add_field(name=messages.gettext(LAST_REFRESH), value=relative_time(overview.last_feed_fetch, messages))
+    embed.add_field(name=messages.gettext(DIGESTS_TODAY), value=messages.number(overview.digests_posted_today))
+    embed.add_field(name=messages.gettext(HOW_TO), value=README_LINK.format(url=README_URL))
     return embed
 
 
@@ -51,7 +55,7 @@ class AboutCommand(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         """What newsbrief is, its version, and how busy it is."""
         about = await self.bot.info.about(servers=len(self.bot.guilds))
-        await interaction.response.send_message(embed=about_embed(about), ephemeral=True)
+        await interaction.response.send_message(embed=about_embed(about, user_messages(interaction)), ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

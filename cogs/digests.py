@@ -15,6 +15,8 @@ from discord.ext import commands
 from bot.digests import DeliveryOutcome, DeliveryResult
 from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT
 from bot.embeds import fit_text, pack_digest
+from bot.i18n import ENGLISH, N_, Messages
+from bot.i18n.translator import user_messages
 from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.replies import UserError, mark_answered, require_guild
 from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
@@ -32,7 +34,7 @@ def parse_clock(text: str) -> time:
     """'07:30', '7:30', '19.05' or '7h30' -> time; a clear error otherwise."""
     match = _CLOCK.match(text)
     if not match:
-        raise UserError(f"“{text}” is not a time of day: use HH:MM on a 24-hour clock, like 07:30.")
+        raise UserError(N_("“{text}” is not a time of day: use HH:MM on a 24-hour clock, like 07:30."), text=text)
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -45,21 +47,29 @@ def target_channel(interaction: discord.Interaction, channel: discord.abc.GuildC
     return channel.id if channel is not None else interaction.channel_id or 0
 
 
-def delivery_report(outcome: DeliveryOutcome, channel_id: int) -> str:
+def delivery_report(outcome: DeliveryOutcome, channel_id: int, messages: Messages = ENGLISH) -> str:
     """What /digest now answers."""
     match outcome.result:
         case DeliveryResult.POSTED if outcome.stories:
-            return f"Posted {outcome.stories} stories in <#{channel_id}>."
+            return messages.ngettext(
+                "Posted {count} story in <#{channel}>.",
+                "Posted {count} stories in <#{channel}>.",
+                outcome.stories,
+                count=messages.number(outcome.stories),
+                channel=channel_id,
+            )
         case DeliveryResult.POSTED:
-            return f"Nothing new for <#{channel_id}>: posted the short note."
+            return messages.gettext("Nothing new for <#{channel}>: posted the short note.", channel=channel_id)
         case DeliveryResult.CHANNEL_UNAVAILABLE:
-            return f"I cannot post in <#{channel_id}>: {outcome.error}. The digest is paused."
+            return messages.gettext(
+                "I cannot post in <#{channel}>: {error}. The digest is paused.", channel=channel_id, error=outcome.error
+            )
         case DeliveryResult.FAILED:
-            return (
+            return messages.gettext(
                 "Discord kept failing; the digest is retried every minute or two and posted once "
                 "Discord is back (retries stop after the digest grace, an hour by default)."
             )
-    return f"Not posted: {outcome.result}."
+    return messages.gettext("Not posted: {result}.", result=outcome.result)
 
 
 @app_commands.guild_only()
@@ -107,7 +117,7 @@ class DigestCommands(
         time="When, as HH:MM on a 24-hour clock",
         timezone="Your IANA time zone, like Europe/Paris",
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
-        max_stories=f"The most stories in one digest (default {DEFAULT_MAX_STORIES})",
+        max_stories="The most stories in one digest (default 10)",  # DEFAULT_MAX_STORIES; a literal to translate
         keywords="Words that put a story first, separated by commas",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
@@ -132,12 +142,17 @@ class DigestCommands(
             feeds=parse_list(feeds),
             max_stories=max_stories,
             keywords=parse_list(keywords),
+            locale=interaction.guild_locale.value if interaction.guild_locale else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.subscribe(request)
         await interaction.followup.send(
-            f"{channel.mention} will get its digest every day at {subscription.local_time:%H:%M} "
-            f"({subscription.timezone}).",
+            user_messages(interaction).gettext(
+                "{channel} will get its digest every day at {time} ({zone}).",
+                channel=channel.mention,
+                time=subscription.local_time.strftime("%H:%M"),
+                zone=subscription.timezone,
+            ),
             ephemeral=True,
         )
 
@@ -149,7 +164,8 @@ class DigestCommands(
         guild_id = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.bot.subscriptions.unsubscribe(guild_id, channel.id)
-        await interaction.followup.send(f"{channel.mention} will get no more digests.", ephemeral=True)
+        no_more = user_messages(interaction).gettext("{channel} will get no more digests.", channel=channel.mention)
+        await interaction.followup.send(no_more, ephemeral=True)
 
     @app_commands.command(name="now")
     @app_commands.describe(channel="The channel whose digest to post now (default: this one)")
@@ -160,7 +176,8 @@ class DigestCommands(
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
             outcome = await self.bot.subscriptions.post_now(guild_id, channel_id)
-        await interaction.followup.send(delivery_report(outcome, channel_id), ephemeral=True)
+        report = delivery_report(outcome, channel_id, user_messages(interaction))
+        await interaction.followup.send(report, ephemeral=True)
 
     @app_commands.command(name="preview")
     @app_commands.describe(channel="The channel whose digest to preview (default: this one)")
@@ -171,7 +188,7 @@ class DigestCommands(
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
             digest = await self.bot.subscriptions.preview(guild_id, channel_id)
-        for message in pack_digest(digest):
+        for message in pack_digest(digest, user_messages(interaction)):
             content = message.content if message.content is not None else discord.utils.MISSING
             await interaction.followup.send(content=content, embeds=list(message.embeds), ephemeral=True)
             mark_answered(interaction)

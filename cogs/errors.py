@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n.translator import user_messages
 from bot.replies import reply_for, reply_privately
 
 if TYPE_CHECKING:
@@ -33,7 +34,9 @@ class ErrorHandler(commands.Cog):
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
-        message = reply_for(error, doing=f"/{command} for user {interaction.user.id}")
+        message = reply_for(
+            error, doing=f"/{command} for user {interaction.user.id}", messages=user_messages(interaction)
+        )
         try:
             await reply_privately(interaction, message)
         except discord.HTTPException:

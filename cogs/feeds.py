@@ -13,6 +13,8 @@ from discord.ext import commands
 from bot.attachments import read_attachment
 from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, EMBED_DESCRIPTION_LIMIT
 from bot.embeds import EMBED_COLOUR, fit_text
+from bot.i18n import N_, Messages
+from bot.i18n.translator import user_messages
 from bot.news.opml import MAX_OPML_BYTES
 from bot.news.urls import is_http_url
 from bot.replies import UserError, require_guild
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
-FOUND_BY_NOTE = {"direct": "", "link": " (found on the page)", "guess": " (found at a common feed address)"}
+FOUND_BY_NOTE = {"direct": "", "link": N_(" (found on the page)"), "guess": N_(" (found at a common feed address)")}
 
 
 OUTCOME_MARKS = {
@@ -34,20 +36,40 @@ OUTCOME_MARKS = {
     ImportOutcome.REFUSED_ADDRESS: "⛔",
     ImportOutcome.OVER_LIMIT: "⏭️",
 }
+OUTCOME_NAMES = {
+    ImportOutcome.FOLLOWED: N_("followed"),
+    ImportOutcome.ALREADY_FOLLOWING: N_("already following"),
+    ImportOutcome.NOT_A_FEED: N_("not a feed"),
+    ImportOutcome.UNREACHABLE: N_("unreachable"),
+    ImportOutcome.REFUSED_ADDRESS: N_("refused address"),
+    ImportOutcome.OVER_LIMIT: N_("over the limit"),
+}
+"""Each outcome in words, for the reader's language (the enum's values are for logs and tests)."""
 IMPORT_REPORT_NAME = "feed-import-report.txt"
 EXPORT_NAME = "newsbrief-feeds.opml"
 
 
-def imported_line(imported: ImportedFeed) -> str:
-    line = (
-        f"{OUTCOME_MARKS[imported.outcome]} {imported.listed.title} <{imported.listed.url}> — {imported.outcome.value}"
-    )
+def imported_line(imported: ImportedFeed, messages: Messages) -> str:
+    outcome = messages.gettext(OUTCOME_NAMES[imported.outcome])
+    line = f"{OUTCOME_MARKS[imported.outcome]} {imported.listed.title} <{imported.listed.url}> — {outcome}"
     return f"{line}: {imported.detail}" if imported.detail else line
 
 
-def import_summary(name: str, report: ImportReport) -> str:
-    counts = ", ".join(f"{report.count(outcome)} {outcome.value}" for outcome in ImportOutcome if report.count(outcome))
-    return f"Imported **{name}**, {len(report.feeds)} feeds: {counts}."
+def import_summary(name: str, report: ImportReport, messages: Messages) -> str:
+    counts = ", ".join(
+        f"{messages.number(report.count(outcome))} {messages.gettext(OUTCOME_NAMES[outcome])}"
+        for outcome in ImportOutcome
+        if report.count(outcome)
+    )
+    total = len(report.feeds)
+    return messages.ngettext(
+        "Imported **{name}**, {total} feed: {counts}.",
+        "Imported **{name}**, {total} feeds: {counts}.",
+        total,
+        name=name,
+        total=messages.number(total),
+        counts=counts,
+    )
 
 
 @app_commands.guild_only()
@@ -82,13 +104,22 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Chan
         guild_id = require_guild(interaction)
         url = url.strip().strip("<>")
         if not is_http_url(url):
-            raise UserError("Give the feed's or the site's full address, starting with http:// or https://.")
+            raise UserError(N_("Give the feed's or the site's full address, starting with http:// or https://."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
             followed = await self.bot.feeds.follow(guild_id, url, added_by=interaction.user.id)
+        messages = user_messages(interaction)
+        found_by = FOUND_BY_NOTE[followed.found_by]
         await interaction.followup.send(
-            f"Now following **{feed_name(followed.feed)}**{FOUND_BY_NOTE[followed.found_by]}: <{followed.feed.url}> "
-            f"— {followed.items_now} items in it now.",
+            messages.ngettext(
+                "Now following **{name}**{found_by}: <{url}> — {items} item in it now.",
+                "Now following **{name}**{found_by}: <{url}> — {items} items in it now.",
+                followed.items_now,
+                name=feed_name(followed.feed),
+                found_by=messages.gettext(found_by) if found_by else "",
+                url=followed.feed.url,
+                items=messages.number(followed.items_now),
+            ),
             ephemeral=True,
         )
 
@@ -101,7 +132,8 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Chan
         guild_id = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         removed = await self.bot.feeds.unfollow(guild_id, feed)
-        await interaction.followup.send(f"Stopped following **{feed_name(removed)}**.", ephemeral=True)
+        stopped = user_messages(interaction).gettext("Stopped following **{name}**.", name=feed_name(removed))
+        await interaction.followup.send(stopped, ephemeral=True)
 
     @app_commands.command(name="import")
     @app_commands.describe(file="An OPML file exported from a feed reader (Feedly, Inoreader, NetNewsWire...)")
@@ -111,34 +143,47 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Chan
         guild_id = require_guild(interaction)
         if file.size > MAX_OPML_BYTES:
             raise UserError(
-                f"{file.filename} is larger than {MAX_OPML_BYTES // 1_000_000} MB, too large for a list of feeds."
+                N_("{name} is larger than {size} MB, too large for a list of feeds."),
+                name=file.filename,
+                size=MAX_OPML_BYTES // 1_000_000,
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await read_attachment(file.url, name=file.filename, max_bytes=MAX_OPML_BYTES)
         async with self.bot.job():
             report = await self.bot.feeds.import_opml(guild_id, data, added_by=interaction.user.id)
-        lines = "\n".join(imported_line(imported) for imported in report.feeds)
-        summary = import_summary(file.filename, report)
+        messages = user_messages(interaction)
+        lines = "\n".join(imported_line(imported, messages) for imported in report.feeds)
+        summary = import_summary(file.filename, report, messages)
         if len(lines) <= EMBED_DESCRIPTION_LIMIT:
             embed = discord.Embed(colour=EMBED_COLOUR, description=lines)
             await interaction.followup.send(summary, embed=embed, ephemeral=True)
             return
         listing = discord.File(io.BytesIO(lines.encode()), filename=IMPORT_REPORT_NAME)
-        await interaction.followup.send(f"{summary} Every feed's outcome is in the file.", file=listing, ephemeral=True)
+        in_file = messages.gettext("Every feed's outcome is in the file.")
+        await interaction.followup.send(f"{summary} {in_file}", file=listing, ephemeral=True)
 
     @app_commands.command(name="export")
     async def export_feeds(self, interaction: discord.Interaction) -> None:
         """This server's feeds as an OPML file, for a feed reader or another server."""
         guild_id = require_guild(interaction)
-        server = interaction.guild.name if interaction.guild else "a Discord server"
-        export = await self.bot.feeds.export_opml(guild_id, title=f"Feeds followed on {server}")
+        messages = user_messages(interaction)
+        server = interaction.guild.name if interaction.guild else messages.gettext("a Discord server")
+        export = await self.bot.feeds.export_opml(
+            guild_id, title=messages.gettext("Feeds followed on {server}", server=server)
+        )
         if not export.feeds:
             await interaction.response.send_message(
-                "This server follows no feeds yet: add one with /feed add or /feed import.", ephemeral=True
+                messages.gettext("This server follows no feeds yet: add one with /feed add or /feed import."),
+                ephemeral=True,
             )
             return
         await interaction.response.send_message(
-            f"This server's {export.feeds} feeds, for any feed reader's import or /feed import:",
+            messages.ngettext(
+                "This server's {count} feed, for any feed reader's import or /feed import:",
+                "This server's {count} feeds, for any feed reader's import or /feed import:",
+                export.feeds,
+                count=messages.number(export.feeds),
+            ),
             file=discord.File(io.BytesIO(export.data), filename=EXPORT_NAME),
             ephemeral=True,
         )

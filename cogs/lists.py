@@ -15,6 +15,8 @@ from discord.ext import commands
 
 from bot.digests import MAX_DIGEST_WINDOW
 from bot.embeds import relative_time
+from bot.i18n import N_, Messages
+from bot.i18n.translator import user_messages
 from bot.paginator import Paginator, entry_pages
 from bot.replies import require_guild
 from bot.services import FeedStatus, feed_name
@@ -25,66 +27,72 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
-# What the user reads: each string in one place, so that it can be translated.
-SKIP_RULES = (
+# What the user reads, in English: each string in one place, translated by the catalogues.
+SKIP_RULES = N_(
     "Digests skip items already delivered to their channel, items first seen more than {hours} h ago, the "
     "same story from another outlet (merged, not repeated), and stories past a digest's max_stories."
 )
-NO_FEEDS = "This server follows no feeds yet: someone with Manage Server can add one with /feed add."
-FEEDS_TITLE = "{count} feeds · {failing} failing"
-FEED_STATE_OK = "ok"
-FEED_STATE_FAILING = "failing"
-FEED_LINE = "`{id}` **{name}** — {state}, last fetched {fetched}, {items} items ({recent} new in 24 h)"
-FEED_FAILURES = ", {count} failed fetches in a row"
+NO_FEEDS = N_("This server follows no feeds yet: someone with Manage Server can add one with /feed add.")
+FEED_STATE_OK = N_("ok")
+FEED_STATE_FAILING = N_("failing")
+FEED_LINE = N_("`{id}` **{name}** — {state}, last fetched {fetched}, {items} items ({recent} new in 24 h)")
 FEED_ADDRESS = "\n<{url}>"
-FEED_LAST_ERROR = "\n  last error: {error}"
-NO_DIGESTS = "No digests yet: someone with Manage Server can set one up with /digest subscribe."
-DIGESTS_TITLE = "{count} daily digests"
-ALL_FEEDS = "all feeds"
-DIGEST_LINE = "<#{channel}> at {time:%H:%M} {zone} · {feeds} · up to {stories} stories"
-DIGEST_KEYWORDS = " · keywords: {keywords}"
-DIGEST_PAUSED = "\n  **paused**: {reason}"
-PAUSED_BY_ADMIN = "by an admin"
+FEED_LAST_ERROR = N_("last error: {error}")
+NO_DIGESTS = N_("No digests yet: someone with Manage Server can set one up with /digest subscribe.")
+ALL_FEEDS = N_("all feeds")
+DIGEST_LINE = N_("<#{channel}> at {time} {zone} · {feeds} · up to {stories} stories")
+DIGEST_KEYWORDS = N_("keywords: {keywords}")
+DIGEST_PAUSED = N_("**paused**: {reason}")
+PAUSED_BY_ADMIN = N_("by an admin")
 LIST_SEPARATOR = ", "
+PART_SEPARATOR = " · "
 
 
-def feed_entry(status: FeedStatus) -> str:
+def feed_entry(status: FeedStatus, messages: Messages) -> str:
     """One feed in /feeds: its id, name, state, last fetch, item counts and address; failures below."""
     feed = status.feed
-    line = FEED_LINE.format(
+    line = messages.gettext(
+        FEED_LINE,
         id=feed.id,
         name=feed_name(feed),
-        state=FEED_STATE_FAILING if feed.failing else FEED_STATE_OK,
-        fetched=relative_time(feed.last_success_at),
-        items=status.stored_items,
-        recent=status.recent_items,
+        state=messages.gettext(FEED_STATE_FAILING if feed.failing else FEED_STATE_OK),
+        fetched=relative_time(feed.last_success_at, messages),
+        items=messages.number(status.stored_items),
+        recent=messages.number(status.recent_items),
     )
     if feed.consecutive_failures:
-        line += FEED_FAILURES.format(count=feed.consecutive_failures)
+        line += messages.ngettext(
+            ", {count} failed fetch in a row",
+            ", {count} failed fetches in a row",
+            feed.consecutive_failures,
+            count=messages.number(feed.consecutive_failures),
+        )
     line += FEED_ADDRESS.format(url=feed.url)
     if feed.last_error:
-        line += FEED_LAST_ERROR.format(error=feed.last_error)
+        line += "\n  " + messages.gettext(FEED_LAST_ERROR, error=feed.last_error)
     return line
 
 
-def digest_entry(subscription: Subscription, feed_names: dict[int, str]) -> str:
+def digest_entry(subscription: Subscription, feed_names: dict[int, str], messages: Messages) -> str:
     """One subscription in /digests."""
     feeds = (
-        ALL_FEEDS
+        messages.gettext(ALL_FEEDS)
         if subscription.feed_ids is None
         else LIST_SEPARATOR.join(feed_names.get(feed_id, str(feed_id)) for feed_id in subscription.feed_ids)
     )
-    line = DIGEST_LINE.format(
+    line = messages.gettext(
+        DIGEST_LINE,
         channel=subscription.channel_id,
-        time=subscription.local_time,
+        time=subscription.local_time.strftime("%H:%M"),
         zone=subscription.timezone,
         feeds=feeds,
-        stories=subscription.max_stories,
+        stories=messages.number(subscription.max_stories),
     )
     if subscription.keywords:
-        line += DIGEST_KEYWORDS.format(keywords=LIST_SEPARATOR.join(subscription.keywords))
+        line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
     if subscription.paused:
-        line += DIGEST_PAUSED.format(reason=subscription.pause_reason or PAUSED_BY_ADMIN)
+        reason = subscription.pause_reason or messages.gettext(PAUSED_BY_ADMIN)
+        line += "\n  " + messages.gettext(DIGEST_PAUSED, reason=reason)
     return line
 
 
@@ -100,15 +108,23 @@ class Lists(commands.Cog):
     async def feeds(self, interaction: discord.Interaction) -> None:
         """The feeds this server follows: when each was last fetched, and what went wrong if anything did."""
         report = await self.bot.feeds.status(require_guild(interaction))
+        messages = user_messages(interaction)
         if not report.feeds:
-            await interaction.response.send_message(NO_FEEDS, ephemeral=True)
+            await interaction.response.send_message(messages.gettext(NO_FEEDS), ephemeral=True)
             return
         pages = entry_pages(
-            title=FEEDS_TITLE.format(count=len(report.feeds), failing=report.failing),
-            entries=[feed_entry(status) for status in report.feeds],
-            footer=SKIP_RULES.format(hours=round(MAX_DIGEST_WINDOW.total_seconds() / 3600)),
+            title=messages.ngettext(
+                "{count} feed · {failing} failing",
+                "{count} feeds · {failing} failing",
+                len(report.feeds),
+                count=messages.number(len(report.feeds)),
+                failing=messages.number(report.failing),
+            ),
+            entries=[feed_entry(status, messages) for status in report.feeds],
+            footer=messages.gettext(SKIP_RULES, hours=round(MAX_DIGEST_WINDOW.total_seconds() / 3600)),
+            messages=messages,
         )
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction, ephemeral=True)
+        await Paginator(pages, owner_id=interaction.user.id, messages=messages).start(interaction, ephemeral=True)
 
     @app_commands.command(name="digests")
     @app_commands.guild_only()
@@ -116,14 +132,21 @@ class Lists(commands.Cog):
     async def digests(self, interaction: discord.Interaction) -> None:
         """This server's daily digests: where, when, from which feeds, and why one is paused."""
         listing = await self.bot.subscriptions.listing(require_guild(interaction))
+        messages = user_messages(interaction)
         if not listing.subscriptions:
-            await interaction.response.send_message(NO_DIGESTS, ephemeral=True)
+            await interaction.response.send_message(messages.gettext(NO_DIGESTS), ephemeral=True)
             return
+        count = len(listing.subscriptions)
         pages = entry_pages(
-            title=DIGESTS_TITLE.format(count=len(listing.subscriptions)),
-            entries=[digest_entry(subscription, listing.feed_names) for subscription in listing.subscriptions],
+            title=messages.ngettext(
+                "{count} daily digest", "{count} daily digests", count, count=messages.number(count)
+            ),
+            entries=[
+                digest_entry(subscription, listing.feed_names, messages) for subscription in listing.subscriptions
+            ],
+            messages=messages,
         )
-        await Paginator(pages, owner_id=interaction.user.id).start(interaction, ephemeral=True)
+        await Paginator(pages, owner_id=interaction.user.id, messages=messages).start(interaction, ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -14,6 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import briefing_embed, read_article_view
+from bot.i18n import N_
+from bot.i18n.translator import user_messages
 from bot.news.urls import find_urls, is_http_url
 from bot.replies import UserError, mark_answered, reply_for
 
@@ -110,14 +112,17 @@ class Summarize(commands.Cog):
         """Summarize a news article: headline, outlet, summary and key quotes."""
         url = url.strip().strip("<>")
         if not is_http_url(url):
-            raise UserError("Give me the article's full address, starting with http:// or https://.")
+            raise UserError(N_("Give me the article's full address, starting with http:// or https://."))
         self.rate_limit.hit(interaction.user.id)
         ephemeral = answers_privately(interaction, private)
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         async with self.bot.job():
             briefing = await self.bot.pipeline.brief_url(url, sentences=sentences)
+            messages = user_messages(interaction)
             await interaction.followup.send(
-                embed=briefing_embed(briefing), view=read_article_view(briefing), ephemeral=ephemeral
+                embed=briefing_embed(briefing, messages),
+                view=read_article_view(briefing, messages),
+                ephemeral=ephemeral,
             )
             mark_answered(interaction)
 
@@ -125,9 +130,10 @@ class Summarize(commands.Cog):
         """Summarize the links in a message, one embed each."""
         urls = links_in_message(message)
         if not urls:
-            raise UserError("No link found in that message.")
+            raise UserError(N_("No link found in that message."))
         self.rate_limit.hit(interaction.user.id, tokens=min(len(urls), self.rate_limit.rate))
         ephemeral = answers_privately(interaction)
+        messages = user_messages(interaction)
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         async with self.bot.job():
             results = await asyncio.gather(*(self.bot.pipeline.brief_url(url) for url in urls), return_exceptions=True)
@@ -139,12 +145,16 @@ class Summarize(commands.Cog):
             for result in results:
                 if not isinstance(result, BaseException):
                     await interaction.followup.send(
-                        embed=briefing_embed(result), view=read_article_view(result), ephemeral=ephemeral
+                        embed=briefing_embed(result, messages),
+                        view=read_article_view(result, messages),
+                        ephemeral=ephemeral,
                     )
                     mark_answered(interaction)
             for url, error in failures:
-                reason = reply_for(error, doing=f"summarizing {url} for user {interaction.user.id}")
-                await interaction.followup.send(f"Could not summarize <{url}>: {reason}", ephemeral=True)
+                reason = reply_for(error, doing=f"summarizing {url} for user {interaction.user.id}", messages=messages)
+                await interaction.followup.send(
+                    messages.gettext("Could not summarize <{url}>: {reason}", url=url, reason=reason), ephemeral=True
+                )
 
 
 async def setup(bot: NewsBot) -> None:

@@ -44,7 +44,7 @@ class ChannelPoster:
         self.session = session
         self.base_url = base_url.rstrip("/")
 
-    def pack(self, digest: Digest) -> Sequence[DigestMessage]:
+    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[DigestMessage]:
         if not digest.stories:
             return pack_digest(digest)
         messages = []

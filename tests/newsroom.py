@@ -167,7 +167,7 @@ class RecordingPoster:
     def forget_nonces(self) -> None:
         self.by_key.clear()
 
-    def pack(self, digest: Digest) -> list[Sent]:
+    def pack(self, digest: Digest, *, locale: str | None = None) -> list[Sent]:
         self.digests.append(digest)
         if not digest.stories:
             return [Sent(content="Nothing new since yesterday.", titles=(), item_keys=())]

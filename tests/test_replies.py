@@ -6,7 +6,9 @@ import logging
 
 import pytest
 
-from bot.news.errors import FetchError, FetchErrorKind, NewsError
+from bot.i18n import messages_for
+from bot.news.errors import N_, FetchError, FetchErrorKind, NewsError, Phrase
+from bot.news.feeds import FeedError
 from bot.replies import GENERIC_FAILURE, reply_for, user_message
 
 
@@ -38,3 +40,24 @@ def test_a_users_mistake_is_not_logged_as_an_error(caplog: pytest.LogCaptureFixt
 
     assert reply == "The page took too long."
     assert [record.levelno for record in caplog.records] == [logging.DEBUG]
+
+
+def test_a_core_error_is_told_in_the_readers_language_with_its_parameters() -> None:
+    error = FeedError(N_("No news feed was found at {url}"), url="https://example.com/")
+    assert (
+        user_message(error, messages_for("pl")) == "Pod adresem https://example.com/ nie znaleziono źródła wiadomości"
+    )
+
+
+def test_the_phrases_of_an_error_are_translated_with_it() -> None:
+    error = FetchError(
+        FetchErrorKind.BLOCKED_ADDRESS,
+        N_("{host} points to {address}, which is {what}"),
+        host="intranet.example",
+        address="10.0.0.7",
+        what=Phrase(N_("a private address")),
+    )
+    assert user_message(error, messages_for("de")) == (
+        "intranet.example verweist auf 10.0.0.7, und das ist eine private Adresse."
+    )
+    assert user_message(error) == "intranet.example points to 10.0.0.7, which is a private address."

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.news.errors import InternalError, NewsError
+from bot.news.errors import N_, InternalError, NewsError
 from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
 from bot.news.fetch import Fetcher
 from bot.news.models import Quote
@@ -129,10 +129,10 @@ class Digest:
 def digest_title(local_now: datetime) -> str:
     """The digest's name for the local time of day: morning before noon, afternoon before six, else evening."""
     if local_now.hour < AFTERNOON_HOUR:
-        return "Morning briefing"
+        return N_("Morning briefing")
     if local_now.hour < EVENING_HOUR:
-        return "Afternoon briefing"
-    return "Evening briefing"
+        return N_("Afternoon briefing")
+    return N_("Evening briefing")
 
 
 # --- what gets in ------------------------------------------------------------------------------

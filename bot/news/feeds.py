@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from bot.news.decode import ascii_compatible, decode_document
-from bot.news.errors import FetchErrorKind, NewsError
+from bot.news.errors import N_, FetchErrorKind, NewsError
 from bot.news.feedtext import html_paragraphs, html_to_text, plain_paragraphs, summary_text, without_undefined_entities
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
 from bot.news.jsonfeed import JsonFeedItem, NotAJsonFeed, looks_like_json_feed, read_json_feed
@@ -210,7 +210,7 @@ def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) 
     if isinstance(data, bytes):
         data = decode_document(data, declared_charset=_charset_of(content_type), markup="xml").text
     if not data.strip():
-        raise FeedError("The feed is empty")
+        raise FeedError(N_("The feed is empty"))
     # Entities neither XML nor HTML defines are dropped before parsing: feedparser never expands a
     # document's own entity declarations (good: "billion laughs"), and would show them raw.
     text = without_undefined_entities(_without_entries_past_cap(data))
@@ -225,11 +225,16 @@ def parse_feed(data: bytes | str, *, url: str, content_type: str | None = None) 
     entries: list[Any] = parsed.get("entries") or []
     shown = _shown(url)
     if not parsed.get("version") and not entries:
-        raise FeedError(f"{shown} is not a news feed")
+        raise FeedError(N_("{url} is not a news feed"), url=shown)
     if parsed.get("bozo") and not entries:
         reason = parsed.get("bozo_exception")
-        detail = f" ({_one_line(str(reason))})" if reason else ""
-        raise FeedError(f"The feed at {shown} is broken and no items could be read from it{detail}")
+        if reason:
+            raise FeedError(
+                N_("The feed at {url} is broken and no items could be read from it ({reason})"),
+                url=shown,
+                reason=_one_line(str(reason)),
+            )
+        raise FeedError(N_("The feed at {url} is broken and no items could be read from it"), url=shown)
     if parsed.get("bozo"):
         LOGGER.info("Feed %s is not well-formed; recovered %d items", url, len(entries))
     if len(entries) > MAX_ENTRIES:
@@ -253,7 +258,7 @@ def _parse_json_feed(text: str, *, url: str) -> Feed:
     try:
         document = read_json_feed(text, max_items=MAX_ENTRIES)
     except NotAJsonFeed as error:
-        raise FeedError(f"{_shown(url)} is not a news feed: {error}") from None
+        raise FeedError(N_("{url} is not a news feed: {reason}"), url=_shown(url), reason=str(error)) from None
     site_link = _absolute_link(document.home_page_url, url)
     title = html_to_text(document.title) or urlsplit(site_link or url).hostname or url
     language = normalize_language_tag(document.language)
@@ -585,8 +590,10 @@ async def discover_feed(fetcher: Fetcher, url: str, *, executor: Executor | None
         if result.feed is not None:  # an unconditional fetch is never "not modified"
             return DiscoveredFeed(url=result.feed.url, feed=result.feed, found_by=found_by)
     if found_by == "link":
-        raise FeedError(f"The feed that {_shown(url)} announces could not be read: {failures[-1]}")
-    raise FeedError(f"No news feed was found at {_shown(url)}")
+        raise FeedError(
+            N_("The feed that {url} announces could not be read: {reason}"), url=_shown(url), reason=failures[-1]
+        )
+    raise FeedError(N_("No news feed was found at {url}"), url=_shown(url))
 
 
 # --- fetching ----------------------------------------------------------------------------------
@@ -687,7 +694,7 @@ async def fetch_feeds(
                 return error
             except Exception:
                 LOGGER.error("Unexpected failure reading feed %s", first.url, exc_info=True)
-                return FeedError(f"The feed at {_shown(first.url)} could not be read")
+                return FeedError(N_("The feed at {url} could not be read"), url=_shown(first.url))
 
     outcomes = await asyncio.gather(*(one(group) for group in groups.values()))
     results: dict[str, FeedResult | NewsError] = {}

@@ -24,7 +24,7 @@ from aiohttp.abc import AbstractResolver
 from yarl import URL
 
 from bot.news.decode import CharsetSource, ascii_compatible, decode_document
-from bot.news.errors import FetchError, FetchErrorKind
+from bot.news.errors import N_, FetchError, FetchErrorKind, Phrase
 from bot.news.jsonfeed import looks_like_json_feed
 
 LOGGER = logging.getLogger(__name__)
@@ -239,14 +239,14 @@ def _network_error(error: BaseException, chain: _Chain) -> FetchError:
     """Name an aiohttp or socket failure in words a user understands."""
     host = chain.visited[-1].host or ""
     if chain.refused and isinstance(error, aiohttp.ClientConnectorError):
-        return FetchError(FetchErrorKind.BLOCKED_ADDRESS, _blocked_message(host, chain.refused[0]))
+        return _blocked_error(host, chain.refused[0])
     if isinstance(error, aiohttp.ClientConnectorDNSError):
-        return FetchError(FetchErrorKind.NETWORK, f"Could not find the server {host}")
+        return FetchError(FetchErrorKind.NETWORK, N_("Could not find the server {host}"), host=host)
     if isinstance(error, aiohttp.ClientConnectorError):
-        return FetchError(FetchErrorKind.NETWORK, f"Could not connect to {host}")
+        return FetchError(FetchErrorKind.NETWORK, N_("Could not connect to {host}"), host=host)
     if isinstance(error, aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
-        return FetchError(FetchErrorKind.NETWORK, f"{host} sent a damaged response")
-    return FetchError(FetchErrorKind.NETWORK, f"The connection to {host} failed")
+        return FetchError(FetchErrorKind.NETWORK, N_("{host} sent a damaged response"), host=host)
+    return FetchError(FetchErrorKind.NETWORK, N_("The connection to {host} failed"), host=host)
 
 
 class Fetcher:
@@ -376,7 +376,11 @@ class Fetcher:
             return None
         label = self.policy.refusal(host)
         return (
-            None if label is None else FetchError(FetchErrorKind.BLOCKED_ADDRESS, f"{host} is {_address_phrase(label)}")
+            None
+            if label is None
+            else FetchError(
+                FetchErrorKind.BLOCKED_ADDRESS, N_("{address} is {what}"), address=host, what=_address_phrase(label)
+            )
         )
 
     async def fetch(
@@ -417,10 +421,14 @@ class Fetcher:
                 page = await self._follow(session, chain)
         except TimeoutError:
             raise FetchError(
-                FetchErrorKind.TIMEOUT, f"The site did not answer within {self.total_timeout:g} seconds"
+                FetchErrorKind.TIMEOUT,
+                N_("The site did not answer within {seconds} seconds"),
+                seconds=f"{self.total_timeout:g}",
             ) from None
         except aiohttp.InvalidURL as error:
-            raise FetchError(FetchErrorKind.BAD_URL, f"{chain.visited[-1]} is not a valid link") from error
+            raise FetchError(
+                FetchErrorKind.BAD_URL, N_("{link} is not a valid link"), link=str(chain.visited[-1])
+            ) from error
         except (aiohttp.ClientError, OSError) as error:
             raise _network_error(error, chain) from error
         finally:
@@ -440,12 +448,13 @@ class Fetcher:
                     if target in chain.visited:
                         raise FetchError(
                             FetchErrorKind.TOO_MANY_REDIRECTS,
-                            "The link redirects in a loop and never reaches a page",
+                            N_("The link redirects in a loop and never reaches a page"),
                         )
                     if len(chain.visited) > self.max_redirects:
                         raise FetchError(
                             FetchErrorKind.TOO_MANY_REDIRECTS,
-                            f"The link redirects more than {self.max_redirects} times without reaching a page",
+                            N_("The link redirects more than {count} times without reaching a page"),
+                            count=self.max_redirects,
                         )
                     chain.visited.append(target)
                     continue
@@ -466,7 +475,7 @@ class Fetcher:
                         not_modified=True,
                     )
                 if not 200 <= status < 300:
-                    raise FetchError(FetchErrorKind.HTTP_STATUS, _status_message(status), status=status)
+                    raise FetchError(FetchErrorKind.HTTP_STATUS, _status_template(status), status=status)
                 return await self._read_page(response, chain)
 
     async def _read_page(self, response: aiohttp.ClientResponse, chain: _Chain) -> FetchedPage:
@@ -477,11 +486,11 @@ class Fetcher:
         wanted = _accepts(chain.accept, declared)
         if not wanted and media_type not in _SNIFFED_TYPES | _PAGE_TYPES:
             # Refuse before reading: an image or a PDF is no use whatever its body.
-            raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, chain.accept))
+            raise _not_wanted_error(media_type, chain.accept)
         body = await self._read_body(response, chain.accept)
         kind = declared if wanted else _sniff(body)
         if kind is None or not _accepts(chain.accept, kind):
-            raise FetchError(FetchErrorKind.NOT_HTML, _not_wanted_message(media_type, chain.accept))
+            raise _not_wanted_error(media_type, chain.accept)
         decoded = await asyncio.to_thread(
             decode_document,
             body,
@@ -505,7 +514,11 @@ class Fetcher:
     async def _read_body(self, response: aiohttp.ClientResponse, accept: ContentKind) -> bytes:
         """Read the (decompressed) body in chunks, stopping as soon as it passes `max_bytes`."""
         too_large = FetchError(
-            FetchErrorKind.TOO_LARGE, f"The {_noun(accept)} is larger than {_human_size(self.max_bytes)}"
+            FetchErrorKind.TOO_LARGE,
+            N_("The page is larger than {size}")
+            if ContentKind.PAGE in accept
+            else N_("The feed is larger than {size}"),
+            size=_human_size(self.max_bytes),
         )
         declared_length = response.headers.get("Content-Length", "")
         if declared_length.isdigit() and int(declared_length) > self.max_bytes:
@@ -522,22 +535,22 @@ def _parse_url(raw: str) -> URL:
     """Check that `raw` is an http(s) URL with a plausible host, or raise FetchError(BAD_URL)."""
     text = raw.strip()
     if not text:
-        raise FetchError(FetchErrorKind.BAD_URL, "The link is empty")
+        raise FetchError(FetchErrorKind.BAD_URL, N_("The link is empty"))
     if len(text) > MAX_URL_CHARS:
-        raise FetchError(FetchErrorKind.BAD_URL, "The link is too long")
+        raise FetchError(FetchErrorKind.BAD_URL, N_("The link is too long"))
     shown = text if len(text) <= 80 else text[:77] + "..."
     try:
         url = URL(text)
         port = url.port
     except (ValueError, TypeError):
-        raise FetchError(FetchErrorKind.BAD_URL, f"{shown} is not a valid link") from None
+        raise FetchError(FetchErrorKind.BAD_URL, N_("{link} is not a valid link"), link=shown) from None
     if url.scheme not in ("http", "https"):
-        raise FetchError(FetchErrorKind.BAD_URL, f"Only http and https links can be fetched, not {shown}")
+        raise FetchError(FetchErrorKind.BAD_URL, N_("Only http and https links can be fetched, not {link}"), link=shown)
     host = url.raw_host or ""
     if not host or port is None or not _plausible_host(host):
-        raise FetchError(FetchErrorKind.BAD_URL, f"{shown} is not a valid link")
+        raise FetchError(FetchErrorKind.BAD_URL, N_("{link} is not a valid link"), link=shown)
     if url.raw_user is not None or url.raw_password is not None:
-        raise FetchError(FetchErrorKind.BAD_URL, "Links with a user name or password are not fetched")
+        raise FetchError(FetchErrorKind.BAD_URL, N_("Links with a user name or password are not fetched"))
     return url.with_fragment(None)
 
 
@@ -557,7 +570,7 @@ def _redirect_target(current: URL, location: str) -> URL:
     try:
         target = current.join(URL(location))
     except (ValueError, TypeError):
-        raise FetchError(FetchErrorKind.BAD_URL, "The page redirects to an invalid link") from None
+        raise FetchError(FetchErrorKind.BAD_URL, N_("The page redirects to an invalid link")) from None
     return _parse_url(str(target))
 
 
@@ -603,57 +616,82 @@ def _sniff(body: bytes) -> ContentKind | None:
     return None
 
 
-def _blocked_message(host: str, refusal: tuple[str, str]) -> str:
+def _blocked_error(host: str, refusal: tuple[str, str]) -> FetchError:
     address, label = refusal
     try:
         literal = ipaddress.ip_address(host) == ipaddress.ip_address(address)
     except ValueError:
         literal = False
     if literal:
-        return f"{address} is {_address_phrase(label)}"
-    return f"{host} points to {address}, which is {_address_phrase(label)}"
-
-
-def _address_phrase(label: str) -> str:
-    """'a private address', 'an unspecified address', 'not a numeric address'."""
-    if label == NOT_NUMERIC:
-        return "not a numeric address"
-    return f"{'an' if label[0] in 'aeiou' else 'a'} {label} address"
-
-
-def _status_message(status: int) -> str:
-    if status == 404 or status == 410:
-        return f"The page was not found (HTTP {status})"
-    if status in (401, 403):
-        return f"The site refused access to the page (HTTP {status})"
-    if status == 429:
-        return "The site is limiting how often we may read it (HTTP 429)"
-    if status >= 500:
-        return f"The site had an error (HTTP {status})"
-    return f"The site answered HTTP {status}"
-
-
-def _not_wanted_message(media_type: str, accept: ContentKind) -> str:
-    wanted = " or ".join(
-        name for kind, name in ((ContentKind.PAGE, "a web page"), (ContentKind.FEED, "a news feed")) if kind in accept
+        return FetchError(
+            FetchErrorKind.BLOCKED_ADDRESS, N_("{address} is {what}"), address=address, what=_address_phrase(label)
+        )
+    return FetchError(
+        FetchErrorKind.BLOCKED_ADDRESS,
+        N_("{host} points to {address}, which is {what}"),
+        host=host,
+        address=address,
+        what=_address_phrase(label),
     )
+
+
+_ADDRESS_PHRASES = {
+    "unspecified": Phrase(N_("an unspecified address")),
+    "loopback": Phrase(N_("a loopback address")),
+    "link-local": Phrase(N_("a link-local address")),
+    "multicast": Phrase(N_("a multicast address")),
+    "private": Phrase(N_("a private address")),
+    "site-local": Phrase(N_("a site-local address")),
+    "reserved": Phrase(N_("a reserved address")),
+    "non-public": Phrase(N_("a non-public address")),
+    NOT_NUMERIC: Phrase(N_("not a numeric address")),
+}
+"""The guard's labels (`_non_public_label`) in words, each a whole phrase so it translates."""
+
+
+def _address_phrase(label: str) -> Phrase:
+    """'a private address', 'an unspecified address', 'not a numeric address'."""
+    return _ADDRESS_PHRASES[label]
+
+
+def _status_template(status: int) -> str:
+    if status == 404 or status == 410:
+        return N_("The page was not found (HTTP {status})")
+    if status in (401, 403):
+        return N_("The site refused access to the page (HTTP {status})")
+    if status == 429:
+        return N_("The site is limiting how often we may read it (HTTP {status})")
+    if status >= 500:
+        return N_("The site had an error (HTTP {status})")
+    return N_("The site answered HTTP {status}")
+
+
+def _not_wanted_error(media_type: str, accept: ContentKind) -> FetchError:
+    if ContentKind.PAGE in accept and ContentKind.FEED in accept:
+        wanted = Phrase(N_("a web page or a news feed"))
+    elif ContentKind.PAGE in accept:
+        wanted = Phrase(N_("a web page"))
+    else:
+        wanted = Phrase(N_("a news feed"))
     major = media_type.partition("/")[0]
     if media_type == "application/pdf":
-        what = "a PDF document"
-    elif major in ("image", "video", "audio"):
-        what = f"{'an' if major in ('image', 'audio') else 'a'} {major} file"
+        what = Phrase(N_("a PDF document"))
+    elif major == "image":
+        what = Phrase(N_("an image file"))
+    elif major == "video":
+        what = Phrase(N_("a video file"))
+    elif major == "audio":
+        what = Phrase(N_("an audio file"))
     elif media_type in _PAGE_TYPES:
-        what = "a web page"
+        what = Phrase(N_("a web page"))
     elif media_type in _FEED_TYPES:
-        what = "a news feed"
+        what = Phrase(N_("a news feed"))
     else:
-        what = "something else"
-    shown = f" ({media_type})" if media_type else ""
-    return f"The link points to {what}{shown}, not {wanted}"
-
-
-def _noun(accept: ContentKind) -> str:
-    return "page" if ContentKind.PAGE in accept else "feed"
+        what = Phrase(N_("something else"))
+    if media_type:
+        template = N_("The link points to {what} ({media_type}), not {wanted}")
+        return FetchError(FetchErrorKind.NOT_HTML, template, what=what, media_type=media_type, wanted=wanted)
+    return FetchError(FetchErrorKind.NOT_HTML, N_("The link points to {what}, not {wanted}"), what=what, wanted=wanted)
 
 
 def _human_size(size: int) -> str:

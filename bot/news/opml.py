@@ -20,7 +20,7 @@ import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
 
 from bot.news.decode import decode_document
-from bot.news.errors import NewsError
+from bot.news.errors import N_, NewsError
 from bot.news.urls import normalize_url
 
 MAX_OPML_BYTES = 2_000_000
@@ -68,30 +68,36 @@ def parse_opml(data: bytes, *, max_feeds: int = MAX_OPML_FEEDS) -> list[OpmlFeed
             feed, or lists more than `max_feeds`.
     """
     if len(data) > MAX_OPML_BYTES:
-        raise OpmlError(f"The file is larger than {MAX_OPML_BYTES // 1_000_000} MB, too large for a list of feeds.")
+        raise OpmlError(
+            N_("The file is larger than {size} MB, too large for a list of feeds."), size=MAX_OPML_BYTES // 1_000_000
+        )
     text = decode_document(data, markup="xml").text
     if not text.lstrip().startswith("<"):
-        raise OpmlError("The file is not an OPML file: it is not XML at all.")
+        raise OpmlError(N_("The file is not an OPML file: it is not XML at all."))
     # Decoded by the same rules as feeds (a wrong declared charset is common), so the parser gets UTF-8.
     document = _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
     try:
         root = SafeElementTree.fromstring(document, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise OpmlError(
-            "The file declares XML entities or external references, which an OPML file never needs."
+            N_("The file declares XML entities or external references, which an OPML file never needs.")
         ) from None
     except ElementTree.ParseError as error:
         line, column = error.position
-        raise OpmlError(f"The file is not well-formed XML (line {line}, column {column}).") from None
+        raise OpmlError(
+            N_("The file is not well-formed XML (line {line}, column {column})."), line=line, column=column
+        ) from None
     if _local_name(root.tag) != "opml":
-        raise OpmlError(f"The file is XML but not OPML: its root element is <{_local_name(root.tag)}>, not <opml>.")
+        raise OpmlError(
+            N_("The file is XML but not OPML: its root element is <{root}>, not <opml>."), root=_local_name(root.tag)
+        )
     body = next((child for child in root if _local_name(child.tag) == "body"), None)
     if body is None:
-        raise OpmlError("The OPML file has no <body>, so it lists no feeds.")
+        raise OpmlError(N_("The OPML file has no <body>, so it lists no feeds."))
     feeds: dict[str, OpmlFeed] = {}
     _collect(body, feeds=feeds, max_feeds=max_feeds)
     if not feeds:
-        raise OpmlError("The OPML file lists no feeds (no outline has an xmlUrl).")
+        raise OpmlError(N_("The OPML file lists no feeds (no outline has an xmlUrl)."))
     return list(feeds.values())
 
 
@@ -115,8 +121,11 @@ def _collect(body: ElementTree.Element, *, feeds: dict[str, OpmlFeed], max_feeds
             if key not in feeds:
                 if len(feeds) >= max_feeds:
                     raise OpmlError(
-                        f"The file lists more than {max_feeds} feeds; a server can follow at most a few dozen. "
-                        "Export a single folder, or a shorter list."
+                        N_(
+                            "The file lists more than {count} feeds; a server can follow at most a few dozen. "
+                            "Export a single folder, or a shorter list."
+                        ),
+                        count=max_feeds,
                     )
                 site_url = attributes.get("htmlurl") or None
                 feeds[key] = OpmlFeed(url=url, title=name or url, site_url=site_url, folder=folder)

@@ -1,6 +1,7 @@
 """Briefings and digests as text for people (terminal Markdown, the digest's lines) and for programs (JSON).
 
-The digest's header and footer lines are shared with `bot/embeds.py`, so the terminal and Discord say the same.
+The digest's header and footer lines are shared with `bot/embeds.py`, so the terminal and Discord say the same;
+they take the reader's `Messages` (English on the terminal, the server's language on Discord).
 """
 
 from __future__ import annotations
@@ -8,13 +9,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.i18n import ENGLISH, Messages
 from bot.news.digest import Digest, DigestStory, HeldBack
-from bot.news.errors import NewsError
+from bot.news.errors import N_, NewsError
 from bot.news.models import Briefing, Quote
 
 JsonObject = dict[str, Any]
 
-NOTHING_NEW = "Nothing new since yesterday."
+NOTHING_NEW = N_("Nothing new since yesterday.")
 
 
 def _quote_to_json(quote: Quote) -> JsonObject:
@@ -76,10 +78,14 @@ def byline(briefing: Briefing) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def reading_note(briefing: Briefing) -> str:
+def reading_note(briefing: Briefing, messages: Messages = ENGLISH) -> str:
     """'3 min read · 812 words': what reading the whole article takes."""
     article = briefing.article
-    return f"{article.reading_minutes} min read · {_count(article.word_count, 'word', 'words')}"
+    reading = messages.gettext("{minutes} min read", minutes=messages.number(article.reading_minutes))
+    words = messages.ngettext(
+        "{words} word", "{words} words", article.word_count, words=messages.number(article.word_count)
+    )
+    return f"{reading} · {words}"
 
 
 def format_quote(quote: Quote) -> str:
@@ -106,33 +112,42 @@ def briefing_to_markdown(briefing: Briefing) -> str:
 # --- digests -----------------------------------------------------------------------------------
 
 
-def _count(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
-
-
-def digest_header(digest: Digest) -> str:
+def digest_header(digest: Digest, messages: Messages = ENGLISH) -> str:
     """'Morning briefing · 25 Nov 2026 · 12 stories from 5 sources'."""
-    stories = _count(len(digest.stories), "story", "stories")
-    sources = _count(digest.source_count, "source", "sources")
-    return f"{digest.title} · {format_date(digest.local_date)} · {stories} from {sources}"
+    count = len(digest.stories)
+    stories = messages.ngettext("{count} story", "{count} stories", count, count=messages.number(count))
+    sources = messages.ngettext(
+        "{stories} from {count} source",
+        "{stories} from {count} sources",
+        digest.source_count,
+        stories=stories,
+        count=messages.number(digest.source_count),
+    )
+    return f"{messages.gettext(digest.title)} · {messages.date(digest.local_date)} · {sources}"
 
 
-def nothing_new_line(digest: Digest) -> str:
+def nothing_new_line(digest: Digest, messages: Messages = ENGLISH) -> str:
     """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
-    return f"{digest.title} · {format_date(digest.local_date)} · {NOTHING_NEW}"
+    return f"{messages.gettext(digest.title)} · {messages.date(digest.local_date)} · {messages.gettext(NOTHING_NEW)}"
 
 
-def failing_feeds_line(digest: Digest) -> str | None:
+def failing_feeds_line(digest: Digest, messages: Messages = ENGLISH) -> str | None:
     """'2 feeds could not be fetched: X, Y', or None when every feed was read."""
     if not digest.failing_feeds:
         return None
-    feeds = _count(len(digest.failing_feeds), "feed", "feeds")
-    return f"{feeds} could not be fetched: {', '.join(digest.failing_feeds)}"
+    count = len(digest.failing_feeds)
+    return messages.ngettext(
+        "{count} feed could not be fetched: {feeds}",
+        "{count} feeds could not be fetched: {feeds}",
+        count,
+        count=messages.number(count),
+        feeds=", ".join(digest.failing_feeds),
+    )
 
 
 def held_back_line(held: HeldBack) -> str | None:
     """'Held back 7 stories: 2 with an excluded word, 5 over the per-outlet cap', or None when no rule
-    kept a story out."""
+    kept a story out. English, like the command line that prints it."""
     if not held.total:
         return None
     reasons = [
@@ -142,7 +157,8 @@ def held_back_line(held: HeldBack) -> str | None:
         (held.outlet_cap, "over the per-outlet cap"),
     ]
     counted = ", ".join(f"{count} {reason}" for count, reason in reasons if count)
-    return f"Held back {_count(held.total, 'story', 'stories')}: {counted}"
+    stories = "story" if held.total == 1 else "stories"
+    return f"Held back {held.total} {stories}: {counted}"
 
 
 def coverage_line(story: DigestStory) -> str:

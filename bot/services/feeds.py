@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.digests import Clock, utc_now
-from bot.news.errors import FetchError, FetchErrorKind, NewsError
+from bot.news.errors import N_, FetchError, FetchErrorKind, NewsError
 from bot.news.feeds import DiscoveredFeed, discover_feed
 from bot.news.fetch import Fetcher
 from bot.news.opml import OpmlFeed, parse_opml, write_opml
@@ -39,7 +39,7 @@ class FeedNotFollowed(NewsError):
     """The guild follows no feed by the name given."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"This server does not follow a feed called “{name}”: pick one from /feeds.")
+        super().__init__(N_("This server does not follow a feed called “{name}”: pick one from /feeds."), name=name)
         self.name = name
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.digests import DeliveryOutcome, DigestService, Poster
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
-from bot.news.errors import NewsError
+from bot.news.errors import N_, NewsError
 from bot.scheduler import DigestScheduler
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, zone_names
@@ -25,7 +25,9 @@ MAX_STORIES = 25
 
 class UnknownZone(NewsError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"“{name}” is not a time zone I know: pick one from the list, like Europe/Paris.")
+        super().__init__(
+            N_("“{name}” is not a time zone I know: pick one from the list, like Europe/Paris."), name=name
+        )
         self.name = name
 
 
@@ -33,7 +35,7 @@ class NoDigest(NewsError):
     """The channel has no digest."""
 
     def __init__(self, channel_id: int) -> None:
-        super().__init__(f"<#{channel_id}> has no digest: set one up with /digest subscribe.")
+        super().__init__(N_("<#{channel}> has no digest: set one up with /digest subscribe."), channel=channel_id)
         self.channel_id = channel_id
 
 
@@ -61,6 +63,8 @@ class DigestRequest:
     """Names of the guild's feeds (see feeds.is_named); none means all of them."""
     max_stories: int = DEFAULT_MAX_STORIES
     keywords: Sequence[str] = ()
+    locale: str | None = None
+    """The server's preferred locale: the language the digest is posted in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,7 @@ class SubscriptionService:
             feed_ids=feed_ids,
             max_stories=request.max_stories,
             keywords=list(request.keywords),
+            locale=request.locale,
             replace=True,
         )
         self.scheduler.schedule(subscription)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select, update
 
+from bot.news.errors import N_
 from bot.news.urls import is_http_url, normalize_url
 from bot.store.database import Queries, lock_for_transaction, upsert
 from bot.store.records import (
@@ -78,7 +79,7 @@ class FeedQueries(Queries):
         moment = utc_now(now)
         normalized = normalize_url(url) if is_http_url(url) else ""
         if not normalized:
-            raise InvalidSetting(f"{url!r} is not a feed address: use an http:// or https:// URL.")
+            raise InvalidSetting(N_("“{url}” is not a feed address: use an http:// or https:// URL."), url=url)
         async with self._engine.begin() as connection:
             # Count and insert as one step per guild, or two concurrent adds could pass the limit.
             await lock_for_transaction(connection, guild_id)
@@ -104,14 +105,17 @@ class FeedQueries(Queries):
             if await connection.scalar(
                 select(exists().where(guild_feeds.c.guild_id == guild_id, guild_feeds.c.feed_id == feed_row.id))
             ):
-                raise AlreadyFollowing(f"This server already follows {normalized}.")
+                raise AlreadyFollowing(N_("This server already follows {url}."), url=normalized)
             count = await connection.scalar(
                 select(func.count()).select_from(guild_feeds).where(guild_feeds.c.guild_id == guild_id)
             )
             if (count or 0) >= MAX_FEEDS_PER_GUILD:
                 raise FeedLimitReached(
-                    f"This server already follows {MAX_FEEDS_PER_GUILD} feeds, the most it can. "
-                    "Remove one with /feed remove first."
+                    N_(
+                        "This server already follows {count} feeds, the most it can. "
+                        "Remove one with /feed remove first."
+                    ),
+                    count=MAX_FEEDS_PER_GUILD,
                 )
             changes: dict[str, Any] = {}
             if title and not feed_row.title:
@@ -252,7 +256,7 @@ class FeedQueries(Queries):
         async with self._engine.begin() as connection:
             result = await connection.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
         if result.rowcount == 0:
-            raise NotFound(f"Feed {feed_id} no longer exists.")
+            raise NotFound(N_("Feed {id} no longer exists."), id=feed_id)
 
     async def record_fetch_failure(
         self, feed_id: int, *, error: str, now: datetime | None = None, retry_after: timedelta | None = None
@@ -272,7 +276,7 @@ class FeedQueries(Queries):
                 .returning(feeds.c.consecutive_failures)
             )
             if failures is None:
-                raise NotFound(f"Feed {feed_id} no longer exists.")
+                raise NotFound(N_("Feed {id} no longer exists."), id=feed_id)
             delay = max(failure_backoff(failures), retry_after or timedelta(0))
             row = (
                 await connection.execute(

@@ -54,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.database import lock_for_transaction
 from bot.store.tables import (
+    LOCALE_LENGTH,
     NAMING_CONVENTION,
     DiscordId,
     SurrogateKey,
@@ -268,7 +269,20 @@ def _v4_delivery_leases(connection: Connection) -> None:
     connection.execute(text("CREATE INDEX ix_deliveries_status ON deliveries (status)"))
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_create_tables, _v2_item_details, _v3_listing_times, _v4_delivery_leases)
+def _v5_subscription_locale(connection: Connection) -> None:
+    """Version 5: the language a digest is
+    posted in, the server's preferred locale (a Discord locale code) when /digest subscribe was used.
+    Subscriptions made before the upgrade have none and post in English until subscribed again."""
+    connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN locale VARCHAR({LOCALE_LENGTH})"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_create_tables,
+    _v2_item_details,
+    _v3_listing_times,
+    _v4_delivery_leases,
+    _v5_subscription_locale,
+)
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -124,6 +124,8 @@ class Subscription:
     pause_reason: str | None
     created_at: datetime
     created_by: int
+    locale: str | None = None
+    """The server's preferred locale (a Discord code) when the digest was set up: the language it posts in."""
 
     @property
     def paused(self) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, insert, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.news.errors import N_
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     ForgottenGuild,
@@ -39,7 +40,9 @@ def zone_names() -> tuple[str, ...]:
 def check_timezone(name: str) -> str:
     """The IANA zone name, or InvalidSetting when digests may not use it (see `zone_names`)."""
     if name not in zone_names():
-        raise InvalidSetting(f"Unknown time zone {name!r}: use an IANA name such as Europe/Paris or America/Chicago.")
+        raise InvalidSetting(
+            N_("Unknown time zone “{name}”: use an IANA name such as Europe/Paris or America/Chicago."), name=name
+        )
     return name
 
 
@@ -70,6 +73,7 @@ class SubscriptionQueries(Queries):
         feed_ids: Collection[int] | None = None,
         max_stories: int = DEFAULT_MAX_STORIES,
         keywords: Iterable[str] = (),
+        locale: str | None = None,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Subscription:
@@ -83,6 +87,7 @@ class SubscriptionQueries(Queries):
             feed_ids: some of the guild's feeds; None for all of them, now and later.
             max_stories: the most stories in one digest.
             keywords: words or phrases the digest ranks first; stories that match none still appear.
+            locale: the server's preferred locale, the language the digest is posted in (None: English).
             replace: replace the channel's existing subscription (keeping its id and its history of
                 delivered items, and resuming it) instead of refusing.
 
@@ -94,18 +99,19 @@ class SubscriptionQueries(Queries):
         moment = utc_now(now)
         check_timezone(timezone)
         if local_time.tzinfo is not None or local_time.second or local_time.microsecond:
-            raise InvalidSetting("The digest time is hours and minutes on the local clock, like 07:30.")
+            raise InvalidSetting(N_("The digest time is hours and minutes on the local clock, like 07:30."))
         if max_stories < 1:
-            raise InvalidSetting("A digest needs room for at least one story.")
+            raise InvalidSetting(N_("A digest needs room for at least one story."))
         chosen = None if feed_ids is None else sorted(set(feed_ids))
         if chosen is not None and not chosen:
-            raise InvalidSetting("Choose at least one feed, or all of them.")
+            raise InvalidSetting(N_("Choose at least one feed, or all of them."))
         settings = {
             "local_time": local_time,
             "timezone": timezone,
             "all_feeds": chosen is None,
             "max_stories": max_stories,
             "keywords": list(_clean_keywords(keywords)),
+            "locale": locale,
         }
         async with self._engine.begin() as connection:
             if chosen is not None:
@@ -121,9 +127,8 @@ class SubscriptionQueries(Queries):
                 missing = [feed_id for feed_id in chosen if feed_id not in followed]
                 if missing:
                     raise UnknownFeed(
-                        "This server does not follow feed "
-                        + ", ".join(str(feed_id) for feed_id in missing)
-                        + ": see /feeds."
+                        N_("This server does not follow feed {ids}: see /feeds."),
+                        ids=", ".join(str(feed_id) for feed_id in missing),
                     )
             subscription_id = await connection.scalar(
                 upsert(connection.dialect, subscriptions)
@@ -140,7 +145,8 @@ class SubscriptionQueries(Queries):
             if subscription_id is None:
                 if not replace:
                     raise SubscriptionExists(
-                        f"<#{channel_id}> already has a daily digest: change it, or unsubscribe first."
+                        N_("<#{channel}> already has a daily digest: change it, or unsubscribe first."),
+                        channel=channel_id,
                     )
                 subscription_id = await connection.scalar(
                     update(subscriptions)
@@ -269,6 +275,7 @@ class SubscriptionQueries(Queries):
                 pause_reason=row.pause_reason,
                 created_at=row.created_at,
                 created_by=row.created_by,
+                locale=row.locale,
             )
             for row in rows
         ]

@@ -47,6 +47,8 @@ LINK_KEY_LENGTH = 64
 TIMEZONE_LENGTH = 64
 """The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia); room to spare."""
 LANGUAGE_LENGTH = 8
+LOCALE_LENGTH = 16
+"""A Discord locale code: the longest is 6 characters ("es-419"); room for what Discord adds."""
 """An ISO 639-1 code as feeds declare it ("en"), with room for a region ("pt-br")."""
 
 # Constraint names follow one convention so that a later migration can name what it alters.
@@ -173,6 +175,7 @@ subscriptions = Table(
     Column("pause_reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", DiscordId, nullable=False),
+    Column("locale", String(LOCALE_LENGTH)),
     UniqueConstraint("guild_id", "channel_id"),
     # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
     UniqueConstraint("id", "guild_id"),

@@ -38,6 +38,19 @@ EMBED_FOOTER_TEXT_LIMIT = 2048
 EMBED_AUTHOR_NAME_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
 AUTOCOMPLETE_CHOICES_LIMIT = 25
+# Application command names and descriptions
+# (https://discord.com/developers/docs/interactions/application-commands#application-command-object).
+COMMAND_NAME_LIMIT = 32
+COMMAND_DESCRIPTION_LIMIT = 100
+# The locales Discord knows (https://discord.com/developers/docs/reference#locales): the keys of
+# name_localizations and description_localizations must be among them.
+DISCORD_LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl",
+        "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja",
+        "zh-TW", "ko",
+    }
+)  # fmt: skip
 # Message components (https://discord.com/developers/docs/components/reference): a message has at most
 # 5 action rows, a row at most 5 buttons; a custom_id is at most 100 characters, a button label 80.
 ACTION_ROWS_LIMIT = 5

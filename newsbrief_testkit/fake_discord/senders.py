@@ -44,7 +44,8 @@ class InteractionContext(TypedDict, total=False):
     ``private_channel`` (a group DM, context 2, reached through a user install), ``foreign_guild`` (a
     server the bot is not in, ``fake.foreign_guild_id``, reached through a user install),
     ``user_install`` (the user installed the app: authorizing_integration_owners has "1", and in a DM
-    not "0"), ``locale`` ("en-US"), ``timeout`` (for a ready gateway session, DEFAULT_WAIT_SECONDS).
+    not "0"), ``locale`` ("en-US", the user's), ``guild_locale`` ("en-US", the server's preferred locale),
+    ``timeout`` (for a ready gateway session, DEFAULT_WAIT_SECONDS).
     """
 
     channel_id: int | None
@@ -55,6 +56,7 @@ class InteractionContext(TypedDict, total=False):
     foreign_guild: bool
     user_install: bool
     locale: str
+    guild_locale: str
     timeout: float
 
 
@@ -173,8 +175,9 @@ class InteractionSender(Gateway):
             app_permissions = self.bot_permissions(int(channel["id"]))
             owners[str(INSTALL_GUILD)] = str(guild_id)
         payload["guild_id"] = str(guild_id)
-        payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
-        payload["guild_locale"] = "en-US"
+        guild_locale = context.get("guild_locale", "en-US")
+        payload["guild"] = {"id": str(guild_id), "locale": guild_locale, "features": []}
+        payload["guild_locale"] = guild_locale
         payload["channel_id"] = channel["id"]
         payload["channel"] = channel
         payload["member"] = self._member(user, permissions=context.get("permissions", DEFAULT_PERMISSIONS))

@@ -11,6 +11,7 @@ import pytest
 
 from bot.client import NewsBot
 from bot.embeds import DigestMessage
+from bot.i18n import messages_for
 from bot.scheduler import digest_job_id
 from bot.settings import Settings
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
@@ -64,12 +65,16 @@ def feed_urls(local_site: LocalSite) -> list[str]:
     return urls
 
 
-async def follow_and_subscribe(fake: FakeDiscord, feed_urls: list[str], *, local_time: datetime) -> None:
+async def follow_and_subscribe(
+    fake: FakeDiscord, feed_urls: list[str], *, local_time: datetime, guild_locale: str = "en-US"
+) -> None:
     for url in feed_urls:
         await private_reply(fake, await fake.send_slash_command("feed add", {"url": url}, permissions=ADMIN))
     options = {"channel": str(fake.channel_id), "time": f"{local_time:%H:%M}", "timezone": "UTC"}
-    reply = await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
-    assert "every day at" in reply
+    subscribing = await fake.send_slash_command(
+        "digest subscribe", options, permissions=ADMIN, guild_locale=guild_locale
+    )
+    assert "every day at" in await private_reply(fake, subscribing)
 
 
 def channel_posts(fake: FakeDiscord) -> list:
@@ -183,6 +188,23 @@ async def test_digest_now_posts_in_the_channel(
         interaction = await fake.send_slash_command("digest now", permissions=ADMIN)
         assert (await private_reply(fake, interaction)).startswith("Posted 2 stories")
     assert len(channel_posts(fake)) == 1
+
+
+async def test_digest_posts_in_the_servers_preferred_locale_whoever_asks(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()):
+        await follow_and_subscribe(
+            fake, feed_urls, local_time=datetime.now(UTC) + timedelta(hours=3), guild_locale="pt-BR"
+        )
+        interaction = await fake.send_slash_command("digest now", permissions=ADMIN, locale="uk")
+        assert (await private_reply(fake, interaction)).startswith("Опубліковано 2 новини")
+        digest = await wait_for_digest(fake)
+    portuguese = messages_for("pt-BR")
+    titles = {portuguese.gettext(title) for title in ("Morning briefing", "Afternoon briefing", "Evening briefing")}
+    title, _, counts = digest["content"].split(" · ")
+    assert title in titles
+    assert counts.startswith(portuguese.ngettext("{count} story", "{count} stories", 2, count=2))
 
 
 async def test_digest_preview_shows_only_the_admin_and_posts_nothing(

@@ -104,7 +104,7 @@ async def test_feeds_counts_the_feeds_and_the_failing_ones(news_bot: NewsBot, fa
     await follow(fake, feed_url)
     interaction = await fake.send_slash_command("feeds")
     callback = await fake.wait_for_callback(interaction, status=200)
-    assert callback.json["data"]["embeds"][0]["title"] == "1 feeds · 0 failing"
+    assert callback.json["data"]["embeds"][0]["title"] == "1 feed · 0 failing"
 
 
 async def test_feeds_counts_items_after_a_refresh(news_bot: NewsBot, fake: FakeDiscord, feed_url: str) -> None:

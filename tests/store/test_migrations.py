@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, migrate, schema_version_of
-from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items
+from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
 
@@ -160,15 +160,34 @@ async def _last_listed(engine: AsyncEngine) -> dict[str, datetime | None]:
         return {row.item_key: row.last_listed_at for row in rows}
 
 
+async def _subscribe_as_stored_then(engine: AsyncEngine, *, channel_id: int = CHANNEL) -> int:
+    """A subscription as versions before 5 stored it, without a locale (the Store writes one)."""
+    async with engine.begin() as connection:
+        made = await connection.execute(
+            insert(subscriptions)
+            .values(
+                guild_id=GUILD,
+                channel_id=channel_id,
+                local_time=MORNING,
+                timezone="Europe/Berlin",
+                all_feeds=True,
+                max_stories=10,
+                keywords=[],
+                created_at=NOW,
+                created_by=MEMBER,
+            )
+            .returning(subscriptions.c.id)
+        )
+        return int(made.scalar_one())
+
+
 async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url: str) -> None:
     engine = create_engine(database_url)
     assert await migrate(engine, migrations=MIGRATIONS[:1], now=NOW) == 1
     store = Store(engine)
     try:
         feed_id = await _follow_as_stored_then(engine)
-        subscription = await store.subscribe(
-            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
-        )
+        subscription_id = await _subscribe_as_stored_then(engine)
         old = entry(1)
         async with engine.begin() as connection:  # an item as version 1 stored it: no summary
             await connection.execute(
@@ -181,18 +200,20 @@ async def test_a_version_1_database_upgrades_to_keep_item_summaries(database_url
                     first_seen_at=NOW,
                 )
             )
-        await _claim_as_stored_then(engine, subscription.id)
+        await _claim_as_stored_then(engine, subscription_id)
 
         assert await migrate(engine, migrations=MIGRATIONS[:2], now=NOW) == 2
         assert await migrate(engine, now=NOW) == LATEST_VERSION
 
         await store.upsert_seen_items(feed_id, [old, entry(2)], now=NOW)
-        items = {item.key: item for item in await store.undelivered_items(subscription.id, since=NOW)}
+        items = {item.key: item for item in await store.undelivered_items(subscription_id, since=NOW)}
         assert (items[old.key].title, items[old.key].summary, items[old.key].authors) == (old.title, "", ())
         assert items[entry(2).key].summary == entry(2).summary
         assert [followed.feed.url for followed in await store.list_guild_feeds(GUILD)] == [FEED_URLS[0]]
-        assert await store.get_subscription(GUILD, CHANNEL) == subscription
-        assert await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+        upgraded = await store.get_subscription(GUILD, CHANNEL)
+        assert upgraded is not None
+        assert (upgraded.id, upgraded.timezone, upgraded.locale) == (subscription_id, "Europe/Berlin", None)
+        assert await store.claim_delivery(subscription_id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
     finally:
         await engine.dispose()
 
@@ -204,14 +225,12 @@ async def test_a_version_2_database_upgrades_keeping_its_rows_and_counting_items
     try:
         fetched_at = NOW - timedelta(hours=1)
         feed_id = await _follow_as_stored_then(engine, last_success_at=fetched_at)
-        subscription = await store.subscribe(
-            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
-        )
+        subscription_id = await _subscribe_as_stored_then(engine)
         early, recent = entry(1), entry(2)
         await _store_as_version_2(engine, feed_id, early, first_seen_at=NOW - timedelta(days=60))
         await _store_as_version_2(engine, feed_id, recent, first_seen_at=NOW - timedelta(minutes=30))
-        await store.record_delivered_items(subscription.id, [ItemRef(feed_id, early.key)], now=NOW - timedelta(days=59))
-        await _claim_as_stored_then(engine, subscription.id)
+        await store.record_delivered_items(subscription_id, [ItemRef(feed_id, early.key)], now=NOW - timedelta(days=59))
+        await _claim_as_stored_then(engine, subscription_id)
 
         assert await migrate(engine, migrations=MIGRATIONS[:3], now=NOW) == 3
         assert await migrate(engine, now=NOW) == LATEST_VERSION
@@ -220,9 +239,11 @@ async def test_a_version_2_database_upgrades_keeping_its_rows_and_counting_items
         assert await _last_listed(engine) == {early.key: fetched_at, recent.key: NOW - timedelta(minutes=30)}
         (followed,) = await store.list_guild_feeds(GUILD)
         assert (followed.feed.id, followed.feed.last_success_at) == (feed_id, fetched_at)
-        assert await store.get_subscription(GUILD, CHANNEL) == subscription
-        assert await store.claim_delivery(subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
-        assert [item.key for item in await store.undelivered_items(subscription.id, since=NOW - timedelta(days=1))] == [
+        upgraded = await store.get_subscription(GUILD, CHANNEL)
+        assert upgraded is not None
+        assert (upgraded.id, upgraded.timezone, upgraded.locale) == (subscription_id, "Europe/Berlin", None)
+        assert await store.claim_delivery(subscription_id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+        assert [item.key for item in await store.undelivered_items(subscription_id, since=NOW - timedelta(days=1))] == [
             recent.key
         ]
         # Until the feed's next listing nothing of it is pruned, however long the wait.
@@ -243,16 +264,13 @@ async def test_a_version_3_database_upgrades_keeping_open_claims_for_their_old_s
     assert await migrate(engine, migrations=MIGRATIONS[:3], now=NOW) == 3
     store = Store(engine)
     try:
-        subscription = await store.subscribe(
-            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
-        )
-        posted_subscription = await store.subscribe(
-            GUILD, OTHER_CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
-        )
-        held = await _claim_as_stored_then(engine, subscription.id, claimed_at=NOW - timedelta(minutes=5))
-        posted = await _claim_as_stored_then(engine, posted_subscription.id, status="posted")
+        subscription_id = await _subscribe_as_stored_then(engine)
+        posted_subscription_id = await _subscribe_as_stored_then(engine, channel_id=OTHER_CHANNEL)
+        held = await _claim_as_stored_then(engine, subscription_id, claimed_at=NOW - timedelta(minutes=5))
+        posted = await _claim_as_stored_then(engine, posted_subscription_id, status="posted")
 
-        assert await migrate(engine, now=NOW) == LATEST_VERSION == 4
+        assert await migrate(engine, migrations=MIGRATIONS[:4], now=NOW) == 4
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
 
         open_claim = await stored_delivery(store, held)
         done = await stored_delivery(store, posted)
@@ -265,13 +283,13 @@ async def test_a_version_3_database_upgrades_keeping_open_claims_for_their_old_s
         assert (done.started_at, done.lease_expires_at) == (NOW, None)
         # The older process that holds the open claim does not renew it: it keeps its 15 minutes.
         day = NOW.date()
-        assert await store.claim_delivery(subscription.id, day, DeliveryKind.SCHEDULED, now=NOW) is None
+        assert await store.claim_delivery(subscription_id, day, DeliveryKind.SCHEDULED, now=NOW) is None
         stale = NOW + timedelta(minutes=10)
-        taken = await store.claim_delivery(subscription.id, day, DeliveryKind.SCHEDULED, now=stale)
+        taken = await store.claim_delivery(subscription_id, day, DeliveryKind.SCHEDULED, now=stale)
         assert taken is not None
         assert (taken.delivery_id, taken.attempt, taken.started_at) == (held, 2, NOW - timedelta(minutes=5))
         later = NOW + timedelta(hours=1)
-        assert await store.claim_delivery(posted_subscription.id, day, DeliveryKind.SCHEDULED, now=later) is None
+        assert await store.claim_delivery(posted_subscription_id, day, DeliveryKind.SCHEDULED, now=later) is None
     finally:
         await engine.dispose()
 

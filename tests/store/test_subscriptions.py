@@ -53,6 +53,17 @@ async def test_a_subscription_takes_all_feeds_and_ten_stories_by_default(store: 
     assert DEFAULT_MAX_STORIES == 10
 
 
+async def test_a_subscription_keeps_the_servers_locale_and_a_replacement_updates_it(store: Store) -> None:
+    made = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Kyiv", locale="uk"
+    )
+    replaced = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Kyiv", locale="pl", replace=True
+    )
+    stored = await store.get_subscription(GUILD, CHANNEL)
+    assert (made.locale, replaced.locale, stored.locale if stored else None) == ("uk", "pl", "pl")
+
+
 async def test_a_channel_has_one_subscription(store: Store) -> None:
     await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
     with pytest.raises(SubscriptionExists, match="already has a daily digest"):
