@@ -275,9 +275,10 @@ class Gateway(FakeState):
             describe=lambda: f"no client connected and ready on the fake gateway within {timeout}s",
         )
 
-    async def wait_until_connected(self, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
-        """Wait until a client has a ready (identified or resumed) gateway session."""
-        await self._wait_for_sessions(None, timeout)
+    async def wait_until_connected(self, *, guild_id: int | None = None, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """Wait until a client has a ready (identified or resumed) gateway session: for ``guild_id``'s
+        shard when given, else shard 0's (or an unsharded one)."""
+        await self._wait_for_sessions(guild_id, timeout)
 
     async def dispatch(self, event: str, data: Mapping[str, Any], *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
         """Send a DISPATCH to the ready session(s) that own ``data["guild_id"]``'s shard.
