@@ -4,7 +4,7 @@ Discord lets a bot start `max_concurrency` sessions every 5 seconds, one per buc
 is `shard_id % max_concurrency` (https://discord.com/developers/docs/events/gateway#sharding-max-concurrency).
 discord.py reads that number from `GET /gateway/bot` and throws it away: it identifies its shards one
 after another with a 5-second sleep before each but the first. A bot with 64 shards and a concurrency of
-16 would take 5 minutes 15 s to come up instead of 20 s; IdentifyLimiter and NewsBot.launch_shards give
+16 would take 5 minutes 15 s to come up instead of 15 s; IdentifyLimiter and NewsBot.launch_shards give
 each bucket its own turn instead.
 """
 
