@@ -21,8 +21,8 @@ class IdentifyLimiter:
     """One IDENTIFY per bucket (shard_id % max_concurrency) per window, within one process.
 
     Processes of a cluster do not share it: they split the shards so that each holds its own buckets
-    when max_concurrency is a multiple of CLUSTER_COUNT (see Settings.own_shard_ids); otherwise a
-    session Discord refuses for starting too fast is identified again after the window.
+    when max_concurrency is a multiple of CLUSTER_COUNT (see Settings.own_shard_ids); with fewer buckets
+    than processes, processes started together identify together.
     """
 
     def __init__(self, *, max_concurrency: int = 1, window: float = IDENTIFY_WINDOW_SECONDS) -> None:
