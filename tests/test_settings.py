@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -131,7 +132,7 @@ def test_no_shard_setting_runs_every_shard(clean_environment: pytest.MonkeyPatch
     ],
 )
 def test_shard_settings_that_do_not_fit_are_refused(
-    clean_environment: pytest.MonkeyPatch, values: dict[str, object]
+    clean_environment: pytest.MonkeyPatch, values: dict[str, Any]
 ) -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, **values)
