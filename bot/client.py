@@ -24,6 +24,7 @@ import cogs
 from bot.digests import Clock, DigestService, FeedRefresher
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.operations import BotMetrics
 from bot.poster import DiscordPoster
 from bot.replies import ShuttingDown
 from bot.scheduler import DigestScheduler
@@ -116,6 +117,7 @@ class NewsBot(commands.AutoShardedBot):
             **options,
         )
         self.identify_limiter = IdentifyLimiter()
+        self.metrics = BotMetrics()
         self.settings = settings
         self.force_sync = force_sync
         self.run_scheduler = run_scheduler
@@ -186,6 +188,14 @@ class NewsBot(commands.AutoShardedBot):
         await asyncio.gather(
             *(launch_in_turn(bucket) for bucket in shards_by_bucket(shard_ids, limits["max_concurrency"]))
         )
+
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: discord.app_commands.Command[Any, ..., Any] | discord.app_commands.ContextMenu,
+    ) -> None:
+        """Count the command for /metrics: it ran to the end (its answer has been sent)."""
+        self.metrics.interactions_answered.labels(command=command.qualified_name).inc()
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Wait for the shard's identify bucket: Discord's limit, in place of discord.py's flat 5 s."""

@@ -67,11 +67,14 @@ class Cluster:
         shard_count: int,
         command: Sequence[str] = RUN_COMMAND,
         environment: Mapping[str, str] | None = None,
+        metrics_port: int | None = None,
     ) -> None:
         self.processes = processes
         self.shard_count = shard_count
         self.command = tuple(command)
         self.environment = dict(os.environ if environment is None else environment)
+        self.metrics_port = metrics_port
+        """Child i serves /health and /metrics on metrics_port + i."""
         self.children: dict[int, asyncio.subprocess.Process] = {}
         self.exit_codes: dict[int, int] = {}
         self._stopping = asyncio.Event()
@@ -79,12 +82,15 @@ class Cluster:
     def child_environment(self, index: int) -> dict[str, str]:
         """The parent's environment with this child's place in the cluster; SHARD_IDS blanked, as the
         cluster chooses the shards."""
-        return self.environment | {
+        environment = self.environment | {
             "SHARD_COUNT": str(self.shard_count),
             "CLUSTER_INDEX": str(index),
             "CLUSTER_COUNT": str(self.processes),
             "SHARD_IDS": "",
         }
+        if self.metrics_port is not None:
+            environment["METRICS_PORT"] = str(self.metrics_port + index)
+        return environment
 
     async def run(self) -> int:
         """Run until stop(); 0 when every child then exited cleanly, 1 otherwise."""
@@ -157,7 +163,7 @@ async def run_cluster(settings: Settings, processes: int) -> int:
     elif shard_count % processes:
         LOGGER.error("SHARD_COUNT (%d) must be a multiple of --processes (%d)", shard_count, processes)
         return 2
-    cluster = Cluster(processes=processes, shard_count=shard_count)
+    cluster = Cluster(processes=processes, shard_count=shard_count, metrics_port=settings.metrics_port)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, cluster.stop, signum)

@@ -89,6 +89,15 @@ class Settings(BaseSettings):
     cluster_count: int | None = Field(
         default=None, gt=0, description="Processes sharing the shards; each runs every CLUSTER_COUNT-th shard."
     )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of /health and /metrics (Prometheus); unset serves neither. A cluster child adds its index.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address /health and /metrics listen on; 127.0.0.1 keeps them local."
+    )
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
 
     @field_validator("log_level", mode="before")
@@ -166,7 +175,7 @@ class Settings(BaseSettings):
         """`.env.example` leaves optional settings blank; blank means not set."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("shard_count", "cluster_index", "cluster_count", mode="before")
+    @field_validator("shard_count", "cluster_index", "cluster_count", "metrics_port", mode="before")
     @classmethod
     def _blank_number_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
