@@ -9,6 +9,7 @@ it keeps failing; SIGINT or SIGTERM is passed on to every child, which finishes 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import math
 import os
@@ -33,6 +34,15 @@ CHILD_STOP_SECONDS = SHUTDOWN_GRACE_SECONDS + 15.0
 """How long a stopping child may take: the bot's own grace for answers, plus its disconnect and close."""
 
 RUN_COMMAND = (sys.executable, "-m", "bot", "run")
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies (<linux/prctl.h>)."""
+
+
+def stop_with_parent() -> None:
+    """Run in a child between fork and exec: on Linux, SIGTERM it when the cluster process dies, however
+    it dies (kill -9 included), so no bot keeps its shards connected after its cluster is gone."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 async def recommended_shard_count(settings: Settings) -> int:
@@ -111,7 +121,9 @@ class Cluster:
         shards = list(range(index, self.shard_count, self.processes))
         while not self._stopping.is_set():
             started = loop.time()
-            child = await asyncio.create_subprocess_exec(*self.command, env=self.child_environment(index))
+            child = await asyncio.create_subprocess_exec(
+                *self.command, env=self.child_environment(index), preexec_fn=stop_with_parent
+            )
             self.children[index] = child
             LOGGER.info("Cluster process %d (pid %d) runs shards %s of %d", index, child.pid, shards, self.shard_count)
             if self._stopping.is_set():  # stop() came while the child was starting

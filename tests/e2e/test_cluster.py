@@ -102,6 +102,15 @@ async def bot_process(fake: FakeDiscord, tmp_path: Path, *arguments: str, **sett
             await asyncio.wait_for(running.reader, STOP_SECONDS)
 
 
+def process_exists(pid: int) -> bool:
+    """Whether ``pid`` is still a running process (a zombie, exited but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def guild_channel(fake: FakeDiscord, shard: tuple[int, int]) -> tuple[int, int]:
     """A new guild on ``shard`` with one text channel: (guild id, channel id)."""
     guild_id = fake.add_guild(f"Guild on shard {shard[0]}", shard=shard)
@@ -149,6 +158,26 @@ async def test_cluster_starts_a_process_that_died_again(
 
     assert (title, exit_code) == (HEADLINE, 0)
     assert second.group(1) != first.group(1)
+
+
+async def test_cluster_children_stop_when_the_cluster_is_killed(fake: FakeDiscord, tmp_path: Path) -> None:
+    fake.max_concurrency = 2
+
+    async with bot_process(fake, tmp_path, "cluster", "--processes", "2", SHARD_COUNT="2") as cluster:
+        children = [
+            int((await cluster.wait_for_log(rf"Cluster process {index} \(pid (\d+)\)")).group(1)) for index in (0, 1)
+        ]
+        await fake.wait_until_connected(timeout=START_SECONDS)
+        cluster.process.kill()
+        await cluster.process.wait()
+        async with asyncio.timeout(STOP_SECONDS):
+            while True:
+                alive = [pid for pid in children if process_exists(pid)]
+                if not alive:
+                    break
+                await asyncio.sleep(0.1)
+
+    assert alive == []
 
 
 async def test_a_bot_in_2500_guilds_starts_on_the_recommended_shards(fake: FakeDiscord, tmp_path: Path) -> None:
