@@ -96,8 +96,10 @@ async def bot_process(fake: FakeDiscord, tmp_path: Path, *arguments: str, **sett
         yield running
     finally:
         if process.returncode is None:
-            process.kill()
-            await process.wait()
+            with suppress(ProcessLookupError):
+                process.kill()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), STOP_SECONDS)
         with suppress(Exception):
             await asyncio.wait_for(running.reader, STOP_SECONDS)
 
@@ -168,14 +170,18 @@ async def test_cluster_children_stop_when_the_cluster_is_killed(fake: FakeDiscor
             int((await cluster.wait_for_log(rf"Cluster process {index} \(pid (\d+)\)")).group(1)) for index in (0, 1)
         ]
         await fake.wait_until_connected(timeout=START_SECONDS)
-        cluster.process.kill()
-        await cluster.process.wait()
-        async with asyncio.timeout(STOP_SECONDS):
-            while True:
-                alive = [pid for pid in children if process_exists(pid)]
-                if not alive:
-                    break
-                await asyncio.sleep(0.1)
+        cluster.process.kill()  # not waited for: asyncio's wait() also waits for the children's stderr
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                while True:
+                    alive = [pid for pid in children if process_exists(pid)]
+                    if not alive:
+                        break
+                    await asyncio.sleep(0.1)
+        finally:
+            for pid in children:
+                if process_exists(pid):
+                    os.kill(pid, signal.SIGKILL)
 
     assert alive == []
 
