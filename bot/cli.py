@@ -78,7 +78,7 @@ def log_level(command: str, verbosity: int, settings: Settings) -> str:
     """The bot logs at its configured level; the pipeline commands keep quiet unless asked (-v, -vv)."""
     if verbosity > 0:
         return VERBOSE_LOG_LEVELS[min(verbosity, len(VERBOSE_LOG_LEVELS)) - 1]
-    return settings.log_level if command in {"run", "sync"} else QUIET_LOG_LEVEL
+    return settings.log_level if command in {"run", "sync", "cluster"} else QUIET_LOG_LEVEL
 
 
 def _configure_logging(settings: Settings, stream: TextIO = sys.stderr, *, level: str | None = None) -> logging.Handler:
@@ -87,7 +87,8 @@ def _configure_logging(settings: Settings, stream: TextIO = sys.stderr, *, level
 
     level = level or settings.log_level
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    member = f"[cluster {settings.cluster_index}] " if settings.cluster_index is not None else ""
+    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)-8s {member}%(name)s: %(message)s"))
     token = settings.discord_token.get_secret_value() if settings.discord_token is not None else ""
     handler.addFilter(RedactSecrets([token]))
     root = logging.getLogger()
@@ -112,6 +113,13 @@ def _duration(value: str) -> timedelta:
     if match is None or int(match.group(1)) <= 0:
         raise argparse.ArgumentTypeError(f"{value!r} is not an age like 90m, 24h or 2d")
     return int(match.group(1)) * DURATION_UNITS[match.group(2).lower()]
+
+
+def _positive_process_count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
 
 
 def _positive_story_count(value: str) -> int:
@@ -156,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)", **shown)
     commands.add_parser("sync", help="publish the slash commands to Discord globally, then exit", **shown)
+    cluster = commands.add_parser(
+        "cluster",
+        help="run the bot as N local processes sharing its shards (needs DISCORD_TOKEN)",
+        description="Start N `newsbrief run` processes, each with every N-th shard of SHARD_COUNT (or "
+        "Discord's recommendation), start any that exits again, and stop them all on SIGINT or SIGTERM.",
+        **shown,
+    )
+    cluster.add_argument("--processes", type=_positive_process_count, required=True, metavar="N")
 
     summarize = commands.add_parser(
         "summarize",
@@ -229,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in {"run", "sync"}:
             return run_bot(settings, sync_only=args.command == "sync")
+        if args.command == "cluster":
+            return run_cluster(settings, args.processes)
         if args.command == "digest":
             from bot.news.digest import StoryFilter  # here, not at the top: --help stays fast
 
@@ -261,6 +279,16 @@ def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     from bot import launcher
 
     return launcher.sync(settings) if sync_only else launcher.run(settings)
+
+
+def run_cluster(settings: Settings, processes: int) -> int:
+    """Start a cluster of `processes` bot processes, or explain how to get a token when there is none."""
+    if settings.discord_token is None:
+        sys.stderr.write(MISSING_TOKEN_MESSAGE)
+        return EXIT_USAGE
+    from bot import cluster
+
+    return cluster.cluster(settings, processes)
 
 
 # ----------------------------------------------------------------------------- summarize

@@ -1,6 +1,6 @@
 """NewsBot: the Discord client. It receives what it runs on from the launcher (bot/launcher.py), wires
-the services and the digest scheduler to it, loads every extension in `cogs/`, and syncs commands only
-when it must."""
+the services and the digest scheduler to it, loads every extension in `cogs/`, syncs commands only
+when it must, and runs the shards the settings give this process (bot/sharding.py)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ from bot.digests import Clock, DigestService, FeedRefresher
 from bot.i18n.translator import CatalogueTranslator
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.operations import BotMetrics
 from bot.poster import DiscordPoster
 from bot.replies import ShuttingDown
 from bot.scheduler import DigestScheduler
 from bot.services import AboutService, FeedService, SubscriptionService
 from bot.settings import Settings
+from bot.sharding import IdentifyLimiter, shards_by_bucket
 from bot.store import Store
 
 LOGGER = logging.getLogger(__name__)
@@ -83,8 +85,9 @@ def command_set_hash(tree: discord.app_commands.CommandTree[Any], application_id
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class NewsBot(commands.Bot):
-    """The newsbrief Discord bot."""
+class NewsBot(commands.AutoShardedBot):
+    """The newsbrief Discord bot: the shards of SHARD_COUNT (or Discord's recommendation) that the
+    settings give this process."""
 
     def __init__(
         self,
@@ -104,7 +107,18 @@ class NewsBot(commands.Bot):
         """
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel caches; no privileged intent is needed
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None, **options)
+        own_shards = settings.own_shard_ids
+        if own_shards is not None:
+            options["shard_ids"] = list(own_shards)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            shard_count=settings.shard_count,
+            **options,
+        )
+        self.identify_limiter = IdentifyLimiter()
+        self.metrics = BotMetrics()
         self.settings = settings
         self.force_sync = force_sync
         self.run_scheduler = run_scheduler
@@ -140,6 +154,54 @@ class NewsBot(commands.Bot):
         self._jobs_done = asyncio.Event()
         self._jobs_done.set()
         self._accepting_jobs = True
+
+    async def launch_shards(self) -> None:
+        """Connect this process's shards, every identify bucket at once (discord.py starts them one by one,
+        5 s apart, whatever Discord allows).
+
+        The shard count is SHARD_COUNT, or Discord's recommendation from `GET /gateway/bot`; the gateway
+        is always DISCORD_GATEWAY_URL, so a gateway proxy stays in the path.
+        """
+        if self.is_closed():
+            return
+        recommended, _gateway_url, limits = await self.http.get_bot_gateway()
+        if self.shard_count is None:
+            self.shard_count = recommended
+            LOGGER.info("Discord recommends %d shards", recommended)
+        shard_ids = list(self.shard_ids or range(self.shard_count))
+        self._connection.shard_count = self.shard_count
+        self._connection.shard_ids = shard_ids
+        self.identify_limiter.max_concurrency = limits["max_concurrency"]
+        if limits["remaining"] < len(shard_ids):
+            LOGGER.warning(
+                "Discord allows %d more session starts for %.0f s; %d shards are starting",
+                limits["remaining"],
+                limits["reset_after"] / 1000,
+                len(shard_ids),
+            )
+        LOGGER.info("Starting shards %s of %d, %d at a time", shard_ids, self.shard_count, limits["max_concurrency"])
+        gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        first = shard_ids[0]
+
+        async def launch_in_turn(bucket: list[int]) -> None:
+            for shard_id in bucket:
+                await self.launch_shard(gateway, shard_id, initial=shard_id == first)
+
+        await asyncio.gather(
+            *(launch_in_turn(bucket) for bucket in shards_by_bucket(shard_ids, limits["max_concurrency"]))
+        )
+
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: discord.app_commands.Command[Any, ..., Any] | discord.app_commands.ContextMenu,
+    ) -> None:
+        """Count the command for /metrics: it ran to the end (its answer has been sent)."""
+        self.metrics.interactions_answered.labels(command=command.qualified_name).inc()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for the shard's identify bucket: Discord's limit, in place of discord.py's flat 5 s."""
+        await self.identify_limiter.wait_turn(shard_id or 0)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogueTranslator())

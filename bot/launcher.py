@@ -20,6 +20,7 @@ import discord
 from bot.client import BotResources, NewsBot, configure_discord_endpoints
 from bot.digests import Clock, DigestService, FeedRefresher, utc_now
 from bot.news.pipeline import BriefingCache, Pipeline
+from bot.operations import OperationsServer
 from bot.resources import make_executor, make_fetcher
 from bot.settings import Settings
 from bot.store import open_store
@@ -86,8 +87,16 @@ async def start_bot(settings: Settings) -> None:
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, request_shutdown, signum)
-        await bot.start(settings.discord_token.get_secret_value())
-        await asyncio.gather(*closing)
+        operations = None
+        if settings.metrics_port is not None:
+            operations = OperationsServer(bot, host=settings.metrics_host, port=settings.metrics_port)
+            await operations.start()
+        try:
+            await bot.start(settings.discord_token.get_secret_value())
+            await asyncio.gather(*closing)
+        finally:
+            if operations is not None:
+                await operations.stop()
 
 
 async def sync_global_commands(settings: Settings) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -75,6 +75,29 @@ class Settings(BaseSettings):
         description="Days a feed item is remembered after its feed stops listing it, and past digests are "
         "kept; pruned daily. 0 keeps everything.",
     )
+    shard_count: int | None = Field(
+        default=None,
+        gt=0,
+        description="Shards the bot runs on, over all processes; unset asks Discord for its recommendation.",
+    )
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        default=None, description="The shards this process runs, as 0,1,2 (needs SHARD_COUNT); unset runs all."
+    )
+    cluster_index: int | None = Field(
+        default=None, ge=0, description="This process's place in a cluster, 0 to CLUSTER_COUNT - 1."
+    )
+    cluster_count: int | None = Field(
+        default=None, gt=0, description="Processes sharing the shards; each runs every CLUSTER_COUNT-th shard."
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of /health and /metrics (Prometheus); unset serves neither. A cluster child adds its index.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address /health and /metrics listen on; 127.0.0.1 keeps them local."
+    )
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
 
     @field_validator("log_level", mode="before")
@@ -96,10 +119,65 @@ class Settings(BaseSettings):
         """HISTORY_RETENTION_DAYS as a span of time; None when nothing is ever pruned."""
         return timedelta(days=self.history_retention_days) if self.history_retention_days else None
 
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        """SHARD_IDS is written as `0,1,2`; blank means not set."""
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(parts) or None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit_the_count(self) -> Self:
+        """SHARD_IDS and CLUSTER_* pick shards out of SHARD_COUNT, so every process agrees on the count."""
+        if self.shard_ids is not None and (self.cluster_index is not None or self.cluster_count is not None):
+            raise ValueError("set SHARD_IDS or CLUSTER_INDEX/CLUSTER_COUNT, not both")
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT: every process must agree on the count")
+            outside = sorted(shard for shard in self.shard_ids if not 0 <= shard < self.shard_count)
+            if outside:
+                raise ValueError(f"SHARD_IDS {outside} are outside 0 to {self.shard_count - 1} (SHARD_COUNT)")
+            if len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError("SHARD_IDS names a shard twice")
+        if (self.cluster_index is None) != (self.cluster_count is None):
+            raise ValueError("set CLUSTER_INDEX and CLUSTER_COUNT together")
+        if self.cluster_index is not None and self.cluster_count is not None:
+            if self.shard_count is None:
+                raise ValueError("CLUSTER_INDEX/CLUSTER_COUNT need SHARD_COUNT: every process must agree on it")
+            if self.cluster_index >= self.cluster_count:
+                raise ValueError(f"CLUSTER_INDEX must be below CLUSTER_COUNT ({self.cluster_count})")
+            if self.shard_count % self.cluster_count:
+                raise ValueError(
+                    f"SHARD_COUNT ({self.shard_count}) must be a multiple of CLUSTER_COUNT ({self.cluster_count}) "
+                    "so that every process runs as many shards"
+                )
+        return self
+
+    @property
+    def own_shard_ids(self) -> tuple[int, ...] | None:
+        """The shards this process runs; None for all of them (SHARD_COUNT, or Discord's recommendation).
+
+        A cluster member runs every CLUSTER_COUNT-th shard from CLUSTER_INDEX: interleaved rather than in
+        blocks, so when Discord's identify concurrency is a multiple of CLUSTER_COUNT no two processes share
+        an identify bucket (shard_id % max_concurrency).
+        """
+        if self.shard_ids is not None:
+            return tuple(sorted(self.shard_ids))
+        if self.cluster_index is not None and self.cluster_count is not None and self.shard_count is not None:
+            return tuple(range(self.cluster_index, self.shard_count, self.cluster_count))
+        return None
+
     @field_validator("dev_guild_id", "discord_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`.env.example` leaves optional settings blank; blank means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_count", "cluster_index", "cluster_count", "metrics_port", mode="before")
+    @classmethod
+    def _blank_number_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
 

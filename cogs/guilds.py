@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 
-def guilds_in_view(bot: commands.Bot) -> GuildsInView:
+def guilds_in_view(bot: commands.Bot | commands.AutoShardedBot) -> GuildsInView:
     """The guilds the client knows now, with the shards it runs.
 
     An AutoShardedBot has `shard_ids` (None when it runs every shard); a plain client runs one shard,

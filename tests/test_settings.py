@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -84,3 +85,48 @@ def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environm
     clean_environment.setenv("HISTORY_RETENTION_DAYS", "1")
     with pytest.raises(ValidationError, match="at least 2 days"):
         Settings(_env_file=None)
+
+
+def test_shard_ids_are_read_comma_separated(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("SHARD_COUNT", "4")
+    clean_environment.setenv("SHARD_IDS", "3, 1")
+    assert Settings(_env_file=None).own_shard_ids == (1, 3)
+
+
+def test_a_cluster_member_runs_every_cluster_count_th_shard(clean_environment: pytest.MonkeyPatch) -> None:
+    settings = Settings(_env_file=None, shard_count=6, cluster_index=1, cluster_count=3)
+    assert settings.own_shard_ids == (1, 4)
+
+
+def test_no_shard_setting_runs_every_shard(clean_environment: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).own_shard_ids is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"shard_ids": "0,1"},
+        {"shard_count": 2, "shard_ids": "0,2"},
+        {"shard_count": 2, "shard_ids": "1,1"},
+        {"shard_count": 4, "cluster_index": 0},
+        {"shard_count": 4, "cluster_index": 2, "cluster_count": 2},
+        {"shard_count": 5, "cluster_index": 0, "cluster_count": 2},
+        {"cluster_index": 0, "cluster_count": 2},
+        {"shard_count": 4, "shard_ids": "0", "cluster_index": 0, "cluster_count": 2},
+    ],
+    ids=[
+        "ids-without-count",
+        "id-outside-count",
+        "id-twice",
+        "index-without-count",
+        "index-not-below-count",
+        "uneven-split",
+        "cluster-without-shard-count",
+        "ids-and-cluster",
+    ],
+)
+def test_shard_settings_that_do_not_fit_are_refused(
+    clean_environment: pytest.MonkeyPatch, values: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **values)

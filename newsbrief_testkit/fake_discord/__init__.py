@@ -47,6 +47,13 @@ Discord's client would show, default_member_permissions included. Message compon
 label=...)`` sends the component interaction (type 3) for an enabled button, ephemeral messages to their own
 user only, and the UPDATE_MESSAGE callback (7) edits that message, ephemeral or not.
 
+Shards: ``GET /gateway/bot`` recommends ``shard_count`` shards (one per 1,000 guilds when not given) with a
+``session_start_limit`` whose ``max_concurrency`` is the constructor's; an IDENTIFY with ``[shard_id, N]``
+gets the guilds of its shard, ``(guild_id >> 22) % N``, and every event of a guild goes to that shard's
+session (DMs to shard 0). 4010 closes an IDENTIFY whose shard id is not below N or whose N differs from
+the other live sessions'; 4011 one that would hold 2,500 guilds or more. ``add_guild(name, shard=(id, N))``
+adds a guild, on a chosen shard if asked.
+
 The clock: ``fake.clock()`` is monotonic seconds, ``fake.advance_clock(seconds)`` moves it forward. It runs
 the nonce window, the acknowledgement deadline and the token lifetime, and dates new snowflakes and
 timestamps; the bot's clock is its own.

@@ -23,7 +23,9 @@ class FakeDiscord(Waits, RestServer, ChannelRoutes, InteractionRoutes, CommandRo
     """A fake Discord REST API and gateway on 127.0.0.1; see the package docstring.
 
     The constructor's options are FakeState's: ``token``, ``ack_deadline``, ``token_lifetime``,
-    ``heartbeat_interval_ms``, ``privileged_intents``, ``shard_count``, ``compress_frames``.
+    ``heartbeat_interval_ms``, ``privileged_intents``, ``shard_count`` (the shards GET /gateway/bot
+    recommends; one per 1,000 guilds when None), ``max_concurrency`` (its session_start_limit's),
+    ``compress_frames``.
     """
 
     @classmethod

@@ -1,6 +1,12 @@
 """The gateway websocket: HELLO, IDENTIFY and READY, RESUME, heartbeats, member chunks, dispatches, and the
 gateway faults (reconnect, invalid session, dropped connection).
 
+Shards as Discord has them: IDENTIFY may carry ``shard: [shard_id, count]``; the session then gets the
+guilds with ``(guild_id >> 22) % count == shard_id`` (DMs go to shard 0), and every event of a guild
+goes to the session of its shard. A shard id outside the count, or a count other than the other live
+sessions', is closed with 4010 (Invalid shard); a session that would hold 2,500 guilds or more (an
+unsharded one, for a bot in that many) with 4011 (Sharding required).
+
 Compression: discord.py asks for ``compress=zlib-stream`` (``zstd-stream`` where a zstd module is installed)
 and decompresses binary frames only; text frames it reads as they are. zlib-stream is honoured (one zlib
 context per connection, each frame ending in a Z_SYNC_FLUSH); any other request is answered with plain text
@@ -25,9 +31,12 @@ from aiohttp import WSMsgType, web
 from .limits import (
     CLOSE_AUTHENTICATION_FAILED,
     CLOSE_DISALLOWED_INTENTS,
+    CLOSE_INVALID_SHARD,
+    CLOSE_SHARDING_REQUIRED,
     CLOSE_UNKNOWN_ERROR,
     DEFAULT_WAIT_SECONDS,
     FROM_BOT,
+    MAX_GUILDS_PER_SESSION,
     OP_DISPATCH,
     OP_HEARTBEAT,
     OP_HEARTBEAT_ACK,
@@ -159,6 +168,18 @@ class Gateway(FakeState):
         shard_id, count = shard
         return [guild_id for guild_id in self.guilds if (guild_id >> 22) % count == shard_id]
 
+    def _valid_shard(self, shard: tuple[int, int]) -> bool:
+        """A shard id below its count, and the count every other live session uses (4010 otherwise)."""
+        shard_id, count = shard
+        if count < 1 or not 0 <= shard_id < count:
+            return False
+        live_counts = {
+            session.shard[1] if session.shard is not None else 1
+            for session in self._sessions.values()
+            if session.connection is not None and not session.connection.closed
+        }
+        return live_counts <= {count}
+
     async def _identify(self, connection: GatewayConnection, data: Mapping[str, Any]) -> None:
         assert connection._ws is not None
         if data.get("token") != self.token:
@@ -170,6 +191,12 @@ class Gateway(FakeState):
             return
         raw_shard = data.get("shard")
         shard = (int(raw_shard[0]), int(raw_shard[1])) if raw_shard else None
+        if shard is not None and not self._valid_shard(shard):
+            await connection._ws.close(code=CLOSE_INVALID_SHARD, message=b"Invalid shard.")
+            return
+        if len(self._guild_ids_for(shard)) >= MAX_GUILDS_PER_SESSION:
+            await connection._ws.close(code=CLOSE_SHARDING_REQUIRED, message=b"Sharding required.")
+            return
         session = GatewaySession(session_id=secrets.token_hex(16), shard=shard, intents=intents, connection=connection)
         self._sessions[session.session_id] = session
         connection.session_id = session.session_id
@@ -248,9 +275,10 @@ class Gateway(FakeState):
             describe=lambda: f"no client connected and ready on the fake gateway within {timeout}s",
         )
 
-    async def wait_until_connected(self, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
-        """Wait until a client has a ready (identified or resumed) gateway session."""
-        await self._wait_for_sessions(None, timeout)
+    async def wait_until_connected(self, *, guild_id: int | None = None, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """Wait until a client has a ready (identified or resumed) gateway session: for ``guild_id``'s
+        shard when given, else shard 0's (or an unsharded one)."""
+        await self._wait_for_sessions(guild_id, timeout)
 
     async def dispatch(self, event: str, data: Mapping[str, Any], *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
         """Send a DISPATCH to the ready session(s) that own ``data["guild_id"]``'s shard.

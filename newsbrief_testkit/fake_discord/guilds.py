@@ -14,14 +14,14 @@ from .limits import DEFAULT_WAIT_SECONDS
 class GuildEvents(Gateway):
     """Add guilds before the client connects; remove the bot from one, or take one down, while it runs."""
 
-    def add_guild(self, name: str) -> int:
-        """Add a guild with one text channel, ``#news``, and return its id.
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> int:
+        """Add a guild with one text channel, ``#news``, and return its id (on the shard (id, count)
+        when given, see FakeState.add_guild).
 
         Add guilds before the client connects: READY lists them and a GUILD_CREATE follows for each.
         ``channel_ids_of(guild_id)`` finds its channel.
         """
-        guild_id = self.new_id()
-        self.guilds[guild_id] = self._guild(guild_id, name)
+        guild_id = super().add_guild(name, shard=shard)
         self.add_channel("news", guild_id=guild_id)
         return guild_id
 

@@ -167,7 +167,17 @@ OP_HEARTBEAT_ACK = 11
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNKNOWN_ERROR = 4000
 CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
 CLOSE_DISALLOWED_INTENTS = 4014
+
+# Sharding (https://discord.com/developers/docs/events/gateway#sharding): a session may hold fewer than
+# MAX_GUILDS_PER_SESSION guilds (4011 otherwise); GET /gateway/bot recommends about one shard per
+# GUILDS_PER_RECOMMENDED_SHARD guilds, and allows SESSION_STARTS_PER_DAY identifies a day.
+MAX_GUILDS_PER_SESSION = 2500
+GUILDS_PER_RECOMMENDED_SHARD = 1000
+SESSION_STARTS_PER_DAY = 1000
+SESSION_START_RESET_MS = 24 * 60 * 60 * 1000
 
 # Privileged intents: Discord refuses them unless enabled for the application in the developer portal.
 INTENT_GUILD_MEMBERS = 1 << 1

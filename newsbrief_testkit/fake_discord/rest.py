@@ -11,7 +11,15 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .faults import DROPPED, Faults
-from .limits import API_PREFIX, INVALID_JSON, UNKNOWN_GUILD
+from .limits import (
+    API_PREFIX,
+    FROM_BOT,
+    INVALID_JSON,
+    OP_IDENTIFY,
+    SESSION_START_RESET_MS,
+    SESSION_STARTS_PER_DAY,
+    UNKNOWN_GUILD,
+)
 from .records import Incoming, RecordedFile, RecordedRequest
 from .wire import SNOWFLAKE, Reply, Route, error_reply, route
 
@@ -123,8 +131,14 @@ class RestServer(Faults):
         return Reply(200, {"url": self.gateway_url})
 
     async def _get_gateway_bot(self, incoming: Incoming) -> Reply:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return Reply(200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
+        identifies = sum(1 for frame in self.frames if frame.op == OP_IDENTIFY and frame.direction == FROM_BOT)
+        limit = {
+            "total": SESSION_STARTS_PER_DAY,
+            "remaining": max(SESSION_STARTS_PER_DAY - identifies, 0),
+            "reset_after": SESSION_START_RESET_MS,
+            "max_concurrency": self.max_concurrency,
+        }
+        return Reply(200, {"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limit})
 
     async def _get_current_user(self, incoming: Incoming) -> Reply:
         return Reply(200, self.bot_user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from .limits import (
     DEFAULT_TOKEN,
     DISCORD_EPOCH_MS,
     GATEWAY_PATH,
+    GUILDS_PER_RECOMMENDED_SHARD,
     HEARTBEAT_INTERVAL_MS,
     HOST,
     INTERACTION_TOKEN_LIFETIME_SECONDS,
@@ -52,7 +54,8 @@ class FakeState:
         token_lifetime: float = INTERACTION_TOKEN_LIFETIME_SECONDS,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         privileged_intents: int = 0,
-        shard_count: int = 1,
+        shard_count: int | None = None,
+        max_concurrency: int = 1,
         compress_frames: bool = True,
     ) -> None:
         self.token = token
@@ -61,6 +64,7 @@ class FakeState:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.privileged_intents = privileged_intents
         self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
         self.compress_frames = compress_frames
 
         self._clock_offset = 0.0
@@ -170,6 +174,28 @@ class FakeState:
             "avatar": None,
             "public_flags": 0,
         }
+
+    @property
+    def recommended_shards(self) -> int:
+        """The ``shards`` GET /gateway/bot answers: ``shard_count`` if given, else one per 1,000 guilds."""
+        if self.shard_count is not None:
+            return self.shard_count
+        return max(1, math.ceil(len(self.guilds) / GUILDS_PER_RECOMMENDED_SHARD))
+
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> int:
+        """Add a guild the bot is in (no channels: add_channel(..., guild_id=) adds them) and return its id.
+
+        ``shard`` = (shard_id, shard_count) picks an id whose events go to that shard, (id >> 22) % count
+        == shard_id, as Discord routes them. Add guilds before the client connects: READY lists them.
+        """
+        guild_id = self.new_id()
+        if shard is not None:
+            shard_id, count = shard
+            while (guild_id >> 22) % count != shard_id:
+                guild_id += 1 << 22  # one millisecond later: the next shard
+            self._last_snowflake = max(self._last_snowflake, guild_id)
+        self.guilds[guild_id] = self._guild(guild_id, name)
+        return guild_id
 
     def add_channel(self, name: str, *, guild_id: int | None = None, bot_denied: int = 0) -> dict[str, Any]:
         """Add a text channel to a guild (the fake's one by default) and return its payload.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
 
 from bot.client import NewsBot
 from bot.scheduler import digest_job_id
@@ -123,13 +122,11 @@ async def test_at_start_only_servers_on_this_processs_shard_are_judged(
     ours, theirs = sorted(
         (DEPARTED_GUILD, DEPARTED_GUILD + (1 << 22)), key=lambda g: (g >> 22) % shard_count != our_shard
     )
-    settings = make_settings()
+    settings = make_settings(shard_count=shard_count, shard_ids=str(our_shard))
     async with await open_store(settings.database_url) as store:
         for guild_id in (fake.guild_id, ours, theirs):
             await store.add_guild_feed(guild_id, serve_feed(local_site, "shared"), added_by=MEMBER)
 
-    # shard_id for a plain client, shard_ids for an AutoShardedBot: the test holds for either.
-    sharding: dict[str, Any] = {"shard_id": our_shard, "shard_ids": [our_shard], "shard_count": shard_count}
-    async with running_news_bot(fake, settings, **sharding) as bot:
+    async with running_news_bot(fake, settings) as bot:
         # The server on the other shard is another process's to judge: it stays.
         await wait_until_known(bot, {fake.guild_id, theirs})
