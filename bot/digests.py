@@ -45,7 +45,6 @@ from bot.news.urls import normalize_url
 from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import (
     CLAIM_LEASE,
-    LEASE_RENEWAL,
     Claim,
     DeliveryKind,
     DeliveryStatus,
@@ -55,6 +54,7 @@ from bot.store import (
     Store,
     StoredItem,
     Subscription,
+    renewal_interval,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -436,7 +436,7 @@ class DigestService:
         post_attempts: int = POST_ATTEMPTS,
         post_retry_delay: timedelta = POST_RETRY_DELAY,
         lease: timedelta = CLAIM_LEASE,
-        lease_renewal: timedelta = LEASE_RENEWAL,
+        lease_renewal: timedelta | None = None,
     ) -> None:
         """Args:
         store: feeds, items, subscriptions and deliveries.
@@ -446,10 +446,12 @@ class DigestService:
         sleep: waits between post retries (tests pass a recorder).
         post_attempts: tries per message on TransientPostError.
         post_retry_delay: the first retry's wait, doubling after.
-        lease: how long a claim holds without renewal; another process takes a delivery over that
-            long after its holder's last renewal.
-        lease_renewal: how often the holder renews it while delivering (well under `lease`).
+        lease: how long a claim holds without renewal (DELIVERY_LEASE_SECONDS); another process
+            takes a delivery over that long after its holder's last renewal.
+        lease_renewal: how often the holder renews it while delivering; by default a third of
+            `lease` (`renewal_interval`).
         """
+        lease_renewal = renewal_interval(lease) if lease_renewal is None else lease_renewal
         if post_attempts < 1:
             raise ValueError("post_attempts must be at least 1")
         if not timedelta(0) < lease_renewal < lease:
