@@ -73,8 +73,8 @@ CATCH_UP_CONCURRENCY = 4
 job slots and the CPU are shared with people asking for summaries right now."""
 
 STOP_TIMEOUT_SECONDS = 10.0
-"""How long `stop` lets digests being posted finish: posting takes seconds; one cut off is resumed
-by the next start."""
+"""How long `stop` lets digests being posted finish: posting takes seconds; one cut off releases its
+claim, and is finished by the next sweep of another process or by the next start."""
 
 HOUSEKEEPING_INTERVAL = timedelta(days=1)
 """How often old history is pruned: the retention is counted in days, so a daily pass keeps the tables
@@ -292,15 +292,16 @@ class DigestScheduler:
             replace_existing=True,
         )
 
-    async def stop(self) -> None:
-        """Stop the timer, letting digests being posted finish for a few seconds (then cutting them
-        off: a cut-off digest is resumed, without repeats, after the next start)."""
+    async def stop(self, *, finish_within: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop the timer, letting digests being posted finish for `finish_within` seconds, then
+        cutting them off: a cut-off digest releases its claim, and the next sweep (of another process,
+        or after the next start) finishes it without repeats."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         current = asyncio.current_task()
         pending = [task for task in {*self._delivering.values(), *self._jobs} if task is not current]
         if pending:
-            _done, late = await asyncio.wait(pending, timeout=STOP_TIMEOUT_SECONDS)
+            _done, late = await asyncio.wait(pending, timeout=finish_within)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)

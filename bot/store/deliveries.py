@@ -244,6 +244,17 @@ class DeliveryQueries(Queries):
             )
         return bool(result.rowcount)
 
+    async def release_claim(self, claim: Claim, *, reason: str, now: datetime | None = None) -> bool:
+        """Give the claim up before its lease runs out (its holder was stopped mid-delivery): the
+        delivery is free to take over at once, as one whose holder died is after its lease, and what
+        it posted is read back by whoever takes it over. False when the claim was no longer held."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(deliveries).where(*_still_held(claim)).values(lease_expires_at=moment, error=clip_error(reason))
+            )
+        return bool(result.rowcount)
+
     async def deliveries_to_retry(
         self, *, kind: DeliveryKind, started_after: datetime, now: datetime
     ) -> list[Delivery]:
