@@ -62,8 +62,36 @@ class Outage:
         return self.method in ("*", method) and self.path.fullmatch(path) is not None
 
 
+class _Held:
+    """A request the fake holds until the test decides: ``release()`` or ``drop()``. Subclasses are
+    dataclasses with the two fields below."""
+
+    outcome: str | None
+    _decided: asyncio.Event
+
+    def release(self) -> None:
+        """Let it go on: a held answer is sent (to a bot that may no longer be there to read it), a held
+        request is done and answered as usual."""
+        self._decide(RELEASED)
+
+    def drop(self) -> None:
+        """Close its connection without an answer, as when Discord's edge goes away: a held request is
+        then never done."""
+        self._decide(DROPPED)
+
+    def _decide(self, outcome: str) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+            self._decided.set()
+
+    async def _wait_decided(self) -> str:
+        await self._decided.wait()
+        assert self.outcome is not None
+        return self.outcome
+
+
 @dataclass(eq=False)
-class HeldReply:
+class HeldReply(_Held):
     """The answer to the next successful request matching ``method`` and ``path``, held back.
 
     The fake does the request's work first (a message is stored, visible to GET and in ``fake.messages``,
@@ -91,31 +119,13 @@ class HeldReply:
         assert self.request is not None
         return self.request
 
-    def release(self) -> None:
-        """Send the held answer (to a bot that may no longer be there to read it)."""
-        self._decide(RELEASED)
-
-    def drop(self) -> None:
-        """Close the held request's connection without an answer, as when Discord's edge goes away."""
-        self._decide(DROPPED)
-
-    def _decide(self, outcome: str) -> None:
-        if self.outcome is None:
-            self.outcome = outcome
-            self._decided.set()
-
     def _hold(self, request: RecordedRequest) -> None:
         self.request = request
         self._stored.set()
 
-    async def _wait_decided(self) -> str:
-        await self._decided.wait()
-        assert self.outcome is not None
-        return self.outcome
-
 
 @dataclass(eq=False)
-class HeldRequest:
+class HeldRequest(_Held):
     """The next request matching ``method`` and ``path`` (after ``skip`` of them went through), held as it
     arrives, before the fake does anything with it: nothing is stored, answered or recorded until
     ``release()`` lets the fake do it as usual, or ``drop()`` closes the connection and the request is
@@ -150,27 +160,9 @@ class HeldRequest:
         assert self.request is not None
         return self.request
 
-    def release(self) -> None:
-        """Let the fake do the held request and answer it, as if it had just arrived."""
-        self._decide(RELEASED)
-
-    def drop(self) -> None:
-        """Close the held request's connection unread: it is never stored, answered or recorded."""
-        self._decide(DROPPED)
-
-    def _decide(self, outcome: str) -> None:
-        if self.outcome is None:
-            self.outcome = outcome
-            self._decided.set()
-
     def _hold(self, request: Incoming) -> None:
         self.request = request
         self._held.set()
-
-    async def _wait_decided(self) -> str:
-        await self._decided.wait()
-        assert self.outcome is not None
-        return self.outcome
 
 
 class Faults(FakeState):
