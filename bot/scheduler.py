@@ -297,7 +297,8 @@ class DigestScheduler:
         cutting them off: a cut-off digest releases its claim, and the next sweep (of another process,
         or after the next start) finishes it without repeats."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Paused, not shut down yet: APScheduler's shutdown cancels the jobs running at once.
+            self.scheduler.pause()
         current = asyncio.current_task()
         pending = [task for task in {*self._delivering.values(), *self._jobs} if task is not current]
         if pending:
@@ -305,6 +306,8 @@ class DigestScheduler:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
         LOGGER.info("Digest scheduler stopped")
 

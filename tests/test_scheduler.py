@@ -412,6 +412,29 @@ async def test_a_restart_during_a_digest_posts_only_the_rest(newsroom: Newsroom)
     assert (delivery.status, delivery.attempt, len(delivery.posted_message_ids)) == (DeliveryStatus.POSTED, 2, 2)
 
 
+async def test_a_digest_being_posted_when_the_scheduler_stops_is_let_finish(newsroom: Newsroom) -> None:
+    slugs = ("ferry", "orchard", "chess")
+    await follow_news(newsroom, *slugs)
+    subscription = await subscribe(newsroom, BERLIN)
+    newsroom.clock.set(utc(2025, 3, 14, 6, 30))
+    posting = asyncio.Event()
+    original_post = newsroom.poster.post
+
+    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+        posting.set()
+        await asyncio.sleep(0.2)  # Discord takes its time
+        return await original_post(channel_id, message, key=key)
+
+    newsroom.poster.post = slow_post  # type: ignore[method-assign]
+    async with started(newsroom, paused=False):  # its catch-up job runs at once: the digest is due
+        await asyncio.wait_for(posting.wait(), timeout=30)
+
+    delivery = await newsroom.store.latest_delivery(subscription.id)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempt) == (DeliveryStatus.POSTED, 1)
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
+
+
 async def test_a_digest_cut_off_by_a_shutdown_is_finished_by_the_next_sweep_at_once(newsroom: Newsroom) -> None:
     slugs = ("ferry", "orchard", "chess", "tram")
     await follow_news(newsroom, *slugs)
