@@ -137,6 +137,7 @@ class NewsBot(commands.AutoShardedBot):
             clock=resources.clock,
             grace=timedelta(minutes=settings.digest_grace_minutes),
             refresh_interval=timedelta(minutes=settings.feed_refresh_minutes),
+            sweep_interval=settings.digest_sweep,
             history_retention=settings.history_retention,
         )
         self.feeds = FeedService(

@@ -45,7 +45,6 @@ from bot.news.urls import normalize_url
 from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import (
     CLAIM_LEASE,
-    LEASE_RENEWAL,
     Claim,
     DeliveryKind,
     DeliveryStatus,
@@ -55,6 +54,7 @@ from bot.store import (
     Store,
     StoredItem,
     Subscription,
+    renewal_interval,
 )
 
 LOGGER = logging.getLogger(__name__)
@@ -87,6 +87,10 @@ PLATFORM_CLOCK_SKEW = timedelta(seconds=10)
 """A resumed delivery with nothing recorded reads the channel from this long before it began: the
 host's clock may run ahead of Discord's by a little (NTP keeps it within a second); an older message
 of the bot's shows stories already recorded, which match nothing."""
+
+
+DELIVERY_CUT_OFF = "cut off by a shutdown"
+"""The error a delivery released mid-post carries until it is taken over."""
 
 
 def utc_now() -> datetime:
@@ -438,7 +442,7 @@ class DigestService:
         post_attempts: int = POST_ATTEMPTS,
         post_retry_delay: timedelta = POST_RETRY_DELAY,
         lease: timedelta = CLAIM_LEASE,
-        lease_renewal: timedelta = LEASE_RENEWAL,
+        lease_renewal: timedelta | None = None,
     ) -> None:
         """Args:
         store: feeds, items, subscriptions and deliveries.
@@ -448,10 +452,12 @@ class DigestService:
         sleep: waits between post retries (tests pass a recorder).
         post_attempts: tries per message on TransientPostError.
         post_retry_delay: the first retry's wait, doubling after.
-        lease: how long a claim holds without renewal; another process takes a delivery over that
-            long after its holder's last renewal.
-        lease_renewal: how often the holder renews it while delivering (well under `lease`).
+        lease: how long a claim holds without renewal (DELIVERY_LEASE_SECONDS); another process
+            takes a delivery over that long after its holder's last renewal.
+        lease_renewal: how often the holder renews it while delivering; by default a third of
+            `lease` (`renewal_interval`).
         """
+        lease_renewal = renewal_interval(lease) if lease_renewal is None else lease_renewal
         if post_attempts < 1:
             raise ValueError("post_attempts must be at least 1")
         if not timedelta(0) < lease_renewal < lease:
@@ -536,20 +542,43 @@ class DigestService:
 
     async def _run(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
         """Post the claimed delivery, its lease renewed meanwhile; whatever goes wrong, leave it failed
-        (a later claim then takes it over after `retry_delay`) rather than held until the lease runs out."""
-        async with _LeaseKeeper(
-            self.store, claim, lease=self.lease, every=self.lease_renewal, clock=self.clock
-        ) as lease:
-            try:
-                return await self._post_digest(subscription, claim, poster, lease)
-            except LeaseLost as lost:
-                LOGGER.warning("Stopped delivery %s: %s", claim.delivery_id, lost)
-                return DeliveryOutcome(DeliveryResult.TAKEN_OVER, delivery_id=claim.delivery_id, error=str(lost))
-            except Exception as error:
-                await self.store.complete_delivery(
-                    claim, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}", now=self.clock()
-                )
-                raise
+        (a later claim then takes it over after `retry_delay`) rather than held until the lease runs out.
+        Cancelled (a shutdown cut it off), release the claim: the next sweep, here or in another
+        process, takes it over at once."""
+        LOGGER.info(
+            "Posting delivery %s of subscription %s to channel %s (attempt %d)",
+            claim.delivery_id,
+            subscription.id,
+            subscription.channel_id,
+            claim.attempt,
+        )
+        try:
+            async with _LeaseKeeper(
+                self.store, claim, lease=self.lease, every=self.lease_renewal, clock=self.clock
+            ) as lease:
+                try:
+                    return await self._post_digest(subscription, claim, poster, lease)
+                except LeaseLost as lost:
+                    LOGGER.warning("Stopped delivery %s: %s", claim.delivery_id, lost)
+                    return DeliveryOutcome(DeliveryResult.TAKEN_OVER, delivery_id=claim.delivery_id, error=str(lost))
+                except Exception as error:
+                    await self.store.complete_delivery(
+                        claim, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}", now=self.clock()
+                    )
+                    raise
+        except asyncio.CancelledError:
+            # After the lease keeper has stopped, so that no renewal lands after the release.
+            await self._release(claim)
+            raise
+
+    async def _release(self, claim: Claim) -> None:
+        try:
+            released = await self.store.release_claim(claim, reason=DELIVERY_CUT_OFF, now=self.clock())
+        except Exception:  # the database is away too: the lease runs out by itself
+            LOGGER.warning("Releasing delivery %s failed; it is free once its lease runs out", claim.delivery_id)
+            return
+        if released:
+            LOGGER.info("Delivery %s was cut off and released: the next sweep finishes it", claim.delivery_id)
 
     async def _post_digest(
         self, subscription: Subscription, claim: Claim, poster: Poster[MessageT], lease: _LeaseKeeper

@@ -59,7 +59,9 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             check_every=timedelta(minutes=settings.feed_refresh_minutes),
             executor=executor,
         )
-        digests = DigestService(store=store, pipeline=pipeline, refresher=refresher, clock=clock)
+        digests = DigestService(
+            store=store, pipeline=pipeline, refresher=refresher, clock=clock, lease=settings.delivery_lease
+        )
         yield BotResources(
             store=store,
             fetcher=fetcher,

@@ -6,13 +6,13 @@ subscriptions (APScheduler's memory job store forgets everything on exit), and t
 called with a subscription id: nothing about a job outlives the process, so nothing needs to find
 the scheduler again.
 
-Missed digests: at start, and every 30 seconds after, each subscription's most recent firing is
-computed from the clock (not from APScheduler's memory). When it lies within the grace period and
-that date's scheduled digest was not posted, it is delivered now: once, however many firings were
-missed (only the latest counts), and a delivery a crash left half-posted or Discord failed is
-finished the same way; so is a manual digest (/digest now) that failed or was abandoned, until the
-grace after it began. The store's claim keeps it to one scheduled digest per subscription and
-local date, across processes.
+Missed digests: at start, and every sweep after (DIGEST_SWEEP_SECONDS, 30 s), each subscription's
+most recent firing is computed from the clock (not from APScheduler's memory). When it lies within
+the grace period and that date's scheduled digest was not posted, it is delivered now: once, however
+many firings were missed (only the latest counts), and a delivery a crash or a shutdown left
+half-posted or Discord failed is finished the same way; so is a manual digest (/digest now) that
+failed or was abandoned, until the grace after it began. The store's claim keeps it to one scheduled
+digest per subscription and local date, across processes.
 
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
 pruned (`Store.prune_history`, safe with several processes doing it at once).
@@ -53,7 +53,7 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
-from bot.settings import MIN_HISTORY_RETENTION
+from bot.settings import DEFAULT_DIGEST_SWEEP_SECONDS, MIN_HISTORY_RETENTION
 from bot.store import Delivery, DeliveryKind, PrunedHistory, Store, Subscription, takeover_due
 
 LOGGER = logging.getLogger(__name__)
@@ -62,20 +62,19 @@ DEFAULT_GRACE = timedelta(hours=1)
 """A digest missed while the bot was down is still posted when it is back within an hour
 (DIGEST_GRACE_MINUTES): a morning digest at 9 instead of 8 is still the morning's; at noon it is not."""
 
-RETRY_SWEEP_INTERVAL = timedelta(seconds=30)
-"""How often missed, failed or abandoned digests within the grace are looked for. A dead process's
-claim is free a minute (CLAIM_LEASE) after its last renewal, so a sweep every 30 s posts the rest of
-its digest within 90 s of the crash, and so within 90 s of a restart, however soon the restart; a
-failed one is tried again within 30 s of its retry delay. A sweep reads the active subscriptions
-and the deliveries left failed or claimed: a few queries, not worth a longer wait."""
+RETRY_SWEEP_INTERVAL = timedelta(seconds=DEFAULT_DIGEST_SWEEP_SECONDS)
+"""How often missed, failed or abandoned digests within the grace are looked for: DIGEST_SWEEP_SECONDS's
+default (see bot.settings.DEFAULT_DIGEST_SWEEP_SECONDS). A dead process's claim is free a lease after
+its last renewal, so the rest of its digest is posted within a lease and a sweep of the crash; a
+failed one is tried again within a sweep of its retry delay."""
 
 CATCH_UP_CONCURRENCY = 4
 """Missed digests delivered at once after a restart: each briefs up to ten pages, and the pipeline's
 job slots and the CPU are shared with people asking for summaries right now."""
 
 STOP_TIMEOUT_SECONDS = 10.0
-"""How long `stop` lets digests being posted finish: posting takes seconds; one cut off is resumed
-by the next start."""
+"""How long `stop` lets digests being posted finish: posting takes seconds; one cut off releases its
+claim, and is finished by the next sweep of another process or by the next start."""
 
 HOUSEKEEPING_INTERVAL = timedelta(days=1)
 """How often old history is pruned: the retention is counted in days, so a daily pass keeps the tables
@@ -219,7 +218,8 @@ class DigestScheduler:
         clock: the current time for deciding what is due (APScheduler's timer runs on real time).
         grace: how late a missed digest may still be posted (DIGEST_GRACE_MINUTES).
         refresh_interval: how often due feeds are fetched (FEED_REFRESH_MINUTES).
-        sweep_interval: how often missed or failed digests within the grace are looked for.
+        sweep_interval: how often missed, failed or abandoned digests within the grace are looked for
+            (DIGEST_SWEEP_SECONDS).
         history_retention: how long history is kept (HISTORY_RETENTION_DAYS, see Store.prune_history);
             None (or zero) keeps everything, and no housekeeping job runs.
         scheduler: the APScheduler to use; a new one by default.
@@ -292,18 +292,22 @@ class DigestScheduler:
             replace_existing=True,
         )
 
-    async def stop(self) -> None:
-        """Stop the timer, letting digests being posted finish for a few seconds (then cutting them
-        off: a cut-off digest is resumed, without repeats, after the next start)."""
+    async def stop(self, *, finish_within: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop the timer, letting digests being posted finish for `finish_within` seconds, then
+        cutting them off: a cut-off digest releases its claim, and the next sweep (of another process,
+        or after the next start) finishes it without repeats."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            # Paused, not shut down yet: APScheduler's shutdown cancels the jobs running at once.
+            self.scheduler.pause()
         current = asyncio.current_task()
         pending = [task for task in {*self._delivering.values(), *self._jobs} if task is not current]
         if pending:
-            _done, late = await asyncio.wait(pending, timeout=STOP_TIMEOUT_SECONDS)
+            _done, late = await asyncio.wait(pending, timeout=finish_within)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
         LOGGER.info("Digest scheduler stopped")
 

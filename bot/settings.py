@@ -21,6 +21,18 @@ DEFAULT_FEED_REFRESH_MINUTES = 15
 few minutes to hours, and a digest is read once a day; every 15 minutes keeps a digest at most that
 stale, at 96 requests a day per feed (and most of them answered 304 Not Modified)."""
 
+DEFAULT_DELIVERY_LEASE_SECONDS = 60
+"""How long a digest being posted stays claimed unless its process renews the claim
+(DELIVERY_LEASE_SECONDS): the process renews it every third of the lease (RENEWALS_PER_LEASE in
+bot.store.deliveries), so a renewal may fail (a slow database, a stalled loop) and the next still comes
+in time; a dead process's digest is free to take over a minute after its last renewal at most, the
+"about a minute" a reader waits for the rest of a digest interrupted by a crash."""
+
+DEFAULT_DIGEST_SWEEP_SECONDS = 30
+"""How often missed, failed or abandoned digests are looked for (DIGEST_SWEEP_SECONDS). With the 60 s
+lease, the rest of a crashed process's digest is posted within 90 s of the crash, however soon the
+restart; a sweep is a few queries, not worth a longer wait."""
+
 
 class Settings(BaseSettings):
     """Settings from environment variables, or from a `.env` file in the working directory."""
@@ -69,6 +81,17 @@ class Settings(BaseSettings):
     feed_refresh_minutes: int = Field(
         default=DEFAULT_FEED_REFRESH_MINUTES, gt=0, description="How often due feeds are fetched."
     )
+    delivery_lease_seconds: int = Field(
+        default=DEFAULT_DELIVERY_LEASE_SECONDS,
+        gt=0,
+        description="How long a digest being posted stays claimed unless its process renews the claim (every "
+        "third of it): a crashed process's digest is taken over that long after its last renewal.",
+    )
+    digest_sweep_seconds: int = Field(
+        default=DEFAULT_DIGEST_SWEEP_SECONDS,
+        gt=0,
+        description="How often missed, failed or abandoned digests are looked for; shorter than the lease.",
+    )
     history_retention_days: int = Field(
         default=30,
         ge=0,
@@ -113,6 +136,27 @@ class Settings(BaseSettings):
                 f"keep at least {MIN_HISTORY_RETENTION.days} days (a digest reads two days back), or 0 for all"
             )
         return value
+
+    @model_validator(mode="after")
+    def _sweep_within_the_lease(self) -> Settings:
+        """A crashed process's digest is taken over within a lease and a sweep of its last renewal: a
+        sweep longer than the lease would make the wait the sweep's, not the lease's."""
+        if self.digest_sweep_seconds >= self.delivery_lease_seconds:
+            raise ValueError(
+                f"DIGEST_SWEEP_SECONDS ({self.digest_sweep_seconds}) must be shorter than "
+                f"DELIVERY_LEASE_SECONDS ({self.delivery_lease_seconds})"
+            )
+        return self
+
+    @property
+    def delivery_lease(self) -> timedelta:
+        """DELIVERY_LEASE_SECONDS as a span of time."""
+        return timedelta(seconds=self.delivery_lease_seconds)
+
+    @property
+    def digest_sweep(self) -> timedelta:
+        """DIGEST_SWEEP_SECONDS as a span of time."""
+        return timedelta(seconds=self.digest_sweep_seconds)
 
     @property
     def history_retention(self) -> timedelta | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import discord
 import pytest
@@ -71,3 +72,10 @@ def test_configure_discord_endpoints_points_rest_and_gateway(monkeypatch: pytest
 def test_bot_asks_for_no_privileged_intent(bot: NewsBot) -> None:
     intents = bot.intents
     assert [intents.members, intents.presences, intents.message_content] == [False, False, False]
+
+
+def test_the_scheduler_sweeps_at_the_interval_of_the_settings(
+    offline_settings: Settings, bot_resources: BotResources
+) -> None:
+    settings = offline_settings.model_copy(update={"delivery_lease_seconds": 6, "digest_sweep_seconds": 2})
+    assert NewsBot(settings, bot_resources).scheduler.sweep_interval == timedelta(seconds=2)

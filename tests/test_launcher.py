@@ -30,3 +30,10 @@ async def test_an_error_inside_still_closes_the_fetcher(offline_settings: Settin
         async with open_resources(offline_settings) as resources:
             raise RuntimeError("the bot failed")
     assert resources.fetcher.closed
+
+
+async def test_the_digest_service_holds_deliveries_for_the_lease_of_the_settings(offline_settings: Settings) -> None:
+    settings = offline_settings.model_copy(update={"delivery_lease_seconds": 6, "digest_sweep_seconds": 2})
+    async with open_resources(settings) as resources:
+        assert resources.digests.lease == timedelta(seconds=6)
+        assert resources.digests.lease_renewal == timedelta(seconds=2)  # a third of it

@@ -30,7 +30,7 @@ from bot.scheduler import (
 )
 from bot.store import DeliveryKind, DeliveryStatus, Subscription
 from bot.store.deliveries import CLAIM_LEASE, MAX_RETRY_DELAY
-from tests.newsroom import Newsroom, SimulatedCrash, title
+from tests.newsroom import Newsroom, Sent, SimulatedCrash, title
 from tests.store.samples import GUILD, MEMBER
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -410,6 +410,60 @@ async def test_a_restart_during_a_digest_posts_only_the_rest(newsroom: Newsroom)
     delivery = await newsroom.store.latest_delivery(subscription.id)
     assert delivery is not None
     assert (delivery.status, delivery.attempt, len(delivery.posted_message_ids)) == (DeliveryStatus.POSTED, 2, 2)
+
+
+async def test_a_digest_being_posted_when_the_scheduler_stops_is_let_finish(newsroom: Newsroom) -> None:
+    slugs = ("ferry", "orchard", "chess")
+    await follow_news(newsroom, *slugs)
+    subscription = await subscribe(newsroom, BERLIN)
+    newsroom.clock.set(utc(2025, 3, 14, 6, 30))
+    posting = asyncio.Event()
+    original_post = newsroom.poster.post
+
+    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+        posting.set()
+        await asyncio.sleep(0.2)  # Discord takes its time
+        return await original_post(channel_id, message, key=key)
+
+    newsroom.poster.post = slow_post  # type: ignore[method-assign]
+    async with started(newsroom, paused=False):  # its catch-up job runs at once: the digest is due
+        await asyncio.wait_for(posting.wait(), timeout=30)
+
+    delivery = await newsroom.store.latest_delivery(subscription.id)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempt) == (DeliveryStatus.POSTED, 1)
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
+
+
+async def test_a_digest_cut_off_by_a_shutdown_is_finished_by_the_next_sweep_at_once(newsroom: Newsroom) -> None:
+    slugs = ("ferry", "orchard", "chess", "tram")
+    await follow_news(newsroom, *slugs)
+    subscription = await subscribe(newsroom, BERLIN)
+    newsroom.clock.set(utc(2025, 3, 14, 6, 30))
+    second_post_sent = asyncio.Event()
+    original_post = newsroom.poster.post
+
+    async def slow_second_post(channel_id: int, message: Sent, *, key: str) -> int:
+        if newsroom.poster.posted:  # Discord takes its time with the second message
+            second_post_sent.set()
+            await asyncio.Event().wait()
+        return await original_post(channel_id, message, key=key)
+
+    newsroom.poster.post = slow_second_post  # type: ignore[method-assign]
+    stopping = make_scheduler(newsroom)
+    job = asyncio.create_task(stopping.scheduled_digest_job(subscription.id))
+    await asyncio.wait_for(second_post_sent.wait(), timeout=30)
+    await stopping.stop(finish_within=0.1)
+    newsroom.poster.post = original_post  # type: ignore[method-assign]
+
+    resumed = await make_scheduler(newsroom).catch_up()  # at once: the clock has not moved
+
+    assert job.cancelled()
+    assert [outcome.result for outcome in resumed.values()] == [DeliveryResult.POSTED]
+    assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in slugs)
+    delivery = await newsroom.store.latest_delivery(subscription.id)
+    assert delivery is not None
+    assert (delivery.status, delivery.attempt) == (DeliveryStatus.POSTED, 2)
 
 
 async def test_the_sweep_retries_a_manual_digest_through_an_outage_and_posts_it_once(newsroom: Newsroom) -> None:

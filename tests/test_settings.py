@@ -130,3 +130,17 @@ def test_shard_settings_that_do_not_fit_are_refused(
 ) -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, **values)
+
+
+def test_a_delivery_lease_is_a_minute_and_the_sweep_half_a_minute_by_default(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(_env_file=None)
+    assert (settings.delivery_lease, settings.digest_sweep) == (timedelta(seconds=60), timedelta(seconds=30))
+
+
+def test_a_sweep_as_long_as_the_delivery_lease_is_refused(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("DELIVERY_LEASE_SECONDS", "20")
+    clean_environment.setenv("DIGEST_SWEEP_SECONDS", "20")
+    with pytest.raises(ValidationError, match=r"DIGEST_SWEEP_SECONDS \(20\) must be shorter"):
+        Settings(_env_file=None)

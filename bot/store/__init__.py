@@ -18,7 +18,7 @@ One module per thing stored, each with its own queries on the engine; `Store` co
 """
 
 from bot.store.database import UnsupportedDatabase
-from bot.store.deliveries import CLAIM_LEASE, LEASE_RENEWAL, retry_delay, takeover_due
+from bot.store.deliveries import CLAIM_LEASE, LEASE_RENEWAL, renewal_interval, retry_delay, takeover_due
 from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
 from bot.store.migrations import LATEST_VERSION, SchemaTooNew
 from bot.store.records import (
@@ -77,6 +77,7 @@ __all__ = [
     "UnsupportedDatabase",
     "failure_backoff",
     "open_store",
+    "renewal_interval",
     "retry_delay",
     "takeover_due",
     "zone_names",

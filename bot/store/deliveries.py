@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Row, bindparam, exists, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.settings import DEFAULT_DELIVERY_LEASE_SECONDS
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     Claim,
@@ -29,13 +30,22 @@ from bot.store.tables import DeliveryKind, DeliveryStatus, delivered_items, deli
 LOGGER = logging.getLogger(__name__)
 
 
-CLAIM_LEASE = timedelta(seconds=60)
-"""How long a claim holds unless its owner renews it. The owner renews every LEASE_RENEWAL (20 s),
-so two renewals in a row may fail (a slow database, a stalled loop) before the lease runs out; a
-dead owner's delivery is free to take over a minute after its last renewal at most."""
+CLAIM_LEASE = timedelta(seconds=DEFAULT_DELIVERY_LEASE_SECONDS)
+"""How long a claim holds unless its owner renews it: DELIVERY_LEASE_SECONDS's default (see
+bot.settings.DEFAULT_DELIVERY_LEASE_SECONDS for why a minute)."""
 
-LEASE_RENEWAL = timedelta(seconds=20)
-"""How often the owner of a claim renews its lease while it posts: a third of the lease."""
+RENEWALS_PER_LEASE = 3
+"""How many times a claim's owner renews it per lease while it posts: one renewal may fail (a slow
+database, a stalled loop) and the next still comes with a third of the lease to spare."""
+
+
+def renewal_interval(lease: timedelta) -> timedelta:
+    """How often the owner of a claim of `lease` renews it while it posts."""
+    return lease / RENEWALS_PER_LEASE
+
+
+LEASE_RENEWAL = renewal_interval(CLAIM_LEASE)
+"""How often the owner of a claim renews it, at the default lease: every 20 s."""
 
 FIRST_RETRY_DELAY = timedelta(seconds=15)
 """A failed delivery (Discord kept answering 5xx) may be claimed again this long after it failed,
@@ -231,6 +241,17 @@ class DeliveryQueries(Queries):
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 update(deliveries).where(*_still_held(claim)).values(lease_expires_at=moment + lease)
+            )
+        return bool(result.rowcount)
+
+    async def release_claim(self, claim: Claim, *, reason: str, now: datetime | None = None) -> bool:
+        """Give the claim up before its lease runs out (its holder was stopped mid-delivery): the
+        delivery is free to take over at once, as one whose holder died is after its lease, and what
+        it posted is read back by whoever takes it over. False when the claim was no longer held."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(deliveries).where(*_still_held(claim)).values(lease_expires_at=moment, error=clip_error(reason))
             )
         return bool(result.rowcount)
 

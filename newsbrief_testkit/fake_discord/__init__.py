@@ -64,7 +64,9 @@ Discord's 503 body until ``end_outage()`` (or for ``seconds`` of the fake's cloc
 ``hold_after_store(method, path)`` lets the next matching successful request do its work (the message is
 stored, GET shows it, its nonce counts) and holds its answer: ``await hold.wait_stored()``, then kill the
 bot, then ``hold.release()`` or ``hold.drop()`` (close the connection unanswered; close() drops what is
-still held). Gateway:
+still held). ``hold_before_store(method, path, skip=0)`` holds the next matching request (after ``skip`` went
+through) before the fake does it: ``await held.wait_held()``, then kill the bot, then ``held.drop()`` (the
+connection closes; nothing is stored or recorded) or ``held.release()`` (done and answered as usual). Gateway:
 ``request_reconnect()`` (op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9;
 override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before identifying again),
 ``drop_connection()``. Guilds: ``add_guild(name)`` before the client connects; ``remove_guild(id)`` (the bot
@@ -86,7 +88,7 @@ environment, say).
 
 from .client import point_discord_at, point_discord_at_address, running_client
 from .fake import FakeDiscord
-from .faults import HeldReply, InjectedFault, Outage
+from .faults import HeldReply, HeldRequest, InjectedFault, Outage
 from .gateway import GatewayConnection
 
 # Every number of the fake (limits, codes, opcodes, flags), as the single module had them.
@@ -99,6 +101,7 @@ __all__ = [
     "GatewayConnection",
     "GatewayFrame",
     "HeldReply",
+    "HeldRequest",
     "InjectedFault",
     "Outage",
     "RecordedFile",

@@ -1,5 +1,5 @@
-"""Faults a test injects into the REST API: rate limits and errors for the next requests, an outage, and an
-answer held back after Discord stored a message (for crash tests).
+"""Faults a test injects into the REST API: rate limits and errors for the next requests, an outage, and,
+for crash tests, a request held before Discord reads it or its answer held back after Discord stored it.
 
 Gateway faults (reconnect, invalid session, dropped connection) live with the gateway.
 """
@@ -62,8 +62,36 @@ class Outage:
         return self.method in ("*", method) and self.path.fullmatch(path) is not None
 
 
+class _Held:
+    """A request the fake holds until the test decides: ``release()`` or ``drop()``. Subclasses are
+    dataclasses with the two fields below."""
+
+    outcome: str | None
+    _decided: asyncio.Event
+
+    def release(self) -> None:
+        """Let it go on: a held answer is sent (to a bot that may no longer be there to read it), a held
+        request is done and answered as usual."""
+        self._decide(RELEASED)
+
+    def drop(self) -> None:
+        """Close its connection without an answer, as when Discord's edge goes away: a held request is
+        then never done."""
+        self._decide(DROPPED)
+
+    def _decide(self, outcome: str) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+            self._decided.set()
+
+    async def _wait_decided(self) -> str:
+        await self._decided.wait()
+        assert self.outcome is not None
+        return self.outcome
+
+
 @dataclass(eq=False)
-class HeldReply:
+class HeldReply(_Held):
     """The answer to the next successful request matching ``method`` and ``path``, held back.
 
     The fake does the request's work first (a message is stored, visible to GET and in ``fake.messages``,
@@ -91,27 +119,50 @@ class HeldReply:
         assert self.request is not None
         return self.request
 
-    def release(self) -> None:
-        """Send the held answer (to a bot that may no longer be there to read it)."""
-        self._decide(RELEASED)
-
-    def drop(self) -> None:
-        """Close the held request's connection without an answer, as when Discord's edge goes away."""
-        self._decide(DROPPED)
-
-    def _decide(self, outcome: str) -> None:
-        if self.outcome is None:
-            self.outcome = outcome
-            self._decided.set()
-
     def _hold(self, request: RecordedRequest) -> None:
         self.request = request
         self._stored.set()
 
-    async def _wait_decided(self) -> str:
-        await self._decided.wait()
-        assert self.outcome is not None
-        return self.outcome
+
+@dataclass(eq=False)
+class HeldRequest(_Held):
+    """The next request matching ``method`` and ``path`` (after ``skip`` of them went through), held as it
+    arrives, before the fake does anything with it: nothing is stored, answered or recorded until
+    ``release()`` lets the fake do it as usual, or ``drop()`` closes the connection and the request is
+    never done at all. The moment to kill a bot whose message has not reached Discord.
+    """
+
+    method: str
+    path: re.Pattern[str]
+    skip: int = 0
+    passed: int = 0
+    """Matching requests let through so far, up to ``skip``."""
+    request: Incoming | None = None
+    outcome: str | None = None
+    _held: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    _decided: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def takes(self, method: str, path: str) -> bool:
+        """Whether it holds this request (a matching one past ``skip``, while it holds none yet)."""
+        if self.request is not None or self.method not in ("*", method) or self.path.fullmatch(path) is None:
+            return False
+        if self.passed < self.skip:
+            self.passed += 1
+            return False
+        return True
+
+    async def wait_held(self, *, timeout: float = DEFAULT_WAIT_SECONDS) -> Incoming:
+        """Wait until a request is held; returns it as it arrived (method, path, json, headers)."""
+        try:
+            await asyncio.wait_for(self._held.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no {self.method} {self.path.pattern} arrived within {timeout}s") from None
+        assert self.request is not None
+        return self.request
+
+    def _hold(self, request: Incoming) -> None:
+        self.request = request
+        self._held.set()
 
 
 class Faults(FakeState):
@@ -179,6 +230,24 @@ class Faults(FakeState):
         self.holds.append(hold)
         return hold
 
+    def hold_before_store(self, method: str, path: str, *, skip: int = 0) -> HeldRequest:
+        """Hold the next request matching ``method`` and regex ``path``, after letting ``skip`` of them
+        through, before the fake does it: ``await held.wait_held()`` returns when it is held, then
+        ``release()`` lets it be done and answered, ``drop()`` closes its connection with nothing stored
+        or recorded. close() drops a request still held.
+        """
+        held = HeldRequest(method=method, path=re.compile(path), skip=skip)
+        self.held_requests.append(held)
+        return held
+
+    async def _held_back(self, incoming: Incoming) -> bool:
+        """Hold the request if a hold_before_store takes it; True when it was dropped (never to be done)."""
+        held = next((h for h in self.held_requests if h.takes(incoming.method, incoming.path)), None)
+        if held is None:
+            return False
+        held._hold(incoming)
+        return await held._wait_decided() == DROPPED
+
     def _outage_reply(self, incoming: Incoming, index: int) -> Reply | None:
         now = self.clock()
         outage = next((o for o in self.outages if o.matches(incoming.method, incoming.path, now)), None)
@@ -199,6 +268,8 @@ class Faults(FakeState):
     def _drop_held_replies(self) -> None:
         for hold in self.holds:
             hold.drop()
+        for held in self.held_requests:
+            held.drop()
 
     def _fault_reply(self, incoming: Incoming, index: int) -> Reply | None:
         if reply := self._outage_reply(incoming, index):

@@ -49,6 +49,10 @@ class RestServer(Faults):
             reply = incoming_or_reply
         else:
             incoming = incoming_or_reply
+            if await self._held_back(incoming):
+                if request.transport is not None:
+                    request.transport.close()
+                return web.Response()  # never written: the connection is closed
             fault = self._fault_reply(incoming, len(self.requests))
             reply, routed = (fault, True) if fault is not None else await self._route(incoming)
         self.requests.append(

@@ -33,7 +33,7 @@ from .limits import (
 from .records import FakeInteraction, GatewayFrame, RecordedRequest
 
 if TYPE_CHECKING:
-    from .faults import HeldReply, InjectedFault, Outage
+    from .faults import HeldReply, HeldRequest, InjectedFault, Outage
     from .gateway import GatewayConnection, GatewaySession
 
 Found = TypeVar("Found")
@@ -104,6 +104,7 @@ class FakeState:
         self.faults: list[InjectedFault] = []
         self.outages: list[Outage] = []
         self.holds: list[HeldReply] = []
+        self.held_requests: list[HeldRequest] = []
         self.attachments: dict[int, bytes] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         """Attachment objects of files users attached to commands (`upload_attachment`), by id."""

@@ -1,10 +1,13 @@
 """Digest delivery through Discord's faults, end to end: `newsbrief run` killed -9 after the fake Discord
-stored a digest message and before the bot heard so, then restarted; and /digest now through a
-10-minute outage. Each story appears once, whatever the nonce window: the fake keeps nonces 5 minutes
-as Discord does, and the tests move its clock past them, so only reading the channel back helps.
+stored a digest message and before the bot heard so, or before the message reached the fake, then
+restarted; two `newsbrief run` on PostgreSQL, the one posting killed -9 and the other finishing; and
+/digest now through a 10-minute outage. Each story appears once, whatever the nonce window: the fake
+keeps nonces 5 minutes as Discord does, and the tests move its clock past them, so only reading the
+channel back helps.
 
-The process test runs the production lease (60 s) and sweep (30 s): the restarted bot takes over
-within 90 s of the kill, 60-65 s measured.
+The first process test runs the production lease (60 s) and sweep (30 s): the restarted bot takes
+over within 90 s of the kill, 60-65 s measured. The others run a 6 s lease and a 2 s sweep
+(DELIVERY_LEASE_SECONDS, DIGEST_SWEEP_SECONDS), the same code on a tenth of the wait.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import signal
 import sys
 import time as monotonic
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -26,6 +29,8 @@ from bot.settings import Settings
 from bot.store import DeliveryKind, DeliveryStatus, open_store
 from newsbrief_testkit.fake_discord import NONCE_WINDOW_SECONDS, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
+from tests.newsroom import open_test_store
+from tests.store.conftest import postgres_url
 from tests.store.samples import MEMBER
 
 from .conftest import private_reply, running_news_bot
@@ -35,6 +40,9 @@ REST_WITHIN = 120.0
 """The bar: the rest of the digest is posted within two minutes of the restart."""
 STARTUP_TIMEOUT = 90.0
 """A bot process's imports, login, command sync and first digest (briefing twelve pages) on a busy machine."""
+SHORT_LEASE = {"DELIVERY_LEASE_SECONDS": "6", "DIGEST_SWEEP_SECONDS": "2"}
+"""Production's 60 s lease (renewed every 20 s) and 30 s sweep, a tenth as long: a dead process's digest
+is free to take over within 8 s of its last renewal."""
 
 TOPICS = (
     ("Lighthouse keeper retires after forty years on the rock", "Agnes Moller climbed the 212 steps daily."),
@@ -94,20 +102,25 @@ async def a_digest_due_now(database_url: str, fake: FakeDiscord, site: LocalSite
 
 @asynccontextmanager
 async def newsbrief_run(
-    fake: FakeDiscord, database_url: str, folder: Path
+    fake: FakeDiscord, database_url: str, folder: Path, settings: Mapping[str, str] | None = None
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`newsbrief run` as a process against the fake, logging to bot.log in `folder`; killed at the end
-    if still running. No worker processes: a killed bot's workers would outlive it."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DISCORD_")} | {
-        "DISCORD_API_BASE": fake.api_base,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "DISCORD_TOKEN": fake.token,
-        "FETCH_ALLOW_PRIVATE": "true",
-        "PIPELINE_PROCESSES": "0",
-        "DATA_DIR": str(folder / "data"),
-        "DATABASE_URL": database_url,
-        "PYTHONPATH": str(Path(__file__).parents[2]),
-    }
+    """`newsbrief run` as a process against the fake, logging to bot.log in `folder`, with `settings`
+    added to its environment; killed at the end if still running. No worker processes: a killed bot's
+    workers would outlive it."""
+    environment = (
+        {key: value for key, value in os.environ.items() if not key.startswith("DISCORD_")}
+        | {
+            "DISCORD_API_BASE": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DISCORD_TOKEN": fake.token,
+            "FETCH_ALLOW_PRIVATE": "true",
+            "PIPELINE_PROCESSES": "0",
+            "DATA_DIR": str(folder / "data"),
+            "DATABASE_URL": database_url,
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+        }
+        | dict(settings or {})
+    )
     with (folder / "bot.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", cwd=folder, env=environment, stdout=log, stderr=log
@@ -154,6 +167,71 @@ async def test_a_bot_killed_after_discord_stored_a_message_posts_the_rest_once_a
     assert posted_titles(fake) == Counter(title for title, _summary in TOPICS)
     assert len(fake.channel_messages()) >= 2  # the held message, and the rest
     assert took < REST_WITHIN
+
+
+async def test_a_bot_killed_before_its_message_reached_discord_posts_the_rest_once_after_restart(
+    fake: FakeDiscord, local_site: LocalSite, tmp_path: Path
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsbrief.db'}"
+    subscription_id = await a_digest_due_now(database_url, fake, local_site)
+    held = fake.hold_before_store("POST", rf"/channels/{fake.channel_id}/messages", skip=1)  # the second message
+    async with newsbrief_run(fake, database_url, tmp_path, SHORT_LEASE) as first:
+        await held.wait_held(timeout=STARTUP_TIMEOUT)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    held.drop()  # it never reaches Discord
+
+    async with newsbrief_run(fake, database_url, tmp_path, SHORT_LEASE):
+        took = await wait_until_posted(database_url, subscription_id, within=REST_WITHIN)
+
+    assert posted_titles(fake) == Counter(title for title, _summary in TOPICS)
+    assert len(fake.channel_messages()) == 2  # the first message, and the rest
+    assert took < REST_WITHIN
+
+
+async def test_two_bots_on_postgresql_one_killed_mid_digest_and_the_other_finishes_it_once(
+    fake: FakeDiscord, local_site: LocalSite, tmp_path: Path
+) -> None:
+    async with open_test_store("postgresql", tmp_path):  # skips without TEST_DATABASE_URL; empties it
+        database_url = postgres_url()
+    subscription_id = await a_digest_due_now(database_url, fake, local_site)
+    hold = fake.hold_after_store("POST", rf"/channels/{fake.channel_id}/messages")
+    folders = bot_folders(tmp_path, "first", "second")
+    async with (
+        newsbrief_run(fake, database_url, folders[0], SHORT_LEASE) as first,
+        newsbrief_run(fake, database_url, folders[1], SHORT_LEASE) as second,
+    ):
+        await hold.wait_stored(timeout=STARTUP_TIMEOUT)
+        posting = [posting_delivery(folder) for folder in folders]
+        assert posting.count(True) == 1, "exactly one bot posts the digest"
+        holder, other = (first, second) if posting[0] else (second, first)
+        holder.send_signal(signal.SIGKILL)
+        await holder.wait()
+        killed_at = monotonic.monotonic()
+        hold.drop()
+        fake.advance_clock(NONCE_WINDOW_SECONDS + 1)  # a same-key post would now be stored again
+
+        took = await wait_until_posted(database_url, subscription_id, within=REST_WITHIN)
+        still_running = other.returncode is None
+
+    assert posted_titles(fake) == Counter(title for title, _summary in TOPICS)
+    assert len(fake.channel_messages()) == 2  # the held message, and the rest
+    assert still_running
+    assert monotonic.monotonic() - killed_at < REST_WITHIN
+    assert took < REST_WITHIN
+
+
+def bot_folders(parent: Path, *names: str) -> list[Path]:
+    """A working folder for each bot process: its data and its log."""
+    folders = [parent / name for name in names]
+    for folder in folders:
+        folder.mkdir()
+    return folders
+
+
+def posting_delivery(folder: Path) -> bool:
+    """Whether the bot logging in `folder` began posting a delivery (DigestService logs it as it starts)."""
+    return "Posting delivery" in (folder / "bot.log").read_text(errors="replace")
 
 
 OUTAGE = timedelta(minutes=10)

@@ -707,6 +707,54 @@ async def test_a_refused_request_is_not_held(bot: EchoBot, fake: FakeDiscord) ->
     assert hold.request is None
 
 
+async def test_a_request_held_before_store_is_stored_only_once_released(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    held = fake.hold_before_store("POST", rf"/channels/{fake.channel_id}/messages")
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-12-0"))
+    arrived = await held.wait_held()
+    _, listed_while_held = await list_messages(fake, fake.channel_id)
+    held.release()
+    sent = await sending
+
+    assert (arrived.json or {})["nonce"] == "digest-12-0"
+    assert listed_while_held == []
+    assert [message["id"] for message in fake.channel_messages()] == [str(sent.id)]
+
+
+async def test_a_dropped_held_request_is_never_stored_nor_answered(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    held = fake.hold_before_store("POST", rf"/channels/{fake.channel_id}/messages")
+    posts_before = len(fake.requests)
+
+    sending = asyncio.create_task(channel.send("Evening digest", nonce="digest-13-0"))
+    await held.wait_held()
+    held.drop()
+
+    with pytest.raises(aiohttp.ClientError):
+        await sending
+    assert fake.channel_messages() == []
+    assert fake.requests[posts_before:] == []
+
+
+async def test_a_hold_before_store_lets_the_skipped_requests_through(bot: EchoBot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    held = fake.hold_before_store("POST", rf"/channels/{fake.channel_id}/messages", skip=1)
+
+    first = await asyncio.wait_for(channel.send("Evening digest, part one"), timeout=10)  # not held
+    second = asyncio.create_task(channel.send("Evening digest, part two"))
+    arrived = await held.wait_held()
+    held.drop()
+
+    with pytest.raises(aiohttp.ClientError):
+        await second
+    assert (arrived.json or {})["content"] == "Evening digest, part two"
+    assert [message["id"] for message in fake.channel_messages()] == [str(first.id)]
+
+
 async def test_an_outage_answers_503_until_it_ends(bot: EchoBot, fake: FakeDiscord) -> None:
     channel = bot.get_channel(fake.channel_id)
     assert isinstance(channel, discord.TextChannel)

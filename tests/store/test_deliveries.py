@@ -122,6 +122,22 @@ async def test_an_abandoned_claim_is_taken_over_with_what_it_posted(store: Store
     assert [item.key for item in await store.undelivered_items(subscription.id, since=NOW)] == [entry(3).key]
 
 
+async def test_a_released_claim_is_taken_over_at_once_and_its_holder_cannot_renew(store: Store) -> None:
+    subscription = await _subscription(store)
+    cut_off = await _claim(store, subscription.id, now=NOW)
+
+    assert await store.release_claim(cut_off, reason="cut off by a shutdown", now=NOW)
+    retried = await store.deliveries_to_retry(
+        kind=DeliveryKind.SCHEDULED, started_after=NOW - timedelta(hours=1), now=NOW
+    )
+    taken = await _claim(store, subscription.id, now=NOW)
+
+    assert [delivery.error for delivery in retried] == ["cut off by a shutdown"]
+    assert (taken.delivery_id, taken.attempt) == (cut_off.delivery_id, 2)
+    assert await store.renew_claim(cut_off, now=NOW) is False
+    assert await store.release_claim(cut_off, reason="cut off by a shutdown", now=NOW) is False
+
+
 async def test_a_failed_digest_can_be_tried_again_after_its_retry_delay(store: Store) -> None:
     subscription = await _subscription(store)
     claim = await _claim(store, subscription.id, now=NOW)
