@@ -84,3 +84,18 @@ def test_a_history_retention_shorter_than_digests_read_is_refused(clean_environm
     clean_environment.setenv("HISTORY_RETENTION_DAYS", "1")
     with pytest.raises(ValidationError, match="at least 2 days"):
         Settings(_env_file=None)
+
+
+def test_logs_are_text_by_default(clean_environment: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).log_format == "text"
+
+
+def test_log_format_is_read_in_any_case(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("LOG_FORMAT", "JSON")
+    assert Settings(_env_file=None).log_format == "json"
+
+
+def test_an_unknown_log_format_is_refused(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError, match="log_format"):
+        Settings(_env_file=None)
