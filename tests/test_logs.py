@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,19 +21,13 @@ from bot.settings import Settings
 BOT_TOKEN = "bot-token-from-settings"
 
 
-@pytest.fixture
-def json_logger() -> Iterator[tuple[logging.Logger, io.StringIO]]:
-    """A logger whose one handler writes JSON lines to a string."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("tests.logs")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    yield logger, stream
-    logger.removeHandler(handler)
-    logger.propagate = True
+def formatted(level: int, message: str, *args: object, exc_info: Any = None, **extra: object) -> dict[str, Any]:
+    """A record as JsonFormatter writes it, read back."""
+    record = logging.LogRecord("tests.logs", level, __file__, 1, message, args, exc_info)
+    record.__dict__.update(extra)
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    return dict(json.loads(line))
 
 
 @pytest.fixture
@@ -53,13 +49,9 @@ def records(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_a_record_is_one_json_object_with_utc_time_level_logger_and_message(
-    json_logger: tuple[logging.Logger, io.StringIO],
-) -> None:
-    logger, stream = json_logger
-    logger.warning("Feed %s failed", "https://example.com/feed")
+def test_a_record_is_one_json_object_with_utc_time_level_logger_and_message() -> None:
+    record = formatted(logging.WARNING, "Feed %s failed", "https://example.com/feed")
 
-    [record] = records(stream)
     assert {key: record[key] for key in ("level", "logger", "message")} == {
         "level": "WARNING",
         "logger": "tests.logs",
@@ -68,29 +60,23 @@ def test_a_record_is_one_json_object_with_utc_time_level_logger_and_message(
     assert datetime.fromisoformat(record["time"]).utcoffset() == timedelta(0)
 
 
-def test_an_exception_stays_inside_its_one_line(json_logger: tuple[logging.Logger, io.StringIO]) -> None:
-    logger, stream = json_logger
+def test_an_exception_stays_inside_its_one_line() -> None:
     try:
         raise RuntimeError("the database went away")
     except RuntimeError:
-        logger.exception("Refresh failed")
+        record = formatted(logging.ERROR, "Refresh failed", exc_info=sys.exc_info())
 
-    [record] = records(stream)
     assert record["message"] == "Refresh failed"
     assert record["exception"].startswith("Traceback (most recent call last):")
     assert record["exception"].endswith("RuntimeError: the database went away")
 
 
-def test_shard_and_process_are_written_when_the_record_has_them(
-    json_logger: tuple[logging.Logger, io.StringIO],
-) -> None:
-    logger, stream = json_logger
-    logger.info("Shard connected", extra={"shard_id": 3})
-    logger.info("Not about a shard")
+def test_shard_and_process_are_written_when_the_record_has_them() -> None:
+    about_shard = formatted(logging.INFO, "Shard connected", shard_id=3)
+    other = formatted(logging.INFO, "Not about a shard")
 
-    about_shard, other = records(stream)
     assert (about_shard["shard"], "shard" in other) == (3, False)
-    assert about_shard["process"] == other["process"] > 0
+    assert about_shard["process"] == other["process"] == os.getpid()
 
 
 def test_log_format_json_writes_json_lines(cli_json_log: io.StringIO) -> None:
