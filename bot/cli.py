@@ -82,13 +82,14 @@ def log_level(command: str, verbosity: int, settings: Settings) -> str:
 
 
 def _configure_logging(settings: Settings, stream: TextIO = sys.stderr, *, level: str | None = None) -> logging.Handler:
-    """Log to `stream` at `level` (the configured one by default), never showing a token (see bot.redaction)."""
+    """Log to `stream` at `level` (the configured one by default) in LOG_FORMAT, never showing a token (see
+    bot.redaction)."""
+    from bot.logs import log_formatter
     from bot.redaction import RedactSecrets
 
     level = level or settings.log_level
     handler = logging.StreamHandler(stream)
-    member = f"[cluster {settings.cluster_index}] " if settings.cluster_index is not None else ""
-    handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)-8s {member}%(name)s: %(message)s"))
+    handler.setFormatter(log_formatter(settings.log_format, cluster_index=settings.cluster_index))
     token = settings.discord_token.get_secret_value() if settings.discord_token is not None else ""
     handler.addFilter(RedactSecrets([token]))
     root = logging.getLogger()

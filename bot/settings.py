@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
 
 MIN_HISTORY_RETENTION = timedelta(days=2)
 """History kept for less than this would forget items a digest still reads: a digest reads items first
@@ -122,11 +123,19 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Address /health and /metrics listen on; 127.0.0.1 keeps them local."
     )
     log_level: LogLevel = Field(default="INFO", description="Logging level.")
+    log_format: LogFormat = Field(
+        default="text", description="text: readable lines; json: one JSON object a line, for log collectors."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_case_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("history_retention_days")
     @classmethod

@@ -104,6 +104,19 @@ def test_fetcher_info_logs_stay_off_the_terminal_unless_verbose(tmp_path: Path) 
     assert quiet.stdout.splitlines()[0] == verbose.stdout.splitlines()[0]
 
 
+def test_verbose_logs_are_json_lines_on_stderr_with_log_format_json(tmp_path: Path) -> None:
+    # The fetcher logs at INFO that it refuses a loopback address. The failure itself is told by the
+    # command's own diagnostic line, which is not a log record and stays text.
+    result = run_cli("summarize", "-v", "http://127.0.0.1:9/storm", cwd=tmp_path, LOG_FORMAT="json")
+
+    lines = result.stderr.splitlines()
+    assert "newsbrief: http://127.0.0.1:9/storm: 127.0.0.1 is a loopback address" in lines
+    logged = [json.loads(line) for line in lines if not line.startswith("newsbrief: ")]
+    assert {"level": "INFO", "logger": "bot.news.fetch", "message": "Refused to connect to 127.0.0.1 (loopback)"} in [
+        {key: record[key] for key in ("level", "logger", "message")} for record in logged
+    ]
+
+
 def test_help_documents_the_exit_statuses(tmp_path: Path) -> None:
     result = run_cli("summarize", "--help", cwd=tmp_path)
     assert "exit status:" in result.stdout

@@ -144,3 +144,18 @@ def test_a_sweep_as_long_as_the_delivery_lease_is_refused(clean_environment: pyt
     clean_environment.setenv("DIGEST_SWEEP_SECONDS", "20")
     with pytest.raises(ValidationError, match=r"DIGEST_SWEEP_SECONDS \(20\) must be shorter"):
         Settings(_env_file=None)
+
+
+def test_logs_are_text_by_default(clean_environment: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).log_format == "text"
+
+
+def test_log_format_is_read_in_any_case(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("LOG_FORMAT", "JSON")
+    assert Settings(_env_file=None).log_format == "json"
+
+
+def test_an_unknown_log_format_is_refused(clean_environment: pytest.MonkeyPatch) -> None:
+    clean_environment.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError, match="log_format"):
+        Settings(_env_file=None)
