@@ -31,7 +31,7 @@ RUN mkdir data && chown newsbrief:newsbrief data
 VOLUME ["/app/data"]
 USER newsbrief
 
-# No HEALTHCHECK: newsbrief has no health endpoint yet. When it has one, its check goes here, e.g.
+# No HEALTHCHECK yet: /health is served only when METRICS_PORT is set. With it set, the check goes here, e.g.
 #   HEALTHCHECK CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:PORT/health')"
 # `newsbrief run` stops cleanly on SIGTERM, which `docker stop` sends.
 CMD ["newsbrief", "run"]
