@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -472,8 +473,16 @@ class DigestService:
         self.lease = lease
         self.lease_renewal = lease_renewal
         # One delivery at a time per subscription in this process: a /digest now and the scheduled
-        # digest at the same moment would otherwise both read the same undelivered items.
-        self._locks: dict[int, asyncio.Lock] = {}
+        # digest at the same moment would otherwise both read the same undelivered items. Weak values:
+        # a lock lives while a delivery holds or waits for it, so the table does not grow forever.
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock_of(self, subscription_id: int) -> asyncio.Lock:
+        """The subscription's delivery lock, shared by every delivery of it under way in this process."""
+        lock = self._locks.get(subscription_id)
+        if lock is None:
+            lock = self._locks[subscription_id] = asyncio.Lock()
+        return lock
 
     async def preview(self, subscription_id: int) -> Digest:
         """The digest the subscription would get now, without posting or marking anything.
@@ -505,8 +514,7 @@ class DigestService:
             poster: packs and posts the messages.
         """
         kind = DeliveryKind(kind)
-        lock = self._locks.setdefault(subscription_id, asyncio.Lock())
-        async with lock:
+        async with self._lock_of(subscription_id):
             subscription = await self._subscription(subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND)
@@ -526,8 +534,7 @@ class DigestService:
         ALREADY_DELIVERED when it is posted, or its claim is held or was just taken by someone else;
         PAUSED, leaving it as it is, while the subscription is paused (its channel refused it).
         """
-        lock = self._locks.setdefault(subscription_id, asyncio.Lock())
-        async with lock:
+        async with self._lock_of(subscription_id):
             subscription = await self._subscription(subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND)

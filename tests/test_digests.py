@@ -4,6 +4,7 @@ a local site, posted through a recording poster (the Discord boundary), each ite
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator, Sequence
 from datetime import datetime, time, timedelta
 
@@ -641,3 +642,10 @@ async def test_a_feed_deleted_while_it_is_fetched_is_skipped(newsroom: Newsroom)
     assert await newsroom.store.prune_unfollowed_feeds() == 1
 
     assert (await refreshing).new_items == 0
+
+
+async def test_a_subscriptions_delivery_lock_goes_once_no_delivery_needs_it(newsroom: Newsroom) -> None:
+    subscription = await newsroom.subscribe()
+    await newsroom.deliver(subscription)
+    gc.collect()
+    assert subscription.id not in newsroom.service._locks
