@@ -104,7 +104,7 @@ def utc_now() -> datetime:
 class ChannelUnavailable(Exception):
     """The channel cannot take the digest for good (deleted, or the bot lost permission to post).
 
-    The subscription is paused with `reason`, which /digests shows.
+    The subscription is paused with `reason`, a `PauseReason` code that /digests puts in the reader's words.
     """
 
     def __init__(self, reason: str) -> None:

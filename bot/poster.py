@@ -15,6 +15,7 @@ from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.embeds import DigestMessage, pack_digest
 from bot.i18n import messages_for
 from bot.news.digest import Digest
+from bot.store import PauseReason
 
 LOGGER = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def _discord_errors() -> Iterator[None]:
     try:
         yield
     except discord.NotFound as error:
-        raise ChannelUnavailable("The channel was deleted") from error
+        raise ChannelUnavailable(PauseReason.CHANNEL_DELETED) from error
     except discord.Forbidden as error:
-        raise ChannelUnavailable("newsbrief lost permission to post or embed links in the channel") from error
+        raise ChannelUnavailable(PauseReason.CHANNEL_FORBIDDEN) from error
     except discord.HTTPException as error:
         if error.status >= SERVER_ERROR:
             raise TransientPostError(f"Discord answered {error.status}") from error

@@ -9,6 +9,7 @@ from discord import app_commands
 
 from bot.i18n import ENGLISH, N_, Messages
 from bot.news.errors import Busy, FetchError, InputError, NewsError, NotAnArticle, Phrase
+from bot.store import PauseReason
 
 LOGGER = logging.getLogger(__name__)
 
@@ -47,11 +48,38 @@ def as_sentence(message: str) -> str:
 
 def translated(error: NewsError | UserError, messages: Messages) -> str:
     """An error's message in the reader's language: its template translated and filled with its
-    parameters, the `Phrase` ones translated too. A template missing from the catalogue reads in English."""
-    params = {
-        name: messages.gettext(value) if isinstance(value, Phrase) else value for name, value in error.params.items()
-    }
-    return messages.gettext(error.template, **params)
+    parameters, the `Phrase` ones and the errors given as a reason translated too. A template missing
+    from the catalogue reads in English."""
+    return messages.gettext(error.template, **{name: _param(value, messages) for name, value in error.params.items()})
+
+
+def _param(value: object, messages: Messages) -> object:
+    if isinstance(value, Phrase):
+        return messages.gettext(value)
+    if isinstance(value, NewsError):
+        return translated(value, messages)
+    return value
+
+
+PAUSE_REASONS: dict[str, str] = {
+    PauseReason.CHANNEL_DELETED: N_("the channel was deleted"),
+    PauseReason.CHANNEL_FORBIDDEN: N_("newsbrief lost permission to post or embed links in the channel"),
+    PauseReason.FEEDS_REMOVED: N_("every feed this digest was following has been removed from the server"),
+}
+"""Each reason newsbrief pauses a digest for, as /digests and /digest now say it."""
+ENGLISH_PAUSE_REASONS: dict[str, str] = {
+    "The channel was deleted": PauseReason.CHANNEL_DELETED,
+    "newsbrief lost permission to post or embed links in the channel": PauseReason.CHANNEL_FORBIDDEN,
+    "Every feed this digest was following has been removed from the server.": PauseReason.FEEDS_REMOVED,
+}
+"""The English text subscriptions paused before the codes hold, read as the code it stands for."""
+
+
+def pause_reason(stored: str, messages: Messages) -> str:
+    """Why a digest is paused, in the reader's language: a `PauseReason` code (or the English text of
+    one, kept before the codes) in their words; any other text as it was stored."""
+    template = PAUSE_REASONS.get(ENGLISH_PAUSE_REASONS.get(stored, stored))
+    return messages.gettext(template) if template is not None else stored
 
 
 def user_message(error: BaseException, messages: Messages = ENGLISH) -> str | None:

@@ -18,7 +18,7 @@ from bot.embeds import fit_text, pack_digest
 from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
 from bot.news.digest import DEFAULT_MAX_STORIES
-from bot.replies import UserError, mark_answered, require_guild
+from bot.replies import UserError, mark_answered, pause_reason, require_guild
 from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
 
 if TYPE_CHECKING:
@@ -62,13 +62,19 @@ def delivery_report(outcome: DeliveryOutcome, channel_id: int, messages: Message
             return messages.gettext("Nothing new for <#{channel}>: posted the short note.", channel=channel_id)
         case DeliveryResult.CHANNEL_UNAVAILABLE:
             return messages.gettext(
-                "I cannot post in <#{channel}>: {error}. The digest is paused.", channel=channel_id, error=outcome.error
+                "I cannot post in <#{channel}>: {error}. The digest is paused.",
+                channel=channel_id,
+                error=pause_reason(outcome.error or "", messages),
             )
         case DeliveryResult.FAILED:
             return messages.gettext(
                 "Discord kept failing; the digest is retried every minute or two and posted once "
                 "Discord is back (retries stop after the digest grace, an hour by default)."
             )
+        case DeliveryResult.ALREADY_DELIVERED | DeliveryResult.TAKEN_OVER:
+            return messages.gettext("This digest is being posted in <#{channel}> right now.", channel=channel_id)
+        case DeliveryResult.NOT_FOUND:
+            return messages.gettext("<#{channel}> has no digest any more.", channel=channel_id)
     return messages.gettext("Not posted: {result}.", result=outcome.result)
 
 

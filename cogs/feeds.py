@@ -17,7 +17,7 @@ from bot.i18n import N_, Messages
 from bot.i18n.translator import user_messages
 from bot.news.opml import MAX_OPML_BYTES
 from bot.news.urls import is_http_url
-from bot.replies import UserError, require_guild
+from bot.replies import UserError, require_guild, translated
 from bot.services import ImportedFeed, ImportOutcome, ImportReport, feed_name
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ EXPORT_NAME = "newsbrief-feeds.opml"
 def imported_line(imported: ImportedFeed, messages: Messages) -> str:
     outcome = messages.gettext(OUTCOME_NAMES[imported.outcome])
     line = f"{OUTCOME_MARKS[imported.outcome]} {imported.listed.title} <{imported.listed.url}> — {outcome}"
-    return f"{line}: {imported.detail}" if imported.detail else line
+    return f"{line}: {translated(imported.detail, messages)}" if imported.detail else line
 
 
 def import_summary(name: str, report: ImportReport, messages: Messages) -> str:

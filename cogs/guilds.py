@@ -1,5 +1,6 @@
 """The servers the bot is in: leaving one forgets it, and at start the ones left while offline are
-forgotten (bot/services/guilds.py decides what may be forgotten)."""
+forgotten (bot/services/guilds.py decides what may be forgotten); a server's digests follow its
+preferred locale when it changes, and at start."""
 
 from __future__ import annotations
 
@@ -37,8 +38,13 @@ def guilds_in_view(bot: commands.Bot | commands.AutoShardedBot) -> GuildsInView:
     )
 
 
+def preferred_locales(bot: commands.Bot | commands.AutoShardedBot) -> dict[int, str]:
+    """Each available guild's preferred locale (its Community settings), as a Discord locale code."""
+    return {guild.id: guild.preferred_locale.value for guild in bot.guilds if not guild.unavailable}
+
+
 class GuildEvents(commands.Cog):
-    """Listens for the bot leaving servers; no commands."""
+    """Listens for the bot leaving servers and for their language changing; no commands."""
 
     def __init__(self, bot: NewsBot, service: GuildService) -> None:
         self.bot = bot
@@ -55,9 +61,16 @@ class GuildEvents(commands.Cog):
         await self._unless_closing(lambda: self.service.forget(guild.id))
 
     @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        """A server's settings changed: when its preferred locale did, its digests post in the new one."""
+        if before.preferred_locale != after.preferred_locale:
+            await self._unless_closing(lambda: self.service.adopt_locales({after.id: after.preferred_locale.value}))
+
+    @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Every guild of these shards has arrived (or timed out as unavailable): forget those left
-        while offline. Safe to repeat: a guild still present is never forgotten."""
+        while offline, and post each one's digests in its preferred locale as it is now. Safe to repeat:
+        a guild still present is never forgotten."""
         async with self._catching_up:
             await self._unless_closing(self._catch_up)
 
@@ -65,6 +78,7 @@ class GuildEvents(commands.Cog):
         report = await self.service.forget_departed(lambda: guilds_in_view(self.bot))
         if report.forgotten:
             LOGGER.info("Forgot %d guilds the bot was removed from while offline", len(report.forgotten))
+        await self.service.adopt_locales(preferred_locales(self.bot))
 
     async def _unless_closing(self, work: Callable[[], Awaitable[object]]) -> None:
         """Do `work` as a job the bot's close waits for (the store closes after it), or skip it when the

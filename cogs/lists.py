@@ -18,7 +18,7 @@ from bot.embeds import relative_time
 from bot.i18n import N_, Messages
 from bot.i18n.translator import user_messages
 from bot.paginator import Paginator, entry_pages
-from bot.replies import require_guild
+from bot.replies import pause_reason, require_guild
 from bot.services import FeedStatus, feed_name
 from bot.store import Subscription
 
@@ -91,7 +91,11 @@ def digest_entry(subscription: Subscription, feed_names: dict[int, str], message
     if subscription.keywords:
         line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
     if subscription.paused:
-        reason = subscription.pause_reason or messages.gettext(PAUSED_BY_ADMIN)
+        reason = (
+            pause_reason(subscription.pause_reason, messages)
+            if subscription.pause_reason
+            else messages.gettext(PAUSED_BY_ADMIN)
+        )
         line += "\n  " + messages.gettext(DIGEST_PAUSED, reason=reason)
     return line
 

@@ -61,3 +61,15 @@ def test_the_phrases_of_an_error_are_translated_with_it() -> None:
         "intranet.example verweist auf 10.0.0.7, und das ist eine private Adresse."
     )
     assert user_message(error) == "intranet.example points to 10.0.0.7, which is a private address."
+
+
+def test_an_error_given_as_the_reason_of_another_is_translated_with_it() -> None:
+    cause = FetchError(FetchErrorKind.HTTP_STATUS, N_("The page was not found (HTTP {status})"), status=404)
+    error = FeedError(N_("The feed that {url} announces could not be read: {reason}"), url="example.com", reason=cause)
+    french = messages_for("fr")
+    expected = french.gettext(
+        "The feed that {url} announces could not be read: {reason}",
+        url="example.com",
+        reason=french.gettext("The page was not found (HTTP {status})", status=404),
+    )
+    assert (user_message(error, french), "HTTP 404" in expected, "not found" in expected) == (expected, True, False)

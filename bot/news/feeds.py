@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from bot.news.decode import ascii_compatible, decode_document
-from bot.news.errors import N_, FetchErrorKind, NewsError
+from bot.news.errors import N_, FetchErrorKind, NewsError, Phrase
 from bot.news.feedtext import html_paragraphs, html_to_text, plain_paragraphs, summary_text, without_undefined_entities
 from bot.news.fetch import ContentKind, FetchedPage, Fetcher
 from bot.news.jsonfeed import JsonFeedItem, NotAJsonFeed, looks_like_json_feed, read_json_feed
@@ -258,7 +258,7 @@ def _parse_json_feed(text: str, *, url: str) -> Feed:
     try:
         document = read_json_feed(text, max_items=MAX_ENTRIES)
     except NotAJsonFeed as error:
-        raise FeedError(N_("{url} is not a news feed: {reason}"), url=_shown(url), reason=str(error)) from None
+        raise FeedError(N_("{url} is not a news feed: {reason}"), url=_shown(url), reason=Phrase(str(error))) from None
     site_link = _absolute_link(document.home_page_url, url)
     title = html_to_text(document.title) or urlsplit(site_link or url).hostname or url
     language = normalize_language_tag(document.language)
@@ -577,13 +577,13 @@ async def discover_feed(fetcher: Fetcher, url: str, *, executor: Executor | None
     else:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.final_url))
         candidates = [origin + path for path in GUESSED_PATHS]
-    failures: list[str] = []
+    failures: list[NewsError] = []
     for candidate in candidates:
         try:
             result = await fetch_feed(fetcher, candidate, executor=executor)
         except NewsError as error:
             LOGGER.debug("Feed candidate %s for %s failed: %s", candidate, url, error.message)
-            failures.append(error.message)
+            failures.append(error)
             if found_by == "guess" and error.kind in _SITE_DOWN:
                 break  # every guess is on the same site: it will not answer the next one either
             continue

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.news.errors import N_
+
 VERSION_STEM = "jsonfeed.org/version/"
 """Every JSON Feed's `version` is a URL on this path (1.0, 1.1, and later ones a reader should accept)."""
 
@@ -26,7 +28,12 @@ OPENING_SCAN = 1024
 
 
 class NotAJsonFeed(ValueError):
-    """The text is not JSON, or is JSON without a JSON Feed's version."""
+    """The text is not JSON, or is JSON without a JSON Feed's version; the message is one of the
+    phrases below, marked for the catalogues (callers show it translated as a `Phrase`)."""
+
+
+NOT_JSON = N_("it is not valid JSON")
+NOT_A_JSON_FEED = N_("it is JSON, but not a JSON Feed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +82,14 @@ def read_json_feed(text: str, *, max_items: int) -> JsonFeed:
     """
     try:
         document = json.loads(text.lstrip("\ufeff"))
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise NotAJsonFeed(f"it is not valid JSON ({error.__class__.__name__})") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise NotAJsonFeed(NOT_JSON) from None
     if not isinstance(document, dict):
-        raise NotAJsonFeed("it is JSON, but not a JSON Feed")
+        raise NotAJsonFeed(NOT_A_JSON_FEED)
     version = _string(document.get("version"))
     # Some 1.0 feeds still name the version with http://.
     if not (version or "").split("://", 1)[-1].startswith(VERSION_STEM):
-        raise NotAJsonFeed("it is JSON, but not a JSON Feed")
+        raise NotAJsonFeed(NOT_A_JSON_FEED)
     raw_items = document.get("items")
     items = raw_items if isinstance(raw_items, list) else []
     feed_authors = _authors(document)

@@ -104,8 +104,9 @@ class ImportedFeed:
 
     listed: OpmlFeed
     outcome: ImportOutcome
-    detail: str = ""
-    """Why it was not followed, in the words of the error; "" when it was, or already was."""
+    detail: NewsError | None = None
+    """Why it was not followed: the error, its template and parameters, for the reader's language;
+    None when it was, or already was."""
     feed: Feed | None = None
     """The feed followed, for FOLLOWED."""
 
@@ -240,7 +241,7 @@ class FeedService:
         for index, entry in enumerate(listed):
             refusal = self.fetcher.refusal(entry.url)
             if refusal is not None:
-                outcomes[index] = ImportedFeed(entry, ImportOutcome.REFUSED_ADDRESS, refusal.message)
+                outcomes[index] = ImportedFeed(entry, ImportOutcome.REFUSED_ADDRESS, refusal)
             elif normalize_url(entry.url) in followed:
                 outcomes[index] = ImportedFeed(entry, ImportOutcome.ALREADY_FOLLOWING)
             else:
@@ -256,8 +257,8 @@ class FeedService:
                 if outcomes[index].outcome is ImportOutcome.FOLLOWED:
                     room -= 1
         for index in waiting:
-            detail = f"this server follows {MAX_FEEDS_PER_GUILD} feeds, the most it can"
-            outcomes[index] = ImportedFeed(listed[index], ImportOutcome.OVER_LIMIT, detail)
+            full = FeedLimitReached(N_("this server follows {count} feeds, the most it can"), count=MAX_FEEDS_PER_GUILD)
+            outcomes[index] = ImportedFeed(listed[index], ImportOutcome.OVER_LIMIT, full)
         report = ImportReport(tuple(outcomes[index] for index in range(len(listed))))
         LOGGER.info(
             "Guild %s imported an OPML file of %d feeds: %d followed",
@@ -278,11 +279,11 @@ class FeedService:
         self, guild_id: int, listed: OpmlFeed, discovered: DiscoveredFeed | NewsError, *, added_by: int
     ) -> ImportedFeed:
         if isinstance(discovered, FetchError) and discovered.kind in _REFUSED_KINDS:
-            return ImportedFeed(listed, ImportOutcome.REFUSED_ADDRESS, discovered.message)
+            return ImportedFeed(listed, ImportOutcome.REFUSED_ADDRESS, discovered)
         if isinstance(discovered, FetchError) and discovered.kind in _UNREACHABLE_KINDS:
-            return ImportedFeed(listed, ImportOutcome.UNREACHABLE, discovered.message)
+            return ImportedFeed(listed, ImportOutcome.UNREACHABLE, discovered)
         if isinstance(discovered, NewsError):
-            return ImportedFeed(listed, ImportOutcome.NOT_A_FEED, discovered.message)
+            return ImportedFeed(listed, ImportOutcome.NOT_A_FEED, discovered)
         try:
             entry = await self.store.add_guild_feed(
                 guild_id,
@@ -295,7 +296,7 @@ class FeedService:
         except AlreadyFollowing:
             return ImportedFeed(listed, ImportOutcome.ALREADY_FOLLOWING)
         except FeedLimitReached as error:
-            return ImportedFeed(listed, ImportOutcome.OVER_LIMIT, error.message)
+            return ImportedFeed(listed, ImportOutcome.OVER_LIMIT, error)
         return ImportedFeed(listed, ImportOutcome.FOLLOWED, feed=entry.feed)
 
     async def export_opml(self, guild_id: int, *, title: str) -> OpmlExport:

@@ -1,5 +1,7 @@
 """The servers the bot is in: a server that removes the bot is forgotten (its follows and digests, and
 the digests' jobs), and at start the servers it left while it was offline are forgotten the same way.
+A server's digests post in its preferred locale as it is now: when it changes, and at start for changes
+made while the bot was offline (and for digests set up before the locale was stored).
 
 A guild is forgotten only on evidence this process has: a removal it was told of, or a guild list from
 its own shards, complete and available, that lacks a guild the store knows. A guild on a shard another
@@ -9,7 +11,7 @@ process runs is that process's to judge.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot.scheduler import DigestScheduler
@@ -56,7 +58,7 @@ class DepartedGuilds:
 
 
 class GuildService:
-    """Forget the guilds the bot has left."""
+    """Forget the guilds the bot has left; keep digests in their guild's language."""
 
     def __init__(self, *, store: Store, scheduler: DigestScheduler) -> None:
         """Args:
@@ -75,6 +77,14 @@ class GuildService:
         for subscription_id in forgotten.subscription_ids:
             self.scheduler.unschedule(subscription_id)
         return forgotten
+
+    async def adopt_locales(self, locales: Mapping[int, str]) -> int:
+        """Make each guild's digests post in its preferred locale (guild id -> Discord locale code) from
+        their next post on; returns how many digests changed language."""
+        changed = await self.store.adopt_guild_locales(locales)
+        if changed:
+            LOGGER.info("%d digests now post in their server's preferred locale", changed)
+        return changed
 
     async def forget_departed(self, view: Callable[[], GuildsInView]) -> DepartedGuilds:
         """Forget every guild the store knows, on this process's shards, that the bot is no longer in.

@@ -44,7 +44,7 @@ from bot.store.records import (
 )
 from bot.store.store import Store, open_store
 from bot.store.subscriptions import zone_names
-from bot.store.tables import DeliveryKind, DeliveryStatus
+from bot.store.tables import DeliveryKind, DeliveryStatus, PauseReason
 
 __all__ = [
     "CLAIM_LEASE",
@@ -66,6 +66,7 @@ __all__ = [
     "ItemRef",
     "NotFound",
     "Overview",
+    "PauseReason",
     "PrunedHistory",
     "SchemaTooNew",
     "Store",

@@ -25,7 +25,7 @@ from bot.store.records import (
     feed_from_row,
     utc_now,
 )
-from bot.store.tables import feeds, guild_feeds, subscription_feeds, subscriptions
+from bot.store.tables import PauseReason, feeds, guild_feeds, subscription_feeds, subscriptions
 
 LOGGER = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ A process that dies mid-fetch loses its claim when the lease runs out."""
 DUE_FEEDS_BATCH = 100
 """Feeds handed out by one claim_due_feeds call: a few minutes of fetching at a polite pace."""
 
-FEEDS_REMOVED_REASON = "Every feed this digest was following has been removed from the server."
+FEEDS_REMOVED_REASON = PauseReason.FEEDS_REMOVED
 
 
 def failure_backoff(consecutive_failures: int) -> timedelta:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from sqlalchemy import and_, delete, insert, select, union, update
+from sqlalchemy import and_, delete, insert, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.news.digest import DEFAULT_MAX_STORIES
@@ -224,6 +224,30 @@ class SubscriptionQueries(Queries):
                 .values(paused_at=None, pause_reason=None)
             )
         return result.rowcount > 0
+
+    async def adopt_guild_locales(self, locales: Mapping[int, str]) -> int:
+        """Make the digests of each guild in `locales` post in that guild's locale (a Discord code), as
+        its preferred locale is now: changed since they were set up, or never stored (digests set up
+        before v5). Returns how many digests changed; a guild without digests costs one chunked read."""
+        changed = 0
+        async with self._engine.begin() as connection:
+            for chunk in in_chunks(sorted(locales)):
+                stored = await connection.execute(
+                    select(subscriptions.c.guild_id, subscriptions.c.locale)
+                    .where(subscriptions.c.guild_id.in_(chunk))
+                    .distinct()
+                )
+                for guild_id in sorted({guild_id for guild_id, locale in stored if locale != locales[guild_id]}):
+                    updated = await connection.execute(
+                        update(subscriptions)
+                        .where(
+                            subscriptions.c.guild_id == guild_id,
+                            or_(subscriptions.c.locale.is_(None), subscriptions.c.locale != locales[guild_id]),
+                        )
+                        .values(locale=locales[guild_id])
+                    )
+                    changed += updated.rowcount
+        return changed
 
     async def known_guild_ids(self) -> set[int]:
         """Every guild that follows a feed or has a digest: those a bot no longer in them must forget."""

@@ -104,6 +104,17 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class PauseReason(StrEnum):
+    """Why newsbrief paused a digest: the code kept in subscriptions.pause_reason, put in the reader's
+    words when shown (bot/replies.py). Rows paused before the codes hold English text, shown as it is."""
+
+    CHANNEL_DELETED = "channel_deleted"
+    CHANNEL_FORBIDDEN = "channel_forbidden"
+    """The bot lost permission to post, or to embed links, in the channel."""
+    FEEDS_REMOVED = "feeds_removed"
+    """Every feed the digest picked was removed from the server."""
+
+
 def enum_column_type(kind: type[StrEnum], name: str) -> Enum:
     """A StrEnum kept as its value in a plain string column with a CHECK (no PostgreSQL enum type,
     which would need its own migration for every new value)."""

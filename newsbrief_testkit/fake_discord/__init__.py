@@ -70,7 +70,8 @@ connection closes; nothing is stored or recorded) or ``held.release()`` (done an
 ``request_reconnect()`` (op 7; the client RESUMEs, nothing is replayed), ``invalidate_session()`` (op 9;
 override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before identifying again),
 ``drop_connection()``. Guilds: ``add_guild(name)`` before the client connects; ``remove_guild(id)`` (the bot
-is kicked: GUILD_DELETE without ``unavailable``), ``make_guild_unavailable(id)`` (an outage).
+is kicked: GUILD_DELETE without ``unavailable``), ``make_guild_unavailable(id)`` (an outage),
+``set_preferred_locale(id, locale)`` (GUILD_UPDATE with the whole guild; before a client connects, only the guild).
 
 Replies carry no rate-limit headers unless a fault asks for a 429: with them discord.py would start
 bucketing, which is Discord's behaviour to copy only where a test asks for it.

@@ -1,4 +1,5 @@
-"""Guilds joining and leaving: more guilds than the fake's one, and GUILD_DELETE as Discord sends it."""
+"""Guilds joining, leaving and changing: more guilds than the fake's one, and GUILD_DELETE and GUILD_UPDATE
+as Discord sends them."""
 
 # Test helpers take `timeout=` like asyncio.wait_for does.
 # ruff: noqa: ASYNC109
@@ -12,7 +13,8 @@ from .limits import DEFAULT_WAIT_SECONDS
 
 
 class GuildEvents(Gateway):
-    """Add guilds before the client connects; remove the bot from one, or take one down, while it runs."""
+    """Add guilds before the client connects; remove the bot from one, take one down, or change its
+    settings while it runs."""
 
     def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> int:
         """Add a guild with one text channel, ``#news``, and return its id (on the shard (id, count)
@@ -41,7 +43,20 @@ class GuildEvents(Gateway):
         """An outage: GUILD_DELETE ``{"id": ..., "unavailable": true}``; the bot is still in the guild."""
         await self._send_guild_delete(guild_id, {"id": str(guild_id), "unavailable": True}, timeout)
 
+    async def set_preferred_locale(self, guild_id: int, locale: str, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """The server's preferred locale (Server Settings > Community) becomes ``locale``, a Discord locale
+        code. A client connected on the guild's shard gets GUILD_UPDATE, whose payload is the whole guild
+        object as it is now (https://discord.com/developers/docs/topics/gateway-events#guild-update);
+        before any client connects only the guild changes, and READY's GUILD_CREATE carries it."""
+        guild = self.guilds[guild_id]
+        guild["preferred_locale"] = locale
+        if self._sessions:
+            await self._send_guild_event("GUILD_UPDATE", guild_id, dict(guild), timeout)
+
     async def _send_guild_delete(self, guild_id: int, data: dict[str, Any], timeout: float) -> None:
-        # GUILD_DELETE names its guild by "id", not "guild_id": route it to the guild's shard here.
+        await self._send_guild_event("GUILD_DELETE", guild_id, data, timeout)
+
+    async def _send_guild_event(self, event: str, guild_id: int, data: dict[str, Any], timeout: float) -> None:
+        # GUILD_DELETE and GUILD_UPDATE name their guild by "id", not "guild_id": route them to its shard here.
         for session in await self._wait_for_sessions(guild_id, timeout):
-            await self._send_dispatch(session, "GUILD_DELETE", data)
+            await self._send_dispatch(session, event, data)

@@ -44,7 +44,8 @@ class InteractionContext(TypedDict, total=False):
     ``private_channel`` (a group DM, context 2, reached through a user install), ``foreign_guild`` (a
     server the bot is not in, ``fake.foreign_guild_id``, reached through a user install),
     ``user_install`` (the user installed the app: authorizing_integration_owners has "1", and in a DM
-    not "0"), ``locale`` ("en-US", the user's), ``guild_locale`` ("en-US", the server's preferred locale),
+    not "0"), ``locale`` ("en-US", the user's), ``guild_locale`` (the server's preferred locale: the
+    guild's own, "en-US" unless set_preferred_locale changed it),
     ``timeout`` (for a ready gateway session, DEFAULT_WAIT_SECONDS).
     """
 
@@ -175,7 +176,8 @@ class InteractionSender(Gateway):
             app_permissions = self.bot_permissions(int(channel["id"]))
             owners[str(INSTALL_GUILD)] = str(guild_id)
         payload["guild_id"] = str(guild_id)
-        guild_locale = context.get("guild_locale", "en-US")
+        known = self.guilds.get(guild_id)  # a foreign guild is not the fake's: en-US unless told
+        guild_locale = context.get("guild_locale", known["preferred_locale"] if known else "en-US")
         payload["guild"] = {"id": str(guild_id), "locale": guild_locale, "features": []}
         payload["guild_locale"] = guild_locale
         payload["channel_id"] = channel["id"]

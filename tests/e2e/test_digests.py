@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -14,6 +14,7 @@ from bot.embeds import DigestMessage
 from bot.i18n import messages_for
 from bot.scheduler import digest_job_id
 from bot.settings import Settings
+from bot.store import open_store
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
 
@@ -247,3 +248,48 @@ async def test_a_digest_message_posted_again_under_its_key_appears_once(
 
     assert again == first != other
     assert [m["content"] for m in fake.messages.values()].count(message.content) == 2
+
+
+async def wait_for_locale(bot: NewsBot, guild_id: int, locale: str) -> None:
+    """Wait until the guild's digests are stored in `locale`: the bot handles gateway events in its own tasks."""
+    for _ in range(200):
+        if [subscription.locale for subscription in await bot.store.list_subscriptions(guild_id)] == [locale]:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"the digests of guild {guild_id} are not in {locale}")
+
+
+def briefing_titles(locale: str) -> set[str]:
+    messages = messages_for(locale)
+    titles = {messages.gettext(title) for title in ("Morning briefing", "Afternoon briefing", "Evening briefing")}
+    assert "Morning briefing" not in titles
+    return titles
+
+
+async def test_a_server_locale_change_makes_the_next_digest_post_in_the_new_locale(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_and_subscribe(fake, feed_urls, local_time=datetime.now(UTC) + timedelta(hours=3))
+        await fake.set_preferred_locale(fake.guild_id, "de")
+        await wait_for_locale(bot, fake.guild_id, "de")
+        await private_reply(fake, await fake.send_slash_command("digest now", permissions=ADMIN))
+        digest = await wait_for_digest(fake)
+    assert digest["content"].split(" · ")[0] in briefing_titles("de")
+
+
+async def test_a_digest_stored_without_a_locale_posts_in_the_servers_locale(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    async with await open_store(settings.database_url) as store:
+        for url in feed_urls:
+            await store.add_guild_feed(fake.guild_id, url, added_by=1)
+        await store.subscribe(fake.guild_id, fake.channel_id, created_by=1, local_time=time(7), timezone="UTC")
+    await fake.set_preferred_locale(fake.guild_id, "fr")  # before the bot connects: READY carries it
+
+    async with running_news_bot(fake, settings) as bot:
+        await wait_for_locale(bot, fake.guild_id, "fr")
+        await private_reply(fake, await fake.send_slash_command("digest now", permissions=ADMIN))
+        digest = await wait_for_digest(fake)
+    assert digest["content"].split(" · ")[0] in briefing_titles("fr")

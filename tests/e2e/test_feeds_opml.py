@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.client import NewsBot
+from bot.i18n import messages_for
 from bot.news.opml import parse_opml
 from bot.settings import Settings
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord, FakeInteraction, RecordedRequest
@@ -77,6 +78,24 @@ async def test_import_follows_the_feeds_of_a_reader_export(
     )
     followed = await news_bot.store.list_guild_feeds(fake.guild_id)
     assert [entry.feed.url for entry in followed] == feeds
+
+
+async def test_import_reports_each_lines_outcome_and_reason_in_the_users_locale(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    gone = local_site.url("/gone.xml")
+    attachment = fake.upload_attachment("feeds.opml", opml(gone), content_type="text/x-opml")
+
+    interaction = await fake.send_slash_command(
+        "feed import", {"file": attachment["id"]}, permissions=ADMIN_PERMISSIONS, locale="de"
+    )
+    answer = await import_answer(fake, interaction)
+
+    german = messages_for("de")
+    reason = german.gettext("The page was not found (HTTP {status})", status=404)
+    assert reason != "The page was not found (HTTP 404)"
+    expected = f"❌ Feed 0 <{gone}> — {german.gettext('not a feed')}: {reason}"
+    assert answer.json["embeds"][0]["description"] == expected
 
 
 @pytest.mark.parametrize(

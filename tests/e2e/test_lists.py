@@ -7,7 +7,10 @@ import re
 from datetime import time
 
 from bot.client import NewsBot
+from bot.i18n import messages_for
 from bot.paginator import NEXT_LABEL
+from bot.replies import PAUSE_REASONS
+from bot.store import PauseReason
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 
 FEEDS = 50
@@ -59,3 +62,18 @@ async def test_digests_is_open_to_everyone(news_bot: NewsBot, fake: FakeDiscord)
     interaction = await fake.send_slash_command("digests", permissions=DEFAULT_PERMISSIONS)
     callback = await fake.wait_for_callback(interaction, status=200)
     assert callback.json["data"]["embeds"][0]["description"].startswith(f"<#{fake.channel_id}> at 07:30 Europe/Paris")
+
+
+async def test_digests_gives_a_pause_reason_in_the_users_locale(news_bot: NewsBot, fake: FakeDiscord) -> None:
+    await news_bot.store.subscribe(
+        fake.guild_id, fake.channel_id, created_by=MEMBER, local_time=time(7, 30), timezone="Europe/Paris"
+    )
+    await news_bot.store.pause_subscription(fake.guild_id, fake.channel_id, reason=PauseReason.CHANNEL_FORBIDDEN)
+
+    interaction = await fake.send_slash_command("digests", permissions=DEFAULT_PERMISSIONS, locale="fr")
+    callback = await fake.wait_for_callback(interaction, status=200)
+
+    french = messages_for("fr")
+    reason = french.gettext(PAUSE_REASONS[PauseReason.CHANNEL_FORBIDDEN])
+    assert reason != PAUSE_REASONS[PauseReason.CHANNEL_FORBIDDEN]
+    assert french.gettext("**paused**: {reason}", reason=reason) in callback.json["data"]["embeds"][0]["description"]

@@ -13,6 +13,7 @@ from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.embeds import DigestMessage, pack_digest
 from bot.news.digest import Digest, DigestStory
 from bot.settings import Settings
+from bot.store import PauseReason
 from newsbrief_testkit.fake_discord import VIEW_CHANNEL, FakeDiscord
 
 from .conftest import running_news_bot
@@ -28,10 +29,10 @@ def channel_messages(fake: FakeDiscord) -> str:
 
 @pytest.mark.parametrize(
     ("status", "reason"),
-    [(404, "The channel was deleted"), (403, "newsbrief lost permission to post or embed links in the channel")],
+    [(404, PauseReason.CHANNEL_DELETED), (403, PauseReason.CHANNEL_FORBIDDEN)],
 )
 async def test_a_channel_gone_or_closed_to_the_bot_is_unavailable_with_the_reason(
-    fake: FakeDiscord, make_settings: Callable[..., Settings], status: int, reason: str
+    fake: FakeDiscord, make_settings: Callable[..., Settings], status: int, reason: PauseReason
 ) -> None:
     async with running_news_bot(fake, make_settings()) as bot:
         fake.fail_next("POST", channel_messages(fake), status=status)
