@@ -181,6 +181,22 @@ def test_partial_quote_named_by_called_is_reported_with_its_speaker() -> None:
     assert (quote.text, quote.speaker) == ("a blow to every family that uses the bridge.", "Amir Haddad")
 
 
+def test_partial_quote_right_after_said_that_is_reported_with_its_speaker() -> None:
+    paragraphs = [
+        "Energy Minister Olga Petrenko presented the winter plan on Monday.",
+        "Petrenko said on Tuesday that “the cuts would leave thousands of families without heating.”",
+    ]
+    quote = _only(paragraphs)
+    assert (quote.text, quote.speaker) == (
+        "the cuts would leave thousands of families without heating.",
+        "Olga Petrenko",
+    )
+
+
+def test_scare_quoted_words_inside_reported_speech_are_not_a_quote() -> None:
+    assert find_quotes(["Council leader Amir Haddad said that the plan was “reckless” and left the meeting."]) == []
+
+
 def test_scare_quoted_word_after_called_is_not_a_quote() -> None:
     assert find_quotes(["Council leader Amir Haddad called the plan “reckless” and left the meeting."]) == []
 
