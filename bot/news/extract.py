@@ -108,6 +108,17 @@ two), balanced mode's result replaces it only if that holds more prose, and at l
 comment notice alone (about 120 characters) is no article. Measured in prose, not in all text, the
 retry lifted snippets recall 0.9258 -> 0.9272 and left the scrapinghub pages as they were."""
 
+SHORT_PROSE_CHARS = 800
+"""favor_precision sometimes keeps only the opening of a story (a teaser, the first section of a page
+that splits it into boxes): below this many characters of prose, balanced mode is run as well."""
+
+SHORT_PROSE_GAIN = 2.0
+"""Balanced mode's text replaces a short precise result when it holds this many times its prose: more
+text, but written in sentences, so the story's rest and not the page's menus. Snippets F1 0.9387 ->
+0.9423 (recall 0.929 -> 0.937, precision 0.948 unchanged); the scrapinghub pages unchanged at 0.9803.
+Below 1,500 characters F1 was 0.9427, but a plain short article then costs two passes; 1.5 times
+below 3,000 characters took scrapinghub to 0.976."""
+
 MAX_TAG_CHARS = 32_768
 """Longer opening tags (only sites that stuff JSON into data- attributes come near) lose their
 attributes before parsing, because lxml's time grows with the square of one element's attributes."""
@@ -594,7 +605,8 @@ def _article_paragraphs(
     tree: HtmlElement, url: str | None, *, title: str | None, published: date | None, skip: set[str]
 ) -> list[str]:
     """The clean paragraphs trafilatura finds: favor_precision first, balanced mode when that finds
-    nothing or keeps too little prose (see RETRY_BELOW_CHARS and MIN_RETRY_PROSE_CHARS)."""
+    nothing or keeps too little prose (see RETRY_BELOW_CHARS and MIN_RETRY_PROSE_CHARS), or keeps a
+    short text where balanced mode finds far more prose (SHORT_PROSE_CHARS, SHORT_PROSE_GAIN)."""
     document = _extract_body(tree, url, precision=FIRST_PASS_FAVORS_PRECISION, title=title)
     balanced = None
     if document is None:
@@ -602,15 +614,20 @@ def _article_paragraphs(
         if document is None:
             return []
     paragraphs = _cleaned(_lines(document, skip=skip), title=title, published=published)
-    if balanced is None and _prose_chars(paragraphs) < RETRY_BELOW_CHARS:
+    if balanced is None and _prose_chars(paragraphs) < SHORT_PROSE_CHARS:
         balanced = _extract_body(tree, url, precision=False, title=title)
         if balanced is not None:
             retry = _cleaned(_lines(balanced, skip=skip), title=title, published=published)
             prose = _prose_chars(retry)
             longer = sum(map(len, retry)) > sum(map(len, paragraphs))
-            if (longer and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS) or (
-                prose > _prose_chars(paragraphs) and prose >= MIN_RETRY_PROSE_CHARS
-            ):
+            mine = _prose_chars(paragraphs)
+            if mine >= RETRY_BELOW_CHARS:
+                better = prose >= SHORT_PROSE_GAIN * mine
+            else:
+                better = (longer and sum(map(len, paragraphs)) < RETRY_BELOW_CHARS) or (
+                    prose > mine and prose >= MIN_RETRY_PROSE_CHARS
+                )
+            if better:
                 paragraphs = retry
     return paragraphs
 

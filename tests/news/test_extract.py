@@ -303,6 +303,7 @@ def _long_page_dated_in_its_header(paragraphs: int) -> str:
 def test_date_search_reads_a_bounded_part_of_a_long_page(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extract, "MAX_DATE_SEARCH_CHARS", 2000)
     searched: list[int] = []
+
     def find_date(tree: Any, **options: Any) -> str | None:
         searched.append(extract._printed_chars(tree.text_content()))
         return htmldate.find_date(tree, **options)
@@ -628,3 +629,17 @@ def test_article_picture_may_come_from_twitter_image() -> None:
 def test_article_picture_that_is_not_http_is_dropped() -> None:
     page = _page_with_head('<meta property="og:image" content="data:image/png;base64,AAAA">')
     assert extract_article(page, url="https://gazette.example/news/bridge").image is None
+
+
+def _ferry_page(paragraphs: int) -> str:
+    line = "<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+    return "<html><body><article>" + "".join(line.format(n=n) for n in range(paragraphs)) + "</article></body></html>"
+
+
+def test_balanced_mode_replaces_a_short_precise_result_with_far_more_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    teaser, _tree = _fast_document(_ferry_page(3))
+    story, _tree = _fast_document(_ferry_page(12))
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: teaser if precision else story)
+    page = extract._parse(_ferry_page(12))
+    paragraphs = extract._article_paragraphs(page, None, title=None, published=None, skip=set())
+    assert any("boat number 10" in paragraph for paragraph in paragraphs)
