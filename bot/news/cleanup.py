@@ -21,6 +21,7 @@ from datetime import date
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
+    "bounded_paragraphs",
     "clean_paragraphs",
     "ends_sentence",
     "is_dateline",
@@ -770,3 +771,19 @@ def _is_labelled_headline(paragraph: str) -> bool:
 
 _SECTION_LABEL = re.compile(r"^[^|:]{2,60}\s[|:]\s\S")
 """`Milan Design Week 2018 | …`, `Opinion: …`: a section or series name before a headline."""
+
+
+def bounded_paragraphs(paragraphs: Iterable[str], limit: int) -> list[str]:
+    """The first `limit` characters of text, cut at a paragraph or word boundary."""
+    kept: list[str] = []
+    budget = limit
+    for paragraph in paragraphs:
+        if len(paragraph) > budget:
+            cut = paragraph[:budget].rsplit(" ", 1)[0]
+            if cut:
+                kept.append(cut)
+            LOGGER.info("text cut at %d characters", limit)
+            break
+        kept.append(paragraph)
+        budget -= len(paragraph)
+    return kept

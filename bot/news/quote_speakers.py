@@ -461,7 +461,12 @@ def attribution_before(text: str, start: int, stop: int, paragraph: int) -> Attr
             continue  # `responding to Sanders’ description of …`: a participle, not the lead-in
         loose_tail = len(tail) > 1 or (len(tail) == 1 and tail[0].lower not in {"that", "it", "was"})
         if width == 1 and loose_tail and ending not in {":", ",", "—", "–"}:
-            return None  # `said the city “condemns…”`: a partial quote inside reported speech
+            if ending != "that":
+                return None  # `said the city “condemns…”`: a partial quote inside reported speech
+            # `Kovalenko said that “the plan would leave…”`: reported speech handing over to the speaker's
+            # own words (PolNeAR rarely marks these; quoted words further into the clause, never)
+            speaker = np_before_verb(body, j, paragraph)
+            return Attribution(speaker, stop, partial=True) if speaker is not None else None
         if _speaker_follows(body, j) or (j == 0 and tail and _is_name_word(tail[0])):
             # `According to him, “…”`; `Said Comey, “…”`, `Continued Stone: “…”`
             speaker = _np_after_verb(body, j + width, paragraph)

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import htmldate
 import pytest
 import trafilatura
 
@@ -291,6 +292,30 @@ def test_extract_cuts_page_with_too_much_text(monkeypatch: pytest.MonkeyPatch) -
     )
     article = extract_article(f"<html><body><article>{paragraphs}</article></body></html>")
     assert 0 < sum(map(len, article.paragraphs)) <= 2000
+
+
+def _long_page_dated_in_its_header(paragraphs: int) -> str:
+    line = "<p>Line {n} of the council minutes records a vote on the budget for the coming year.</p>"
+    body = "".join(line.format(n=n) for n in range(paragraphs))
+    return f"<html><body><article><p class='meta'>Published 10 June 2025</p>{body}</article></body></html>"
+
+
+def test_date_search_reads_a_bounded_part_of_a_long_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_DATE_SEARCH_CHARS", 2000)
+    searched: list[int] = []
+
+    def find_date(tree: Any, **options: Any) -> str | None:
+        searched.append(extract._printed_chars(tree.text_content()))
+        return htmldate.find_date(tree, **options)
+
+    monkeypatch.setattr(extract, "find_date", find_date)
+    extract_article(_long_page_dated_in_its_header(200))
+    assert 0 < searched[0] <= 2000
+
+
+def test_date_in_the_header_of_a_long_page_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_DATE_SEARCH_CHARS", 2000)
+    assert extract_article(_long_page_dated_in_its_header(200)).published == date(2025, 6, 10)
 
 
 def test_text_beyond_what_cleanup_reads_does_not_change_article(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -604,3 +629,17 @@ def test_article_picture_may_come_from_twitter_image() -> None:
 def test_article_picture_that_is_not_http_is_dropped() -> None:
     page = _page_with_head('<meta property="og:image" content="data:image/png;base64,AAAA">')
     assert extract_article(page, url="https://gazette.example/news/bridge").image is None
+
+
+def _ferry_page(paragraphs: int) -> str:
+    line = "<p>The ferry company said on Monday that boat number {n} will sail every hour from the harbour.</p>"
+    return "<html><body><article>" + "".join(line.format(n=n) for n in range(paragraphs)) + "</article></body></html>"
+
+
+def test_balanced_mode_replaces_a_short_precise_result_with_far_more_prose(monkeypatch: pytest.MonkeyPatch) -> None:
+    teaser, _tree = _fast_document(_ferry_page(3))
+    story, _tree = _fast_document(_ferry_page(12))
+    monkeypatch.setattr(extract, "_extract_body", lambda *_args, precision, **_kw: teaser if precision else story)
+    page = extract._parse(_ferry_page(12))
+    paragraphs = extract._article_paragraphs(page, None, title=None, published=None, skip=set())
+    assert any("boat number 10" in paragraph for paragraph in paragraphs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.news import quotes as quotes_module
 from bot.news.models import Quote, RankedSentence
 from bot.news.quotes import find_quotes, select_key_quotes
 
@@ -180,6 +181,22 @@ def test_partial_quote_named_by_called_is_reported_with_its_speaker() -> None:
     assert (quote.text, quote.speaker) == ("a blow to every family that uses the bridge.", "Amir Haddad")
 
 
+def test_partial_quote_right_after_said_that_is_reported_with_its_speaker() -> None:
+    paragraphs = [
+        "Energy Minister Olga Petrenko presented the winter plan on Monday.",
+        "Petrenko said on Tuesday that “the cuts would leave thousands of families without heating.”",
+    ]
+    quote = _only(paragraphs)
+    assert (quote.text, quote.speaker) == (
+        "the cuts would leave thousands of families without heating.",
+        "Olga Petrenko",
+    )
+
+
+def test_scare_quoted_words_inside_reported_speech_are_not_a_quote() -> None:
+    assert find_quotes(["Council leader Amir Haddad said that the plan was “reckless” and left the meeting."]) == []
+
+
 def test_scare_quoted_word_after_called_is_not_a_quote() -> None:
     assert find_quotes(["Council leader Amir Haddad called the plan “reckless” and left the meeting."]) == []
 
@@ -287,6 +304,15 @@ def test_japanese_corner_brackets_are_found() -> None:
     assert [q.text for q in find_quotes([text])] == ["これは日本経済にとって重要な一歩だ"]
 
 
+def test_quotes_are_looked_for_in_the_first_characters_of_a_long_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quotes_module, "MAX_QUOTED_CHARS", 1000)
+    narrative = "The council met again on Thursday to discuss the harbour budget and the ferry timetable. " * 3
+    early = "“We will keep the ferries running all winter,” Mayor Jane Ortiz said."
+    late = "“The budget leaves the harbour short of money,” councillor Omar Haddad said."
+    found = find_quotes([early, *[narrative] * 6, late])
+    assert [quote.speaker for quote in found] == ["Jane Ortiz"]
+
+
 # ----------------------------------------------------------------------------- key quotes
 def _ranked(*rows: tuple[str, int, float]) -> list[RankedSentence]:
     return [RankedSentence(text, paragraph, position, score) for position, (text, paragraph, score) in enumerate(rows)]
@@ -323,6 +349,17 @@ def test_key_quotes_are_rated_by_sentences_up_to_three_paragraphs_on(distance: i
     late = Quote("Insurance claims will take months to settle for most owners.", "Luis Prado", 6)
     ranking = _ranked((f"“{early.text}”", distance, 0.9), (f"“{late.text}”", 6, 0.5))
     assert select_key_quotes([late, early], ranking, limit=1) == ((early,) if rated else (late,))
+
+
+def test_key_quotes_are_chosen_among_the_first_candidates_of_the_best_tiers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quotes_module, "MAX_KEY_QUOTE_CANDIDATES", 2)
+    found = [
+        Quote("The levee held because volunteers worked through the night.", "Ana Costa", 0),
+        Quote("Insurance claims will take months to settle for most owners.", "Luis Prado", 1),
+        Quote("Federal money for the repairs has been promised but not paid.", "Omar Haddad", 2),
+    ]
+    ranking = _ranked(*((f"“{q.text}”", q.paragraph, score) for q, score in zip(found, [0.2, 0.3, 0.9], strict=True)))
+    assert select_key_quotes(found, ranking, limit=1) == (found[1],)
 
 
 def test_key_quotes_skip_near_duplicates() -> None:
