@@ -132,6 +132,7 @@ class NewsBot(commands.AutoShardedBot):
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel caches; no privileged intent is needed
         self.metrics = BotMetrics()
+        self.request_budget = resources.request_budget
         if resources.request_budget is not None:
             options["http_trace"] = budget_trace(resources.request_budget, self.metrics, lambda: self.application_id)
         own_shards = settings.own_shard_ids

@@ -14,7 +14,7 @@ import discord
 from discord.http import Route
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.client import budget_trace
+from bot.client import NewsBot, budget_trace
 from bot.operations import BotMetrics
 from bot.ratebudget import RequestBudget, SharedBucket, pace_for
 from bot.store import open_store
@@ -134,3 +134,24 @@ async def test_without_the_budget_the_same_burst_is_refused() -> None:
         clients = [await stack.enter_async_context(logged_in(fake)) for _ in range(PROCESSES)]
         await burst(fake, clients)
     assert fake.rate_limited.global_hits
+
+
+async def test_an_interaction_answer_does_not_wait_behind_posts_queued_for_the_budget(
+    news_bot: NewsBot, fake: FakeDiscord
+) -> None:
+    """Seconds of posts are queued for the global budget (on by default towards Discord's own API); /about
+    is answered at once, its callback exempt as Discord exempts it, while a post still waits its turn."""
+    assert news_bot.request_budget is not None
+    await news_bot.request_budget.slots.reserve(250)  # about 5.6 s of slots at 44.5 a second
+    channel = news_bot.get_channel(fake.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    queued_post = asyncio.create_task(channel.send("a digest"))
+    try:
+        started = time.monotonic()
+        interaction = await fake.send_slash_command("about")
+        await fake.wait_for_callback(interaction, status=200, timeout=2)
+        assert time.monotonic() - started < 2
+        assert not queued_post.done()
+        assert fake.channel_messages() == []
+    finally:
+        queued_post.cancel()
