@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -19,8 +18,8 @@ from bot.ratebudget import (
     counts_against_global_limit,
     pace_for,
 )
-from bot.store import Store, open_store
-from tests.store.conftest import empty_postgres, postgres_url, sqlite_url
+from bot.store import Store
+from tests.store.conftest import backend, store  # noqa: F401  (fixtures: the store on SQLite, then PostgreSQL)
 
 PACE = 10.0
 START = 1_000.0
@@ -35,25 +34,13 @@ class ManualClock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-    else:
-        url = postgres_url()
-        await empty_postgres(url)
-    opened = await open_store(url)
-    yield opened
-    await opened.close()
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 
 
 @pytest.fixture
-def make_bucket(store: Store, clock: ManualClock) -> BucketFactory:
+def make_bucket(store: Store, clock: ManualClock) -> BucketFactory:  # noqa: F811  (the imported fixture)
     """The bucket newsbrief uses on the store's backend: in memory on SQLite, the shared row on PostgreSQL."""
 
     def make() -> SlotSource:
