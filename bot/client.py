@@ -9,13 +9,14 @@ import hashlib
 import json
 import logging
 import pkgutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -27,6 +28,7 @@ from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.operations import BotMetrics
 from bot.poster import DiscordPoster
+from bot.ratebudget import RequestBudget, counts_against_global_limit
 from bot.replies import ShuttingDown
 from bot.scheduler import DigestScheduler
 from bot.services import AboutService, FeedService, SubscriptionService
@@ -55,6 +57,8 @@ class BotResources:
     digests: DigestService
     clock: Clock
     """The time digests are judged due by (tests move it instead of waiting)."""
+    request_budget: RequestBudget | None = None
+    """Discord's global rate limit, shared by every process on the database; None leaves it to a proxy."""
 
 
 def configure_discord_endpoints(settings: Settings) -> None:
@@ -64,6 +68,26 @@ def configure_discord_endpoints(settings: Settings) -> None:
     """
     discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def budget_trace(
+    budget: RequestBudget, metrics: BotMetrics, application_id: Callable[[], int | None]
+) -> aiohttp.TraceConfig:
+    """A hook on discord.py's HTTP session: every request to the REST API bound by Discord's global
+    limit waits for a slot of `budget` as it starts (retries after a 429 or a 5xx too); interaction
+    callbacks and webhooks, which Discord does not count, go at once."""
+
+    async def wait_for_slot(
+        _session: aiohttp.ClientSession, _context: object, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        if counts_against_global_limit(
+            str(params.url), api_base=discord.http.Route.BASE, application_id=application_id()
+        ):
+            metrics.observe_budget_wait(await budget.acquire())
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(wait_for_slot)
+    return trace
 
 
 def discover_extensions() -> list[str]:
@@ -107,6 +131,10 @@ class NewsBot(commands.AutoShardedBot):
         """
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel caches; no privileged intent is needed
+        self.metrics = BotMetrics()
+        self.request_budget = resources.request_budget
+        if resources.request_budget is not None:
+            options["http_trace"] = budget_trace(resources.request_budget, self.metrics, lambda: self.application_id)
         own_shards = settings.own_shard_ids
         if own_shards is not None:
             options["shard_ids"] = list(own_shards)
@@ -118,7 +146,6 @@ class NewsBot(commands.AutoShardedBot):
             **options,
         )
         self.identify_limiter = IdentifyLimiter()
-        self.metrics = BotMetrics()
         self.settings = settings
         self.force_sync = force_sync
         self.run_scheduler = run_scheduler

@@ -34,3 +34,8 @@ BUTTON_URL_LIMIT = 512
 """A link button's url is at most 512 characters."""
 LINK_BUTTON_SCHEMES = frozenset({"http", "https", "discord"})
 """The schemes Discord accepts in a link button's url."""
+
+GLOBAL_REQUESTS_PER_SECOND = 50
+"""Requests a bot may make to the REST API a second, all routes together
+(https://discord.com/developers/docs/topics/rate-limits#global-rate-limit); interaction endpoints
+(an interaction's callback and its webhook) are not bound by it."""

@@ -21,9 +21,10 @@ from bot.client import BotResources, NewsBot, configure_discord_endpoints
 from bot.digests import Clock, DigestService, FeedRefresher, utc_now
 from bot.news.pipeline import BriefingCache, Pipeline
 from bot.operations import OperationsServer
+from bot.ratebudget import LocalBucket, RequestBudget, SharedBucket, pace_for
 from bot.resources import make_executor, make_fetcher
 from bot.settings import Settings
-from bot.store import open_store
+from bot.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             store=store, pipeline=pipeline, refresher=refresher, clock=clock, lease=settings.delivery_lease
         )
         yield BotResources(
+            request_budget=request_budget(settings, store) if settings.request_budget_enabled else None,
             store=store,
             fetcher=fetcher,
             executor=executor,
@@ -71,6 +73,14 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             digests=digests,
             clock=clock,
         )
+
+
+def request_budget(settings: Settings, store: Store) -> RequestBudget:
+    """The global budget: in the database when processes may share it (PostgreSQL), in memory on SQLite."""
+    pace = pace_for(settings.discord_global_rate)
+    if store.engine.dialect.name == "postgresql":
+        return RequestBudget(SharedBucket(store.engine, pace=pace))
+    return RequestBudget(LocalBucket(pace=pace))
 
 
 async def start_bot(settings: Settings) -> None:

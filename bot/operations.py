@@ -16,12 +16,17 @@ import math
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 LOGGER = logging.getLogger(__name__)
+
+BUDGET_WAIT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Seconds a request waits for Discord's global budget: a slot is 22 ms at 50 a second, a burst queues for seconds."""
+WAITED_AT_LEAST_SECONDS = 0.001
+"""A wait shorter than this is the event loop's own delay, not the budget's."""
 
 LOOP_LAG_INTERVAL_SECONDS = 0.5
 """How often the event loop's lateness is measured: often enough to see a blocking call of a second."""
@@ -44,6 +49,17 @@ class BotMetrics:
             "How late the event loop last woke a timer: time the gateway heartbeat and every answer wait.",
             registry=self.registry,
         )
+        self.budget_waits = Counter(
+            "newsbrief_discord_budget_waits",
+            "REST requests that waited for a slot of Discord's global rate limit (DISCORD_GLOBAL_RATE).",
+            registry=self.registry,
+        )
+        self.budget_wait_seconds = Histogram(
+            "newsbrief_discord_budget_wait_seconds",
+            "Time each REST request bound by Discord's global limit waited for its slot.",
+            buckets=BUDGET_WAIT_BUCKETS,
+            registry=self.registry,
+        )
         self.shard_latency = Gauge(
             "newsbrief_shard_latency_seconds",
             "Time from the shard's last heartbeat to Discord's acknowledgement.",
@@ -56,6 +72,12 @@ class BotMetrics:
             ["shard"],
             registry=self.registry,
         )
+
+    def observe_budget_wait(self, seconds: float) -> None:
+        """Record a request's wait for the global budget."""
+        self.budget_wait_seconds.observe(seconds)
+        if seconds >= WAITED_AT_LEAST_SECONDS:
+            self.budget_waits.inc()
 
     def observe_shards(self, bot: NewsBot) -> dict[int, tuple[bool, float]]:
         """Read every shard's state into the gauges; returns {shard: (connected, latency)}."""

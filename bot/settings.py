@@ -6,12 +6,19 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.discord_limits import GLOBAL_REQUESTS_PER_SECOND
+
+RequestBudgetMode = Literal["auto", "on", "off"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]
+
+DISCORD_API_HOSTS = ("discord.com", "discordapp.com")
+"""Hosts of Discord's own REST API (and their canary/ptb subdomains)."""
 
 MIN_HISTORY_RETENTION = timedelta(days=2)
 """History kept for less than this would forget items a digest still reads: a digest reads items first
@@ -49,6 +56,16 @@ class Settings(BaseSettings):
     )
     discord_gateway_url: str = Field(
         default="wss://gateway.discord.gg", description="The gateway websocket; a gateway proxy or a fake."
+    )
+    discord_global_rate: int = Field(
+        default=GLOBAL_REQUESTS_PER_SECOND,
+        gt=1,
+        description="Discord's global limit, requests a second over all bot processes; the budget stays under it.",
+    )
+    discord_request_budget: RequestBudgetMode = Field(
+        default="auto",
+        description="Pace REST requests to DISCORD_GLOBAL_RATE (shared in PostgreSQL by every process): auto does "
+        "when DISCORD_API_BASE is Discord's own, and leaves it to the proxy otherwise.",
     )
     dev_guild_id: int | None = Field(
         default=None, description="A guild whose slash commands are synced at once, for development."
@@ -156,6 +173,15 @@ class Settings(BaseSettings):
                 f"DELIVERY_LEASE_SECONDS ({self.delivery_lease_seconds})"
             )
         return self
+
+    @property
+    def request_budget_enabled(self) -> bool:
+        """Whether this process paces its REST requests: always, never, or (auto) when they go to Discord
+        itself rather than to a rate-limit proxy such as nirn-proxy, which keeps the budget instead."""
+        if self.discord_request_budget != "auto":
+            return self.discord_request_budget == "on"
+        host = urlsplit(self.discord_api_base).hostname or ""
+        return host in DISCORD_API_HOSTS or host.endswith(tuple(f".{name}" for name in DISCORD_API_HOSTS))
 
     @property
     def delivery_lease(self) -> timedelta:

@@ -159,3 +159,18 @@ def test_an_unknown_log_format_is_refused(clean_environment: pytest.MonkeyPatch)
     clean_environment.setenv("LOG_FORMAT", "xml")
     with pytest.raises(ValidationError, match="log_format"):
         Settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("api_base", "mode", "enabled"),
+    [
+        ("https://discord.com/api/v10", "auto", True),
+        ("https://canary.discord.com/api/v10", "auto", True),
+        ("http://nirn-proxy:8080/api/v10", "auto", False),
+        ("http://nirn-proxy:8080/api/v10", "on", True),
+        ("https://discord.com/api/v10", "off", False),
+    ],
+)
+def test_the_request_budget_steps_aside_for_a_proxy_unless_told(api_base: str, mode: str, enabled: bool) -> None:
+    settings = Settings(_env_file=None, discord_api_base=api_base, discord_request_budget=mode)
+    assert settings.request_budget_enabled is enabled

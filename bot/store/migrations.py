@@ -32,6 +32,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -276,12 +277,27 @@ def _v5_subscription_locale(connection: Connection) -> None:
     connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN locale VARCHAR({LOCALE_LENGTH})"))
 
 
+def _v6_request_budgets(connection: Connection) -> None:
+    """Version 6: the token bucket bot processes on one database share for Discord's global rate limit
+    (bot/ratebudget.py). No row yet: the first request of the first process makes it, full."""
+    v6 = MetaData(naming_convention=NAMING_CONVENTION)
+    Table(
+        "request_budgets",
+        v6,
+        Column("name", String(32), primary_key=True),
+        Column("tokens", Double, nullable=False),
+        Column("updated_at", Double, nullable=False),
+    )
+    v6.create_all(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
     _v3_listing_times,
     _v4_delivery_leases,
     _v5_subscription_locale,
+    _v6_request_budgets,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

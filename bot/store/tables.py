@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Double,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
@@ -281,3 +282,15 @@ delivered_items = Table(
     Index(None, "subscription_id", "link_key"),
 )
 """What each subscription has already been sent: the anti-join that keeps digests from repeating."""
+
+REQUEST_BUDGET_NAME_LENGTH = 32
+
+request_budgets = Table(
+    "request_budgets",
+    metadata,
+    Column("name", String(REQUEST_BUDGET_NAME_LENGTH), primary_key=True),
+    Column("tokens", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+)
+"""A token bucket every bot process draws from (bot/ratebudget.py): the tokens it held at `updated_at`,
+in seconds since 1970 on the database's clock. Below zero, that many are lent ahead to waiting requests."""

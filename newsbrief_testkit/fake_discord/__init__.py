@@ -73,14 +73,19 @@ override the bot's ``before_identify_hook``, which otherwise sleeps 5 s before i
 is kicked: GUILD_DELETE without ``unavailable``), ``make_guild_unavailable(id)`` (an outage),
 ``set_preferred_locale(id, locale)`` (GUILD_UPDATE with the whole guild; before a client connects, only the guild).
 
-Replies carry no rate-limit headers unless a fault asks for a 429: with them discord.py would start
-bucketing, which is Discord's behaviour to copy only where a test asks for it.
+Replies carry no rate-limit headers unless a fault asks for a 429 or a test turns Discord's limits on: with
+them discord.py would start bucketing, which is Discord's behaviour to copy only where a test asks for it.
+``FakeDiscord.start(global_rate_limit=N)`` refuses a bot token's request past N in any second (429,
+``global: true``, X-RateLimit-Global, X-RateLimit-Scope: global; interaction callbacks and webhooks exempt);
+``message_rate_limit=(5, 5.0)`` gives each channel's message creation that bucket, with X-RateLimit-* headers
+on every answer and a 429 of scope ``user`` past it. ``fake.rate_limited`` lists the requests refused.
 
 The package, by concern: ``limits`` (Discord's numbers), ``records`` (requests, frames, interactions),
 ``wire`` (replies, routes, error bodies), ``forms`` (message, embed and component validation), ``state``
 (settings, clock, guild, channels, members), ``messages`` (stored messages), ``channels``, ``interactions``
 and ``commands`` (REST routes), ``command_rules`` (a sync's fields, where a command is offered), ``rest`` (the
-server and the routes about the bot), ``faults``, ``gateway``, ``guilds`` (servers added, left, unavailable),
+server and the routes about the bot), ``faults``, ``ratelimits`` (Discord's global and message limits),
+``gateway``, ``guilds`` (servers added, left, unavailable),
 ``senders`` (interactions sent to the bot), ``components`` (buttons pressed), ``waits`` (test-facing waits),
 ``fake`` (FakeDiscord, all of them) and ``client`` (point_discord_at, running_client;
 point_discord_at_address(fake.base_url) for a bot in another process, which gets the address through its

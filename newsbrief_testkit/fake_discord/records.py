@@ -77,3 +77,19 @@ class FakeInteraction:
     @property
     def acknowledged(self) -> bool:
         return self.callback_type is not None
+
+
+@dataclass(eq=False)
+class RouteBucket:
+    """One fixed window of a per-route limit: ``used`` requests since ``resets_at - period``."""
+
+    resets_at: float
+    used: int = 0
+
+
+@dataclass(eq=False)
+class RateLimitCounts:
+    """What the limits refused: indexes in ``fake.requests`` of global and of per-route 429s."""
+
+    global_hits: list[int] = field(default_factory=list)
+    route_hits: list[int] = field(default_factory=list)

@@ -20,13 +20,14 @@ from .limits import (
     SESSION_STARTS_PER_DAY,
     UNKNOWN_GUILD,
 )
+from .ratelimits import RateLimits
 from .records import Incoming, RecordedFile, RecordedRequest
 from .wire import SNOWFLAKE, Reply, Route, error_reply, route
 
 LOGGER = logging.getLogger(__name__)
 
 
-class RestServer(Faults):
+class RestServer(Faults, RateLimits):
     """Serves ``/api/v10/...`` from ``_routes`` (set by FakeDiscord from every part's routes)."""
 
     _routes: list[Route]
@@ -53,8 +54,14 @@ class RestServer(Faults):
                 if request.transport is not None:
                     request.transport.close()
                 return web.Response()  # never written: the connection is closed
-            fault = self._fault_reply(incoming, len(self.requests))
-            reply, routed = (fault, True) if fault is not None else await self._route(incoming)
+            index = len(self.requests)
+            refused = (
+                self._global_limit_reply(incoming, index)
+                or self._fault_reply(incoming, index)
+                or self._route_limit_reply(incoming, index)
+            )
+            reply, routed = (refused, True) if refused is not None else await self._route(incoming)
+            reply = self._with_route_headers(incoming, reply)
         self.requests.append(
             RecordedRequest(
                 index=len(self.requests),

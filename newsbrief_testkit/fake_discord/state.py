@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +31,7 @@ from .limits import (
     HOST,
     INTERACTION_TOKEN_LIFETIME_SECONDS,
 )
-from .records import FakeInteraction, GatewayFrame, RecordedRequest
+from .records import FakeInteraction, GatewayFrame, RateLimitCounts, RecordedRequest, RouteBucket
 
 if TYPE_CHECKING:
     from .faults import HeldReply, HeldRequest, InjectedFault, Outage
@@ -57,6 +58,8 @@ class FakeState:
         shard_count: int | None = None,
         max_concurrency: int = 1,
         compress_frames: bool = True,
+        global_rate_limit: int | None = None,
+        message_rate_limit: tuple[int, float] | None = None,
     ) -> None:
         self.token = token
         self.ack_deadline = ack_deadline
@@ -66,6 +69,11 @@ class FakeState:
         self.shard_count = shard_count
         self.max_concurrency = max_concurrency
         self.compress_frames = compress_frames
+        self.global_rate_limit = global_rate_limit
+        self.message_rate_limit = message_rate_limit
+        self.rate_limited = RateLimitCounts()
+        self._global_windows: dict[str, deque[float]] = {}
+        self._route_buckets: dict[str, RouteBucket] = {}
 
         self._clock_offset = 0.0
         self._last_snowflake = 0
