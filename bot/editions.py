@@ -33,6 +33,8 @@ live posting is its own mode."""
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """How a schedule is written back (`format_weekdays`)."""
 FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MIN_DAYS_IN_RANGE = 3
+"""Three days in a row read better as a range (mon-wed); two as a list (sat, sun)."""
 MIN_WEEKDAY_PREFIX = 2
 """'tu' and 'th', 'sa' and 'su' tell the days apart; one letter does not."""
 
@@ -174,12 +176,7 @@ def parse_edition_times(text: str) -> tuple[time, ...]:
     if not times:
         raise InvalidSchedule(N_("Give at least one time of day, like 07:30 or 07:30, 18:00."))
     if len(times) > MAX_EDITIONS_PER_DAY:
-        raise InvalidSchedule(
-            N_("At most {count} editions a day: “{text}” names {given}."),
-            count=MAX_EDITIONS_PER_DAY,
-            text=text.strip(),
-            given=len(times),
-        )
+        raise InvalidSchedule(N_("At most {count} editions a day."), count=MAX_EDITIONS_PER_DAY)
     return tuple(times)
 
 
@@ -230,24 +227,33 @@ def format_times(times: Sequence[time]) -> str:
     return ", ".join(moment.strftime("%H:%M") for moment in times)
 
 
-def format_weekdays(weekdays: Collection[int]) -> str:
-    """'mon-fri', 'sat, sun', 'mon, wed-fri'; '' for every day (the caller words that in its language)."""
+def weekday_runs(weekdays: Collection[int]) -> list[tuple[int, int]]:
+    """The weekdays as (first, last) runs of days in a row, three days or more making a range:
+    (0, 4) for Monday to Friday, [(5, 5), (6, 6)] for Saturday and Sunday; [] for every day."""
     days = sorted(set(weekdays))
     if tuple(days) == EVERY_DAY:
-        return ""
+        return []
     runs: list[list[int]] = []
     for day in days:
         if runs and runs[-1][-1] == day - 1:
             runs[-1].append(day)
         else:
             runs.append([day])
-    parts = []
+    parts: list[tuple[int, int]] = []
     for run in runs:
-        if len(run) >= 3:  # two days in a row read better as a list
-            parts.append(f"{WEEKDAY_NAMES[run[0]]}-{WEEKDAY_NAMES[run[-1]]}")
+        if len(run) >= MIN_DAYS_IN_RANGE:
+            parts.append((run[0], run[-1]))
         else:
-            parts.extend(WEEKDAY_NAMES[day] for day in run)
-    return ", ".join(parts)
+            parts.extend((day, day) for day in run)
+    return parts
+
+
+def format_weekdays(weekdays: Collection[int]) -> str:
+    """'mon-fri', 'sat, sun', 'mon, wed-fri' (for logs); '' for every day."""
+    return ", ".join(
+        WEEKDAY_NAMES[first] if first == last else f"{WEEKDAY_NAMES[first]}-{WEEKDAY_NAMES[last]}"
+        for first, last in weekday_runs(weekdays)
+    )
 
 
 def weekday_mask(weekdays: Iterable[int]) -> int:

@@ -1,5 +1,5 @@
-"""The servers the bot is in: a server that removes the bot is forgotten (its follows and digests, and
-the digests' jobs), and at start the servers it left while it was offline are forgotten the same way.
+"""The servers the bot is in: a server that removes the bot is forgotten (its follows and digests),
+and at start the servers it left while it was offline are forgotten the same way.
 
 A guild is forgotten only on evidence this process has: a removal it was told of, or a guild list from
 its own shards, complete and available, that lacks a guild the store knows. A guild on a shard another
@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from bot.scheduler import DigestScheduler
 from bot.store import ForgottenGuild, Store
 
 LOGGER = logging.getLogger(__name__)
@@ -58,23 +57,18 @@ class DepartedGuilds:
 class GuildService:
     """Forget the guilds the bot has left."""
 
-    def __init__(self, *, store: Store, scheduler: DigestScheduler) -> None:
+    def __init__(self, *, store: Store) -> None:
         """Args:
-        store: the guilds' follows and digests.
-        scheduler: drops the jobs of the digests forgotten.
+        store: the guilds' follows and digests (a digest's schedule is its row: nothing else to drop).
         """
         self.store = store
-        self.scheduler = scheduler
 
     async def forget(self, guild_id: int) -> ForgottenGuild:
-        """Forget a guild the bot is no longer in: its follows, its digests and their jobs.
+        """Forget a guild the bot is no longer in: its follows and its digests.
 
         Another guild following the same feeds keeps them; a feed no guild follows is no longer fetched.
         """
-        forgotten = await self.store.forget_guild(guild_id)
-        for subscription_id in forgotten.subscription_ids:
-            self.scheduler.unschedule(subscription_id)
-        return forgotten
+        return await self.store.forget_guild(guild_id)
 
     async def forget_departed(self, view: Callable[[], GuildsInView]) -> DepartedGuilds:
         """Forget every guild the store knows, on this process's shards, that the bot is no longer in.

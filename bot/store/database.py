@@ -19,6 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.settings import DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_POOL_TIMEOUT
+
 LOGGER = logging.getLogger(__name__)
 
 SUPPORTED_DRIVERS = frozenset({"sqlite+aiosqlite", "postgresql+asyncpg"})
@@ -32,22 +34,13 @@ WAL_SWITCH_RETRY_SECONDS = 0.05
 """Pause between tries to switch a new SQLite file to WAL while another process holds it."""
 
 
-DEFAULT_POOL_SIZE = 15
-"""Connections one process keeps open (DATABASE_POOL_SIZE): the 5 + 10 overflow SQLAlchemy allowed
-before, now a fixed number the delivery workers are sized to (two left for commands, the feed
-refresh and lease renewals). Queries last milliseconds; a worker holds a connection per query, not
-per delivery."""
-
-DEFAULT_POOL_TIMEOUT_SECONDS = 30.0
-"""How long a query waits for a free connection before failing (DATABASE_POOL_TIMEOUT)."""
-
-
 @dataclass(frozen=True, slots=True)
 class PoolLimits:
-    """A process's database connections: how many, and how long a query waits for one."""
+    """A process's database connections: how many (no overflow beyond them), and how long a query
+    waits for one (DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT; see bot.settings for the defaults)."""
 
-    size: int = DEFAULT_POOL_SIZE
-    timeout_seconds: float = DEFAULT_POOL_TIMEOUT_SECONDS
+    size: int = DEFAULT_DATABASE_POOL_SIZE
+    timeout_seconds: float = DEFAULT_DATABASE_POOL_TIMEOUT
 
 
 DEFAULT_POOL = PoolLimits()

@@ -286,7 +286,7 @@ class PrunedHistory:
 
 @dataclass(frozen=True, slots=True)
 class ForgottenGuild:
-    """What `forget_guild` removed: the scheduler drops the digests' jobs by these ids."""
+    """What `forget_guild` removed (the digests' schedules went with their rows)."""
 
     guild_id: int
     subscription_ids: tuple[int, ...] = ()
