@@ -98,7 +98,11 @@ def test_a_time_skipped_when_clocks_spring_forward_fires_once_when_they_jump() -
 def test_the_firing_of_a_skipped_time_belongs_to_its_own_date() -> None:
     assert fire_time_on(date(2025, 3, 30), HALF_PAST_TWO, BERLIN).astimezone(BERLIN).date() == date(2025, 3, 30)
     edition = daily(HALF_PAST_TWO, BERLIN).last_at_or_before(utc(2025, 3, 30, 1, 20))
-    assert (edition.at, edition.local_date, edition.local_time) == (utc(2025, 3, 30, 1, 0), date(2025, 3, 30), HALF_PAST_TWO)
+    assert (edition.at, edition.local_date, edition.local_time) == (
+        utc(2025, 3, 30, 1, 0),
+        date(2025, 3, 30),
+        HALF_PAST_TWO,
+    )
 
 
 # --- several times, chosen days -----------------------------------------------------------------------

@@ -563,6 +563,20 @@ async def test_editions_go_out_on_the_chosen_weekdays_only(newsroom: Newsroom) -
     assert latest.local_date == date(2025, 3, 17)
 
 
+async def test_an_edition_posted_late_is_named_for_its_own_time(newsroom: Newsroom) -> None:
+    await follow_news(newsroom, "ferry")
+    await subscribe(newsroom, BERLIN, time(11, 30), EVENING)
+    scheduler = make_scheduler(newsroom)
+
+    newsroom.clock.set(utc(2025, 3, 14, 11, 10))  # 12:10 in Berlin, the 11:30 edition forty minutes late
+    late = await scheduler.run_due()
+
+    assert results(late) == [DeliveryResult.POSTED]
+    assert [(digest.title, digest.local_date) for digest in newsroom.poster.digests] == [
+        ("Morning briefing", date(2025, 3, 14))
+    ]
+
+
 # --- the workers ------------------------------------------------------------------------------------
 
 
@@ -600,6 +614,7 @@ async def test_a_running_scheduler_claims_more_as_workers_free_up(newsroom: News
         await subscribe(newsroom, BERLIN)
     newsroom.clock.set(utc(2025, 3, 14, 6, 30))
     scheduler = make_scheduler(newsroom, workers=2)
+    scheduler.clock_interval = timedelta(hours=1)  # one tick at start: the workers themselves ask for more
     await scheduler.start()
     try:
         await asyncio.wait_for(_until(lambda: len(newsroom.poster.posted) == 5), 30)

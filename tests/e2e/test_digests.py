@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -223,6 +223,37 @@ async def test_digest_subscribe_refuses_an_unknown_time_zone(
         options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "Mars/Olympus"}
         interaction = await fake.send_slash_command("digest subscribe", options, permissions=ADMIN)
         assert "time zone" in await private_reply(fake, interaction)
+
+
+async def test_digest_subscribe_takes_several_times_on_chosen_days(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        options = {
+            "channel": str(fake.channel_id),
+            "times": "18:00, 7:30",
+            "timezone": "Europe/Paris",
+            "days": "mon-fri",
+        }
+        reply = await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
+        (subscription,) = await bot.store.list_subscriptions(fake.guild_id)
+    assert reply == f"<#{fake.channel_id}> will get its digest on Mon–Fri at 07:30, 18:00 (Europe/Paris)."
+    assert (subscription.edition_times, subscription.weekdays) == ((time(7, 30), time(18, 0)), (0, 1, 2, 3, 4))
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "said"),
+    [("times", "7:30, noon", "is not a time of day"), ("days", "weekends", "is not a set of weekdays")],
+)
+async def test_digest_subscribe_refuses_a_schedule_it_cannot_read(
+    fake: FakeDiscord, make_settings: Callable[..., Settings], option: str, text: str, said: str
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "UTC", option: text}
+        reply = await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
+        stored = await bot.store.list_subscriptions(fake.guild_id)
+    assert said in reply
+    assert stored == []
 
 
 async def test_timezone_autocomplete_offers_iana_names(

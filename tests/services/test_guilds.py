@@ -31,9 +31,7 @@ def seeing(*guild_ids: int, **options: object) -> GuildsInView:
     return GuildsInView(guild_ids=frozenset(guild_ids), **options)  # type: ignore[arg-type]
 
 
-async def test_forgetting_a_guild_drops_its_digests_only(
-    guild_service: GuildService, store: Store
-) -> None:
+async def test_forgetting_a_guild_drops_its_digests_only(guild_service: GuildService, store: Store) -> None:
     gone = await scheduled_digest(store, GUILD, CHANNEL)
     kept = await scheduled_digest(store, OTHER_GUILD, OTHER_CHANNEL)
 
@@ -44,9 +42,7 @@ async def test_forgetting_a_guild_drops_its_digests_only(
     assert await store.known_guild_ids() == {OTHER_GUILD}
 
 
-async def test_guilds_missing_from_the_view_are_forgotten(
-    guild_service: GuildService, store: Store
-) -> None:
+async def test_guilds_missing_from_the_view_are_forgotten(guild_service: GuildService, store: Store) -> None:
     gone = await scheduled_digest(store, GUILD, CHANNEL)
     await scheduled_digest(store, OTHER_GUILD, OTHER_CHANNEL)
 
@@ -72,9 +68,7 @@ async def test_a_guild_on_a_shard_another_process_runs_is_never_forgotten(
     assert await store.known_guild_ids() == {GUILD}
 
 
-async def test_nothing_is_forgotten_while_a_guild_is_unavailable(
-    guild_service: GuildService, store: Store
-) -> None:
+async def test_nothing_is_forgotten_while_a_guild_is_unavailable(guild_service: GuildService, store: Store) -> None:
     await scheduled_digest(store, GUILD, CHANNEL)
 
     report = await guild_service.forget_departed(lambda: seeing(OTHER_GUILD, unavailable=frozenset({OTHER_GUILD})))
@@ -83,9 +77,7 @@ async def test_nothing_is_forgotten_while_a_guild_is_unavailable(
     assert await store.known_guild_ids() == {GUILD}
 
 
-async def test_nothing_is_forgotten_when_the_client_sees_no_guild(
-    guild_service: GuildService, store: Store
-) -> None:
+async def test_nothing_is_forgotten_when_the_client_sees_no_guild(guild_service: GuildService, store: Store) -> None:
     await scheduled_digest(store, GUILD, CHANNEL)
 
     report = await guild_service.forget_departed(lambda: seeing())
