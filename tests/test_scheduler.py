@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.digests import DeliveryResult, TransientPostError
+from bot.digests import DeliveryOutcome, DeliveryResult, TransientPostError
 from bot.editions import EVERY_DAY
 from bot.scheduler import (
     CLOCK_JOB_ID,
@@ -112,8 +112,8 @@ async def edition_times_delivered(room: Newsroom, subscription_id: int) -> list[
         return list(found.scalars())
 
 
-def results(outcomes: dict[int, object]) -> list[DeliveryResult]:
-    return [outcome.result for outcome in outcomes.values()]  # type: ignore[attr-defined]
+def results(outcomes: dict[int, DeliveryOutcome]) -> list[DeliveryResult]:
+    return [outcome.result for outcome in outcomes.values()]
 
 
 # --- the jobs ---------------------------------------------------------------------------------------
@@ -147,8 +147,11 @@ async def test_the_clock_job_posts_the_editions_that_are_due(newsroom: Newsroom)
     assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("orchard")])
 
 
-async def _until(condition: object) -> None:
-    while not condition():  # type: ignore[operator]
+async def _until(condition: Callable[[], object]) -> None:
+    """Return once `condition()` holds, looking every 10 ms (the caller bounds the wait)."""
+    for _ in range(100_000):
+        if condition():
+            return
         await asyncio.sleep(0.01)
 
 

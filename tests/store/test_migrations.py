@@ -12,9 +12,9 @@ from sqlalchemy import JSON, Connection, column, insert, inspect, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.editions import EVERY_DAY
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
-from bot.editions import EVERY_DAY
 from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, migrate, schema_version_of
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from tests.store.conftest import stored_delivery
