@@ -165,6 +165,8 @@ class NewsBot(commands.AutoShardedBot):
             grace=timedelta(minutes=settings.digest_grace_minutes),
             refresh_interval=timedelta(minutes=settings.feed_refresh_minutes),
             sweep_interval=settings.digest_sweep,
+            clock_interval=settings.delivery_clock,
+            workers=settings.delivery_worker_count,
             history_retention=settings.history_retention,
         )
         self.feeds = FeedService(
@@ -172,7 +174,6 @@ class NewsBot(commands.AutoShardedBot):
         )
         self.subscriptions = SubscriptionService(
             store=resources.store,
-            scheduler=self.scheduler,
             digests=resources.digests,
             poster=self.poster,
             feeds=self.feeds,

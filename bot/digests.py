@@ -31,13 +31,13 @@ import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from bot.discord_limits import MESSAGE_NONCE_LIMIT
-from bot.news.digest import Digest, build_digest
+from bot.news.digest import Digest, build_digest, digest_title
 from bot.news.errors import NewsError
 from bot.news.feeds import DEFAULT_PER_HOST, FeedItem, FeedRequest, FeedResult, fetch_feeds
 from bot.news.fetch import Fetcher
@@ -89,6 +89,9 @@ PLATFORM_CLOCK_SKEW = timedelta(seconds=10)
 host's clock may run ahead of Discord's by a little (NTP keeps it within a second); an older message
 of the bot's shows stories already recorded, which match nothing."""
 
+
+MIN_NAMED_EDITIONS = 2
+"""From two editions a day, each is named by its own time (see `edition_named`)."""
 
 DELIVERY_CUT_OFF = "cut off by a shutdown"
 """The error a delivery released mid-post carries until it is taken over."""
@@ -502,6 +505,7 @@ class DigestService:
         *,
         kind: DeliveryKind,
         local_date: date | None = None,
+        edition_time: time | None = None,
         poster: Poster[MessageT],
     ) -> DeliveryOutcome:
         """Post the subscription's digest to its channel, unless it is done or being done already.
@@ -511,6 +515,7 @@ class DigestService:
             kind: SCHEDULED (once per local date) or MANUAL (/digest now: always; its stories count as
                 delivered, so a scheduled digest later that day carries only what is newer).
             local_date: the date the digest is for, in the subscription's zone; today there by default.
+            edition_time: which of that date's editions (a scheduled one; the first by default).
             poster: packs and posts the messages.
         """
         kind = DeliveryKind(kind)
@@ -522,10 +527,32 @@ class DigestService:
                 return DeliveryOutcome(DeliveryResult.PAUSED, error=subscription.pause_reason)
             await self._refresh(subscription)
             day = local_date or self.clock().astimezone(subscription.zone).date()
-            claim = await self.store.claim_delivery(subscription.id, day, kind, now=self.clock(), lease=self.lease)
+            claim = await self.store.claim_delivery(
+                subscription.id, day, kind, edition_time=edition_time, now=self.clock(), lease=self.lease
+            )
             if claim is None:
                 return DeliveryOutcome(DeliveryResult.ALREADY_DELIVERED)
             return await self._run(subscription, claim, poster)
+
+    async def deliver_edition(self, claim: Claim, *, poster: Poster[MessageT]) -> DeliveryOutcome:
+        """Post an edition the delivery clock claimed (`Store.claim_due_editions`): its feeds are
+        refreshed under the claim's lease, then it is posted as `deliver` posts.
+
+        NOT_FOUND when the subscription is gone (its delivery went with it); PAUSED, the delivery
+        left failed, when it was paused since the claim.
+        """
+        async with self._lock_of(claim.subscription_id):
+            subscription = await self._subscription(claim.subscription_id)
+            if subscription is None:
+                return DeliveryOutcome(DeliveryResult.NOT_FOUND, delivery_id=claim.delivery_id)
+            if subscription.paused:
+                await self.store.complete_delivery(
+                    claim, status=DeliveryStatus.FAILED, error=subscription.pause_reason, now=self.clock()
+                )
+                return DeliveryOutcome(
+                    DeliveryResult.PAUSED, delivery_id=claim.delivery_id, error=subscription.pause_reason
+                )
+            return await self._run(subscription, claim, poster, refresh_first=True)
 
     async def resume(self, subscription_id: int, delivery_id: int, *, poster: Poster[MessageT]) -> DeliveryOutcome:
         """Finish a delivery that failed or whose holder died (a manual digest, found by the
@@ -547,11 +574,13 @@ class DigestService:
                 raise ValueError(f"delivery {delivery_id} is not one of subscription {subscription_id}'s")
             return await self._run(subscription, claim, poster)
 
-    async def _run(self, subscription: Subscription, claim: Claim, poster: Poster[MessageT]) -> DeliveryOutcome:
-        """Post the claimed delivery, its lease renewed meanwhile; whatever goes wrong, leave it failed
-        (a later claim then takes it over after `retry_delay`) rather than held until the lease runs out.
-        Cancelled (a shutdown cut it off), release the claim: the next sweep, here or in another
-        process, takes it over at once."""
+    async def _run(
+        self, subscription: Subscription, claim: Claim, poster: Poster[MessageT], *, refresh_first: bool = False
+    ) -> DeliveryOutcome:
+        """Post the claimed delivery, its lease renewed meanwhile (and its feeds refreshed first, with
+        `refresh_first`); whatever goes wrong, leave it failed (a later claim then takes it over after
+        `retry_delay`) rather than held until the lease runs out. Cancelled (a shutdown cut it off),
+        release the claim: the next sweep, here or in another process, takes it over at once."""
         LOGGER.info(
             "Posting delivery %s of subscription %s to channel %s (attempt %d)",
             claim.delivery_id,
@@ -564,6 +593,8 @@ class DigestService:
                 self.store, claim, lease=self.lease, every=self.lease_renewal, clock=self.clock
             ) as lease:
                 try:
+                    if refresh_first:
+                        await self._refresh(subscription)
                     return await self._post_digest(subscription, claim, poster, lease)
                 except LeaseLost as lost:
                     LOGGER.warning("Stopped delivery %s: %s", claim.delivery_id, lost)
@@ -591,7 +622,7 @@ class DigestService:
         self, subscription: Subscription, claim: Claim, poster: Poster[MessageT], lease: _LeaseKeeper
     ) -> DeliveryOutcome:
         gathered = await self._gather(subscription, exclude=claim.delivered)
-        digest = await self._build(subscription, gathered)
+        digest = edition_named(subscription, claim, await self._build(subscription, gathered))
         feed_ids = {feed.url: feed.id for feed in gathered.feeds}
         posted = list(claim.posted_message_ids)
         try:
@@ -773,6 +804,16 @@ class DigestService:
             keywords=subscription.keywords,
             failing_feeds=[feed.title or feed.url for feed in gathered.feeds if feed.failing],
         )
+
+
+def edition_named(subscription: Subscription, claim: Claim, digest: Digest) -> Digest:
+    """The digest titled for its edition when the subscription has several a day ("Evening briefing"
+    by the edition's local hour, of the edition's date, however late it is posted); a single daily
+    edition keeps the title of the time it is made."""
+    if claim.edition_time is None or len(subscription.edition_times) < MIN_NAMED_EDITIONS:
+        return digest
+    edition = datetime.combine(claim.local_date, claim.edition_time)
+    return replace(digest, title=digest_title(edition), local_date=claim.local_date)
 
 
 def _feed_item(item: StoredItem, feed: Feed) -> FeedItem:

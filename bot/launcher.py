@@ -25,6 +25,7 @@ from bot.ratebudget import LocalBucket, RequestBudget, SharedBucket, pace_for
 from bot.resources import make_executor, make_fetcher
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.store.database import PoolLimits
 
 LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +42,10 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
         clock: the time digests are judged due by (tests move it instead of waiting).
     """
     async with AsyncExitStack() as stack:
-        store = await open_store(settings.database_url)
+        store = await open_store(
+            settings.database_url,
+            pool=PoolLimits(size=settings.database_pool_size, timeout_seconds=settings.database_pool_timeout),
+        )
         stack.push_async_callback(store.close)
         executor = make_executor(settings.pipeline_processes)
         if executor is not None:

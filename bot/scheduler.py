@@ -1,29 +1,28 @@
-"""When digests go out: one APScheduler job per subscription at its local time, restart-safe.
+"""When digests go out: a clock that claims due editions as rows, and a bounded pool of workers that
+posts them; restart-safe, and shared by any number of processes.
 
-The database is the truth, the scheduler only a timer. At start the jobs are rebuilt from the active
-subscriptions (APScheduler's memory job store forgets everything on exit), and the commands call
-`schedule` / `unschedule` as subscriptions change. A job is a method of the scheduler that made it,
-called with a subscription id: nothing about a job outlives the process, so nothing needs to find
-the scheduler again.
+The database is the truth, APScheduler only a timer. No job per subscription: each subscription row
+carries its `next_edition_at` (see bot/editions.py for when editions fire, daylight saving time
+included), and every DELIVERY_CLOCK_SECONDS the clock asks the store for the due ones, taking as
+many as this process has free workers (`Store.claim_due_editions`: FOR UPDATE SKIP LOCKED on
+PostgreSQL, so processes take different ones; the write lock on SQLite). Claiming creates the
+edition's delivery row, unique per subscription, local date and edition time, and moves
+`next_edition_at` on, in one transaction. An edition found later than the grace (DIGEST_GRACE_MINUTES)
+is logged and passed over, and so are the older ones missed with it: after an outage only the
+latest edition counts. Subscribing, unsubscribing and pausing only write rows.
 
-Missed digests: at start, and every sweep after (DIGEST_SWEEP_SECONDS, 30 s), each subscription's
-most recent firing is computed from the clock (not from APScheduler's memory). When it lies within
-the grace period and that date's scheduled digest was not posted, it is delivered now: once, however
-many firings were missed (only the latest counts), and a delivery a crash or a shutdown left
-half-posted or Discord failed is finished the same way; so is a manual digest (/digest now) that
-failed or was abandoned, until the grace after it began. The store's claim keeps it to one scheduled
-digest per subscription and local date, across processes.
+A worker that finishes while more editions are due asks for more at once, so a burst is posted as
+fast as the workers go, never more at a time than DELIVERY_WORKERS (the database pool and Discord's
+rate limit are shared by all of them).
+
+Failures: a delivery Discord refused is left failed (released at once, not held), and the sweep
+(DIGEST_SWEEP_SECONDS, 30 s) gives it to a worker again after its backoff (`retry_delay`: 15 s
+doubling to 2 minutes) while it is within the grace; so is one whose process died (its lease runs
+out) or was cut off by a shutdown (released at once), and a manual digest (/digest now) that failed.
+The taker posts only what Discord does not have yet (see bot/digests.py).
 
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
 pruned (`Store.prune_history`, safe with several processes doing it at once).
-
-Daylight saving time, decided by `fire_time_on` rather than by CronTrigger, whose 3.x version fires
-twice when clocks fall back (02:30 happens twice, and it fires at both) and, when they spring
-forward, fires at the old offset (02:30 that does not exist runs at 03:30):
-
-- a local time that occurs twice fires once, at its first occurrence;
-- a local time that does not occur that day fires once, at the instant the clocks jump (03:00 for
-  02:30 in Europe/Berlin or America/New_York on their spring-forward days).
 """
 
 from __future__ import annotations
@@ -31,15 +30,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from apscheduler.job import Job
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.base import BaseTrigger
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.digests import (
@@ -53,8 +49,14 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
-from bot.settings import DEFAULT_DIGEST_SWEEP_SECONDS, MIN_HISTORY_RETENTION
-from bot.store import Delivery, DeliveryKind, PrunedHistory, Store, Subscription, takeover_due
+from bot.settings import (
+    DEFAULT_DATABASE_POOL_SIZE,
+    DEFAULT_DELIVERY_CLOCK_SECONDS,
+    DEFAULT_DIGEST_SWEEP_SECONDS,
+    MIN_HISTORY_RETENTION,
+    default_delivery_workers,
+)
+from bot.store import Claim, Delivery, DeliveryKind, DueEditions, PrunedHistory, Store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -62,15 +64,17 @@ DEFAULT_GRACE = timedelta(hours=1)
 """A digest missed while the bot was down is still posted when it is back within an hour
 (DIGEST_GRACE_MINUTES): a morning digest at 9 instead of 8 is still the morning's; at noon it is not."""
 
+CLOCK_INTERVAL = timedelta(seconds=DEFAULT_DELIVERY_CLOCK_SECONDS)
+"""How often due editions are claimed: DELIVERY_CLOCK_SECONDS's default (see bot.settings)."""
+
 RETRY_SWEEP_INTERVAL = timedelta(seconds=DEFAULT_DIGEST_SWEEP_SECONDS)
-"""How often missed, failed or abandoned digests within the grace are looked for: DIGEST_SWEEP_SECONDS's
+"""How often failed or abandoned deliveries within the grace are looked for: DIGEST_SWEEP_SECONDS's
 default (see bot.settings.DEFAULT_DIGEST_SWEEP_SECONDS). A dead process's claim is free a lease after
 its last renewal, so the rest of its digest is posted within a lease and a sweep of the crash; a
 failed one is tried again within a sweep of its retry delay."""
 
-CATCH_UP_CONCURRENCY = 4
-"""Missed digests delivered at once after a restart: each briefs up to ten pages, and the pipeline's
-job slots and the CPU are shared with people asking for summaries right now."""
+DEFAULT_WORKERS = default_delivery_workers(DEFAULT_DATABASE_POOL_SIZE)
+"""Deliveries at once, at the default pool size (DELIVERY_WORKERS)."""
 
 STOP_TIMEOUT_SECONDS = 10.0
 """How long `stop` lets digests being posted finish: posting takes seconds; one cut off releases its
@@ -85,115 +89,20 @@ HOUSEKEEPING_DELAY = timedelta(hours=1)
 bot restarting over and over does not prune at every start."""
 
 REFRESH_JOB_ID = "feeds:refresh"
-SWEEP_JOB_ID = "digests:catch-up"
+CLOCK_JOB_ID = "editions:clock"
+SWEEP_JOB_ID = "deliveries:retry"
 HOUSEKEEPING_JOB_ID = "store:housekeeping"
-
-
-# --- when a daily time fires ----------------------------------------------------------------------
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: pass timezone-aware times")
-    return moment.astimezone(UTC)
-
-
-def fire_time_on(day: date, local_time: time, zone: ZoneInfo) -> datetime:
-    """The instant (UTC) a daily `local_time` fires on the local date `day` in `zone`.
-
-    Twice that day (clocks fall back): the first occurrence. Not that day (clocks spring forward
-    over it): the instant the clocks jump, the first valid time after it.
-    """
-    wall = datetime.combine(day, local_time.replace(tzinfo=None))
-    readings = [wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1)]
-    real = [reading.astimezone(UTC) for reading in readings if _occurs(reading, zone)]
-    if real:
-        return min(real)
-    # In a gap, the two folds read the wall time with the offsets before and after the jump: the
-    # jump lies between them. Transitions fall on whole seconds, so halving to one second finds it.
-    earlier, later = sorted(reading.astimezone(UTC) for reading in readings)
-    offset_after = later.astimezone(zone).utcoffset()
-    while later - earlier > timedelta(seconds=1):
-        middle = earlier + timedelta(seconds=(later - earlier).total_seconds() // 2)
-        if middle.astimezone(zone).utcoffset() == offset_after:
-            later = middle
-        else:
-            earlier = middle
-    return later
-
-
-def _occurs(reading: datetime, zone: ZoneInfo) -> bool:
-    """Whether a wall-clock reading names a real instant (it reads the same after a round trip)."""
-    return reading.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == reading.replace(tzinfo=None)
-
-
-def next_fire_time(local_time: time, zone: ZoneInfo, after: datetime) -> datetime:
-    """The first instant (UTC) strictly after `after` at which a daily `local_time` in `zone` fires."""
-    after = _utc(after)
-    day = after.astimezone(zone).date() - timedelta(days=1)
-    while (fire := fire_time_on(day, local_time, zone)) <= after:
-        day += timedelta(days=1)
-    return fire
-
-
-def last_fire_time(local_time: time, zone: ZoneInfo, before: datetime) -> datetime:
-    """The latest instant (UTC) at or before `before` at which a daily `local_time` in `zone` fired."""
-    before = _utc(before)
-    day = before.astimezone(zone).date() + timedelta(days=1)
-    while (fire := fire_time_on(day, local_time, zone)) > before:
-        day -= timedelta(days=1)
-    return fire
-
-
-def local_date_of(fire: datetime, zone: ZoneInfo) -> date:
-    """The local date a firing belongs to: the date on the zone's clock when it fires."""
-    return fire.astimezone(zone).date()
-
-
-# APScheduler 3 ships no type information: its BaseTrigger is Any to mypy.
-class DailyTrigger(BaseTrigger):  # type: ignore[misc]
-    """An APScheduler trigger firing once a day at a wall-clock time in an IANA zone (see the module's
-    notes on daylight saving time)."""
-
-    __slots__ = ("local_time", "zone")
-
-    def __init__(self, local_time: time, zone: ZoneInfo | str) -> None:
-        self.local_time = local_time.replace(tzinfo=None, second=0, microsecond=0)
-        self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
-        if previous_fire_time is None:
-            # A firing exactly at `now` is still to come.
-            return next_fire_time(self.local_time, self.zone, now - timedelta(microseconds=1))
-        return next_fire_time(self.local_time, self.zone, previous_fire_time)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"version": 1, "local_time": self.local_time, "zone": self.zone.key}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.local_time = state["local_time"]
-        self.zone = ZoneInfo(state["zone"])
-
-    def __str__(self) -> str:
-        return f"daily at {self.local_time:%H:%M} {self.zone.key}"
-
-    def __repr__(self) -> str:
-        return f"<DailyTrigger ({self.local_time:%H:%M}, timezone={self.zone.key!r})>"
-
-
-def digest_job_id(subscription_id: int) -> str:
-    return f"digest:{subscription_id}"
 
 
 # --- the scheduler --------------------------------------------------------------------------------
 
 
 class DigestScheduler:
-    """Runs each subscription's digest at its local time, the feed refresh, the catch-up after restarts,
-    and the daily housekeeping.
+    """Claims and posts due editions with a bounded pool of workers, retries failed deliveries, keeps
+    the feeds fresh, and does the daily housekeeping.
 
-    Its jobs are its own methods (`scheduled_digest_job` and the three interval jobs), each tracked
-    so that `stop` can wait for it.
+    Its APScheduler jobs are its own interval methods (`clock_job`, `sweep_job`, `refresh_job`,
+    `housekeeping_job`); each job and each delivery is tracked so that `stop` can wait for it.
     """
 
     def __init__(
@@ -207,6 +116,8 @@ class DigestScheduler:
         grace: timedelta = DEFAULT_GRACE,
         refresh_interval: timedelta = FEED_CHECK_INTERVAL,
         sweep_interval: timedelta = RETRY_SWEEP_INTERVAL,
+        clock_interval: timedelta = CLOCK_INTERVAL,
+        workers: int = DEFAULT_WORKERS,
         history_retention: timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
@@ -216,16 +127,20 @@ class DigestScheduler:
         poster: the Discord side of scheduled digests.
         refresher: fetches due feeds every `refresh_interval`; None for no periodic refresh.
         clock: the current time for deciding what is due (APScheduler's timer runs on real time).
-        grace: how late a missed digest may still be posted (DIGEST_GRACE_MINUTES).
+        grace: how late an edition may still be posted, and a failed delivery retried (DIGEST_GRACE_MINUTES).
         refresh_interval: how often due feeds are fetched (FEED_REFRESH_MINUTES).
-        sweep_interval: how often missed, failed or abandoned digests within the grace are looked for
+        sweep_interval: how often failed or abandoned deliveries within the grace are looked for
             (DIGEST_SWEEP_SECONDS).
+        clock_interval: how often due editions are claimed (DELIVERY_CLOCK_SECONDS).
+        workers: deliveries posted at once by this process (DELIVERY_WORKERS).
         history_retention: how long history is kept (HISTORY_RETENTION_DAYS, see Store.prune_history);
             None (or zero) keeps everything, and no housekeeping job runs.
         scheduler: the APScheduler to use; a new one by default.
         """
-        if grace < timedelta(0) or refresh_interval <= timedelta(0) or sweep_interval <= timedelta(0):
+        if grace < timedelta(0) or min(refresh_interval, sweep_interval, clock_interval) <= timedelta(0):
             raise ValueError("grace must not be negative, and the intervals must be positive")
+        if workers < 1:
+            raise ValueError("at least one delivery worker is needed")
         if history_retention and history_retention < MIN_HISTORY_RETENTION:
             raise ValueError(f"history_retention must be zero, None, or at least {MIN_HISTORY_RETENTION}")
         self.store = store
@@ -236,10 +151,22 @@ class DigestScheduler:
         self.grace = grace
         self.refresh_interval = refresh_interval
         self.sweep_interval = sweep_interval
+        self.clock_interval = clock_interval
+        self.workers = workers
         self.history_retention = history_retention or None
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
-        self._delivering: dict[int, asyncio.Task[Any]] = {}
+        self._deliveries: dict[asyncio.Task[DeliveryOutcome], tuple[int, int]] = {}
+        """The deliveries being posted: (subscription id, delivery id) by worker task."""
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._claiming = asyncio.Lock()
+        self._more_due = False
+        self._stopping = False
+        self.most_at_once = 0
+        """The most deliveries this scheduler has had under way at once (never above `workers`)."""
+
+    @property
+    def free_workers(self) -> int:
+        return self.workers - len(self._deliveries)
 
     @contextlib.asynccontextmanager
     async def running_job(self) -> AsyncIterator[None]:
@@ -253,20 +180,18 @@ class DigestScheduler:
             self._jobs.discard(task)
 
     async def start(self, *, paused: bool = False) -> None:
-        """Schedule every active subscription, the feed refresh and the catch-up (both run at once,
-        then every interval), the housekeeping (an hour from now, then daily), and start the timer.
+        """Start the delivery clock and the retry sweep (both at once, then every interval), the feed
+        refresh, and the housekeeping (an hour from now, then daily).
 
         Args:
             paused: register the jobs without running any until `scheduler.resume()` (tests).
         """
-        subscriptions = await self.store.active_subscriptions()
         self.scheduler.start(paused=paused)
-        for subscription in subscriptions:
-            self.schedule(subscription)
         now = datetime.now(UTC)
         if self.refresher is not None:
             self._every(self.refresh_interval, self.refresh_job, REFRESH_JOB_ID, "refresh due feeds", first_run=now)
-        self._every(self.sweep_interval, self.catch_up_job, SWEEP_JOB_ID, "post missed digests", first_run=now)
+        self._every(self.clock_interval, self.clock_job, CLOCK_JOB_ID, "post due editions", first_run=now)
+        self._every(self.sweep_interval, self.sweep_job, SWEEP_JOB_ID, "retry failed deliveries", first_run=now)
         if self.history_retention is not None:
             self._every(
                 HOUSEKEEPING_INTERVAL,
@@ -275,12 +200,13 @@ class DigestScheduler:
                 "prune old history",
                 first_run=now + HOUSEKEEPING_DELAY,
             )
-        LOGGER.info("Digest scheduler started with %d subscriptions", len(subscriptions))
+        LOGGER.info("Digest scheduler started: %d delivery workers, due editions claimed every %s", self.workers,
+                    self.clock_interval)  # fmt: skip
 
     def _every(
         self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str, name: str, *, first_run: datetime
     ) -> None:
-        """A housekeeping job every `interval` from `first_run`: one run at a time, missed runs coalesced."""
+        """A job every `interval` from `first_run`: one run at a time, missed runs coalesced."""
         self.scheduler.add_job(
             job,
             IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
@@ -296,11 +222,12 @@ class DigestScheduler:
         """Stop the timer, letting digests being posted finish for `finish_within` seconds, then
         cutting them off: a cut-off digest releases its claim, and the next sweep (of another process,
         or after the next start) finishes it without repeats."""
+        self._stopping = True
         if self.scheduler.running:
             # Paused, not shut down yet: APScheduler's shutdown cancels the jobs running at once.
             self.scheduler.pause()
         current = asyncio.current_task()
-        pending = [task for task in {*self._delivering.values(), *self._jobs} if task is not current]
+        pending = [task for task in {*self._deliveries, *self._jobs} if task is not current]
         if pending:
             _done, late = await asyncio.wait(pending, timeout=finish_within)
             for task in late:
@@ -311,113 +238,146 @@ class DigestScheduler:
         await asyncio.sleep(0)  # APScheduler shuts down on the loop's next turn
         LOGGER.info("Digest scheduler stopped")
 
-    def schedule(self, subscription: Subscription) -> Job | None:
-        """Create or replace the subscription's daily job (a paused subscription gets none)."""
-        if subscription.paused:
-            self.unschedule(subscription.id)
-            return None
-        return self.scheduler.add_job(
-            self.scheduled_digest_job,
-            DailyTrigger(subscription.local_time, subscription.zone),
-            args=[subscription.id],
-            id=digest_job_id(subscription.id),
-            name=f"digest of subscription {subscription.id}",
-            replace_existing=True,
-            # Late by less than the grace (a busy loop, a suspended host): run once, not once per firing.
-            misfire_grace_time=max(1, int(self.grace.total_seconds())),
-            coalesce=True,
-            max_instances=1,
-        )
+    # --- the jobs ---------------------------------------------------------------------------------
 
-    def unschedule(self, subscription_id: int) -> bool:
-        """Remove the subscription's job; False when it had none."""
-        try:
-            self.scheduler.remove_job(digest_job_id(subscription_id))
-        except JobLookupError:
-            return False
-        return True
-
-    async def scheduled_digest_job(self, subscription_id: int) -> None:
-        """APScheduler job: post the subscription's scheduled digest, if it is due."""
+    async def clock_job(self) -> None:
+        """APScheduler job: claim due editions for the free workers and start them."""
         async with self.running_job():
-            await self.run_due(subscription_id)
+            await self.dispatch()
+
+    async def sweep_job(self) -> None:
+        """APScheduler job: retry the failed and abandoned deliveries within the grace."""
+        async with self.running_job():
+            await self.retry_failed()
 
     async def refresh_job(self) -> None:
         """APScheduler job: fetch the feeds that are due."""
         async with self.running_job():
             await self.refresh_feeds()
 
-    async def catch_up_job(self) -> None:
-        """APScheduler job: post missed digests still within the grace."""
-        async with self.running_job():
-            await self.catch_up()
-
     async def housekeeping_job(self) -> None:
         """APScheduler job: forget the history older than the retention."""
         async with self.running_job():
             await self.prune_history()
 
-    async def run_due(self, subscription_id: int) -> DeliveryOutcome | None:
-        """Deliver the subscription's scheduled digest if its latest firing is within the grace.
+    # --- editions ---------------------------------------------------------------------------------
 
-        Returns None when nothing was due (paused, gone, subscribed after today's time, or too late).
+    async def dispatch(self) -> list[asyncio.Task[DeliveryOutcome]]:
+        """Claim due editions, as many as there are free workers, and start a worker on each; again
+        while a full batch came back and workers are free. Returns the workers started."""
+        started: list[asyncio.Task[DeliveryOutcome]] = []
+        async with self._claiming:
+            while not self._stopping and (free := self.free_workers) > 0:
+                due = await self.store.claim_due_editions(
+                    now=self.clock(), limit=free, grace=self.grace, lease=self.service.lease
+                )
+                self._log_missed(due)
+                started += [
+                    self._start(self.service.deliver_edition(claim, poster=self.poster), claim) for claim in due.claims
+                ]
+                self._more_due = due.full
+                if not due.full:
+                    break
+        return started
+
+    async def run_due(self) -> dict[int, DeliveryOutcome]:
+        """Claim and post every edition due now, waiting for each: the clock's work done at once (the
+        command line and tests). Returns the outcome by subscription.
+
+        Raises:
+            The first error a delivery raised, once all are done (each is left failed, to be retried).
         """
-        subscription = await self.store.subscription_by_id(subscription_id)
-        if subscription is None or subscription.paused:
-            self.unschedule(subscription_id)
-            return None
-        due = self._due_date(subscription, self.clock())
-        if due is None:
-            return None
-        return await self._deliver(subscription, due)
+        outcomes: dict[int, DeliveryOutcome] = {}
+        while started := await self.dispatch():
+            outcomes.update(await self._wait_for(started))
+        return outcomes
+
+    async def retry_failed(self) -> dict[int, DeliveryOutcome]:
+        """Give the workers the deliveries that may be taken over now (failed, after their backoff;
+        or whose holder's lease ran out), begun within the grace, as many as there are free workers.
+        Waits for them; returns the outcome by subscription."""
+        now = self.clock()
+        owed: list[Delivery] = []
+        for kind in (DeliveryKind.SCHEDULED, DeliveryKind.MANUAL):
+            owed += await self.store.deliveries_to_retry(kind=kind, started_after=now - self.grace, now=now)
+        under_way = {delivery_id for _subscription_id, delivery_id in self._deliveries.values()}
+        owed = [delivery for delivery in owed if delivery.id not in under_way][: max(0, self.free_workers)]
+        if not owed:
+            return {}
+        LOGGER.info("Retrying %d deliveries", len(owed))
+        started = [
+            self._start(self.service.resume(delivery.subscription_id, delivery.id, poster=self.poster), delivery)
+            for delivery in owed
+        ]
+        return await self._wait_for(started, raise_first=False)
 
     async def catch_up(self) -> dict[int, DeliveryOutcome]:
-        """Deliver every active subscription's latest scheduled digest that is within the grace and
-        not yet posted: after a restart, and to finish failed or abandoned deliveries; and finish
-        the manual digests begun within the grace that failed or were abandoned.
-
-        Returns the outcome for each subscription tried.
-        """
-        now = self.clock()
-        due: list[tuple[Subscription, date]] = []
-        for subscription in await self.store.active_subscriptions():
-            day = self._due_date(subscription, now)
-            if day is None or subscription.id in self._delivering:
-                continue
-            latest = await self.store.latest_delivery(subscription.id, kind=DeliveryKind.SCHEDULED)
-            if latest is not None and latest.local_date == day and not takeover_due(latest, now):
-                continue  # posted, being posted (its lease holds), or failed moments ago
-            due.append((subscription, day))
-        manual = await self.store.deliveries_to_retry(kind=DeliveryKind.MANUAL, started_after=now - self.grace, now=now)
-        if due:
-            LOGGER.info("Catching up on %d digests", len(due))
-        slots = asyncio.Semaphore(CATCH_UP_CONCURRENCY)
-        outcomes: dict[int, DeliveryOutcome] = {}
-
-        async def one(subscription: Subscription, day: date) -> None:
-            async with slots:
-                try:
-                    outcome = await self._deliver(subscription, day)
-                except Exception:
-                    LOGGER.error("Catching up on the digest of subscription %s failed", subscription.id, exc_info=True)
-                    return
-            if outcome is not None:
-                outcomes[subscription.id] = outcome
-
-        async def retry_manual(delivery: Delivery) -> None:
-            async with slots:
-                try:
-                    outcome = await self.service.resume(delivery.subscription_id, delivery.id, poster=self.poster)
-                except Exception:
-                    LOGGER.error("Retrying manual digest %s failed", delivery.id, exc_info=True)
-                    return
-            outcomes.setdefault(delivery.subscription_id, outcome)
-
-        await asyncio.gather(
-            *(one(subscription, day) for subscription, day in due),
-            *(retry_manual(delivery) for delivery in manual),
-        )
+        """Retry what is owed, then post what is due (the sweep and the clock, waited for)."""
+        outcomes = await self.retry_failed()
+        for subscription_id, outcome in (await self.run_due()).items():
+            outcomes.setdefault(subscription_id, outcome)
         return outcomes
+
+    def _start(
+        self, delivery: Coroutine[Any, Any, DeliveryOutcome], claim: Claim | Delivery
+    ) -> asyncio.Task[DeliveryOutcome]:
+        delivery_id = claim.delivery_id if isinstance(claim, Claim) else claim.id
+        task = asyncio.create_task(delivery, name=f"delivery {delivery_id}")
+        self._deliveries[task] = (claim.subscription_id, delivery_id)
+        self.most_at_once = max(self.most_at_once, len(self._deliveries))
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[DeliveryOutcome]) -> None:
+        subscription_id, delivery_id = self._deliveries.pop(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            LOGGER.error(
+                "Delivery %s of subscription %s failed; it is retried within the grace",
+                delivery_id,
+                subscription_id,
+                exc_info=error,
+            )
+        elif not task.cancelled() and task.result().result is DeliveryResult.FAILED:
+            LOGGER.warning(
+                "Delivery %s of subscription %s failed (%s); retrying within the grace",
+                delivery_id,
+                subscription_id,
+                task.result().error,
+            )
+        if self._more_due and not self._stopping and self.scheduler.state == STATE_RUNNING:
+            waker = asyncio.get_running_loop().create_task(self.clock_job(), name="claim more due editions")
+            self._jobs.add(waker)  # until running_job takes it over, so that stop waits for it
+            waker.add_done_callback(self._jobs.discard)
+
+    async def _wait_for(
+        self, started: list[asyncio.Task[DeliveryOutcome]], *, raise_first: bool = True
+    ) -> dict[int, DeliveryOutcome]:
+        whose = [self._deliveries[task][0] for task in started]  # before they finish and leave the table
+        results = await asyncio.gather(*started, return_exceptions=True)
+        outcomes: dict[int, DeliveryOutcome] = {}
+        errors = [result for result in results if isinstance(result, BaseException)]
+        for subscription_id, result in zip(whose, results, strict=True):
+            if not isinstance(result, BaseException):
+                outcomes.setdefault(subscription_id, result)
+        if errors and raise_first:
+            raise errors[0]
+        return outcomes
+
+    @staticmethod
+    def _log_missed(due: DueEditions) -> None:
+        for missed in due.missed:
+            LOGGER.warning(
+                "The edition of subscription %s due at %s (%s %s) was missed by more than the grace; not posted%s",
+                missed.subscription_id,
+                missed.edition.at.isoformat(),
+                missed.edition.local_date,
+                missed.edition.local_time.strftime("%H:%M"),
+                ""
+                if missed.due_since == missed.edition.at
+                else f", nor those due since {missed.due_since.isoformat()}",
+            )
+
+    # --- feeds and history ------------------------------------------------------------------------
 
     async def refresh_feeds(self) -> RefreshReport | None:
         """Fetch the feeds that are due (the periodic job)."""
@@ -440,39 +400,3 @@ class DigestScheduler:
             self.history_retention,
         )
         return pruned
-
-    def _due_date(self, subscription: Subscription, now: datetime) -> date | None:
-        """The local date of the subscription's latest firing if it is due now, else None."""
-        fire = last_fire_time(subscription.local_time, subscription.zone, now)
-        if fire < subscription.created_at:
-            return None  # subscribed after that time: its first digest is the next firing
-        if now - fire > self.grace:
-            if now - fire <= self.grace + self.sweep_interval:
-                LOGGER.warning(
-                    "The digest of subscription %s due at %s was missed by more than the grace of %s",
-                    subscription.id,
-                    fire.isoformat(),
-                    self.grace,
-                )
-            return None
-        return local_date_of(fire, subscription.zone)
-
-    async def _deliver(self, subscription: Subscription, day: date) -> DeliveryOutcome | None:
-        if subscription.id in self._delivering:
-            return None  # the daily job and the catch-up met: one is enough
-        task = asyncio.current_task()
-        assert task is not None, "deliveries run in tasks"
-        self._delivering[subscription.id] = task
-        try:
-            outcome = await self.service.deliver(
-                subscription.id, kind=DeliveryKind.SCHEDULED, local_date=day, poster=self.poster
-            )
-        finally:
-            del self._delivering[subscription.id]
-        if outcome.result in (DeliveryResult.CHANNEL_UNAVAILABLE, DeliveryResult.PAUSED, DeliveryResult.NOT_FOUND):
-            self.unschedule(subscription.id)
-        if outcome.result is DeliveryResult.FAILED:
-            LOGGER.warning(
-                "The digest of subscription %s failed (%s); retrying within the grace", subscription.id, outcome.error
-            )
-        return outcome

@@ -41,6 +41,32 @@ DEFAULT_DIGEST_SWEEP_SECONDS = 30
 lease, the rest of a crashed process's digest is posted within 90 s of the crash, however soon the
 restart; a sweep is a few queries, not worth a longer wait."""
 
+DEFAULT_DATABASE_POOL_SIZE = 15
+"""Connections one process keeps open (DATABASE_POOL_SIZE): the 5 + 10 overflow SQLAlchemy allowed
+before, now one fixed number the delivery workers are sized to. Queries last milliseconds; a delivery
+holds a connection per query, not for the whole delivery."""
+
+DEFAULT_DATABASE_POOL_TIMEOUT = 30.0
+"""Seconds a query waits for a free connection before failing (DATABASE_POOL_TIMEOUT)."""
+
+POOL_CONNECTIONS_SPARED = 2
+"""Connections the delivery workers leave to commands, the feed refresh and lease renewals."""
+
+MAX_DEFAULT_DELIVERY_WORKERS = 8
+"""Deliveries one process runs at once unless DELIVERY_WORKERS says otherwise: each briefs up to ten
+pages on the pipeline's job slots and posts at Discord's pace (50 requests/s for the whole bot), so
+more at once only queue elsewhere; two processes post 16 at a time."""
+
+DEFAULT_DELIVERY_CLOCK_SECONDS = 5.0
+"""How often the delivery clock asks the store for due editions (DELIVERY_CLOCK_SECONDS): an edition
+is posted within seconds of its time, at one indexed query per tick when none is due."""
+
+
+def default_delivery_workers(pool_size: int) -> int:
+    """Delivery workers for a pool of `pool_size` connections: all but POOL_CONNECTIONS_SPARED, at most
+    MAX_DEFAULT_DELIVERY_WORKERS, at least one."""
+    return max(1, min(pool_size - POOL_CONNECTIONS_SPARED, MAX_DEFAULT_DELIVERY_WORKERS))
+
 
 class Settings(BaseSettings):
     """Settings from environment variables, or from a `.env` file in the working directory."""
@@ -73,6 +99,20 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite+aiosqlite:///data/newsbrief.db",
         description="SQLAlchemy URL: SQLite (embedded) or postgresql+asyncpg://...",
+    )
+    database_pool_size: int = Field(
+        default=DEFAULT_DATABASE_POOL_SIZE, gt=0, description="Database connections one process keeps open."
+    )
+    database_pool_timeout: float = Field(
+        default=DEFAULT_DATABASE_POOL_TIMEOUT, gt=0, description="Seconds a query waits for a free connection."
+    )
+    delivery_workers: int | None = Field(
+        default=None,
+        gt=0,
+        description="Digests one process posts at once; unset: the pool size less 2, at most 8.",
+    )
+    delivery_clock_seconds: float = Field(
+        default=DEFAULT_DELIVERY_CLOCK_SECONDS, gt=0, description="How often due editions are claimed and posted."
     )
     fetch_allow_private: bool = Field(
         default=False,
@@ -184,6 +224,16 @@ class Settings(BaseSettings):
         return host in DISCORD_API_HOSTS or host.endswith(tuple(f".{name}" for name in DISCORD_API_HOSTS))
 
     @property
+    def delivery_worker_count(self) -> int:
+        """DELIVERY_WORKERS, or the default for DATABASE_POOL_SIZE (`default_delivery_workers`)."""
+        return self.delivery_workers or default_delivery_workers(self.database_pool_size)
+
+    @property
+    def delivery_clock(self) -> timedelta:
+        """DELIVERY_CLOCK_SECONDS as a span of time."""
+        return timedelta(seconds=self.delivery_clock_seconds)
+
+    @property
     def delivery_lease(self) -> timedelta:
         """DELIVERY_LEASE_SECONDS as a span of time."""
         return timedelta(seconds=self.delivery_lease_seconds)
@@ -254,7 +304,7 @@ class Settings(BaseSettings):
         """`.env.example` leaves optional settings blank; blank means not set."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("shard_count", "cluster_index", "cluster_count", "metrics_port", mode="before")
+    @field_validator("shard_count", "cluster_index", "cluster_count", "metrics_port", "delivery_workers", mode="before")
     @classmethod
     def _blank_number_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

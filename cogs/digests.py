@@ -1,11 +1,10 @@
-"""/digest subscribe | unsubscribe | now | preview: setting up and posting daily digests (Manage Server)."""
+"""/digest subscribe | unsubscribe | now | preview: setting up and posting digests (Manage Server)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-from datetime import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,32 +13,45 @@ from discord.ext import commands
 
 from bot.digests import DeliveryOutcome, DeliveryResult
 from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT
+from bot.editions import format_times, parse_edition_times, parse_weekdays
 from bot.embeds import fit_text, pack_digest
-from bot.i18n import ENGLISH, N_, Messages
+from bot.i18n import ENGLISH, Messages
 from bot.i18n.translator import user_messages
 from bot.news.digest import DEFAULT_MAX_STORIES
-from bot.replies import UserError, mark_answered, pause_reason, require_guild
+from bot.replies import mark_answered, pause_reason, require_guild
 from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
+from bot.store import Subscription
+from cogs.lists import weekday_names
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
 
 LOGGER = logging.getLogger(__name__)
 
-_CLOCK = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]([0-5]\d)\s*$")
 _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
-
-
-def parse_clock(text: str) -> time:
-    """'07:30', '7:30', '19.05' or '7h30' -> time; a clear error otherwise."""
-    match = _CLOCK.match(text)
-    if not match:
-        raise UserError(N_("“{text}” is not a time of day: use HH:MM on a 24-hour clock, like 07:30."), text=text)
-    return time(int(match.group(1)), int(match.group(2)))
 
 
 def parse_list(text: str | None) -> list[str]:
     return [part for part in _LIST_SEPARATOR.split(text or "") if part]
+
+
+def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH) -> str:
+    """What /digest subscribe answers: where, when, on which days."""
+    days = weekday_names(subscription.weekdays, messages)
+    if not days:
+        return messages.gettext(
+            "{channel} will get its digest every day at {time} ({zone}).",
+            channel=f"<#{subscription.channel_id}>",
+            time=format_times(subscription.edition_times),
+            zone=subscription.timezone,
+        )
+    return messages.gettext(
+        "{channel} will get its digest on {days} at {time} ({zone}).",
+        channel=f"<#{subscription.channel_id}>",
+        days=days,
+        time=format_times(subscription.edition_times),
+        zone=subscription.timezone,
+    )
 
 
 def target_channel(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
@@ -120,8 +132,9 @@ class DigestCommands(
     @app_commands.command(name="subscribe")
     @app_commands.describe(
         channel="Where the digest is posted",
-        time="When, as HH:MM on a 24-hour clock",
+        times="When, as HH:MM on a 24-hour clock; several editions separated by commas, like 07:30, 18:00",
         timezone="Your IANA time zone, like Europe/Paris",
+        days="Which days: mon-fri, sat,sun or every day (default: every day)",
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
         max_stories="The most stories in one digest (default 10)",  # DEFAULT_MAX_STORIES; a literal to translate
         keywords="Words that put a story first, separated by commas",
@@ -132,18 +145,20 @@ class DigestCommands(
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel,
-        time: str,
+        times: str,
         timezone: str,
+        days: str | None = None,
         feeds: str | None = None,
         max_stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_MAX_STORIES,
         keywords: str | None = None,
     ) -> None:
-        """Post a daily digest of this server's feeds in a channel (needs Manage Server)."""
+        """Post a digest of this server's feeds in a channel, once a day or more (needs Manage Server)."""
         request = DigestRequest(
             guild_id=require_guild(interaction),
             channel_id=channel.id,
             created_by=interaction.user.id,
-            local_time=parse_clock(time),
+            edition_times=parse_edition_times(times),
+            weekdays=parse_weekdays(days),
             timezone=timezone,
             feeds=parse_list(feeds),
             max_stories=max_stories,
@@ -152,15 +167,7 @@ class DigestCommands(
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.subscribe(request)
-        await interaction.followup.send(
-            user_messages(interaction).gettext(
-                "{channel} will get its digest every day at {time} ({zone}).",
-                channel=channel.mention,
-                time=subscription.local_time.strftime("%H:%M"),
-                zone=subscription.timezone,
-            ),
-            ephemeral=True,
-        )
+        await interaction.followup.send(subscribed_reply(subscription, user_messages(interaction)), ephemeral=True)
 
     @app_commands.command(name="unsubscribe")
     @app_commands.describe(channel="The channel whose digest stops")

@@ -91,4 +91,4 @@ class GuildEvents(commands.Cog):
 
 
 async def setup(bot: NewsBot) -> None:
-    await bot.add_cog(GuildEvents(bot, GuildService(store=bot.store, scheduler=bot.scheduler)))
+    await bot.add_cog(GuildEvents(bot, GuildService(store=bot.store)))

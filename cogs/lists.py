@@ -7,6 +7,7 @@ command: /feed and /digest, which change things, are shown to members with Manag
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,8 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digests import MAX_DIGEST_WINDOW
+from bot.editions import format_times, weekday_runs
 from bot.embeds import relative_time
-from bot.i18n import N_, Messages
+from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
 from bot.paginator import Paginator, entry_pages
 from bot.replies import pause_reason, require_guild
@@ -73,6 +75,15 @@ def feed_entry(status: FeedStatus, messages: Messages) -> str:
     return line
 
 
+def weekday_names(weekdays: Collection[int], messages: Messages = ENGLISH) -> str:
+    """'Mon–Fri', 'Sat, Sun', 'Mo.–Fr.' in the reader's language; '' for every day."""
+    names = messages.format_locale.days["format"]["abbreviated"]
+    return LIST_SEPARATOR.join(
+        str(names[first]) if first == last else f"{names[first]}–{names[last]}"
+        for first, last in weekday_runs(weekdays)
+    )
+
+
 def digest_entry(subscription: Subscription, feed_names: dict[int, str], messages: Messages) -> str:
     """One subscription in /digests."""
     feeds = (
@@ -83,11 +94,13 @@ def digest_entry(subscription: Subscription, feed_names: dict[int, str], message
     line = messages.gettext(
         DIGEST_LINE,
         channel=subscription.channel_id,
-        time=subscription.local_time.strftime("%H:%M"),
+        time=format_times(subscription.edition_times),
         zone=subscription.timezone,
         feeds=feeds,
         stories=messages.number(subscription.max_stories),
     )
+    if days := weekday_names(subscription.weekdays, messages):
+        line += PART_SEPARATOR + days
     if subscription.keywords:
         line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
     if subscription.paused:

@@ -62,6 +62,8 @@ class StandInChannel:
         self.messages: list[dict[str, Any]] = []
         self.hold: Hold | None = None
         self.posts = 0
+        self.posted_by: Counter[int] = Counter()
+        """Messages stored, by the process (pid) that posted them."""
         self.stored_at: list[float] = []
         self._sequence = itertools.count()
         self._runner: web.AppRunner | None = None
@@ -84,6 +86,7 @@ class StandInChannel:
             "embeds": body.get("embeds") or [],
         }
         self.messages.append(message)
+        self.posted_by[int(request.headers["X-Process-Id"])] += 1
         self.stored_at.append(monotonic.monotonic())
         if hold is not None:
             await self._held(hold, request)

@@ -4,10 +4,10 @@ A cog parses an interaction, calls one method of a service and renders the typed
 A service owns the pairings a command needs, so that no cog has to know them:
 
 - `feeds.FeedService`: following a feed discovers it, then stores it; feeds are named by one rule.
-- `subscriptions.SubscriptionService`: a digest written to the store is given to the scheduler in the
-  same call; digests posted now or previewed go through the digest service.
+- `subscriptions.SubscriptionService`: a digest's schedule is written to the store, where the delivery
+  clock finds its editions; digests posted now or previewed go through the digest service.
 - `about.AboutService`: the version and the figures /about shows.
-- `guilds.GuildService`: a guild the bot has left is forgotten, follows, digests and their jobs alike.
+- `guilds.GuildService`: a guild the bot has left is forgotten, follows and digests alike.
 
 Nothing here imports discord. What the user got wrong is raised as a `NewsError` whose message is meant
 for them (the one error handler in cogs/errors.py shows it).

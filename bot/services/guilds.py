@@ -1,7 +1,7 @@
-"""The servers the bot is in: a server that removes the bot is forgotten (its follows and digests, and
-the digests' jobs), and at start the servers it left while it was offline are forgotten the same way.
-A server's digests post in its preferred locale as it is now: when it changes, and at start for changes
-made while the bot was offline (and for digests set up before the locale was stored).
+"""The servers the bot is in: a server that removes the bot is forgotten (its follows and digests),
+and at start the servers it left while it was offline are forgotten the same way. A server's digests
+post in its preferred locale as it is now: when it changes, and at start for changes made while the bot
+was offline (and for digests set up before the locale was stored).
 
 A guild is forgotten only on evidence this process has: a removal it was told of, or a guild list from
 its own shards, complete and available, that lacks a guild the store knows. A guild on a shard another
@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from bot.scheduler import DigestScheduler
 from bot.store import ForgottenGuild, Store
 
 LOGGER = logging.getLogger(__name__)
@@ -60,23 +59,18 @@ class DepartedGuilds:
 class GuildService:
     """Forget the guilds the bot has left; keep digests in their guild's language."""
 
-    def __init__(self, *, store: Store, scheduler: DigestScheduler) -> None:
+    def __init__(self, *, store: Store) -> None:
         """Args:
-        store: the guilds' follows and digests.
-        scheduler: drops the jobs of the digests forgotten.
+        store: the guilds' follows and digests (a digest's schedule is its row: nothing else to drop).
         """
         self.store = store
-        self.scheduler = scheduler
 
     async def forget(self, guild_id: int) -> ForgottenGuild:
-        """Forget a guild the bot is no longer in: its follows, its digests and their jobs.
+        """Forget a guild the bot is no longer in: its follows and its digests.
 
         Another guild following the same feeds keeps them; a feed no guild follows is no longer fetched.
         """
-        forgotten = await self.store.forget_guild(guild_id)
-        for subscription_id in forgotten.subscription_ids:
-            self.scheduler.unschedule(subscription_id)
-        return forgotten
+        return await self.store.forget_guild(guild_id)
 
     async def adopt_locales(self, locales: Mapping[int, str]) -> int:
         """Make each guild's digests post in its preferred locale (guild id -> Discord locale code) from

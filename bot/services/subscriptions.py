@@ -1,6 +1,6 @@
-"""A channel's daily digest: every change to a subscription is written to the store and then given to
-the scheduler, so that the two never disagree; digests posted or previewed on demand go through the
-digest service."""
+"""A channel's digest: its schedule (edition times, weekdays, zone) is written to the store, where the
+delivery clock finds each edition when it is due, so there is nothing else to keep in step; digests
+posted or previewed on demand go through the digest service."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import time
 from typing import Any
 
 from bot.digests import DeliveryOutcome, DigestService, Poster
+from bot.editions import EVERY_DAY
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.errors import N_, NewsError
-from bot.scheduler import DigestScheduler
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, zone_names
 
@@ -57,7 +57,8 @@ class DigestRequest:
     guild_id: int
     channel_id: int
     created_by: int
-    local_time: time
+    edition_times: Sequence[time]
+    """One time a day or more, wall clock (see bot.editions.parse_edition_times)."""
     timezone: str
     feeds: Sequence[str] = ()
     """Names of the guild's feeds (see feeds.is_named); none means all of them."""
@@ -65,6 +66,8 @@ class DigestRequest:
     keywords: Sequence[str] = ()
     locale: str | None = None
     """The server's preferred locale: the language the digest is posted in."""
+    weekdays: Sequence[int] = EVERY_DAY
+    """The days editions go out, Monday 0 (see bot.editions.parse_weekdays)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,26 +85,23 @@ class SubscriptionService:
         self,
         *,
         store: Store,
-        scheduler: DigestScheduler,
         digests: DigestService,
         poster: Poster[Any],
         feeds: FeedService,
     ) -> None:
         """Args:
-        store: the subscriptions.
-        scheduler: told of every subscription made, changed or removed.
+        store: the subscriptions, and with them their schedules.
         digests: builds and posts the digests.
         poster: posts a digest asked for now.
         feeds: names the guild's feeds.
         """
         self.store = store
-        self.scheduler = scheduler
         self.digests = digests
         self.poster = poster
         self.feeds = feeds
 
     async def subscribe(self, request: DigestRequest) -> Subscription:
-        """Give the channel a daily digest (replacing the one it has) and schedule it.
+        """Give the channel a digest (replacing the one it has); its first edition is the next due.
 
         Raises:
             UnknownZone: the time zone is not one digests may use.
@@ -117,7 +117,8 @@ class SubscriptionService:
             request.guild_id,
             request.channel_id,
             created_by=request.created_by,
-            local_time=request.local_time,
+            edition_times=request.edition_times,
+            weekdays=request.weekdays,
             timezone=request.timezone,
             feed_ids=feed_ids,
             max_stories=request.max_stories,
@@ -125,18 +126,16 @@ class SubscriptionService:
             locale=request.locale,
             replace=True,
         )
-        self.scheduler.schedule(subscription)
         return subscription
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> Subscription:
-        """Stop the channel's digest and its job; returns the subscription that was.
+        """Stop the channel's digest; returns the subscription that was.
 
         Raises:
             NoDigest: the channel has none.
         """
         subscription = await self.find(guild_id, channel_id)
         await self.store.unsubscribe(subscription.guild_id, subscription.channel_id)
-        self.scheduler.unschedule(subscription.id)
         return subscription
 
     async def listing(self, guild_id: int) -> DigestListing:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy import Connection, Dialect, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.settings import DEFAULT_DATABASE_POOL_SIZE, DEFAULT_DATABASE_POOL_TIMEOUT
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +32,18 @@ long means something is stuck, and an error is more useful than waiting on."""
 
 WAL_SWITCH_RETRY_SECONDS = 0.05
 """Pause between tries to switch a new SQLite file to WAL while another process holds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """A process's database connections: how many (no overflow beyond them), and how long a query
+    waits for one (DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT; see bot.settings for the defaults)."""
+
+    size: int = DEFAULT_DATABASE_POOL_SIZE
+    timeout_seconds: float = DEFAULT_DATABASE_POOL_TIMEOUT
+
+
+DEFAULT_POOL = PoolLimits()
 
 
 class UnsupportedDatabase(ValueError):
@@ -49,24 +64,29 @@ def database_url(url: str | URL) -> URL:
     return parsed
 
 
-def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str | URL, *, echo: bool = False, pool: PoolLimits = DEFAULT_POOL) -> AsyncEngine:
     """An engine for `url`, with an SQLite file's folder created and its connections set up.
 
     Args:
         url: `sqlite+aiosqlite:///relative/or//absolute/path.db` or `postgresql+asyncpg://...`.
         echo: log every statement (debugging).
+        pool: how many connections, and how long a query waits for one (no overflow beyond them).
     """
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, echo=echo)
+        return _sqlite_engine(parsed, echo=echo, pool=pool)
     # pool_pre_ping: a server restart or an idle timeout must not fail the first query after it.
-    return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_async_engine(parsed, echo=echo, pool_pre_ping=True, **_pool_options(pool))
 
 
-async def open_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+def _pool_options(pool: PoolLimits) -> dict[str, Any]:
+    return {"pool_size": pool.size, "max_overflow": 0, "pool_timeout": pool.timeout_seconds}
+
+
+async def open_engine(url: str | URL, *, echo: bool = False, pool: PoolLimits = DEFAULT_POOL) -> AsyncEngine:
     """`create_engine`, and for SQLite, the file switched to write-ahead logging (WAL), so that
     readers and the writer do not block each other. WAL is a property of the file, kept once set."""
-    engine = create_engine(url, echo=echo)
+    engine = create_engine(url, echo=echo, pool=pool)
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         try:
             await _use_wal(engine)
@@ -97,11 +117,13 @@ async def _use_wal(engine: AsyncEngine) -> None:
         LOGGER.warning("SQLite kept journal mode %s instead of WAL", mode[0] if mode else None)
 
 
-def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+def _sqlite_engine(url: URL, *, echo: bool, pool: PoolLimits) -> AsyncEngine:
     path = url.database or ""
+    options: dict[str, Any] = {}
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+        options = _pool_options(pool)  # a file's pool queues; an in-memory database has one connection
+    engine = create_async_engine(url, echo=echo, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _set_up_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -1,31 +1,36 @@
-"""Deliveries: claiming the right to post a digest exactly once among processes, completing it, and
-recording which items and messages it posted so that no later digest repeats them.
+"""Deliveries: claiming the right to post a digest exactly once among processes (due editions are
+claimed by the delivery clock, see `claim_due_editions`), completing it, and recording which items
+and messages it posted so that no later digest repeats them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Row, bindparam, exists, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.editions import Edition, EditionSchedule, weekdays_of_mask
 from bot.settings import DEFAULT_DELIVERY_LEASE_SECONDS
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     Claim,
     Delivery,
+    DueEditions,
     ItemRef,
+    MissedEdition,
     NotFound,
     clip_error,
     delivery_from_row,
+    edition_times_of,
     in_chunks,
     stored_item_key,
     utc_now,
 )
-from bot.store.tables import DeliveryKind, DeliveryStatus, delivered_items, deliveries, seen_items
+from bot.store.tables import DeliveryKind, DeliveryStatus, delivered_items, deliveries, seen_items, subscriptions
 
 LOGGER = logging.getLogger(__name__)
 
@@ -78,6 +83,51 @@ def _still_held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
     )
 
 
+_SCHEDULED_KEY = [deliveries.c.subscription_id, deliveries.c.local_date, deliveries.c.edition_time]
+"""The unique key of scheduled deliveries (a partial index, kind = 'scheduled'): one per edition."""
+
+
+def _fresh_claim(
+    subscription_id: int, local_date: date, kind: DeliveryKind, moment: datetime, lease: timedelta
+) -> dict[str, Any]:
+    """A new delivery row's values, claimed at `moment` for `lease`."""
+    return {
+        "subscription_id": subscription_id,
+        "local_date": local_date,
+        "kind": kind,
+        "status": DeliveryStatus.CLAIMED,
+        "attempt": 1,
+        "claimed_at": moment,
+        "started_at": moment,
+        "lease_expires_at": moment + lease,
+        "posted_message_ids": [],
+    }
+
+
+def _new_claim(
+    delivery_id: int,
+    subscription_id: int,
+    local_date: date,
+    kind: DeliveryKind,
+    moment: datetime,
+    lease: timedelta,
+    edition_time: time | None,
+) -> Claim:
+    return Claim(
+        delivery_id=delivery_id,
+        subscription_id=subscription_id,
+        local_date=local_date,
+        kind=kind,
+        attempt=1,
+        claimed_at=moment,
+        posted_message_ids=(),
+        delivered=frozenset(),
+        started_at=moment,
+        lease_expires_at=moment + lease,
+        edition_time=edition_time,
+    )
+
+
 class _DeliveryState(Protocol):
     @property
     def status(self) -> str: ...
@@ -102,69 +152,125 @@ def takeover_due(delivery: _DeliveryState, now: datetime) -> bool:
 class DeliveryQueries(Queries):
     """Deliveries and their delivered items: global, by subscription id."""
 
+    async def claim_due_editions(
+        self, *, now: datetime | None = None, limit: int, grace: timedelta, lease: timedelta = CLAIM_LEASE
+    ) -> DueEditions:
+        """Claim up to `limit` editions that are due, oldest first, each for `lease` unless renewed.
+
+        In one transaction per call: the due subscriptions' rows are locked (PostgreSQL: FOR UPDATE
+        SKIP LOCKED, so that processes claiming at once take different ones; SQLite: the write lock
+        every transaction begins with), each one's latest edition at or before `now` gets its
+        delivery row, and its `next_edition_at` moves to the edition after. An edition later than
+        `grace` is not claimed (it is returned as missed) and the next one still becomes due; so do
+        older editions missed with it: only the latest counts. An edition whose delivery row exists
+        already (claimed before the schedule was changed, or before the upgrade to version 6) is
+        left to that row.
+        """
+        moment = utc_now(now)
+        if limit < 1:
+            return DueEditions()
+        due = (
+            select(
+                subscriptions.c.id,
+                subscriptions.c.timezone,
+                subscriptions.c.local_time,
+                subscriptions.c.edition_times,
+                subscriptions.c.weekdays,
+                subscriptions.c.next_edition_at,
+            )
+            .where(subscriptions.c.paused_at.is_(None), subscriptions.c.next_edition_at <= moment)
+            .order_by(subscriptions.c.next_edition_at, subscriptions.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claims: list[Claim] = []
+        missed: list[MissedEdition] = []
+        async with self._engine.begin() as connection:
+            rows = (await connection.execute(due)).all()
+            for row in rows:
+                schedule = EditionSchedule.of(edition_times_of(row), weekdays_of_mask(row.weekdays), row.timezone)
+                latest = schedule.last_at_or_before(moment)
+                if latest.at < row.next_edition_at:
+                    pass  # not an edition of this schedule: nothing is due before the next one
+                elif moment - latest.at > grace:
+                    missed.append(MissedEdition(row.id, latest, due_since=row.next_edition_at))
+                else:
+                    claim = await self._claim_edition(connection, row.id, latest, moment=moment, lease=lease)
+                    if claim is not None:
+                        claims.append(claim)
+                await connection.execute(
+                    update(subscriptions)
+                    .where(subscriptions.c.id == row.id)
+                    .values(next_edition_at=schedule.next_after(max(latest.at, row.next_edition_at)).at)
+                )
+        return DueEditions(claims=tuple(claims), missed=tuple(missed), full=len(rows) == limit)
+
+    async def _claim_edition(
+        self, connection: AsyncConnection, subscription_id: int, edition: Edition, *, moment: datetime, lease: timedelta
+    ) -> Claim | None:
+        delivery_id = await connection.scalar(
+            upsert(connection.dialect, deliveries)
+            .values(
+                **_fresh_claim(subscription_id, edition.local_date, DeliveryKind.SCHEDULED, moment, lease),
+                edition_time=edition.local_time,
+            )
+            .on_conflict_do_nothing(index_elements=_SCHEDULED_KEY, index_where=text("kind = 'scheduled'"))
+            .returning(deliveries.c.id)
+        )
+        if delivery_id is None:
+            return None
+        return _new_claim(
+            delivery_id, subscription_id, edition.local_date, DeliveryKind.SCHEDULED, moment, lease, edition.local_time
+        )
+
     async def claim_delivery(
         self,
         subscription_id: int,
         local_date: date,
         kind: DeliveryKind,
         *,
+        edition_time: time | None = None,
         now: datetime | None = None,
         lease: timedelta = CLAIM_LEASE,
     ) -> Claim | None:
         """Claim the right to post the subscription's digest for `local_date`, for `lease` unless renewed.
 
-        A manual digest is always claimed anew. A scheduled one exists once per local date, so among
-        processes racing for it exactly one gets a Claim. The others get None, and so does anyone
+        A manual digest is always claimed anew. A scheduled one exists once per local date and
+        `edition_time` (the subscription's first edition time when None), so among processes racing
+        for it exactly one gets a Claim. The others get None, and so does anyone
         once it is posted, or while its lease holds. A claim whose lease ran out (its process died),
         or a delivery that failed (after `retry_delay`), is taken over: the Claim then says what was
         already posted, so that only the rest is.
         """
         moment = utc_now(now)
         kind = DeliveryKind(kind)
-        fresh = {
-            "subscription_id": subscription_id,
-            "local_date": local_date,
-            "kind": kind,
-            "status": DeliveryStatus.CLAIMED,
-            "attempt": 1,
-            "claimed_at": moment,
-            "started_at": moment,
-            "lease_expires_at": moment + lease,
-            "posted_message_ids": [],
-        }
+        fresh = _fresh_claim(subscription_id, local_date, kind, moment, lease)
         async with self._engine.begin() as connection:
             if kind is DeliveryKind.MANUAL:
                 delivery_id = await connection.scalar(insert(deliveries).values(**fresh).returning(deliveries.c.id))
-            else:
-                # The partial unique index makes this the one place where racing claims are decided.
-                delivery_id = await connection.scalar(
-                    upsert(connection.dialect, deliveries)
-                    .values(**fresh)
-                    .on_conflict_do_nothing(
-                        index_elements=[deliveries.c.subscription_id, deliveries.c.local_date],
-                        index_where=text("kind = 'scheduled'"),
-                    )
-                    .returning(deliveries.c.id)
+                return _new_claim(delivery_id, subscription_id, local_date, kind, moment, lease, None)
+            if edition_time is None:
+                edition_time = await connection.scalar(
+                    select(subscriptions.c.local_time).where(subscriptions.c.id == subscription_id)
                 )
+                if edition_time is None:
+                    raise NotFound(f"Subscription {subscription_id} no longer exists.")
+            # The partial unique index makes this the one place where racing claims are decided.
+            delivery_id = await connection.scalar(
+                upsert(connection.dialect, deliveries)
+                .values(**fresh, edition_time=edition_time)
+                .on_conflict_do_nothing(index_elements=_SCHEDULED_KEY, index_where=text("kind = 'scheduled'"))
+                .returning(deliveries.c.id)
+            )
             if delivery_id is not None:
-                return Claim(
-                    delivery_id=delivery_id,
-                    subscription_id=subscription_id,
-                    local_date=local_date,
-                    kind=kind,
-                    attempt=1,
-                    claimed_at=moment,
-                    posted_message_ids=(),
-                    delivered=frozenset(),
-                    started_at=moment,
-                    lease_expires_at=moment + lease,
-                )
+                return _new_claim(delivery_id, subscription_id, local_date, kind, moment, lease, edition_time)
             existing = (
                 await connection.execute(
                     select(deliveries)
                     .where(
                         deliveries.c.subscription_id == subscription_id,
                         deliveries.c.local_date == local_date,
+                        deliveries.c.edition_time == edition_time,
                         deliveries.c.kind == DeliveryKind.SCHEDULED,
                     )
                     .with_for_update()
@@ -224,6 +330,7 @@ class DeliveryQueries(Queries):
             delivered=frozenset(ItemRef(row.feed_id, row.item_key) for row in delivered),
             started_at=existing.started_at or existing.claimed_at,
             lease_expires_at=moment + lease,
+            edition_time=existing.edition_time,
         )
         LOGGER.info(
             "Took over delivery %s of subscription %s (attempt %d, was %s)",

@@ -43,6 +43,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    bindparam,
     func,
     insert,
     select,
@@ -53,6 +54,7 @@ from sqlalchemy import (
 from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.editions import EVERY_DAY, EditionSchedule
 from bot.store.database import lock_for_transaction
 from bot.store.tables import (
     LOCALE_LENGTH,
@@ -277,18 +279,79 @@ def _v5_subscription_locale(connection: Connection) -> None:
     connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN locale VARCHAR({LOCALE_LENGTH})"))
 
 
-def _v6_request_budgets(connection: Connection) -> None:
-    """Version 6: the token bucket bot processes on one database share for Discord's global rate limit
+UPGRADE_CATCH_UP = timedelta(hours=1)
+"""Version 6 makes an edition that fired in the hour before the upgrade still due (the default
+DIGEST_GRACE_MINUTES): the catch-up of the version before would have posted it after the restart.
+One already posted is not posted again: its delivery row holds the edition's key."""
+
+
+def _v6_edition_schedules(connection: Connection) -> None:
+    """Version 6: several editions a day on chosen weekdays, claimed as rows when due.
+
+    A subscription's `local_time` becomes its one edition time, every day; its `next_edition_at` is
+    its first edition from an hour before the upgrade (UPGRADE_CATCH_UP). A scheduled delivery names
+    its edition by its time, so the unique key of scheduled deliveries moves from (subscription,
+    local date) to (subscription, local date, edition time); the existing ones get their
+    subscription's time.
+    """
+    moment = UTCDateTime().compile(dialect=connection.dialect)
+    clock = Time().compile(dialect=connection.dialect)
+    connection.execute(text("ALTER TABLE subscriptions ADD COLUMN edition_times JSON NOT NULL DEFAULT '[]'"))
+    connection.execute(text("ALTER TABLE subscriptions ADD COLUMN weekdays INTEGER NOT NULL DEFAULT 127"))
+    connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN next_edition_at {moment}"))
+    connection.execute(text("CREATE INDEX ix_subscriptions_next_edition_at ON subscriptions (next_edition_at)"))
+    as_stored = table(
+        "subscriptions",
+        sql_column("id", Integer),
+        sql_column("local_time", Time),
+        sql_column("timezone", String),
+        sql_column("edition_times", JSON),
+        sql_column("next_edition_at", UTCDateTime),
+    )
+    since = datetime.now(UTC) - UPGRADE_CATCH_UP
+    filled = [
+        {
+            "row_id": row.id,
+            "times": [row.local_time.strftime("%H:%M")],
+            "next": EditionSchedule.of([row.local_time], EVERY_DAY, row.timezone).first_from(since).at,
+        }
+        for row in connection.execute(select(as_stored.c.id, as_stored.c.local_time, as_stored.c.timezone))
+    ]
+    if filled:
+        connection.execute(
+            update(as_stored)
+            .where(as_stored.c.id == bindparam("row_id"))
+            .values(edition_times=bindparam("times"), next_edition_at=bindparam("next")),
+            filled,
+        )
+    connection.execute(text(f"ALTER TABLE deliveries ADD COLUMN edition_time {clock}"))
+    connection.execute(
+        text(
+            "UPDATE deliveries SET edition_time = (SELECT subscriptions.local_time FROM subscriptions"
+            " WHERE subscriptions.id = deliveries.subscription_id) WHERE kind = 'scheduled'"
+        )
+    )
+    connection.execute(text("DROP INDEX uq_deliveries_scheduled_date"))
+    connection.execute(
+        text(
+            "CREATE UNIQUE INDEX uq_deliveries_scheduled_edition ON deliveries"
+            " (subscription_id, local_date, edition_time) WHERE kind = 'scheduled'"
+        )
+    )
+
+
+def _v7_request_budgets(connection: Connection) -> None:
+    """Version 7: the token bucket bot processes on one database share for Discord's global rate limit
     (bot/ratebudget.py). No row yet: the first request of the first process makes it, full."""
-    v6 = MetaData(naming_convention=NAMING_CONVENTION)
+    v7 = MetaData(naming_convention=NAMING_CONVENTION)
     Table(
         "request_budgets",
-        v6,
+        v7,
         Column("name", String(32), primary_key=True),
         Column("tokens", Double, nullable=False),
         Column("updated_at", Double, nullable=False),
     )
-    v6.create_all(connection)
+    v7.create_all(connection)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -297,7 +360,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_listing_times,
     _v4_delivery_leases,
     _v5_subscription_locale,
-    _v6_request_budgets,
+    _v6_edition_schedules,
+    _v7_request_budgets,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

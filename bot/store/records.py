@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
+from bot.editions import EVERY_DAY, Edition, EditionSchedule
 from bot.news.errors import NewsError
 from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
@@ -107,13 +108,13 @@ class GuildFeed:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A channel's daily digest."""
+    """A channel's digest: one edition or more a day, on chosen weekdays."""
 
     id: int
     guild_id: int
     channel_id: int
-    local_time: time
-    """When to post, on the wall clock of `timezone`."""
+    edition_times: tuple[time, ...]
+    """When to post, on the wall clock of `timezone`: one time or more, sorted."""
     timezone: str
     """An IANA zone name, such as Europe/Paris."""
     feed_ids: tuple[int, ...] | None
@@ -126,6 +127,10 @@ class Subscription:
     created_by: int
     locale: str | None = None
     """The server's preferred locale (a Discord code) when the digest was set up: the language it posts in."""
+    weekdays: tuple[int, ...] = EVERY_DAY
+    """The days editions go out, Monday 0 to Sunday 6, in `timezone`."""
+    next_edition_at: datetime | None = None
+    """When the next edition is due (UTC): the first after the last one handled."""
 
     @property
     def paused(self) -> bool:
@@ -134,6 +139,15 @@ class Subscription:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def local_time(self) -> time:
+        """The first edition time: the one daily time of a subscription made before version 6."""
+        return self.edition_times[0]
+
+    @property
+    def schedule(self) -> EditionSchedule:
+        return EditionSchedule.of(self.edition_times, self.weekdays, self.zone)
 
 
 class ItemRef(NamedTuple):
@@ -208,6 +222,8 @@ class Claim:
     """When the delivery was first claimed: no message of it can be older."""
     lease_expires_at: datetime
     """Until when the claim holds unless renewed."""
+    edition_time: time | None = None
+    """Which of the day's editions a scheduled delivery is; None for a manual one."""
 
     @property
     def resumed(self) -> bool:
@@ -230,6 +246,31 @@ class Delivery:
     """When it was first claimed (the claim time of an older delivery taken over before version 4)."""
     lease_expires_at: datetime | None
     """Until when the current claim holds; None once completed."""
+    edition_time: time | None = None
+    """Which of the day's editions a scheduled delivery is; None for a manual one."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissedEdition:
+    """An edition the clock found past the grace: not posted, and the subscription's next one is due."""
+
+    subscription_id: int
+    edition: Edition
+    """The latest edition missed (earlier ones missed with it are not posted either)."""
+    due_since: datetime
+    """When the first edition missed was due."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueEditions:
+    """What one `claim_due_editions` did."""
+
+    claims: tuple[Claim, ...] = ()
+    """Editions claimed for delivery by the caller."""
+    missed: tuple[MissedEdition, ...] = ()
+    """Editions past the grace, passed over."""
+    full: bool = False
+    """As many subscriptions were due as the caller had room for: more may be waiting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +286,7 @@ class PrunedHistory:
 
 @dataclass(frozen=True, slots=True)
 class ForgottenGuild:
-    """What `forget_guild` removed: the scheduler drops the digests' jobs by these ids."""
+    """What `forget_guild` removed (the digests' schedules went with their rows)."""
 
     guild_id: int
     subscription_ids: tuple[int, ...] = ()
@@ -306,6 +347,13 @@ def in_chunks(rows: Sequence[_Row], size: int = ROWS_PER_STATEMENT) -> Iterator[
         yield rows[start : start + size]
 
 
+def edition_times_of(row: Any) -> tuple[time, ...]:
+    """A subscription row's stored "HH:MM" edition times, sorted; its one local time when none were
+    written (a row an older newsbrief wrote)."""
+    stored = tuple(time.fromisoformat(text) for text in row.edition_times or ())
+    return tuple(sorted(stored)) or (row.local_time,)
+
+
 def feed_from_row(row: Row[Any]) -> Feed:
     return Feed(
         id=row.id,
@@ -352,4 +400,5 @@ def delivery_from_row(row: Row[Any]) -> Delivery:
         error=row.error,
         started_at=row.started_at or row.claimed_at,
         lease_expires_at=row.lease_expires_at,
+        edition_time=row.edition_time,
     )

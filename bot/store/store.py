@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from bot.store.database import open_engine
+from bot.store.database import DEFAULT_POOL, PoolLimits, open_engine
 from bot.store.deliveries import DeliveryQueries
 from bot.store.feeds import FeedQueries
 from bot.store.history import HistoryQueries
@@ -21,14 +21,15 @@ from bot.store.overview import OverviewQueries
 from bot.store.subscriptions import SubscriptionQueries
 
 
-async def open_store(url: str, *, echo: bool = False) -> Store:
+async def open_store(url: str, *, echo: bool = False, pool: PoolLimits = DEFAULT_POOL) -> Store:
     """Open the database at `url`, creating it (and an SQLite file's folder) and upgrading its schema.
 
     Args:
         url: `sqlite+aiosqlite:///data/newsbrief.db` or `postgresql+asyncpg://user:password@host/db`.
         echo: log every statement (debugging).
+        pool: connections kept and how long a query waits for one (DATABASE_POOL_SIZE/_TIMEOUT).
     """
-    engine = await open_engine(url, echo=echo)
+    engine = await open_engine(url, echo=echo, pool=pool)
     try:
         await migrate(engine)
     except BaseException:

@@ -1,9 +1,9 @@
-"""Daily digests: which channel gets one, when, from which feeds; pausing, resuming, forgetting a guild."""
+"""Digests: which channel gets one, when (its editions), from which feeds; pausing, resuming, forgetting a guild."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, time
 from functools import lru_cache
 from typing import Any
@@ -12,6 +12,15 @@ from zoneinfo import available_timezones
 from sqlalchemy import and_, delete, insert, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.editions import (
+    EVERY_DAY,
+    MAX_EDITIONS_PER_DAY,
+    EditionSchedule,
+    format_times,
+    format_weekdays,
+    weekday_mask,
+    weekdays_of_mask,
+)
 from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.news.errors import N_
 from bot.store.database import Queries, upsert
@@ -22,6 +31,7 @@ from bot.store.records import (
     SubscriptionExists,
     UnknownFeed,
     clip_error,
+    edition_times_of,
     in_chunks,
     utc_now,
 )
@@ -58,6 +68,24 @@ def _clean_keywords(keywords: Iterable[str]) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
+def _schedule(
+    local_time: time | None, edition_times: Sequence[time] | None, weekdays: Collection[int], timezone: str
+) -> EditionSchedule:
+    """The editions asked for, checked: one `local_time` or several `edition_times`, on `weekdays`."""
+    if (local_time is None) == (edition_times is None):
+        raise ValueError("give local_time or edition_times, not both")
+    times = [local_time] if local_time is not None else list(edition_times or ())
+    if not times:
+        raise InvalidSetting(N_("Give at least one time of day, like 07:30 or 07:30, 18:00."))
+    if any(moment.tzinfo is not None or moment.second or moment.microsecond for moment in times):
+        raise InvalidSetting(N_("The digest time is hours and minutes on the local clock, like 07:30."))
+    if len(set(times)) > MAX_EDITIONS_PER_DAY:
+        raise InvalidSetting(N_("At most {count} editions a day."), count=MAX_EDITIONS_PER_DAY)
+    if not weekdays or not set(weekdays) <= set(EVERY_DAY):
+        raise InvalidSetting(N_("Choose at least one weekday, like mon-fri."))
+    return EditionSchedule.of(times, weekdays, timezone)
+
+
 class SubscriptionQueries(Queries):
     """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones, and the
     guilds the store knows (to forget those the bot has left)."""
@@ -68,8 +96,10 @@ class SubscriptionQueries(Queries):
         channel_id: int,
         *,
         created_by: int,
-        local_time: time,
+        local_time: time | None = None,
         timezone: str,
+        edition_times: Sequence[time] | None = None,
+        weekdays: Collection[int] = EVERY_DAY,
         feed_ids: Collection[int] | None = None,
         max_stories: int = DEFAULT_MAX_STORIES,
         keywords: Iterable[str] = (),
@@ -77,13 +107,17 @@ class SubscriptionQueries(Queries):
         replace: bool = False,
         now: datetime | None = None,
     ) -> Subscription:
-        """Give the channel a daily digest at `local_time` in `timezone`.
+        """Give the channel a digest at its edition times on `weekdays` in `timezone`.
+
+        Its first edition is the first at or after `now`.
 
         Args:
             guild_id, channel_id: where it is posted.
             created_by: the member who asked.
-            local_time: hours and minutes, wall clock, no tzinfo.
+            local_time: one edition a day at these hours and minutes, wall clock, no tzinfo; or
+            edition_times: one or more such times (at most MAX_EDITIONS_PER_DAY), given instead.
             timezone: an IANA zone name.
+            weekdays: the days editions go out, Monday 0 to Sunday 6 (every day by default).
             feed_ids: some of the guild's feeds; None for all of them, now and later.
             max_stories: the most stories in one digest.
             keywords: words or phrases the digest ranks first; stories that match none still appear.
@@ -94,19 +128,21 @@ class SubscriptionQueries(Queries):
         Raises:
             SubscriptionExists: the channel has one and `replace` is false.
             UnknownFeed: a feed id the guild does not follow.
-            InvalidSetting: a bad zone, time, story count or an empty feed choice.
+            InvalidSetting: a bad zone, time, weekday, story count or an empty feed choice.
         """
         moment = utc_now(now)
         check_timezone(timezone)
-        if local_time.tzinfo is not None or local_time.second or local_time.microsecond:
-            raise InvalidSetting(N_("The digest time is hours and minutes on the local clock, like 07:30."))
+        schedule = _schedule(local_time, edition_times, weekdays, timezone)
         if max_stories < 1:
             raise InvalidSetting(N_("A digest needs room for at least one story."))
         chosen = None if feed_ids is None else sorted(set(feed_ids))
         if chosen is not None and not chosen:
             raise InvalidSetting(N_("Choose at least one feed, or all of them."))
         settings = {
-            "local_time": local_time,
+            "local_time": schedule.times[0],
+            "edition_times": [edition.strftime("%H:%M") for edition in schedule.times],
+            "weekdays": weekday_mask(schedule.weekdays),
+            "next_edition_at": schedule.first_from(moment).at,
             "timezone": timezone,
             "all_feeds": chosen is None,
             "max_stories": max_stories,
@@ -166,7 +202,14 @@ class SubscriptionQueries(Queries):
                     ],
                 )
             (subscription,) = await self._subscriptions(connection, subscriptions.c.id == subscription_id)
-        LOGGER.info("Channel %s of guild %s gets a digest at %s %s", channel_id, guild_id, local_time, timezone)
+        LOGGER.info(
+            "Channel %s of guild %s gets a digest at %s %s (weekdays %s)",
+            channel_id,
+            guild_id,
+            format_times(schedule.times),
+            timezone,
+            format_weekdays(schedule.weekdays) or "every day",
+        )
         return subscription
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> bool:
@@ -290,7 +333,7 @@ class SubscriptionQueries(Queries):
                 id=row.id,
                 guild_id=row.guild_id,
                 channel_id=row.channel_id,
-                local_time=row.local_time,
+                edition_times=edition_times_of(row),
                 timezone=row.timezone,
                 feed_ids=None if row.all_feeds else tuple(chosen.get(row.id, ())),
                 max_stories=row.max_stories,
@@ -300,6 +343,8 @@ class SubscriptionQueries(Queries):
                 created_at=row.created_at,
                 created_by=row.created_by,
                 locale=row.locale,
+                weekdays=weekdays_of_mask(row.weekdays),
+                next_edition_at=row.next_edition_at,
             )
             for row in rows
         ]

@@ -2,7 +2,7 @@
 
 Uniqueness is structural, not a promise of the code: one feed per normalized URL, one follow per
 (guild, feed), one subscription per (guild, channel), one *scheduled* delivery per (subscription,
-local date), one seen row per (feed, item key), one delivered row per (subscription, feed, item key).
+local date and edition time), one seen row per (feed, item key), one delivered row per (subscription, feed, item key).
 A subscription's chosen feeds reference the guild's follows, so they can only be feeds that guild
 follows, and they go when it unfollows.
 
@@ -94,7 +94,7 @@ DiscordId = BigInteger
 
 class DeliveryKind(StrEnum):
     SCHEDULED = "scheduled"
-    """The subscription's daily digest: at most one per local date."""
+    """One of the subscription's editions: at most one per local date and edition time."""
     MANUAL = "manual"
     """Asked for with /digest now: as many as people ask for."""
 
@@ -188,13 +188,20 @@ subscriptions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", DiscordId, nullable=False),
     Column("locale", String(LOCALE_LENGTH)),
+    # Version 6: the editions, "HH:MM" wall-clock times sorted (local_time stays, the first of them,
+    # for what still reads it); the weekdays as bits, Monday bit 0 (127: every day); and the next
+    # edition due, UTC, which the delivery clock claims (see `Store.claim_due_editions`). Nullable only
+    # because SQLite cannot add a NOT NULL column without a constant default; every write sets it.
+    Column("edition_times", JSON, nullable=False, server_default=text("'[]'")),
+    Column("weekdays", Integer, nullable=False, server_default=text("127")),
+    Column("next_edition_at", UTCDateTime, index=True),
     UniqueConstraint("guild_id", "channel_id"),
     # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
     UniqueConstraint("id", "guild_id"),
     CheckConstraint("max_stories >= 1", name="max_stories_positive"),
     sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
 )
-"""A channel's daily digest: when (local time in an IANA zone), from which feeds, how much."""
+"""A channel's digest: its editions (local times on weekdays in an IANA zone), from which feeds, how much."""
 
 subscription_feeds = Table(
     "subscription_feeds",
@@ -254,13 +261,16 @@ deliveries = Table(
     # been posted. Nullable only because SQLite cannot add a NOT NULL column without a constant
     # default; the upgrade fills it and every claim sets it.
     Column("started_at", UTCDateTime),
+    # Version 6: which of the day's editions a scheduled delivery is (its local time); NULL for manual ones.
+    Column("edition_time", Time),
     Index(None, "subscription_id", "local_date"),
     # Version 4: the retry sweep reads the deliveries left failed or claimed, a few among many posted.
     Index(None, "status"),
     Index(
-        "uq_deliveries_scheduled_date",
+        "uq_deliveries_scheduled_edition",
         "subscription_id",
         "local_date",
+        "edition_time",
         unique=True,
         sqlite_where=text("kind = 'scheduled'"),
         postgresql_where=text("kind = 'scheduled'"),

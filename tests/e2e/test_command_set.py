@@ -68,7 +68,7 @@ async def test_a_user_install_offers_summarize_and_about_in_a_server_without_the
 CHANGING_COMMANDS = [
     ("feed add", {"url": "https://news.example/feed.xml"}),
     ("feed remove", {"feed": "1"}),
-    ("digest subscribe", {"channel": "{channel}", "time": "07:30", "timezone": "Europe/Paris"}),
+    ("digest subscribe", {"channel": "{channel}", "times": "07:30", "timezone": "Europe/Paris"}),
     ("digest unsubscribe", {"channel": "{channel}"}),
     ("digest now", {}),
     ("digest preview", {}),

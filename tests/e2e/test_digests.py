@@ -12,7 +12,7 @@ import pytest
 from bot.client import NewsBot
 from bot.embeds import DigestMessage
 from bot.i18n import messages_for
-from bot.scheduler import digest_job_id
+from bot.scheduler import CLOCK_JOB_ID
 from bot.settings import Settings
 from bot.store import open_store
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
@@ -71,7 +71,7 @@ async def follow_and_subscribe(
 ) -> None:
     for url in feed_urls:
         await private_reply(fake, await fake.send_slash_command("feed add", {"url": url}, permissions=ADMIN))
-    options = {"channel": str(fake.channel_id), "time": f"{local_time:%H:%M}", "timezone": "UTC"}
+    options = {"channel": str(fake.channel_id), "times": f"{local_time:%H:%M}", "timezone": "UTC"}
     subscribing = await fake.send_slash_command(
         "digest subscribe", options, permissions=ADMIN, guild_locale=guild_locale
     )
@@ -97,10 +97,9 @@ DIGEST_IN = timedelta(minutes=10)
 
 
 async def fire_now(bot: NewsBot, fake: FakeDiscord, clock: Clock, *, ahead: timedelta = DIGEST_IN) -> None:
-    """Let time move `ahead` and have the timer fire the subscription's job now, as it would then."""
+    """Let time move `ahead` and have the delivery clock tick now, as it would then."""
     clock.ahead = ahead + timedelta(minutes=1)
-    subscription = (await bot.store.list_subscriptions(fake.guild_id))[0]
-    bot.scheduler.scheduler.modify_job(digest_job_id(subscription.id), next_run_time=datetime.now(UTC))
+    bot.scheduler.scheduler.modify_job(CLOCK_JOB_ID, next_run_time=datetime.now(UTC))
 
 
 async def wait_for_digest(fake: FakeDiscord) -> dict:
@@ -175,7 +174,7 @@ async def test_subscribe_needs_manage_server(
     fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
 ) -> None:
     async with running_news_bot(fake, make_settings()) as bot:
-        options = {"channel": str(fake.channel_id), "time": "07:30", "timezone": "Europe/Paris"}
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "Europe/Paris"}
         interaction = await fake.send_slash_command("digest subscribe", options, permissions=DEFAULT_PERMISSIONS)
         assert "Manage Server" in await private_reply(fake, interaction)
         assert await bot.store.list_subscriptions(fake.guild_id) == []
@@ -222,16 +221,47 @@ async def test_digest_subscribe_refuses_an_unknown_time_zone(
     fake: FakeDiscord, make_settings: Callable[..., Settings]
 ) -> None:
     async with running_news_bot(fake, make_settings()):
-        options = {"channel": str(fake.channel_id), "time": "07:30", "timezone": "Mars/Olympus"}
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "Mars/Olympus"}
         interaction = await fake.send_slash_command("digest subscribe", options, permissions=ADMIN)
         assert "time zone" in await private_reply(fake, interaction)
+
+
+async def test_digest_subscribe_takes_several_times_on_chosen_days(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        options = {
+            "channel": str(fake.channel_id),
+            "times": "18:00, 7:30",
+            "timezone": "Europe/Paris",
+            "days": "mon-fri",
+        }
+        reply = await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
+        (subscription,) = await bot.store.list_subscriptions(fake.guild_id)
+    assert reply == f"<#{fake.channel_id}> will get its digest on Mon–Fri at 07:30, 18:00 (Europe/Paris)."
+    assert (subscription.edition_times, subscription.weekdays) == ((time(7, 30), time(18, 0)), (0, 1, 2, 3, 4))
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "said"),
+    [("times", "7:30, noon", "is not a time of day"), ("days", "weekends", "is not a set of weekdays")],
+)
+async def test_digest_subscribe_refuses_a_schedule_it_cannot_read(
+    fake: FakeDiscord, make_settings: Callable[..., Settings], option: str, text: str, said: str
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "UTC", option: text}
+        reply = await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
+        stored = await bot.store.list_subscriptions(fake.guild_id)
+    assert said in reply
+    assert stored == []
 
 
 async def test_timezone_autocomplete_offers_iana_names(
     fake: FakeDiscord, make_settings: Callable[..., Settings]
 ) -> None:
     async with running_news_bot(fake, make_settings()):
-        options = {"channel": str(fake.channel_id), "time": "07:30", "timezone": "kyiv"}
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "kyiv"}
         interaction = await fake.send_autocomplete("digest subscribe", options, focused="timezone")
         callback = await fake.wait_for_callback(interaction, status=200)
     assert [choice["value"] for choice in callback.json["data"]["choices"]] == ["Europe/Kyiv"]

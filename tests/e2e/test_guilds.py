@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from bot.client import NewsBot
-from bot.scheduler import digest_job_id
 from bot.services import DigestRequest
 from bot.settings import Settings
 from bot.store import open_store
@@ -44,13 +43,13 @@ def serve_feed(site: LocalSite, slug: str) -> str:
 
 async def subscribe(bot: NewsBot, guild_id: int, channel_id: int) -> int:
     request = DigestRequest(
-        guild_id=guild_id, channel_id=channel_id, created_by=MEMBER, local_time=time(7, 30), timezone="UTC"
+        guild_id=guild_id, channel_id=channel_id, created_by=MEMBER, edition_times=(time(7, 30),), timezone="UTC"
     )
     return (await bot.subscriptions.subscribe(request)).id
 
 
-def has_job(bot: NewsBot, subscription_id: int) -> bool:
-    return bot.scheduler.scheduler.get_job(digest_job_id(subscription_id)) is not None
+async def has_digest(bot: NewsBot, subscription_id: int) -> bool:
+    return await bot.store.subscription_by_id(subscription_id) is not None
 
 
 async def test_a_server_that_removes_the_bot_is_forgotten_and_another_on_the_same_feed_is_not(
@@ -73,7 +72,7 @@ async def test_a_server_that_removes_the_bot_is_forgotten_and_another_on_the_sam
         await bot.scheduler.refresh_feeds()
 
         assert await bot.store.list_subscriptions(leaving) == []
-        assert (has_job(bot, gone), has_job(bot, staying)) == (False, True)
+        assert (await has_digest(bot, gone), await has_digest(bot, staying)) == (False, True)
         assert [entry.feed.url for entry in await bot.store.list_guild_feeds(fake.guild_id)] == [shared]
         assert [subscription.id for subscription in await bot.store.list_subscriptions(fake.guild_id)] == [staying]
     assert local_site.hits["/own/feed.xml"] == fetched_before["/own/feed.xml"]
@@ -93,7 +92,7 @@ async def test_a_server_in_an_outage_is_not_forgotten(
         await asyncio.sleep(0.2)  # room for a wrong forget to land
 
         assert await bot.store.known_guild_ids() == {fake.guild_id}
-        assert has_job(bot, subscription_id)
+        assert await has_digest(bot, subscription_id)
 
 
 async def test_servers_left_while_offline_are_forgotten_at_start(

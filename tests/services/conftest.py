@@ -32,12 +32,9 @@ async def scheduler(newsroom: Newsroom) -> AsyncIterator[DigestScheduler]:
 
 
 @pytest.fixture
-def subscription_service(
-    newsroom: Newsroom, scheduler: DigestScheduler, feed_service: FeedService
-) -> SubscriptionService:
+def subscription_service(newsroom: Newsroom, feed_service: FeedService) -> SubscriptionService:
     return SubscriptionService(
         store=newsroom.store,
-        scheduler=scheduler,
         digests=newsroom.service,
         poster=newsroom.poster,
         feeds=feed_service,

@@ -1,5 +1,5 @@
-"""SubscriptionService: a digest written to the store is scheduled in the same call, and one asked for
-now is posted through the digest service, with typed results."""
+"""SubscriptionService: a digest's schedule is written to the store (its first edition due), and one
+asked for now is posted through the digest service, with typed results."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import time, timedelta
 import pytest
 
 from bot.digests import DeliveryResult
-from bot.scheduler import DigestScheduler, digest_job_id
 from bot.services import (
     DigestRequest,
     FeedNotFollowed,
@@ -23,6 +22,7 @@ from tests.newsroom import Newsroom, title
 from tests.store.samples import CHANNEL, GUILD, MEMBER
 
 MORNING = time(7, 30)
+EVENING = time(18, 0)
 
 
 def request(**changes: object) -> DigestRequest:
@@ -30,7 +30,7 @@ def request(**changes: object) -> DigestRequest:
         "guild_id": GUILD,
         "channel_id": CHANNEL,
         "created_by": MEMBER,
-        "local_time": MORNING,
+        "edition_times": (MORNING,),
         "timezone": "Europe/Berlin",
     }
     return DigestRequest(**(values | changes))  # type: ignore[arg-type]
@@ -42,21 +42,19 @@ async def follow_courier(room: Newsroom, feeds: FeedService, *slugs: str) -> int
     return (await feeds.follow(GUILD, url, added_by=MEMBER)).feed.id
 
 
-def has_job(scheduler: DigestScheduler, subscription_id: int) -> bool:
-    return scheduler.scheduler.get_job(digest_job_id(subscription_id)) is not None
-
-
-async def test_subscribe_stores_the_digest_and_schedules_it(
-    subscription_service: SubscriptionService, scheduler: DigestScheduler
+async def test_subscribe_stores_the_digest_with_its_first_edition_due(
+    newsroom: Newsroom, subscription_service: SubscriptionService
 ) -> None:
-    subscription = await subscription_service.subscribe(request())
+    subscription = await subscription_service.subscribe(request(edition_times=(MORNING, EVENING), weekdays=(5, 6)))
 
-    assert (subscription.local_time, subscription.timezone, subscription.feed_ids) == (
-        MORNING,
+    assert (subscription.edition_times, subscription.weekdays, subscription.timezone, subscription.feed_ids) == (
+        (MORNING, EVENING),
+        (5, 6),
         "Europe/Berlin",
         None,
     )
-    assert has_job(scheduler, subscription.id)
+    assert subscription.next_edition_at == subscription.schedule.first_from(subscription.created_at).at
+    assert await newsroom.store.subscription_by_id(subscription.id) == subscription
 
 
 async def test_subscribe_turns_feed_names_into_the_guilds_feed_ids(
@@ -75,7 +73,6 @@ async def test_subscribe_turns_feed_names_into_the_guilds_feed_ids(
 )
 async def test_a_refused_subscription_stores_and_schedules_nothing(
     subscription_service: SubscriptionService,
-    scheduler: DigestScheduler,
     changes: dict[str, object],
     error: type[Exception],
 ) -> None:
@@ -83,18 +80,17 @@ async def test_a_refused_subscription_stores_and_schedules_nothing(
         await subscription_service.subscribe(request(**changes))
 
     assert (await subscription_service.listing(GUILD)).subscriptions == ()
-    assert [job.id for job in scheduler.scheduler.get_jobs() if job.id.startswith("digest:")] == []
 
 
-async def test_unsubscribe_removes_the_digest_and_its_job(
-    subscription_service: SubscriptionService, scheduler: DigestScheduler
+async def test_unsubscribe_removes_the_digest_and_its_schedule(
+    newsroom: Newsroom, subscription_service: SubscriptionService
 ) -> None:
     subscription = await subscription_service.subscribe(request())
 
     await subscription_service.unsubscribe(GUILD, CHANNEL)
 
     assert (await subscription_service.listing(GUILD)).subscriptions == ()
-    assert not has_job(scheduler, subscription.id)
+    assert await newsroom.store.subscription_by_id(subscription.id) is None
 
 
 @pytest.mark.parametrize("action", ["unsubscribe", "post_now", "preview"])

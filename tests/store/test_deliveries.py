@@ -5,11 +5,12 @@ left half-posted."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import text
 
-from bot.store import Claim, DeliveryKind, DeliveryStatus, ItemRef, Store, Subscription
+from bot.store import Claim, DeliveryKind, DeliveryStatus, DueEditions, ItemRef, Store, Subscription
 from bot.store.deliveries import CLAIM_LEASE, FIRST_RETRY_DELAY, MAX_RETRY_DELAY, retry_delay
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MESSAGE, MORNING, NOW, OTHER_CHANNEL, entry
@@ -358,3 +359,134 @@ async def test_a_holder_renewing_keeps_its_claim_against_a_racer(store: Store, s
     )
     assert taken is not None
     assert taken.attempt == 2
+
+
+# --- due editions, claimed by the delivery clock ------------------------------------------------------
+
+GRACE = timedelta(hours=1)
+EVENING = time(18, 0)
+
+
+async def _editions(
+    store: Store, channel_id: int = CHANNEL, *times: time, subscribed_at: datetime = NOW - timedelta(hours=1)
+) -> Subscription:
+    """A subscription in Paris (07:30 there is NOW) made an hour before NOW: its first edition is due at NOW."""
+    return await store.subscribe(
+        GUILD,
+        channel_id,
+        created_by=MEMBER,
+        edition_times=times or (MORNING,),
+        timezone="Europe/Paris",
+        now=subscribed_at,
+    )
+
+
+async def test_a_due_edition_is_claimed_once_and_the_next_one_becomes_due(store: Store) -> None:
+    subscription = await _editions(store, CHANNEL, MORNING, EVENING)
+
+    due = await store.claim_due_editions(now=NOW, limit=5, grace=GRACE)
+    again = await store.claim_due_editions(now=NOW, limit=5, grace=GRACE)
+
+    (claim,) = due.claims
+    assert (claim.subscription_id, claim.local_date, claim.edition_time, claim.attempt) == (
+        subscription.id,
+        TODAY,
+        MORNING,
+        1,
+    )
+    assert (due.missed, due.full, again) == ((), False, DueEditions())
+    moved = await store.subscription_by_id(subscription.id)
+    assert moved is not None
+    assert moved.next_edition_at == datetime(2025, 3, 14, 17, 0, tzinfo=UTC)  # 18:00 in Paris
+
+
+async def test_two_editions_of_one_day_are_two_deliveries(store: Store) -> None:
+    subscription = await _editions(store, CHANNEL, MORNING, EVENING)
+    evening = datetime(2025, 3, 14, 17, 0, tzinfo=UTC)
+
+    (morning_claim,) = (await store.claim_due_editions(now=NOW, limit=5, grace=GRACE)).claims
+    (evening_claim,) = (await store.claim_due_editions(now=evening, limit=5, grace=GRACE)).claims
+
+    assert morning_claim.delivery_id != evening_claim.delivery_id
+    assert (evening_claim.local_date, evening_claim.edition_time) == (TODAY, EVENING)
+    claimed_again = await store.claim_delivery(
+        subscription.id, TODAY, DeliveryKind.SCHEDULED, edition_time=EVENING, now=evening
+    )
+    assert claimed_again is None
+
+
+async def test_the_claim_takes_no_more_than_asked_oldest_first(store: Store) -> None:
+    earliest = await _editions(store, CHANNEL, time(7, 0))
+    middle = await _editions(store, OTHER_CHANNEL, time(7, 15))
+    latest = await _editions(store, CHANNEL + 10, MORNING)
+
+    first = await store.claim_due_editions(now=NOW, limit=2, grace=GRACE)
+    rest = await store.claim_due_editions(now=NOW, limit=2, grace=GRACE)
+
+    assert [claim.subscription_id for claim in first.claims] == [earliest.id, middle.id]
+    assert first.full
+    assert ([claim.subscription_id for claim in rest.claims], rest.full) == ([latest.id], False)
+
+
+async def test_an_edition_past_the_grace_is_missed_and_the_next_becomes_due(store: Store) -> None:
+    subscription = await _editions(store)
+    late = NOW + GRACE + timedelta(minutes=1)
+
+    due = await store.claim_due_editions(now=late, limit=5, grace=GRACE)
+
+    assert due.claims == ()
+    (missed,) = due.missed
+    assert (missed.subscription_id, missed.edition.at, missed.due_since) == (subscription.id, NOW, NOW)
+    moved = await store.subscription_by_id(subscription.id)
+    assert moved is not None
+    assert moved.next_edition_at == NOW + timedelta(days=1)
+    assert await store.latest_delivery(subscription.id) is None
+
+
+async def test_a_paused_subscription_is_not_claimed(store: Store) -> None:
+    await _editions(store)
+    await store.pause_subscription(GUILD, CHANNEL, reason="Paused by a moderator.")
+
+    assert await store.claim_due_editions(now=NOW, limit=5, grace=GRACE) == DueEditions()
+
+
+async def test_an_edition_delivered_already_is_not_claimed_again(store: Store) -> None:
+    subscription = await _editions(store)
+    await _claim(store, subscription.id, now=NOW)  # as the version before 6 claimed it
+
+    due = await store.claim_due_editions(now=NOW, limit=5, grace=GRACE)
+
+    assert (due.claims, due.missed) == ((), ())
+    moved = await store.subscription_by_id(subscription.id)
+    assert moved is not None
+    assert moved.next_edition_at == NOW + timedelta(days=1)
+
+
+async def test_two_claimers_at_once_never_get_the_same_edition(store: Store, second_store: Store) -> None:
+    subscriptions = [await _editions(store, CHANNEL + number) for number in range(24)]
+
+    async def claim_all(claimer: Store) -> list[int]:
+        claimed: list[int] = []
+        while (due := await claimer.claim_due_editions(now=NOW, limit=3, grace=GRACE)).full or due.claims:
+            claimed += [claim.subscription_id for claim in due.claims]
+        return claimed
+
+    first, second = await asyncio.gather(claim_all(store), claim_all(second_store))
+
+    assert sorted(first + second) == sorted(subscription.id for subscription in subscriptions)
+
+
+async def test_postgresql_claimers_skip_the_rows_another_holds_instead_of_waiting(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's; SQLite's claim takes the database's write lock")
+    held, free = await _editions(store), await _editions(store, OTHER_CHANNEL)
+
+    async with store.engine.connect() as other_process:
+        transaction = await other_process.begin()
+        await other_process.execute(text("SELECT id FROM subscriptions WHERE id = :id FOR UPDATE"), {"id": held.id})
+        during = await asyncio.wait_for(store.claim_due_editions(now=NOW, limit=5, grace=GRACE), timeout=5)
+        await transaction.rollback()
+    after = await store.claim_due_editions(now=NOW, limit=5, grace=GRACE)
+
+    assert [claim.subscription_id for claim in during.claims] == [free.id]
+    assert [claim.subscription_id for claim in after.claims] == [held.id]

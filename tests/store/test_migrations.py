@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,10 @@ from sqlalchemy import JSON, Connection, column, insert, inspect, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.editions import EVERY_DAY
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
-from bot.store.migrations import MIGRATIONS, migrate, schema_version_of
+from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, migrate, schema_version_of
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
@@ -290,6 +291,37 @@ async def test_a_version_3_database_upgrades_keeping_open_claims_for_their_old_s
         assert (taken.delivery_id, taken.attempt, taken.started_at) == (held, 2, NOW - timedelta(minutes=5))
         later = NOW + timedelta(hours=1)
         assert await store.claim_delivery(posted_subscription_id, day, DeliveryKind.SCHEDULED, now=later) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_a_version_5_database_upgrades_each_daily_time_to_an_edition_keeping_its_deliveries(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:5], now=NOW) == 5
+    store = Store(engine)
+    try:
+        subscription_id = await _subscribe_as_stored_then(engine)
+        posted = await _claim_as_stored_then(engine, subscription_id, status="posted")
+        before = datetime.now(UTC)
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
+
+        subscription = await store.subscription_by_id(subscription_id)
+        assert subscription is not None
+        assert (subscription.edition_times, subscription.local_time, subscription.weekdays) == (
+            (MORNING,),
+            MORNING,
+            EVERY_DAY,
+        )
+        # Its first edition from an hour before the upgrade: one missed just now is still due.
+        assert subscription.next_edition_at == subscription.schedule.first_from(before - UPGRADE_CATCH_UP).at
+        delivery = await stored_delivery(store, posted)
+        assert delivery is not None
+        assert delivery.edition_time == MORNING
+        # The delivery posted before the upgrade holds its edition's key.
+        assert await store.claim_delivery(subscription_id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
     finally:
         await engine.dispose()
 
