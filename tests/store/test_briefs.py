@@ -83,7 +83,8 @@ async def test_pruning_forgets_briefs_completed_before_the_cutoff_only(store: St
     old = await store.claim_brief(LINK, now=NOW)
     recent_link = "https://harbour-courier.example/news/orchard"
     recent = await store.claim_brief(recent_link, now=NOW)
-    assert old is not None and recent is not None
+    assert old is not None
+    assert recent is not None
     await store.record_brief(old, BRIEF, now=NOW)
     await store.record_brief(recent, BRIEF, now=NOW + timedelta(days=3))
 
