@@ -291,8 +291,11 @@ class DigestService:
     ) -> None:
         """Args:
         store: feeds, items, subscriptions and deliveries.
-        pipeline: briefs the story pages.
+        pipeline: runs the digest's CPU work (grouping and ranking stories); it briefs the story
+            pages only when the refresher has no briefer.
         refresher: refreshes a subscription's due feeds before its digest; None to use what is stored.
+            Its briefer's stored briefs are the stories' summaries (a story without one shows its
+            feed's summary and says so), so a digest fetches no page itself.
         clock: the current time.
         sleep: waits between post retries (tests pass a recorder).
         post_attempts: tries per message on TransientPostError.
@@ -609,9 +612,11 @@ class DigestService:
         return _Gathered(feeds=feeds, items=items)
 
     async def _build(self, subscription: Subscription, gathered: _Gathered) -> Digest:
+        briefer = self.refresher.briefer if self.refresher is not None else None
         return await build_digest(
             gathered.items,
             pipeline=self.pipeline,
+            briefs=briefer.briefs_for if briefer is not None else None,
             local_now=self.clock().astimezone(subscription.zone),
             max_stories=subscription.max_stories,
             keywords=subscription.keywords,

@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.briefs import PageBriefer
 from bot.clock import Clock, utc_now
 from bot.news.errors import NewsError
 from bot.news.feeds import DEFAULT_PER_HOST, FeedRequest, FeedResult, fetch_feeds
@@ -50,6 +51,7 @@ class FeedRefresher:
         check_every: timedelta = FEED_CHECK_INTERVAL,
         per_host: int = DEFAULT_PER_HOST,
         executor: Executor | None = None,
+        briefer: PageBriefer | None = None,
     ) -> None:
         """Args:
         store: where feeds and items live.
@@ -58,6 +60,8 @@ class FeedRefresher:
         check_every: rest after a successful fetch (FEED_REFRESH_MINUTES).
         per_host: feeds fetched at once from one host.
         executor: where feed parsing runs; None for the loop's default thread pool.
+        briefer: briefs the pages of new items in its own background work, once recorded (the
+            refresh does not wait for it); None briefs nothing ahead of time.
         """
         self.store = store
         self.fetcher = fetcher
@@ -65,6 +69,7 @@ class FeedRefresher:
         self.check_every = check_every
         self.per_host = per_host
         self.executor = executor
+        self.briefer = briefer
         self._in_flight: dict[int, asyncio.Event] = {}
 
     async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
@@ -158,6 +163,8 @@ class FeedRefresher:
             site_url=result.feed.link,
             now=listed_at,
         )
+        if self.briefer is not None:
+            self.briefer.enqueue(new, now=listed_at)
         return len(new)
 
     async def _record_failure(self, feed: Feed, error: NewsError) -> None:

@@ -72,6 +72,25 @@ class Settings(BaseSettings):
     max_concurrent_jobs: int = Field(
         default=4, gt=0, description="Summaries made at once; further requests are told to retry."
     )
+    brief_concurrency: int = Field(
+        default=4,
+        gt=0,
+        description="Pages of new feed items briefed at once, ahead of digests; apart from /summarize's jobs.",
+    )
+    brief_processes: int = Field(
+        default=1,
+        ge=0,
+        description="Worker processes of their own for those briefs; 0 runs them in threads instead.",
+    )
+    brief_wait_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="How long a digest waits for its stories' pages still being briefed before using the feed's "
+        "summary for them.",
+    )
+    feed_fetch_concurrency: int = Field(
+        default=32, gt=0, description="Feeds fetched at once by a refresh (at most 2 from one host)."
+    )
     summarize_per_minute: int = Field(default=5, gt=0, description="Summaries one user may ask for a minute.")
     summary_cache_seconds: float = Field(
         default=3600.0, ge=0, description="How long a briefing is reused for the same URL."
