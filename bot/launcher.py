@@ -71,6 +71,7 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             fetcher=fetcher,
             clock=clock,
             check_every=timedelta(minutes=settings.feed_refresh_minutes),
+            concurrency=settings.feed_fetch_concurrency,
             executor=executor,
             briefer=briefer,
         )

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from bot.briefs import PageBriefer
 from bot.clock import Clock, utc_now
 from bot.news.errors import NewsError
-from bot.news.feeds import DEFAULT_PER_HOST, FeedRequest, FeedResult, fetch_feeds
+from bot.news.feeds import DEFAULT_PER_HOST, FeedResult, fetch_feed_or_error
 from bot.news.fetch import Fetcher
-from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
+from bot.settings import DEFAULT_FEED_FETCH_CONCURRENCY, DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import Feed, NotFound, Store
 
 LOGGER = logging.getLogger(__name__)
 
 FEED_CHECK_INTERVAL = timedelta(minutes=DEFAULT_FEED_REFRESH_MINUTES)
 """How long a fetched feed rests before the next check (see DEFAULT_FEED_REFRESH_MINUTES for why)."""
+
+DEFAULT_REFRESH_CONCURRENCY = DEFAULT_FEED_FETCH_CONCURRENCY
+"""Feeds fetched at once overall (FEED_FETCH_CONCURRENCY, see there for why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,21 @@ class RefreshReport:
     not_modified: int = 0
     failed: int = 0
     new_items: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    """A refresh's counts as its feeds finish, in any order."""
+
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_items: int = 0
+
+    def report(self) -> RefreshReport:
+        return RefreshReport(
+            fetched=self.fetched, not_modified=self.not_modified, failed=self.failed, new_items=self.new_items
+        )
 
 
 class FeedRefresher:
@@ -50,6 +69,7 @@ class FeedRefresher:
         clock: Clock = utc_now,
         check_every: timedelta = FEED_CHECK_INTERVAL,
         per_host: int = DEFAULT_PER_HOST,
+        concurrency: int = DEFAULT_REFRESH_CONCURRENCY,
         executor: Executor | None = None,
         briefer: PageBriefer | None = None,
     ) -> None:
@@ -59,6 +79,7 @@ class FeedRefresher:
         clock: the current time.
         check_every: rest after a successful fetch (FEED_REFRESH_MINUTES).
         per_host: feeds fetched at once from one host.
+        concurrency: feeds fetched at once overall (FEED_FETCH_CONCURRENCY).
         executor: where feed parsing runs; None for the loop's default thread pool.
         briefer: briefs the pages of new items in its own background work, once recorded (the
             refresh does not wait for it); None briefs nothing ahead of time.
@@ -68,6 +89,9 @@ class FeedRefresher:
         self.clock = clock
         self.check_every = check_every
         self.per_host = per_host
+        if concurrency < 1 or per_host < 1:
+            raise ValueError("concurrency and per_host must be at least 1")
+        self.concurrency = concurrency
         self.executor = executor
         self.briefer = briefer
         self._in_flight: dict[int, asyncio.Event] = {}
@@ -75,25 +99,41 @@ class FeedRefresher:
     async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
         """Fetch every due feed (or the due ones among `feed_ids`) and store what they show.
 
-        A feed of `feed_ids` that this process is fetching already is waited for rather than
-        skipped, so that a digest built right after sees what that fetch brings.
+        Feeds are fetched `concurrency` at a time (`per_host` from one host), each recorded as soon
+        as it answers, and more are claimed whenever fewer than `concurrency` wait: a slow feed holds
+        its own slot, never a batch of others. A feed of `feed_ids` that this process is fetching
+        already is waited for rather than skipped, so that a digest built right after sees what that
+        fetch brings.
         """
-        total = RefreshReport()
-        while True:
-            started = self.clock()
-            feeds = await self.store.claim_due_feeds(now=started, feed_ids=feed_ids)
-            if not feeds:
-                break
-            report = await self._refresh(feeds, started=started)
-            total = RefreshReport(
-                fetched=total.fetched + report.fetched,
-                not_modified=total.not_modified + report.not_modified,
-                failed=total.failed + report.failed,
-                new_items=total.new_items + report.new_items,
-            )
+        tally = _Tally()
+        slots = asyncio.Semaphore(self.concurrency)
+        hosts: dict[str, asyncio.Semaphore] = {}
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                while len(running) >= self.concurrency:
+                    await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
+                started = self.clock()
+                feeds = await self.store.claim_due_feeds(now=started, feed_ids=feed_ids)
+                if not feeds:
+                    break
+                for feed in feeds:
+                    done = self._in_flight[feed.id] = asyncio.Event()
+                    task = asyncio.create_task(
+                        self._refresh_one(feed, started=started, slots=slots, hosts=hosts, tally=tally, done=done)
+                    )
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+            await asyncio.gather(*running)
+        except BaseException:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
         if feed_ids is not None:
             waiting = [self._in_flight[feed_id].wait() for feed_id in feed_ids if feed_id in self._in_flight]
             await asyncio.gather(*waiting)
+        total = tally.report()
         if total != RefreshReport():
             LOGGER.info(
                 "Refreshed feeds: %d fetched, %d not modified, %d failed, %d new items",
@@ -104,37 +144,39 @@ class FeedRefresher:
             )
         return total
 
-    async def _refresh(self, feeds: Sequence[Feed], *, started: datetime) -> RefreshReport:
-        events = {feed.id: asyncio.Event() for feed in feeds}
-        self._in_flight.update(events)
+    async def _refresh_one(
+        self,
+        feed: Feed,
+        *,
+        started: datetime,
+        slots: asyncio.Semaphore,
+        hosts: dict[str, asyncio.Semaphore],
+        tally: _Tally,
+        done: asyncio.Event,
+    ) -> None:
         try:
-            results = await fetch_feeds(
-                self.fetcher,
-                [FeedRequest(feed.url, etag=feed.etag, last_modified=feed.last_modified) for feed in feeds],
-                per_host=self.per_host,
-                executor=self.executor,
-            )
-            fetched = not_modified = failed = new_items = 0
-            for feed in feeds:
-                result = results[feed.url]
-                try:
-                    if isinstance(result, FeedResult):
-                        new_items += await self._record_result(feed, result, started=started)
-                        if result.not_modified:
-                            not_modified += 1
-                        else:
-                            fetched += 1
-                    else:
-                        failed += 1
-                        await self._record_failure(feed, result)
-                except NotFound:
-                    LOGGER.info("Feed %s was deleted while it was being fetched", feed.id)
-            return RefreshReport(fetched=fetched, not_modified=not_modified, failed=failed, new_items=new_items)
+            # The host's slot first, so that feeds waiting on a busy host hold no overall slot.
+            async with hosts.setdefault(urlsplit(feed.url).netloc, asyncio.Semaphore(self.per_host)), slots:
+                result = await fetch_feed_or_error(
+                    self.fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, executor=self.executor
+                )
+            if isinstance(result, FeedResult):
+                tally.new_items += await self._record_result(feed, result, started=started)
+                if result.not_modified:
+                    tally.not_modified += 1
+                else:
+                    tally.fetched += 1
+            else:
+                tally.failed += 1
+                await self._record_failure(feed, result)
+        except NotFound:
+            LOGGER.info("Feed %s was deleted while it was being fetched", feed.id)
+        except Exception:  # the database broke for this feed: its claim runs out and it is fetched again
+            LOGGER.error("Recording feed %s failed", feed.id, exc_info=True)
         finally:
-            for feed_id, event in events.items():
-                event.set()
-                if self._in_flight.get(feed_id) is event:
-                    del self._in_flight[feed_id]
+            done.set()
+            if self._in_flight.get(feed.id) is done:
+                del self._in_flight[feed.id]
 
     async def _record_result(self, feed: Feed, result: FeedResult, *, started: datetime) -> int:
         # From when the fetch began, so that a refresh every `check_every` finds the feed due again.
