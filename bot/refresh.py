@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -26,6 +27,10 @@ LOGGER = logging.getLogger(__name__)
 
 FEED_CHECK_INTERVAL = timedelta(minutes=DEFAULT_FEED_REFRESH_MINUTES)
 """How long a fetched feed rests before the next check (see DEFAULT_FEED_REFRESH_MINUTES for why)."""
+
+MAX_HELD_FEEDS = 1000
+"""Claimed feeds waiting in one process at most: all from one host, at 2 at a time and a few seconds
+each, they are fetched well within their claim's 10-minute lease (FETCH_LEASE)."""
 
 DEFAULT_REFRESH_CONCURRENCY = DEFAULT_FEED_FETCH_CONCURRENCY
 """Feeds fetched at once overall (FEED_FETCH_CONCURRENCY, see there for why)."""
@@ -44,12 +49,33 @@ class RefreshReport:
 
 @dataclass(slots=True)
 class _Tally:
-    """A refresh's counts as its feeds finish, in any order."""
+    """A refresh's counts as its feeds finish, in any order, and how many wait for their host."""
 
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
     new_items: int = 0
+    parked: int = 0
+    """Claimed feeds waiting for a slot of their host."""
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a feed finishes or parks: there may be room to claim more."""
+
+    @asynccontextmanager
+    async def parked_behind(self, host: asyncio.Semaphore) -> AsyncIterator[None]:
+        """Hold one of the host's slots, counted as parked while waiting for it."""
+        if host.locked():
+            self.parked += 1
+            self.changed.set()
+            try:
+                await host.acquire()
+            finally:
+                self.parked -= 1
+        else:
+            await host.acquire()
+        try:
+            yield
+        finally:
+            host.release()
 
     def report(self) -> RefreshReport:
         return RefreshReport(
@@ -111,8 +137,12 @@ class FeedRefresher:
         running: set[asyncio.Task[None]] = set()
         try:
             while True:
-                while len(running) >= self.concurrency:
-                    await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
+                # Claim more while fewer than `concurrency` feeds may fetch now: feeds parked behind
+                # their host's slots do not count (a batch of one outlet's sections must not stall
+                # the others), up to MAX_HELD_FEEDS claimed and waiting.
+                while len(running) >= MAX_HELD_FEEDS or len(running) - tally.parked >= self.concurrency:
+                    tally.changed.clear()
+                    await tally.changed.wait()
                 started = self.clock()
                 feeds = await self.store.claim_due_feeds(now=started, feed_ids=feed_ids)
                 if not feeds:
@@ -124,6 +154,7 @@ class FeedRefresher:
                     )
                     running.add(task)
                     task.add_done_callback(running.discard)
+                    task.add_done_callback(lambda _task: tally.changed.set())
             await asyncio.gather(*running)
         except BaseException:
             for task in running:
@@ -156,12 +187,14 @@ class FeedRefresher:
     ) -> None:
         try:
             # The host's slot first, so that feeds waiting on a busy host hold no overall slot.
-            async with hosts.setdefault(urlsplit(feed.url).netloc, asyncio.Semaphore(self.per_host)), slots:
+            host = hosts.setdefault(urlsplit(feed.url).netloc, asyncio.Semaphore(self.per_host))
+            async with tally.parked_behind(host), slots:
                 result = await fetch_feed_or_error(
                     self.fetcher, feed.url, etag=feed.etag, last_modified=feed.last_modified, executor=self.executor
                 )
             if isinstance(result, FeedResult):
-                tally.new_items += await self._record_result(feed, result, started=started)
+                new_items = await self._record_result(feed, result, started=started)
+                tally.new_items += new_items
                 if result.not_modified:
                     tally.not_modified += 1
                 else:
