@@ -2,8 +2,8 @@
 
 Two pieces, both Discord-free (the bot hands in a `Poster`, the one place that knows Discord):
 
-- `FeedRefresher` fetches the feeds that are due (conditional GET, one fetch per feed however many
-  guilds follow it, a few at a time per host) and stores what they show.
+- `FeedRefresher` (bot/refresh.py, re-exported here) fetches the feeds that are due (conditional GET,
+  one fetch per feed however many guilds follow it, a few at a time per host) and stores what they show.
 - `DigestService` builds a subscription's digest from the stored items it has not been sent, posts it
   message by message, and records after each message which items it carried. The store's claim makes
   a scheduled digest happen once per local date across processes and restarts. The claim is a lease
@@ -29,21 +29,24 @@ import hashlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from bot.clock import Clock as Clock
+from bot.clock import utc_now as utc_now
 from bot.discord_limits import MESSAGE_NONCE_LIMIT
 from bot.news.digest import Digest, build_digest, digest_title
-from bot.news.errors import NewsError
-from bot.news.feeds import DEFAULT_PER_HOST, FeedItem, FeedRequest, FeedResult, fetch_feeds
-from bot.news.fetch import Fetcher
+from bot.news.feeds import FeedItem
 from bot.news.pipeline import Pipeline
 from bot.news.urls import normalize_url
-from bot.settings import DEFAULT_FEED_REFRESH_MINUTES
+
+# Re-exported: the refresher lives in bot.refresh, and callers know it from here.
+from bot.refresh import FEED_CHECK_INTERVAL as FEED_CHECK_INTERVAL
+from bot.refresh import FeedRefresher as FeedRefresher
+from bot.refresh import RefreshReport as RefreshReport
 from bot.store import (
     CLAIM_LEASE,
     Claim,
@@ -59,12 +62,6 @@ from bot.store import (
 )
 
 LOGGER = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-"""Returns the current time, timezone-aware: `utc_now` in the bot, a fixed or stepped time in tests."""
-
-FEED_CHECK_INTERVAL = timedelta(minutes=DEFAULT_FEED_REFRESH_MINUTES)
-"""How long a fetched feed rests before the next check (see DEFAULT_FEED_REFRESH_MINUTES for why)."""
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
 """A subscription's first digest covers a day: what a daily digest would have covered."""
@@ -95,10 +92,6 @@ MIN_NAMED_EDITIONS = 2
 
 DELIVERY_CUT_OFF = "cut off by a shutdown"
 """The error a delivery released mid-post carries until it is taken over."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- the Discord boundary -------------------------------------------------------------------------
@@ -185,155 +178,6 @@ class Poster(Protocol[MessageT]):
             TransientPostError: try again later.
         """
         ...
-
-
-# --- refreshing feeds -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshReport:
-    """What one refresh did, for the log."""
-
-    fetched: int = 0
-    """Feeds that answered with content."""
-    not_modified: int = 0
-    failed: int = 0
-    new_items: int = 0
-
-
-class FeedRefresher:
-    """Fetches the feeds that are due and stores their items: one fetch per feed per cycle, shared by
-    every guild that follows it, handed out by the store so that processes never fetch one twice."""
-
-    def __init__(
-        self,
-        *,
-        store: Store,
-        fetcher: Fetcher,
-        clock: Clock = utc_now,
-        check_every: timedelta = FEED_CHECK_INTERVAL,
-        per_host: int = DEFAULT_PER_HOST,
-        executor: Executor | None = None,
-    ) -> None:
-        """Args:
-        store: where feeds and items live.
-        fetcher: the shared fetcher.
-        clock: the current time.
-        check_every: rest after a successful fetch (FEED_REFRESH_MINUTES).
-        per_host: feeds fetched at once from one host.
-        executor: where feed parsing runs; None for the loop's default thread pool.
-        """
-        self.store = store
-        self.fetcher = fetcher
-        self.clock = clock
-        self.check_every = check_every
-        self.per_host = per_host
-        self.executor = executor
-        self._in_flight: dict[int, asyncio.Event] = {}
-
-    async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
-        """Fetch every due feed (or the due ones among `feed_ids`) and store what they show.
-
-        A feed of `feed_ids` that this process is fetching already is waited for rather than
-        skipped, so that a digest built right after sees what that fetch brings.
-        """
-        total = RefreshReport()
-        while True:
-            started = self.clock()
-            feeds = await self.store.claim_due_feeds(now=started, feed_ids=feed_ids)
-            if not feeds:
-                break
-            report = await self._refresh(feeds, started=started)
-            total = RefreshReport(
-                fetched=total.fetched + report.fetched,
-                not_modified=total.not_modified + report.not_modified,
-                failed=total.failed + report.failed,
-                new_items=total.new_items + report.new_items,
-            )
-        if feed_ids is not None:
-            waiting = [self._in_flight[feed_id].wait() for feed_id in feed_ids if feed_id in self._in_flight]
-            await asyncio.gather(*waiting)
-        if total != RefreshReport():
-            LOGGER.info(
-                "Refreshed feeds: %d fetched, %d not modified, %d failed, %d new items",
-                total.fetched,
-                total.not_modified,
-                total.failed,
-                total.new_items,
-            )
-        return total
-
-    async def _refresh(self, feeds: Sequence[Feed], *, started: datetime) -> RefreshReport:
-        events = {feed.id: asyncio.Event() for feed in feeds}
-        self._in_flight.update(events)
-        try:
-            results = await fetch_feeds(
-                self.fetcher,
-                [FeedRequest(feed.url, etag=feed.etag, last_modified=feed.last_modified) for feed in feeds],
-                per_host=self.per_host,
-                executor=self.executor,
-            )
-            fetched = not_modified = failed = new_items = 0
-            for feed in feeds:
-                result = results[feed.url]
-                try:
-                    if isinstance(result, FeedResult):
-                        new_items += await self._record_result(feed, result, started=started)
-                        if result.not_modified:
-                            not_modified += 1
-                        else:
-                            fetched += 1
-                    else:
-                        failed += 1
-                        await self._record_failure(feed, result)
-                except NotFound:
-                    LOGGER.info("Feed %s was deleted while it was being fetched", feed.id)
-            return RefreshReport(fetched=fetched, not_modified=not_modified, failed=failed, new_items=new_items)
-        finally:
-            for feed_id, event in events.items():
-                event.set()
-                if self._in_flight.get(feed_id) is event:
-                    del self._in_flight[feed_id]
-
-    async def _record_result(self, feed: Feed, result: FeedResult, *, started: datetime) -> int:
-        # From when the fetch began, so that a refresh every `check_every` finds the feed due again.
-        next_check_at = started + self.check_every
-        if result.feed is None:
-            # 304: keep the validators the server did not repeat. The latest listing stays the
-            # latest, so its items stay listed; the success time says until when.
-            await self.store.record_fetch_success(
-                feed.id,
-                next_check_at=next_check_at,
-                etag=result.etag or feed.etag,
-                last_modified=result.last_modified or feed.last_modified,
-                now=self.clock(),
-            )
-            return 0
-        # One time for both: the feed's latest listing and its last success are then the same
-        # moment, and the next listing knows no 304 came in between (see Store.upsert_seen_items).
-        listed_at = self.clock()
-        new = await self.store.upsert_seen_items(feed.id, result.feed.items, now=listed_at)
-        await self.store.record_fetch_success(
-            feed.id,
-            next_check_at=next_check_at,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            title=result.feed.title,
-            site_url=result.feed.link,
-            now=listed_at,
-        )
-        return len(new)
-
-    async def _record_failure(self, feed: Feed, error: NewsError) -> None:
-        updated = await self.store.record_fetch_failure(feed.id, error=error.message, now=self.clock())
-        if updated.failing and not feed.failing:
-            LOGGER.warning(
-                "Feed %s (%s) is failing: %d errors in a row, the last: %s",
-                feed.id,
-                feed.url,
-                updated.consecutive_failures,
-                error.message,
-            )
 
 
 # --- delivering digests ---------------------------------------------------------------------------
@@ -450,8 +294,11 @@ class DigestService:
     ) -> None:
         """Args:
         store: feeds, items, subscriptions and deliveries.
-        pipeline: briefs the story pages.
+        pipeline: runs the digest's CPU work (grouping and ranking stories); it briefs the story
+            pages only when the refresher has no briefer.
         refresher: refreshes a subscription's due feeds before its digest; None to use what is stored.
+            Its briefer's stored briefs are the stories' summaries (a story without one shows its
+            feed's summary and says so), so a digest fetches no page itself.
         clock: the current time.
         sleep: waits between post retries (tests pass a recorder).
         post_attempts: tries per message on TransientPostError.
@@ -796,9 +643,11 @@ class DigestService:
         return _Gathered(feeds=feeds, items=items)
 
     async def _build(self, subscription: Subscription, gathered: _Gathered) -> Digest:
+        briefer = self.refresher.briefer if self.refresher is not None else None
         return await build_digest(
             gathered.items,
             pipeline=self.pipeline,
+            briefs=briefer.briefs_for if briefer is not None else None,
             local_now=self.clock().astimezone(subscription.zone),
             max_stories=subscription.max_stories,
             keywords=subscription.keywords,

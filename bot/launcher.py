@@ -17,6 +17,7 @@ from typing import Any
 
 import discord
 
+from bot.briefs import PageBriefer
 from bot.client import BotResources, NewsBot, configure_discord_endpoints
 from bot.digests import Clock, DigestService, FeedRefresher, utc_now
 from bot.news.pipeline import BriefingCache, Pipeline
@@ -34,8 +35,8 @@ LOGIN_REFUSED = "Discord refused the token: check DISCORD_TOKEN (Bot > Reset Tok
 
 @asynccontextmanager
 async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[BotResources]:
-    """Open the store, the worker processes and the fetcher, and build the pipeline and digest service
-    on them; everything is closed on exit, the fetcher first and the store last.
+    """Open the store, the worker processes and the fetcher, and build the pipeline, the page briefer and
+    the digest service on them; everything is closed on exit, the briefer first and the store last.
 
     Args:
         settings: the application's settings.
@@ -57,12 +58,27 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             cache=BriefingCache(ttl_seconds=settings.summary_cache_seconds),
             max_jobs=settings.max_concurrent_jobs,
         )
+        # Digests' briefs get job slots and worker processes of their own: a burst of new stories
+        # never leaves /summarize waiting for a slot, nor the other way round.
+        brief_executor = make_executor(settings.brief_processes)
+        if brief_executor is not None:
+            stack.callback(brief_executor.shutdown, wait=False, cancel_futures=True)
+        briefer = PageBriefer(
+            store=store,
+            pipeline=Pipeline(fetcher=fetcher, executor=brief_executor),
+            concurrency=settings.brief_concurrency,
+            clock=clock,
+            wait=timedelta(seconds=settings.brief_wait_seconds),
+        )
+        stack.push_async_callback(briefer.close)  # before the fetcher closes: its workers use it
         refresher = FeedRefresher(
             store=store,
             fetcher=fetcher,
             clock=clock,
             check_every=timedelta(minutes=settings.feed_refresh_minutes),
+            concurrency=settings.feed_fetch_concurrency,
             executor=executor,
+            briefer=briefer,
         )
         digests = DigestService(
             store=store, pipeline=pipeline, refresher=refresher, clock=clock, lease=settings.delivery_lease

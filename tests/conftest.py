@@ -82,6 +82,7 @@ def offline_settings(tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,
         pipeline_processes=0,
+        brief_processes=0,
         data_dir=tmp_path / "data",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsbrief.db'}",
     )

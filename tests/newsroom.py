@@ -1,6 +1,6 @@
-"""A newsroom for digest tests: news reports served by a local site, a real store, the real pipeline,
-and a recording poster in Discord's place (the Discord boundary). Shared by the digest, scheduler and
-service tests; their fixtures are in conftest.py."""
+"""A newsroom for digest tests: news reports served by a local site, a real store, the real pipeline
+(and the page briefer, with a pipeline of its own), and a recording poster in Discord's place (the
+Discord boundary). Shared by the digest, scheduler and service tests; their fixtures are in conftest.py."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from html import escape
 from pathlib import Path
 
+from bot.briefs import PageBriefer
 from bot.digests import DeliveryResult, DigestService, FeedRefresher, PostedMessage, TransientPostError
 from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
@@ -232,6 +233,7 @@ class Newsroom:
     service: DigestService
     poster: RecordingPoster
     sleeps: list[float]
+    briefer: PageBriefer
 
     def publish(
         self,
@@ -302,9 +304,16 @@ async def open_newsroom(store: Store, site: LocalSite, *, now: datetime = NOW) -
 
     async with Fetcher(allow_private=True) as fetcher:
         pipeline = Pipeline(fetcher=fetcher)
-        refresher = FeedRefresher(store=store, fetcher=fetcher, clock=clock)
+        # As the launcher builds them: the briefer has a pipeline of its own, apart from /summarize's.
+        briefer = PageBriefer(store=store, pipeline=Pipeline(fetcher=fetcher), clock=clock)
+        refresher = FeedRefresher(store=store, fetcher=fetcher, clock=clock, briefer=briefer)
         service = DigestService(store=store, pipeline=pipeline, refresher=refresher, clock=clock, sleep=sleep)
-        yield Newsroom(site, store, clock, pipeline, refresher, service, RecordingPoster(clock=clock), sleeps)
+        try:
+            yield Newsroom(
+                site, store, clock, pipeline, refresher, service, RecordingPoster(clock=clock), sleeps, briefer
+            )
+        finally:
+            await briefer.close()
 
 
 def title(slug: str) -> str:

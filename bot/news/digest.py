@@ -3,9 +3,10 @@
 Building one takes feed items already fetched (by the scheduler from the database, or by
 `digest_feed_sources` from feed URLs, sites and files read on demand, as the command line does): the
 same event from several outlets becomes one story, stories are ranked by the reader's keywords, then
-by how many outlets covered them, then by recency, and the top ones are briefed from their pages. A
-page that cannot be briefed falls back to the feed's own summary, so one dead link costs a story its
-detail, never the digest its story.
+by how many outlets covered them, then by recency, and the top ones are briefed from their pages:
+now through the pipeline, or from briefs made ahead of time and handed in (the bot's, made when
+each item was first seen). A story without a brief falls back to the feed's own summary and says so,
+so one dead link costs a story its detail, never the digest its story.
 
 Discord-free: `bot/news/render.py` writes a Digest for the terminal and as JSON, `bot/embeds.py` packs
 it into Discord messages.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from bot.news.errors import N_, InternalError, NewsError
 from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
 from bot.news.fetch import Fetcher
-from bot.news.models import Quote
+from bot.news.models import PageBrief, Quote, page_brief
 from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
@@ -42,8 +43,9 @@ DEFAULT_SUMMARY_SENTENCES = 3
 """Three sentences tell a story's what, who and why; a digest line longer than that is an article."""
 
 BRIEFING_CONCURRENCY = 4
-"""Story pages briefed at once for one digest: a digest is not urgent, and the pipeline's job slots
-and the CPU are shared with people asking for summaries right now."""
+"""Story pages briefed at once for one digest built on demand (no stored briefs handed in: the command
+line): a digest is not urgent, and the pipeline's job slots and the CPU may be shared with people
+asking for summaries right now."""
 
 AFTERNOON_HOUR = 12
 """Local hour from which a digest is the afternoon briefing; before it, the morning one."""
@@ -53,6 +55,11 @@ EVENING_HOUR = 18
 ProgressCallback = Callable[[str, int, int], None]
 """Told (what is being done, how many are done, of how many) as a digest's feeds are read and its
 story pages briefed: the command line shows it while a digest takes its twenty seconds."""
+
+BriefLookup = Callable[[Sequence[str]], Awaitable[Mapping[str, PageBrief]]]
+"""Given the links of the stories a digest takes, the briefs of those pages made ahead of time, by
+link as given (a link missing has none: its story falls back to the feed's summary). How a service
+hands stored briefs to the core without the core knowing where they are kept."""
 
 ItemKey = tuple[str, str]
 """(feed URL, FeedItem.key): an item's identity across fetches (keys are unique only within a feed)."""
@@ -280,40 +287,41 @@ def _feed_summary(story: Story, sentences: int) -> tuple[str, ...]:
     return ()
 
 
-async def _digest_story(
+async def _briefed_page(
+    url: str, *, pipeline: Pipeline, slots: asyncio.Semaphore, sentences: int
+) -> tuple[PageBrief, str] | None:
+    """The page briefed now through the pipeline, with its text; None when it cannot be read."""
+    try:
+        async with slots:
+            briefing = await pipeline.brief_url(url, sentences=sentences)
+    except NewsError as error:
+        LOGGER.info("Digest story %s falls back to its feed summary (%s): %s", url, error.kind, error.message)
+        return None
+    return page_brief(briefing, url=briefing.article.url or url), briefing.article.text
+
+
+def _story_url(story: Story) -> str | None:
+    return story.representative.link or next(iter(story.links), None)
+
+
+def _digest_story(
     story: Story,
+    page: PageBrief | None,
     *,
-    pipeline: Pipeline,
-    slots: asyncio.Semaphore,
     sentences: int,
     keywords_matched: int,
     item_keys: tuple[ItemKey, ...],
-) -> tuple[DigestStory, str]:
-    """The story briefed from its page (or its feeds when the page fails), and the page's text ("" then)."""
-    url = story.representative.link or next(iter(story.links), None)
-    summary: tuple[str, ...] = ()
-    key_quote: Quote | None = None
-    from_feed = True
-    site_name: str | None = None
-    page_text = ""
-    image = _feed_image(story)
-    if url is not None:
-        try:
-            async with slots:
-                briefing = await pipeline.brief_url(url, sentences=sentences)
-        except NewsError as error:
-            LOGGER.info("Digest story %s falls back to its feed summary (%s): %s", url, error.kind, error.message)
-        else:
-            summary = briefing.summary.sentences[:sentences]
-            key_quote = briefing.key_quotes[0] if briefing.key_quotes else None
-            from_feed = False
-            site_name = briefing.article.site
-            page_text = briefing.article.text
-            image = briefing.article.image or image
-    if from_feed:
-        summary = _feed_summary(story, sentences)
-    renamed = _outlet_names(story, url, site_name)
-    digest_story = DigestStory(
+) -> DigestStory:
+    """The story as a digest shows it: from its page's brief, or from its feeds when there is none."""
+    url = _story_url(story)
+    if page is not None:
+        summary = page.summary[:sentences]
+        key_quote = page.quotes[0] if page.quotes else None
+        image = page.image or _feed_image(story)
+    else:
+        summary, key_quote, image = _feed_summary(story, sentences), None, _feed_image(story)
+    renamed = _outlet_names(story, url, page.site if page is not None else None)
+    return DigestStory(
         title=story.title,
         url=url,
         links=story.links,
@@ -323,11 +331,47 @@ async def _digest_story(
         published=story.published,
         keywords_matched=keywords_matched,
         item_keys=item_keys,
-        from_feed_summary=from_feed,
+        from_feed_summary=page is None,
         outlet_links=tuple((renamed.get(item.source, item.source), item.link) for item in story.items if item.link),
         image=image,
     )
-    return digest_story, page_text
+
+
+async def _pages(
+    stories: Sequence[Story],
+    *,
+    pipeline: Pipeline,
+    briefs: BriefLookup | None,
+    slots: asyncio.Semaphore,
+    sentences: int,
+    progress: ProgressCallback | None,
+) -> list[tuple[PageBrief, str] | None]:
+    """Each story's page brief and the text exclude words are matched on: the stored brief (its
+    summary and quotes: the page itself is not kept) when `briefs` is given, else the page briefed now."""
+    urls = [_story_url(story) for story in stories]
+    if briefs is not None:
+        found = await briefs([url for url in urls if url is not None])
+        pages: list[tuple[PageBrief, str] | None] = []
+        for url in urls:
+            page = found.get(url) if url is not None else None
+            pages.append(None if page is None else (page, _brief_text(page)))
+        return pages
+
+    async def no_page() -> None:
+        return None
+
+    return await _gather_counted(
+        "Summarizing stories",
+        progress,
+        [
+            _briefed_page(url, pipeline=pipeline, slots=slots, sentences=sentences) if url is not None else no_page()
+            for url in urls
+        ],
+    )
+
+
+def _brief_text(page: PageBrief) -> str:
+    return "\n".join([*page.summary, *(quote.text for quote in page.quotes)])
 
 
 def _feed_image(story: Story) -> str | None:
@@ -401,6 +445,7 @@ async def build_digest(
     failing_feeds: Sequence[str] = (),
     summary_sentences: int = DEFAULT_SUMMARY_SENTENCES,
     progress: ProgressCallback | None = None,
+    briefs: BriefLookup | None = None,
 ) -> Digest:
     """Turn feed items into a digest of at most `max_stories` summarized stories.
 
@@ -416,6 +461,9 @@ async def build_digest(
         failing_feeds: feeds that could not be fetched, shown in the footer.
         summary_sentences: sentences per story summary.
         progress: told how many of the chosen stories have been briefed.
+        briefs: the chosen stories' pages briefed ahead of time (a service's stored briefs): no page
+            is fetched, and a story without one shows its feed's summary and says so. None: each
+            chosen story's page is briefed now through `pipeline`.
 
     Raises:
         ValueError: `local_now` is naive, or `max_stories` or `summary_sentences` is below 1.
@@ -443,23 +491,23 @@ async def build_digest(
         to_brief = [index for index in chosen if index not in briefed]
         if not to_brief:
             break
-        results = await _gather_counted(
-            "Summarizing stories",
-            progress,
-            [
-                _digest_story(
-                    candidates.stories[index],
-                    pipeline=pipeline,
-                    slots=slots,
-                    sentences=summary_sentences,
-                    keywords_matched=count_keywords(candidates.stories[index]),
-                    item_keys=candidates.item_keys[index],
-                )
-                for index in to_brief
-            ],
+        pages = await _pages(
+            [candidates.stories[index] for index in to_brief],
+            pipeline=pipeline,
+            briefs=briefs,
+            slots=slots,
+            sentences=summary_sentences,
+            progress=progress,
         )
-        for index, (story, page_text) in zip(to_brief, results, strict=True):
-            briefed[index] = story
+        for index, page in zip(to_brief, pages, strict=True):
+            story = briefed[index] = _digest_story(
+                candidates.stories[index],
+                page[0] if page is not None else None,
+                sentences=summary_sentences,
+                keywords_matched=count_keywords(candidates.stories[index]),
+                item_keys=candidates.item_keys[index],
+            )
+            page_text = page[1] if page is not None else ""
             # The page may name what the feed did not: such a story gives its place to the next one.
             if exclude and exclude.any_in(f"{' '.join(story.summary)}\n{page_text}"):
                 rejected.add(index)

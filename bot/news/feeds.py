@@ -645,6 +645,26 @@ async def _run(executor: Executor | None, function: Callable[..., T], /, *args: 
     return await loop.run_in_executor(executor, partial(function, *args, **kwargs))
 
 
+async def fetch_feed_or_error(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    executor: Executor | None = None,
+) -> FeedResult | NewsError:
+    """`fetch_feed`, its failure returned rather than raised: one feed of many must not stop the rest.
+    An unexpected exception is logged and returned as a FeedError."""
+    try:
+        return await fetch_feed(fetcher, url, etag=etag, last_modified=last_modified, executor=executor)
+    except NewsError as error:
+        LOGGER.info("Feed %s failed (%s): %s", url, error.kind, error.message)
+        return error
+    except Exception:
+        LOGGER.error("Unexpected failure reading feed %s", url, exc_info=True)
+        return FeedError(N_("The feed at {url} could not be read"), url=_shown(url))
+
+
 async def fetch_feeds(
     fetcher: Fetcher,
     requests: Iterable[FeedRequest | str],
@@ -687,14 +707,9 @@ async def fetch_feeds(
         host = urlsplit(normalize_url(first.url)).netloc
         # Take the host's slot first, so feeds waiting on a busy host hold no overall slot.
         async with hosts.setdefault(host, asyncio.Semaphore(per_host)), overall:
-            try:
-                return await fetch_feed(fetcher, first.url, etag=etag, last_modified=last_modified, executor=executor)
-            except NewsError as error:
-                LOGGER.info("Feed %s failed (%s): %s", first.url, error.kind, error.message)
-                return error
-            except Exception:
-                LOGGER.error("Unexpected failure reading feed %s", first.url, exc_info=True)
-                return FeedError(N_("The feed at {url} could not be read"), url=_shown(first.url))
+            return await fetch_feed_or_error(
+                fetcher, first.url, etag=etag, last_modified=last_modified, executor=executor
+            )
 
     outcomes = await asyncio.gather(*(one(group) for group in groups.values()))
     results: dict[str, FeedResult | NewsError] = {}

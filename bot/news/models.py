@@ -80,3 +80,39 @@ class RankedSentence:
     """Index of the sentence in the whole article, from 0."""
     score: float
     """Importance in [0, 1]; higher is more important."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageBrief:
+    """What a digest shows of a briefed page, small enough to store once and reuse for every digest
+    that carries the story (see `page_brief`)."""
+
+    url: str
+    """The page as fetched (after redirects)."""
+    summary: tuple[str, ...]
+    title: str | None = None
+    quotes: tuple[Quote, ...] = ()
+    """The key quotes, best first, each with its speaker when the text names one."""
+    image: str | None = None
+    word_count: int = 0
+    """Words in the article's text (its length, for a reading time)."""
+    language: str | None = None
+    published: date | None = None
+    site: str | None = None
+    """The outlet's name as the page gives it (og:site_name), which a digest shows for host-named outlets."""
+
+
+def page_brief(briefing: Briefing, *, url: str) -> PageBrief:
+    """The part of a Briefing a digest needs, for the page fetched at `url`."""
+    article = briefing.article
+    return PageBrief(
+        url=url,
+        summary=briefing.summary.sentences,
+        title=article.title,
+        quotes=briefing.key_quotes,
+        image=article.image,
+        word_count=article.word_count,
+        language=article.language,
+        published=article.published,
+        site=article.site,
+    )

@@ -11,12 +11,14 @@ One module per thing stored, each with its own queries on the engine; `Store` co
     items.py          ItemQueries: the items feeds list, and a digest's undelivered ones
     subscriptions.py  SubscriptionQueries: which channel gets a daily digest, and how; forgetting a guild
     deliveries.py     DeliveryQueries: claiming, completing and recording each digest posted
+    briefs.py         BriefQueries: each linked page briefed once across processes, kept for digests
     history.py        HistoryQueries: pruning what no digest needs any more
     overview.py       OverviewQueries: figures across guilds, for /about
     store.py          Store and open_store
     tables.py         the schema; migrations.py its versions; database.py the engines and dialects
 """
 
+from bot.store.briefs import BRIEF_LEASE, BriefClaim, StoredBrief
 from bot.store.database import UnsupportedDatabase
 from bot.store.deliveries import CLAIM_LEASE, LEASE_RENEWAL, renewal_interval, retry_delay, takeover_due
 from bot.store.feeds import MAX_FEEDS_PER_GUILD, failure_backoff
@@ -46,15 +48,18 @@ from bot.store.records import (
 )
 from bot.store.store import Store, open_store
 from bot.store.subscriptions import zone_names
-from bot.store.tables import DeliveryKind, DeliveryStatus, PauseReason
+from bot.store.tables import BriefStatus, DeliveryKind, DeliveryStatus, PauseReason
 
 __all__ = [
+    "BRIEF_LEASE",
     "CLAIM_LEASE",
     "FAILING_AFTER",
     "LATEST_VERSION",
     "LEASE_RENEWAL",
     "MAX_FEEDS_PER_GUILD",
     "AlreadyFollowing",
+    "BriefClaim",
+    "BriefStatus",
     "Claim",
     "Delivery",
     "DeliveryKind",
@@ -75,6 +80,7 @@ __all__ = [
     "SchemaTooNew",
     "Store",
     "StoreError",
+    "StoredBrief",
     "StoredItem",
     "Subscription",
     "SubscriptionExists",

@@ -354,6 +354,37 @@ def _v7_request_budgets(connection: Connection) -> None:
     v7.create_all(connection)
 
 
+def _v8_page_briefs(connection: Connection) -> None:
+    """Version 8: briefs of linked pages, made once when their item is first seen and shared by every
+    digest and process (see `Store.claim_brief`). Nothing to carry over: pages are briefed from the
+    next refresh on, and a digest shows the feed's summary for a story without a brief."""
+    v8 = MetaData(naming_convention=NAMING_CONVENTION)
+    Table(
+        "page_briefs",
+        v8,
+        Column("link_key", String(64), primary_key=True),
+        Column("link", Text, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("claim_token", String(32)),
+        Column("claimed_at", UTCDateTime, nullable=False),
+        Column("lease_expires_at", UTCDateTime),
+        Column("completed_at", UTCDateTime),
+        Column("error", Text),
+        Column("url", Text),
+        Column("title", Text),
+        Column("summary", JSON),
+        Column("quotes", JSON),
+        Column("image", Text),
+        Column("word_count", Integer),
+        Column("language", String(8)),
+        Column("published", Date),
+        Column("site", Text),
+        CheckConstraint("status IN ('claimed', 'briefed', 'failed')", name="brief_status"),
+        Index(None, "completed_at"),
+    )
+    v8.create_all(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -362,6 +393,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v5_subscription_locale,
     _v6_edition_schedules,
     _v7_request_budgets,
+    _v8_page_briefs,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from bot.store.briefs import BriefQueries
 from bot.store.database import DEFAULT_POOL, PoolLimits, open_engine
 from bot.store.deliveries import DeliveryQueries
 from bot.store.feeds import FeedQueries
@@ -38,7 +39,9 @@ async def open_store(url: str, *, echo: bool = False, pool: PoolLimits = DEFAULT
     return Store(engine)
 
 
-class Store(FeedQueries, ItemQueries, SubscriptionQueries, DeliveryQueries, HistoryQueries, OverviewQueries):
+class Store(
+    FeedQueries, ItemQueries, SubscriptionQueries, DeliveryQueries, HistoryQueries, OverviewQueries, BriefQueries
+):
     """newsbrief's data. Safe to share between tasks, and between processes using one database.
 
     Each base is one module's queries on the same engine; the Store only adds opening and closing,

@@ -48,6 +48,8 @@ LINK_KEY_LENGTH = 64
 TIMEZONE_LENGTH = 64
 """The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia); room to spare."""
 LANGUAGE_LENGTH = 8
+CLAIM_TOKEN_LENGTH = 32
+"""A claim's random token: 128 bits in hex, told apart from any other holder's."""
 LOCALE_LENGTH = 16
 """A Discord locale code: the longest is 6 characters ("es-419"); room for what Discord adds."""
 """An ISO 639-1 code as feeds declare it ("en"), with room for a region ("pt-br")."""
@@ -114,6 +116,14 @@ class PauseReason(StrEnum):
     """The bot lost permission to post, or to embed links, in the channel."""
     FEEDS_REMOVED = "feeds_removed"
     """Every feed the digest picked was removed from the server."""
+
+
+class BriefStatus(StrEnum):
+    CLAIMED = "claimed"
+    """A process is briefing the page; its lease says until when the claim holds."""
+    BRIEFED = "briefed"
+    FAILED = "failed"
+    """The page could not be fetched or read; `error` says why."""
 
 
 def enum_column_type(kind: type[StrEnum], name: str) -> Enum:
@@ -304,3 +314,29 @@ request_budgets = Table(
 )
 """A token bucket every bot process draws from (bot/ratebudget.py): the tokens it held at `updated_at`,
 in seconds since 1970 on the database's clock. Below zero, that many are lent ahead to waiting requests."""
+
+
+page_briefs = Table(
+    "page_briefs",
+    metadata,
+    Column("link_key", String(LINK_KEY_LENGTH), primary_key=True),
+    Column("link", Text, nullable=False),
+    Column("status", enum_column_type(BriefStatus, "brief_status"), nullable=False),
+    Column("claim_token", String(CLAIM_TOKEN_LENGTH)),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("lease_expires_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+    Column("error", Text),
+    Column("url", Text),
+    Column("title", Text),
+    Column("summary", JSON),
+    Column("quotes", JSON),
+    Column("image", Text),
+    Column("word_count", Integer),
+    Column("language", String(LANGUAGE_LENGTH)),
+    Column("published", Date),
+    Column("site", Text),
+    Index(None, "completed_at"),
+)
+"""Version 8: each linked page briefed once (summary, key quotes, picture) for every digest and
+process to share; a row is first a claim, so that two processes never fetch one page."""

@@ -54,6 +54,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         values: dict[str, Any] = {
             "fetch_allow_private": True,
             "pipeline_processes": 0,
+            "brief_processes": 0,
             "data_dir": tmp_path / "data",
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'newsbrief.db'}",
             "fetch_timeout_seconds": 10,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ from bot.news.digest import (
 from bot.news.errors import FetchError, InputError
 from bot.news.feeds import FeedItem, parse_feed
 from bot.news.fetch import Fetcher
-from bot.news.models import Briefing
+from bot.news.models import Briefing, PageBrief, Quote
 from bot.news.pipeline import Pipeline, brief_text
 from bot.news.stories import Story
 from newsbrief_testkit.local_site import LocalSite
@@ -609,3 +609,36 @@ async def test_story_carries_the_pictures_of_its_page_else_of_its_feed(
         "Harbour bridge closed": local_site.url("/pictures/bridge.jpg"),
         "Bakery recalls bread": "https://b.example/bread.jpg",
     }
+
+
+async def test_stories_take_briefs_handed_in_and_no_page_is_fetched(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    library_link = digest_site.url("/times/library")
+    brief = PageBrief(
+        url=library_link,
+        summary=("The library reopens on Monday.", "Its reading room has new lamps.", "Entry stays free."),
+        quotes=(Quote(text="We missed our readers.", speaker="Grace Holloway"),),
+        image="https://coast-times.example/library.jpg",
+        site="Coast Times",
+    )
+    asked: list[list[str]] = []
+
+    async def stored(links: Sequence[str]) -> dict[str, PageBrief]:
+        asked.append(list(links))
+        return {link: brief for link in links if link == library_link}
+
+    digest = await build_digest(
+        local_items(digest_site, now), pipeline=pipeline, local_now=now, summary_sentences=2, briefs=stored
+    )
+
+    library = story_titled(digest, "Central library")
+    assert (library.summary, library.key_quote, library.image, library.from_feed_summary) == (
+        brief.summary[:2],
+        brief.quotes[0],
+        brief.image,
+        False,
+    )
+    assert all(story.from_feed_summary for story in digest.stories if story is not library)
+    assert library_link in asked[0]
+    assert not [path for path in digest_site.hits if not path.endswith(".xml")]
