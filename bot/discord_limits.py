@@ -34,3 +34,9 @@ BUTTON_URL_LIMIT = 512
 """A link button's url is at most 512 characters."""
 LINK_BUTTON_SCHEMES = frozenset({"http", "https", "discord"})
 """The schemes Discord accepts in a link button's url."""
+THREAD_NAME_LIMIT = 100
+"""A thread's or forum post's name is 1-100 characters."""
+APPLIED_TAGS_LIMIT = 5
+"""A forum post carries at most 5 of its forum's tags."""
+CROSSPOSTS_PER_HOUR = 10
+"""Discord publishes at most 10 messages an hour from one announcement channel."""
