@@ -143,6 +143,8 @@ class NewsBot(commands.AutoShardedBot):
             intents=intents,
             help_command=None,
             shard_count=settings.shard_count,
+            # Nothing the bot sends pings anyone unless a message names whom (a digest's ping role).
+            allowed_mentions=discord.AllowedMentions.none(),
             **options,
         )
         self.identify_limiter = IdentifyLimiter()

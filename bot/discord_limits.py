@@ -39,3 +39,9 @@ GLOBAL_REQUESTS_PER_SECOND = 50
 """Requests a bot may make to the REST API a second, all routes together
 (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit); interaction endpoints
 (an interaction's callback and its webhook) are not bound by it."""
+THREAD_NAME_LIMIT = 100
+"""A thread's or forum post's name is 1-100 characters."""
+APPLIED_TAGS_LIMIT = 5
+"""A forum post carries at most 5 of its forum's tags."""
+CROSSPOSTS_PER_HOUR = 10
+"""Discord publishes at most 10 messages an hour from one announcement channel."""

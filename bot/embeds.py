@@ -183,6 +183,10 @@ class DigestMessage:
     item_keys: tuple[ItemKey, ...]
     links: tuple[ArticleLink, ...] = ()
     """A link button per story that has an address, in the embeds' order."""
+    thread_name: str | None = None
+    """Set on a message that opens a thread (thread mode's header) or a forum post: its name."""
+    ping_role_id: int | None = None
+    """The role this message mentions at its top (the first message of an edition or live post)."""
 
     def view(self) -> discord.ui.View:
         """The message's link buttons as discord.py sends them (an empty view when it has none)."""

@@ -1,21 +1,29 @@
-"""Digests into a Discord channel: the Poster the digest service and scheduler post through."""
+"""Digests into Discord: the Poster the digest service and scheduler post through, to a channel, a
+thread under a header, a forum post or an announcement channel that publishes (see bot/targets.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Literal
 
 import aiohttp
 import discord
 
 from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
-from bot.embeds import DigestMessage, pack_digest
+from bot.discord_limits import CROSSPOSTS_PER_HOUR, MESSAGE_CONTENT_LIMIT, THREAD_NAME_LIMIT
+from bot.embeds import DigestMessage, fit_text, pack_digest
 from bot.i18n import messages_for
 from bot.news.digest import Digest
 from bot.store import PauseReason
+from bot.targets import DeliveryTarget, TargetKind, matching_tags
 
 LOGGER = logging.getLogger(__name__)
 
@@ -24,6 +32,18 @@ SERVER_ERROR = 500
 OWN_MESSAGES_READ_LIMIT = 200
 """Messages read back after an interrupted delivery's last recorded one: a digest is a few messages
 (ten stories to a message), and people may talk in between; two requests of Discord's 100."""
+
+CROSSPOST_WINDOW_SECONDS = 60 * 60.0
+"""Discord's publishing limit counts the last hour."""
+
+CROSSPOST_WAIT_SECONDS = 5.0
+"""How long a publish may wait on a rate limit: a short one is waited out; the hourly limit (a wait of up
+to an hour) is not, and that message stays unpublished (logged), the delivery going on."""
+
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+"""A digest's thread leaves the channel list a day after its last message: by then the next edition's is there."""
+
+NO_MENTIONS = discord.AllowedMentions.none()
 
 _MARKDOWN_LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
 """A Markdown link's target, as `embeds.coverage_field` writes each outlet's link."""
@@ -62,24 +82,138 @@ class DiscordPoster:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
+        self._open_threads: dict[int, int] = {}
+        """Per thread-mode or forum channel, the thread its last header or post opened."""
+        self._published: dict[int, deque[float]] = {}
+        """Per announcement channel, when (monotonic) this process published there in the last hour."""
 
-    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[DigestMessage]:
-        return pack_digest(digest, messages_for(locale))
+    def pack(
+        self, digest: Digest, *, locale: str | None = None, target: DeliveryTarget | None = None
+    ) -> Sequence[DigestMessage]:
+        """The digest as messages, shaped for `target` (a plain channel when None): thread mode puts the
+        header alone in the channel, opening the thread the stories go in; a forum opens a post named
+        with the header; a ping role is mentioned at the top of the first message."""
+        packed = pack_digest(digest, messages_for(locale))
+        if target is None:
+            return packed
+        header = packed[0].content or ""
+        name = fit_text(header.splitlines()[0] if header else digest.title, THREAD_NAME_LIMIT)
+        if target.kind is TargetKind.THREAD and packed[0].embeds:
+            opening = DigestMessage(content=header, embeds=(), item_keys=(), thread_name=name)
+            packed = [opening, *(dataclasses.replace(message, content=None) for message in packed)]
+        elif target.kind is TargetKind.FORUM:
+            packed = [dataclasses.replace(packed[0], thread_name=name), *packed[1:]]
+        if target.ping_role_id is not None:
+            packed = [dataclasses.replace(packed[0], ping_role_id=target.ping_role_id), *packed[1:]]
+        return packed
 
-    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
+    async def post(
+        self, channel_id: int, message: DigestMessage, *, key: str, target: DeliveryTarget | None = None
+    ) -> int:
         """Send one message; returns its id. `key` goes as the message's nonce, which discord.py
         sends with enforce_nonce: Discord then answers a repeat within minutes with the first message.
+
+        With a `target`: a message with a `thread_name` opens a thread under it (thread mode) or a forum
+        post (tagged with the forum's tags its stories name); the others go into the thread opened last
+        in that channel. An announcement target that publishes publishes each message; a publish the
+        hourly limit refuses is logged and the message stays posted.
 
         Raises:
             ChannelUnavailable: the channel is gone or the bot may not post there (pause the digest).
             TransientPostError: Discord failed for now (retry later).
         """
-        channel = self.client.get_partial_messageable(channel_id)
+        kind = target.kind if target is not None else TargetKind.CHANNEL
+        content = message.content
+        mentions = NO_MENTIONS
+        if message.ping_role_id is not None:
+            content = fit_text(f"<@&{message.ping_role_id}> {content or ''}", MESSAGE_CONTENT_LIMIT)
+            role = discord.Object(id=message.ping_role_id)
+            mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
+        if kind is TargetKind.FORUM and (message.thread_name or channel_id not in self._open_threads):
+            return await self._open_forum_post(channel_id, message, content=content, mentions=mentions, target=target)
+        where = channel_id
+        if kind is not TargetKind.CHANNEL and not message.thread_name:
+            where = self._open_threads.get(channel_id, channel_id)
+        channel = self.client.get_partial_messageable(where)
         with _discord_errors():
             sent = await channel.send(
-                content=message.content, embeds=list(message.embeds), view=message.view(), nonce=key
+                content=content, embeds=list(message.embeds), view=message.view(), nonce=key, allowed_mentions=mentions
             )
+            if kind is TargetKind.THREAD and message.thread_name:
+                await self.client.http.start_thread_with_message(
+                    channel_id,
+                    sent.id,
+                    name=message.thread_name,
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                    rate_limit_per_user=None,
+                )
+                self._open_threads[channel_id] = sent.id  # a thread has the id of the message it started from
+        if target is not None and target.publish and kind is TargetKind.CHANNEL:
+            await self._publish(sent)
         return sent.id
+
+    async def _open_forum_post(
+        self,
+        forum_id: int,
+        message: DigestMessage,
+        *,
+        content: str | None,
+        mentions: discord.AllowedMentions,
+        target: DeliveryTarget | None,
+    ) -> int:
+        """A forum post whose starter message is `message`; returns the starter message's id."""
+        embed_texts = [text for embed in message.embeds for text in (embed.title, embed.description) if text]
+        name = message.thread_name or fit_text(embed_texts[0] if embed_texts else content or "", THREAD_NAME_LIMIT)
+        with _discord_errors():
+            forum = await self.client.fetch_channel(forum_id)
+            if not isinstance(forum, discord.ForumChannel):
+                raise ChannelUnavailable("The channel is no longer a forum")
+            tags: list[discord.ForumTag] = []
+            if target is None or target.match_forum_tags:
+                names = matching_tags([tag.name for tag in forum.available_tags], [name, *embed_texts])
+                tags = [tag for tag in forum.available_tags if tag.name in names]
+            post = await forum.create_thread(
+                name=name,
+                content=content,
+                embeds=list(message.embeds),
+                view=message.view(),
+                allowed_mentions=mentions,
+                applied_tags=tags,
+            )
+        self._open_threads[forum_id] = post.thread.id
+        return post.message.id
+
+    async def _publish(self, message: discord.Message) -> None:
+        """Publish a message to the channel's followers, unless Discord's hourly limit is reached: then
+        (counted here, or answered by Discord) it is logged and left unpublished."""
+        if message.flags.crossposted:  # Discord answered a repeated nonce with a message published already
+            return
+        now = time.monotonic()
+        recent = self._published.setdefault(message.channel.id, deque())
+        while recent and now - recent[0] >= CROSSPOST_WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= CROSSPOSTS_PER_HOUR:
+            LOGGER.warning(
+                "Not publishing message %s: channel %s published %d messages this hour, Discord's limit",
+                message.id,
+                message.channel.id,
+                CROSSPOSTS_PER_HOUR,
+            )
+            return
+        try:
+            async with asyncio.timeout(CROSSPOST_WAIT_SECONDS):
+                await message.publish()
+        except (TimeoutError, discord.RateLimited):
+            LOGGER.warning(
+                "Not publishing message %s: Discord's publishing limit for channel %s is reached",
+                message.id,
+                message.channel.id,
+            )
+            return
+        except discord.HTTPException as error:
+            LOGGER.warning("Publishing message %s in channel %s failed: %s", message.id, message.channel.id, error)
+            return
+        recent.append(now)
 
     async def own_messages(self, channel_id: int, *, after: int | datetime) -> Sequence[PostedMessage]:
         """The bot's messages in the channel after the message id or moment `after`, oldest first

@@ -36,6 +36,16 @@ pages as documented (``limit`` 1-100, default 50; one of ``around``/``before``/`
 a channel the bot cannot view answers 403 50001 (50013 to a post where it may not send), one that does
 not exist 404 10003. The gateway honours ``compress=zlib-stream`` (see ``gateway``).
 
+Channel kinds (``threads``, ``publishing``, ``mentions``): ``add_channel(..., channel_type=CHANNEL_GUILD_ANNOUNCEMENT,
+bot_allowed=...)``, ``add_forum(name, tags=..., require_tag=...)``, ``add_role(name, mentionable=...)``. A thread
+started from a message has its id (160004 for a second one); a forum post needs a message, at most 5 of the
+forum's tags (40067 without one where REQUIRE_TAG), Send Messages, and Manage Threads for a moderated tag; thread
+names are 1-100 characters; a thread takes messages with Send Messages in Threads (its parent's permissions);
+a forum takes none directly (40058). Publishing works in announcement channels only (50024), once (40033), 10
+an hour per channel (429, on the fake's clock). A bot message's ``mention_roles``/``mention_everyone``/
+``mentions`` are parsed as Discord parses them under its allowed_mentions. ``threads_of(channel_id)``,
+``crossposted(channel_id)`` read back what happened.
+
 Commands and components: a sync (PUT commands) is checked as Discord checks it (``integration_types`` within
 {0, 1}, ``contexts`` within {0, 1, 2}, ``default_member_permissions`` a permission number, kept as a string;
 ``dm_permission`` deprecated, ``contexts`` decides) and refused whole with 50035. ``send_*`` take where and

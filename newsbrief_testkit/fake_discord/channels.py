@@ -10,6 +10,8 @@ from typing import Any
 
 from .limits import (
     CANNOT_EDIT_ANOTHER_USERS_MESSAGE,
+    CANNOT_SEND_IN_FORUM,
+    CHANNEL_GUILD_FORUM,
     MESSAGES_PAGE_DEFAULT,
     MESSAGES_PAGE_MAX,
     MESSAGES_PAGE_MIN,
@@ -18,6 +20,8 @@ from .limits import (
     NONCE_WINDOW_SECONDS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    THREAD_CHANNEL_TYPES,
     UNKNOWN_CHANNEL,
     UNKNOWN_MESSAGE,
     VIEW_CHANNEL,
@@ -106,6 +110,11 @@ class ChannelRoutes(MessageStore):
             return error_reply(403, MISSING_PERMISSIONS, "Missing Permissions")
         return None
 
+    def _send_permission(self, channel_id: int) -> int:
+        """What posting in the channel takes: SEND_MESSAGES, or SEND_MESSAGES_IN_THREADS in a thread."""
+        is_thread = self.channels.get(channel_id, {}).get("type") in THREAD_CHANNEL_TYPES
+        return SEND_MESSAGES_IN_THREADS if is_thread else SEND_MESSAGES
+
     async def _get_channel(self, incoming: Incoming, channel: str) -> Reply:
         if refused := self._refuse_channel(channel):
             return refused
@@ -131,8 +140,10 @@ class ChannelRoutes(MessageStore):
     async def _post_channel_message(self, incoming: Incoming, channel: str) -> Reply:
         """A new message from the bot; with ``enforce_nonce``, a nonce repeated within the window on the
         fake's clock answers the earlier message instead of making another."""
-        if refused := self._refuse_channel(channel, SEND_MESSAGES):
+        if refused := self._refuse_channel(channel, self._send_permission(int(channel))):
             return refused
+        if self.channels[int(channel)]["type"] == CHANNEL_GUILD_FORUM:
+            return error_reply(400, CANNOT_SEND_IN_FORUM, "Cannot send a message in a forum channel")
         body = incoming.json if isinstance(incoming.json, dict) else {}
         if refused := self._refuse_message(body, incoming.files, creating=True):
             return refused

@@ -7,19 +7,29 @@ from typing import Any
 
 from aiohttp import web
 
-from .channels import ChannelRoutes
 from .commands import CommandRoutes
 from .components import ComponentSender
 from .guilds import GuildEvents
 from .interactions import InteractionRoutes
 from .limits import API_PREFIX, ATTACHMENTS_PATH, CLOSE_GOING_AWAY, GATEWAY_PATH, HOST
+from .publishing import CrosspostRoutes
 from .rest import RestServer
+from .threads import ThreadRoutes
 from .waits import Waits
 
 LOGGER = logging.getLogger(__name__)
 
 
-class FakeDiscord(Waits, RestServer, ChannelRoutes, InteractionRoutes, CommandRoutes, ComponentSender, GuildEvents):
+class FakeDiscord(
+    Waits,
+    RestServer,
+    ThreadRoutes,
+    CrosspostRoutes,
+    InteractionRoutes,
+    CommandRoutes,
+    ComponentSender,
+    GuildEvents,
+):
     """A fake Discord REST API and gateway on 127.0.0.1; see the package docstring.
 
     The constructor's options are FakeState's: ``token``, ``ack_deadline``, ``token_lifetime``,
@@ -36,6 +46,8 @@ class FakeDiscord(Waits, RestServer, ChannelRoutes, InteractionRoutes, CommandRo
             *fake._own_routes(),
             *fake._command_routes(),
             *fake._channel_routes(),
+            *fake._thread_routes(),
+            *fake._crosspost_routes(),
             *fake._interaction_routes(),
         ]
         app = web.Application()

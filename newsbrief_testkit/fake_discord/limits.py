@@ -151,6 +151,39 @@ MESSAGE_CONTEXT_MENU_COMMAND = 23
 CHANNEL_GUILD_TEXT = 0
 CHANNEL_DM = 1
 CHANNEL_GROUP_DM = 3
+CHANNEL_GUILD_ANNOUNCEMENT = 5
+CHANNEL_ANNOUNCEMENT_THREAD = 10
+CHANNEL_PUBLIC_THREAD = 11
+CHANNEL_PRIVATE_THREAD = 12
+CHANNEL_GUILD_FORUM = 15
+THREAD_CHANNEL_TYPES = frozenset({CHANNEL_ANNOUNCEMENT_THREAD, CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD})
+# Threads, forums and announcement channels (https://discord.com/developers/docs/resources/channel): a thread's
+# (and a forum post's) name is 1-100 characters, it archives after one of four durations (minutes), a forum
+# post carries at most 5 of its forum's tags; a forum with REQUIRE_TAG refuses a post without one. A message
+# that started a thread has HAS_THREAD; a published one CROSSPOSTED. Discord publishes at most 10 messages an
+# hour per announcement channel (https://support.discord.com/hc/en-us/articles/360032008192).
+THREAD_NAME_LIMIT = 100
+THREAD_AUTO_ARCHIVE_MINUTES = frozenset({60, 1440, 4320, 10080})
+THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES = 1440
+APPLIED_TAGS_LIMIT = 5
+FORUM_TAG_NAME_LIMIT = 20
+CHANNEL_FLAG_REQUIRE_TAG = 1 << 4
+FLAG_CROSSPOSTED = 1 << 0
+FLAG_HAS_THREAD = 1 << 5
+CROSSPOSTS_PER_WINDOW = 10
+CROSSPOST_WINDOW_SECONDS = 60 * 60.0
+# allowed_mentions (https://discord.com/developers/docs/resources/message#allowed-mentions-object): the
+# mention types ``parse`` may name, and at most 100 ids in ``roles`` and in ``users``.
+MENTION_TYPES = frozenset({"roles", "users", "everyone"})
+ALLOWED_MENTION_IDS_LIMIT = 100
+# The JSON error codes of threads, forums and publishing. Discord's docs do not say which code answers a
+# crosspost outside an announcement channel, or a thread started from a message in a forum: the fake answers
+# the general "Cannot execute action on this channel type" for both.
+ALREADY_CROSSPOSTED = 40033
+CANNOT_SEND_IN_FORUM = 40058
+FORUM_TAG_REQUIRED = 40067
+CANNOT_EXECUTE_ON_CHANNEL_TYPE = 50024
+THREAD_ALREADY_CREATED = 160004
 
 # Gateway opcodes.
 OP_DISPATCH = 0
@@ -189,16 +222,32 @@ PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESS
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 
-# Permissions of the member and of the bot in the fake guild: read, write, embed, attach, history, commands.
+# Permissions of the member and of the bot in the fake guild: read, write, embed, attach, history, commands,
+# and start and talk in public threads (both in Discord's default @everyone permissions).
+# https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 USE_APPLICATION_COMMANDS = 1 << 31
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
 DEFAULT_PERMISSIONS = (
-    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | USE_APPLICATION_COMMANDS
+    | CREATE_PUBLIC_THREADS
+    | SEND_MESSAGES_IN_THREADS
 )
+# Not granted by default: delete or publish others' messages, ping @everyone (and roles that are not
+# mentionable), manage threads (apply a moderated forum tag).
+MANAGE_MESSAGES = 1 << 13
+MENTION_EVERYONE = 1 << 17
+MANAGE_THREADS = 1 << 34
 
 # Directions of a recorded gateway frame.
 TO_BOT = "to_bot"

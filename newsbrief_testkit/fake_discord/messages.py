@@ -10,12 +10,12 @@ from aiohttp import web
 
 from .forms import has_visible_content, message_form_errors
 from .limits import ATTACHMENTS_PATH, CANNOT_SEND_EMPTY_MESSAGE, FLAG_LOADING, MESSAGE_DEFAULT
+from .mentions import Mentions, allowed_mentions_errors
 from .records import Incoming, RecordedFile
-from .state import FakeState
 from .wire import Reply, error_reply, invalid_form_body
 
 
-class MessageStore(FakeState):
+class MessageStore(Mentions):
     """Stored messages (``self.messages``, ephemeral ones excluded, as on Discord) and their rules."""
 
     def add_message(
@@ -57,10 +57,18 @@ class MessageStore(FakeState):
                     return message
         return None
 
+    @staticmethod
+    def _message_errors(body: Mapping[str, Any]) -> dict[str, Any]:
+        """Discord's form errors for a message body (its allowed_mentions included); empty when acceptable."""
+        errors = message_form_errors(body)
+        if found := allowed_mentions_errors(body.get("allowed_mentions")):
+            errors["allowed_mentions"] = found
+        return errors
+
     def _refuse_message(
         self, body: Mapping[str, Any], files: Sequence[RecordedFile], *, creating: bool
     ) -> Reply | None:
-        errors = message_form_errors(body)
+        errors = self._message_errors(body)
         if errors:
             return invalid_form_body(errors)
         if creating and not files and not has_visible_content(body):
@@ -152,6 +160,7 @@ class MessageStore(FakeState):
             "flags": int(body.get("flags") or 0),
         }
         self._apply_body(message, {k: v for k, v in body.items() if k != "content"}, files)
+        self._apply_mentions(message, body)
         return message
 
     async def _handle_attachment(self, request: web.Request) -> web.StreamResponse:

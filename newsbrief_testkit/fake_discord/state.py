@@ -30,6 +30,7 @@ from .limits import (
     HEARTBEAT_INTERVAL_MS,
     HOST,
     INTERACTION_TOKEN_LIFETIME_SECONDS,
+    THREAD_CHANNEL_TYPES,
 )
 from .records import FakeInteraction, GatewayFrame, RateLimitCounts, RecordedRequest, RouteBucket
 
@@ -206,17 +207,32 @@ class FakeState:
         self.guilds[guild_id] = self._guild(guild_id, name)
         return guild_id
 
-    def add_channel(self, name: str, *, guild_id: int | None = None, bot_denied: int = 0) -> dict[str, Any]:
-        """Add a text channel to a guild (the fake's one by default) and return its payload.
+    def add_channel(
+        self,
+        name: str,
+        *,
+        guild_id: int | None = None,
+        bot_denied: int = 0,
+        bot_allowed: int = 0,
+        channel_type: int = CHANNEL_GUILD_TEXT,
+    ) -> dict[str, Any]:
+        """Add a channel to a guild (the fake's one by default) and return its payload: a text channel, or
+        an announcement channel with ``channel_type=CHANNEL_GUILD_ANNOUNCEMENT`` (``add_forum`` adds forums).
 
-        ``bot_denied`` are permission bits a member overwrite denies the bot there (VIEW_CHANNEL makes the
-        channel invisible to it). Add channels before the client connects: GUILD_CREATE carries them, and
-        the fake sends no CHANNEL_CREATE.
+        ``bot_denied`` and ``bot_allowed`` are permission bits a member overwrite denies or grants the bot
+        there (denying VIEW_CHANNEL makes the channel invisible to it). Add channels before the client
+        connects: GUILD_CREATE carries them, and the fake sends no CHANNEL_CREATE.
         """
         channel_id = self.new_id()
         channel = self._text_channel(channel_id, guild_id or self.guild_id, name)
-        if bot_denied:
-            overwrite = {"id": self.bot_user["id"], "type": OVERWRITE_MEMBER, "allow": "0", "deny": str(bot_denied)}
+        channel["type"] = channel_type
+        if bot_denied or bot_allowed:
+            overwrite = {
+                "id": self.bot_user["id"],
+                "type": OVERWRITE_MEMBER,
+                "allow": str(bot_allowed),
+                "deny": str(bot_denied),
+            }
             channel["permission_overwrites"].append(overwrite)
         self.channels[channel_id] = channel
         return channel
@@ -226,8 +242,12 @@ class FakeState:
 
         The @everyone role's permissions, then the channel's overwrites for @everyone, then the one for
         the bot itself (https://discord.com/developers/docs/topics/permissions#permission-overwrites).
+        A thread has its parent channel's (SEND_MESSAGES then counts for nothing there: a thread needs
+        SEND_MESSAGES_IN_THREADS, https://discord.com/developers/docs/topics/threads#permissions).
         """
         channel = self.channels[channel_id]
+        if channel["type"] in THREAD_CHANNEL_TYPES:
+            channel = self.channels[int(channel["parent_id"])]
         guild = self.guilds[int(channel["guild_id"])]
         everyone = next(role for role in guild["roles"] if role["id"] == guild["id"])
         permissions = int(everyone["permissions"])
@@ -324,7 +344,9 @@ class FakeState:
         return [self._member(user) for user in (self.bot_user, self.member_user, self.owner_user)]
 
     def _guild_create_payload(self, guild_id: int) -> dict[str, Any]:
-        channels = [channel for channel in self.channels.values() if channel.get("guild_id") == str(guild_id)]
+        in_guild = [channel for channel in self.channels.values() if channel.get("guild_id") == str(guild_id)]
+        channels = [channel for channel in in_guild if channel["type"] not in THREAD_CHANNEL_TYPES]
+        threads = [channel for channel in in_guild if channel["type"] in THREAD_CHANNEL_TYPES]
         return {
             **self.guilds[guild_id],
             "unavailable": False,
@@ -332,7 +354,7 @@ class FakeState:
             "member_count": len(self._guild_members()),
             "joined_at": self._now_iso(),
             "channels": channels,
-            "threads": [],
+            "threads": threads,
             "members": [self._member(self.bot_user)],
             "voice_states": [],
             "presences": [],
