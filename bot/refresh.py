@@ -17,11 +17,12 @@ from urllib.parse import urlsplit
 
 from bot.briefs import PageBriefer
 from bot.clock import Clock, utc_now
-from bot.news.errors import NewsError
+from bot.news.errors import NewsError, stored_error
 from bot.news.feeds import DEFAULT_PER_HOST, FeedResult, fetch_feed_or_error
 from bot.news.fetch import Fetcher
 from bot.settings import DEFAULT_FEED_FETCH_CONCURRENCY, DEFAULT_FEED_REFRESH_MINUTES
 from bot.store import Feed, NotFound, Store
+from bot.store.records import ERROR_TEXT_LIMIT
 
 LOGGER = logging.getLogger(__name__)
 
@@ -243,7 +244,9 @@ class FeedRefresher:
         return len(new)
 
     async def _record_failure(self, feed: Feed, error: NewsError) -> None:
-        updated = await self.store.record_fetch_failure(feed.id, error=error.message, now=self.clock())
+        updated = await self.store.record_fetch_failure(
+            feed.id, error=stored_error(error, limit=ERROR_TEXT_LIMIT), now=self.clock()
+        )
         if updated.failing and not feed.failing:
             LOGGER.warning(
                 "Feed %s (%s) is failing: %d errors in a row, the last: %s",

@@ -19,8 +19,9 @@ from bot.editions import format_times, weekday_runs
 from bot.embeds import relative_time
 from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
+from bot.news.errors import read_stored_error
 from bot.paginator import Paginator, entry_pages
-from bot.replies import pause_reason, require_guild
+from bot.replies import pause_reason, require_guild, translated
 from bot.services import FeedStatus, feed_name
 from bot.store import Subscription
 
@@ -71,7 +72,9 @@ def feed_entry(status: FeedStatus, messages: Messages) -> str:
         )
     line += FEED_ADDRESS.format(url=feed.url)
     if feed.last_error:
-        line += "\n  " + messages.gettext(FEED_LAST_ERROR, error=feed.last_error)
+        stored = read_stored_error(feed.last_error)
+        error = feed.last_error if stored is None else translated(stored, messages)
+        line += "\n  " + messages.gettext(FEED_LAST_ERROR, error=error)
     return line
 
 

@@ -8,6 +8,7 @@ parameters (bot/replies.py), so the wording stays as precise in every language.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 
@@ -38,6 +39,57 @@ class NewsError(Exception):
         self.params = params
         self.message = message.format(**params) if params else message
         super().__init__(self.message)
+
+
+STORED_PARAM_LIMIT = 300
+"""A stored error's text parameter (a URL, a server's words) is cut to this many characters."""
+
+
+def stored_error(error: NewsError, *, limit: int) -> str:
+    """An error as JSON that keeps its template and parameters, so that a message recorded now (a feed's
+    last error) is shown later in each reader's language (`read_stored_error`); its English message,
+    cut, when the JSON would not fit in `limit` characters."""
+    stored = json.dumps({"template": error.template, "params": _stored_params(error)}, ensure_ascii=False)
+    return stored if len(stored) <= limit else error.message[:limit]
+
+
+def _stored_params(error: NewsError) -> dict[str, object]:
+    stored: dict[str, object] = {}
+    for name, value in error.params.items():
+        if isinstance(value, Phrase):
+            stored[name] = {"phrase": str(value)}
+        elif isinstance(value, NewsError):
+            stored[name] = {"error": {"template": value.template, "params": _stored_params(value)}}
+        elif isinstance(value, bool | int | float):
+            stored[name] = {"value": value}
+        else:
+            stored[name] = {"value": str(value)[:STORED_PARAM_LIMIT]}
+    return stored
+
+
+def read_stored_error(text: str) -> NewsError | None:
+    """The error `stored_error` wrote, or None for anything else (such as a message stored as plain
+    English before errors were stored this way, which is shown as it is)."""
+    try:
+        stored = json.loads(text)
+        return _error_of(stored)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def _error_of(stored: dict[str, object]) -> NewsError:
+    template, params = stored["template"], stored["params"]
+    if not isinstance(template, str) or not isinstance(params, dict):
+        raise TypeError("not a stored error")
+    values: dict[str, object] = {}
+    for name, param in params.items():
+        if "phrase" in param:
+            values[name] = Phrase(param["phrase"])
+        elif "error" in param:
+            values[name] = _error_of(param["error"])
+        else:
+            values[name] = param["value"]
+    return NewsError(template, **values)
 
 
 class FetchErrorKind(StrEnum):

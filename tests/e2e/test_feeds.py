@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.client import NewsBot
+from bot.i18n import messages_for
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
 
@@ -12,6 +13,7 @@ from .conftest import private_reply
 
 MANAGE_GUILD = 1 << 5
 ADMIN_PERMISSIONS = DEFAULT_PERMISSIONS | MANAGE_GUILD
+MEMBER = 1_150_000_000_000_000_042
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Coastline Herald</title><link>https://coastline.example/</link>
 <description>News from the coast</description>
@@ -113,3 +115,16 @@ async def test_feeds_counts_items_after_a_refresh(news_bot: NewsBot, fake: FakeD
     interaction = await fake.send_slash_command("feeds")
     callback = await fake.wait_for_callback(interaction, status=200)
     assert "1 items (1 new in 24 h)" in callback.json["data"]["embeds"][0]["description"]
+
+
+async def test_feeds_shows_the_last_error_in_the_readers_language(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    gone = local_site.add("/gone.xml", "<html><body>Not here</body></html>", status=404)
+    await news_bot.store.add_guild_feed(fake.guild_id, gone, added_by=MEMBER)
+    await news_bot.scheduler.refresh_feeds()
+    german = messages_for("de")
+    expected = german.gettext("The page was not found (HTTP {status})", status=404)
+    interaction = await fake.send_slash_command("feeds", locale="de")
+    callback = await fake.wait_for_callback(interaction, status=200)
+    assert expected in callback.json["data"]["embeds"][0]["description"]
