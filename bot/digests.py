@@ -87,6 +87,13 @@ host's clock may run ahead of Discord's by a little (NTP keeps it within a secon
 of the bot's shows stories already recorded, which match nothing."""
 
 
+FIRST_FETCH_WAIT = 30.0
+"""Seconds a digest waits for another process to finish the first fetch of a feed nobody has read yet:
+an edition due as the bot starts, or just after /feed add, should not go out empty because another
+process holds that feed's fetch. Later fetches are not waited for: what they bring goes in the next
+edition."""
+FIRST_FETCH_POLL = 0.5
+
 MIN_NAMED_EDITIONS = 2
 """From two editions a day, each is named by its own time (see `edition_named`)."""
 
@@ -274,6 +281,11 @@ class _Gathered:
 
     feeds: tuple[Feed, ...]
     items: tuple[FeedItem, ...]
+
+
+def never_fetched(feed: Feed) -> bool:
+    """Whether no fetch of the feed has ended yet, well or badly."""
+    return feed.last_success_at is None and feed.last_error_at is None
 
 
 class DigestService:
@@ -609,8 +621,20 @@ class DigestService:
         feeds = await self._feeds(subscription)
         try:
             await self.refresher.refresh_due(feed_ids=[feed.id for feed in feeds])
+            await self._await_first_fetches(subscription)
         except Exception:  # the database or the fetcher broke: the stored items still make a digest
             LOGGER.error("Refreshing the feeds of subscription %s failed", subscription.id, exc_info=True)
+
+    async def _await_first_fetches(self, subscription: Subscription) -> None:
+        """Wait (FIRST_FETCH_WAIT at most) while a feed of the subscription has never been fetched: after
+        `refresh_due`, such a feed is being fetched by another process."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_FETCH_WAIT
+        while any(never_fetched(feed) for feed in await self._feeds(subscription)):
+            if loop.time() >= deadline:
+                LOGGER.info("Subscription %s goes out without a feed no process has fetched yet", subscription.id)
+                return
+            await asyncio.sleep(FIRST_FETCH_POLL)
 
     async def _feeds(self, subscription: Subscription) -> list[Feed]:
         followed = await self.store.list_guild_feeds(subscription.guild_id)

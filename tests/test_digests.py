@@ -17,6 +17,7 @@ from bot.digests import (
     ChannelUnavailable,
     DeliveryResult,
     DigestService,
+    FeedRefresher,
     TransientPostError,
     message_key,
 )
@@ -103,6 +104,24 @@ async def test_a_feed_that_keeps_failing_is_named_in_the_digest(newsroom: Newsro
     assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
     assert newsroom.poster.digests[-1].failing_feeds == (broken,)
     assert newsroom.poster.titles == [title("ferry")]
+
+
+async def test_a_digest_waits_for_another_process_fetching_a_new_feed_for_the_first_time(newsroom: Newsroom) -> None:
+    url = newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))])
+    served = newsroom.site.pages["/courier.xml"]
+    newsroom.site.add("/courier.xml", served.body, content_type=served.content_type, delay=1.0)
+    await newsroom.follow(url)
+    subscription = await newsroom.subscribe()
+    other_process = FeedRefresher(store=newsroom.store, fetcher=newsroom.refresher.fetcher, clock=newsroom.clock)
+    fetching = asyncio.create_task(other_process.refresh_due())
+    for _ in range(100):  # until the other process holds the feed's fetch
+        if newsroom.site.hits["/courier.xml"]:
+            break
+        await asyncio.sleep(0.05)
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+    assert newsroom.poster.titles == [title("ferry")]
+    await fetching
 
 
 # --- what a digest carries --------------------------------------------------------------------------
