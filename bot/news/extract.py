@@ -46,8 +46,9 @@ from bot.news.cleanup import (
 )
 from bot.news.decode import decode_document
 from bot.news.errors import InputError, NotAnArticle
-from bot.news.language import normalize_language_tag
+from bot.news.language import detect_language, normalize_language_tag
 from bot.news.models import Article
+from bot.news.standfirst import DEK_LANGUAGES, find_standfirst, page_descriptions
 from bot.news.urls import image_url
 
 LOGGER = logging.getLogger(__name__)
@@ -118,6 +119,9 @@ text, but written in sentences, so the story's rest and not the page's menus. Sn
 0.9423 (recall 0.929 -> 0.937, precision 0.948 unchanged); the scrapinghub pages unchanged at 0.9803.
 Below 1,500 characters F1 was 0.9427, but a plain short article then costs two passes; 1.5 times
 below 3,000 characters took scrapinghub to 0.976."""
+
+STANDFIRST_KNOWN_CHARS = 60
+"""The text already holds the standfirst when it holds its opening."""
 
 MAX_TAG_CHARS = 32_768
 """Longer opening tags (only sites that stuff JSON into data- attributes come near) lose their
@@ -632,6 +636,29 @@ def _article_paragraphs(
     return paragraphs
 
 
+def _with_standfirst(
+    paragraphs: list[str],
+    tree: HtmlElement,
+    descriptions: list[str],
+    *,
+    title: str | None,
+    published: date | None,
+    declared_language: str | None,
+) -> list[str]:
+    """The paragraphs with the page's standfirst before them when the text lacks it, it reads as prose,
+    the clean-up keeps it, and the page is not in a language whose standfirst is a dek (see
+    `bot.news.standfirst`)."""
+    if not descriptions or not paragraphs:
+        return paragraphs
+    text = " ".join(paragraphs)
+    if detect_language(text, hint=declared_language) in DEK_LANGUAGES:
+        return paragraphs
+    lead = find_standfirst(tree, descriptions)
+    if lead is None or not _reads_as_prose(lead) or lead[:STANDFIRST_KNOWN_CHARS] in text:
+        return paragraphs
+    return [*clean_paragraphs([lead], title=title, published=published), *paragraphs]
+
+
 def _prose_chars(paragraphs: list[str]) -> int:
     """Characters of the paragraphs that read as prose: a table or a list of names says little."""
     return sum(len(paragraph) for paragraph in paragraphs if _reads_as_prose(paragraph))
@@ -670,6 +697,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
     def read(page: HtmlElement) -> list[str]:
         return _article_paragraphs(page, url, title=title, published=published, skip=own_urls)
 
+    descriptions = page_descriptions(tree)
     lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
     paragraphs = read(tree)
     off_topic = bool(title) and _misses_title(" ".join(paragraphs), title or "")
@@ -687,6 +715,9 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
             on_topic or not _is_article(paragraphs, page=tree) or sum(map(len, retry)) > sum(map(len, paragraphs))
         ):
             paragraphs, tree = retry, whole
+    paragraphs = _with_standfirst(
+        paragraphs, tree, descriptions, title=title, published=published, declared_language=declared_language
+    )
     _check_article(paragraphs, source="page", page=tree)
     site = normalize_paragraph(facts.site) if facts.site else None
     return Article(

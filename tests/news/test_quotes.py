@@ -396,3 +396,16 @@ def test_key_quotes_of_no_quotes_are_empty() -> None:
 def test_key_quotes_reject_a_limit_below_one() -> None:
     with pytest.raises(ValueError, match="limit"):
         select_key_quotes([Quote("We are ready for the storm season.", "Ana Costa", 0)], [], limit=0)
+
+
+def test_partial_quote_named_by_called_it_is_reported_with_its_speaker() -> None:
+    paragraphs = [
+        "Energy Minister Olga Petrenko presented the winter plan on Monday.",
+        "Petrenko called it “a plan that would leave thousands of families without heating this winter.”",
+    ]
+    assert _only(paragraphs).speaker == "Olga Petrenko"
+
+
+def test_partial_quote_after_according_to_a_name_is_reported_with_its_speaker() -> None:
+    text = "According to Energy Minister Olga Petrenko, the plan “would leave thousands of families without heating.”"
+    assert _only([text]).speaker == "Olga Petrenko"
