@@ -62,6 +62,7 @@ class BotMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._loop_lag_max = 0.0
         self.process = Info(
             "newsbrief_process",
             "Which part of a cluster this process is: its CLUSTER_INDEX, CLUSTER_COUNT and shards.",
@@ -115,6 +116,11 @@ class BotMetrics:
             "How late the event loop last woke a timer: time the gateway heartbeat and every answer wait.",
             registry=self.registry,
         )
+        self.event_loop_lag_max = Gauge(
+            "newsbrief_event_loop_lag_max_seconds",
+            "The latest the event loop has woken a timer since the process started.",
+            registry=self.registry,
+        )
         self.budget_waits = Counter(
             "newsbrief_discord_budget_waits",
             "REST requests that waited for a slot of Discord's global rate limit (DISCORD_GLOBAL_RATE).",
@@ -159,6 +165,11 @@ class BotMetrics:
             self.editions_posted.inc()
         elif result is None or result is DeliveryResult.FAILED:
             self.editions_failed.inc()
+
+    def observe_loop_lag(self, seconds: float) -> None:
+        self.event_loop_lag.set(seconds)
+        self._loop_lag_max = max(self._loop_lag_max, seconds)
+        self.event_loop_lag_max.set(self._loop_lag_max)
 
     def observe_budget_wait(self, seconds: float) -> None:
         """Record a request's wait for the global budget."""
@@ -233,4 +244,4 @@ class OperationsServer:
         while True:
             started = loop.time()
             await asyncio.sleep(LOOP_LAG_INTERVAL_SECONDS)
-            self.bot.metrics.event_loop_lag.set(max(loop.time() - started - LOOP_LAG_INTERVAL_SECONDS, 0.0))
+            self.bot.metrics.observe_loop_lag(max(loop.time() - started - LOOP_LAG_INTERVAL_SECONDS, 0.0))

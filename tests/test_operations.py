@@ -44,6 +44,15 @@ def test_a_request_that_waited_for_the_budget_is_counted_and_its_wait_measured()
     assert 'newsbrief_discord_budget_wait_seconds_bucket{le="0.25"} 1.0' in exposed
 
 
+def test_the_largest_loop_lag_is_kept_beside_the_latest() -> None:
+    metrics = BotMetrics()
+    for lag in (0.02, 1.5, 0.01):
+        metrics.observe_loop_lag(lag)
+
+    assert value(metrics, "newsbrief_event_loop_lag_seconds") == 0.01
+    assert value(metrics, "newsbrief_event_loop_lag_max_seconds") == 1.5
+
+
 def test_the_process_says_which_cluster_index_and_shards_it_runs() -> None:
     metrics = BotMetrics()
     metrics.describe_process(cluster_index=1, cluster_count=2, shard_ids=(3, 1))
