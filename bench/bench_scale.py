@@ -58,6 +58,7 @@ WORDS = (
 )  # fmt: skip
 READY_WITHIN = 300.0
 BRIEFS_WITHIN = 900.0
+BRIEFS_SETTLED = 20.0
 BURST_WITHIN = 900.0
 TAKEOVER_WITHIN = 120.0
 FROM_FEED = "Summary from the feed"
@@ -469,11 +470,17 @@ async def main(options: argparse.Namespace) -> None:
 
 
 async def wait_for_briefs(store: Store, pages: int) -> None:
-    """The first refresh fetches every feed and briefs every page: a burst comes after, as in a day's life."""
+    """The first refresh fetches every feed and briefs every page: a burst comes after, as in a day's life.
+    Waits until every page is briefed or none was for BRIEFS_SETTLED seconds (a feed whose fetch failed
+    at a busy start is fetched again only after its backoff)."""
     started = time.monotonic()
+    last, changed_at = -1, started
     while time.monotonic() - started < BRIEFS_WITHIN:
-        if await briefs_stored(store) >= pages:
+        stored = await briefs_stored(store)
+        if stored >= pages or (stored > 0 and time.monotonic() - changed_at > BRIEFS_SETTLED):
             break
+        if stored != last:
+            last, changed_at = stored, time.monotonic()
         await asyncio.sleep(1)
     print(f"{await briefs_stored(store)}/{pages} pages briefed {time.monotonic() - started:.1f} s after ready")
 
