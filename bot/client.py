@@ -12,7 +12,7 @@ import pkgutil
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -59,6 +59,8 @@ class BotResources:
     """The time digests are judged due by (tests move it instead of waiting)."""
     request_budget: RequestBudget | None = None
     """Discord's global rate limit, shared by every process on the database; None leaves it to a proxy."""
+    metrics: BotMetrics = field(default_factory=BotMetrics)
+    """The process's metrics, which the refresher counts its fetches in (served by bot/operations.py)."""
 
 
 def configure_discord_endpoints(settings: Settings) -> None:
@@ -131,7 +133,12 @@ class NewsBot(commands.AutoShardedBot):
         """
         intents = discord.Intents.none()
         intents.guilds = True  # guild and channel caches; no privileged intent is needed
-        self.metrics = BotMetrics()
+        self.metrics = resources.metrics
+        self.metrics.describe_process(
+            cluster_index=settings.cluster_index or 0,
+            cluster_count=settings.cluster_count or 1,
+            shard_ids=settings.own_shard_ids,
+        )
         self.request_budget = resources.request_budget
         if resources.request_budget is not None:
             options["http_trace"] = budget_trace(resources.request_budget, self.metrics, lambda: self.application_id)
@@ -170,6 +177,7 @@ class NewsBot(commands.AutoShardedBot):
             clock_interval=settings.delivery_clock,
             workers=settings.delivery_worker_count,
             history_retention=settings.history_retention,
+            metrics=self.metrics,
         )
         self.feeds = FeedService(
             store=resources.store, fetcher=resources.fetcher, executor=resources.executor, clock=resources.clock
@@ -228,7 +236,16 @@ class NewsBot(commands.AutoShardedBot):
         command: discord.app_commands.Command[Any, ..., Any] | discord.app_commands.ContextMenu,
     ) -> None:
         """Count the command for /metrics: it ran to the end (its answer has been sent)."""
-        self.metrics.interactions_answered.labels(command=command.qualified_name).inc()
+        self.metrics.interactions_answered.labels(
+            command=command.qualified_name, shard=str(self.shard_of(interaction.guild_id))
+        ).inc()
+
+    def shard_of(self, guild_id: int | None) -> int:
+        """The shard whose gateway connection carries a guild's events (Discord's formula); shard 0
+        carries direct messages and user installs' interactions outside the bot's guilds."""
+        if guild_id is None or not self.shard_count:
+            return 0
+        return (guild_id >> 22) % self.shard_count
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Wait for the shard's identify bucket: Discord's limit, in place of discord.py's flat 5 s."""

@@ -21,7 +21,7 @@ from bot.briefs import PageBriefer
 from bot.client import BotResources, NewsBot, configure_discord_endpoints
 from bot.digests import Clock, DigestService, FeedRefresher, utc_now
 from bot.news.pipeline import BriefingCache, Pipeline
-from bot.operations import OperationsServer
+from bot.operations import BotMetrics, OperationsServer
 from bot.ratebudget import LocalBucket, RequestBudget, SharedBucket, pace_for
 from bot.resources import make_executor, make_fetcher
 from bot.settings import Settings
@@ -71,6 +71,7 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             wait=timedelta(seconds=settings.brief_wait_seconds),
         )
         stack.push_async_callback(briefer.close)  # before the fetcher closes: its workers use it
+        metrics = BotMetrics()
         refresher = FeedRefresher(
             store=store,
             fetcher=fetcher,
@@ -79,6 +80,7 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             concurrency=settings.feed_fetch_concurrency,
             executor=executor,
             briefer=briefer,
+            observe=metrics.observe_feed_fetch,
         )
         digests = DigestService(
             store=store, pipeline=pipeline, refresher=refresher, clock=clock, lease=settings.delivery_lease
@@ -92,6 +94,7 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             refresher=refresher,
             digests=digests,
             clock=clock,
+            metrics=metrics,
         )
 
 

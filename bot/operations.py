@@ -2,9 +2,14 @@
 
 `GET /health` answers 200 with each shard's state when every shard of this process is connected, 503
 otherwise (a supervisor or load balancer restarts or routes on it). `GET /metrics` is Prometheus's text
-format: commands answered, event-loop lag, and each shard's heartbeat latency and connected state. Each
-process serves its own (a cluster gives child i METRICS_PORT + i), so Prometheus's `instance` label
-names the process and the `shard` label the shard.
+format: commands answered (by shard), event-loop lag, each shard's heartbeat latency and connected
+state, scheduled editions due, posted and failed with how late they started (the queue lag), feed
+fetches by outcome, and the waits for Discord's global budget. Each process serves its own (a cluster
+gives child i METRICS_PORT + i), so Prometheus's `instance` label names the process;
+`newsbrief_process_info` says which cluster index and shards it runs.
+
+Editions carry no shard label: any process claims any due edition and posts it over REST, which
+knows no shards; the `shard` label is on what arrives through a shard's gateway connection.
 """
 
 from __future__ import annotations
@@ -16,10 +21,25 @@ import math
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
+
+from bot.digests import DeliveryResult
+from bot.refresh import FetchOutcome
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
     from bot.client import NewsBot
+    from bot.store import Claim
 
 LOGGER = logging.getLogger(__name__)
 
@@ -27,6 +47,10 @@ BUDGET_WAIT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 3
 """Seconds a request waits for Discord's global budget: a slot is 22 ms at 50 a second, a burst queues for seconds."""
 WAITED_AT_LEAST_SECONDS = 0.001
 """A wait shorter than this is the event loop's own delay, not the budget's."""
+
+QUEUE_LAG_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+"""Seconds from an edition's due time to its worker's start: the clock ticks every few seconds, a
+burst of thousands at Discord's 50 requests a second drains in a minute or two, and the grace is an hour."""
 
 LOOP_LAG_INTERVAL_SECONDS = 0.5
 """How often the event loop's lateness is measured: often enough to see a blocking call of a second."""
@@ -38,15 +62,63 @@ class BotMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._loop_lag_max = 0.0
+        self.process = Info(
+            "newsbrief_process",
+            "Which part of a cluster this process is: its CLUSTER_INDEX, CLUSTER_COUNT and shards.",
+            registry=self.registry,
+        )
         self.interactions_answered = Counter(
             "newsbrief_interactions_answered",
-            "Application commands that ran to the end, by command.",
-            ["command"],
+            "Application commands that ran to the end, by command and by the shard they came through.",
+            ["command", "shard"],
+            registry=self.registry,
+        )
+        self.editions_due = Counter(
+            "newsbrief_editions_due",
+            "Scheduled editions this process claimed when due (each edition is claimed by one process).",
+            registry=self.registry,
+        )
+        self.editions_missed = Counter(
+            "newsbrief_editions_missed",
+            "Editions found later than the grace (DIGEST_GRACE_MINUTES) and passed over.",
+            registry=self.registry,
+        )
+        self.editions_posted = Counter(
+            "newsbrief_editions_posted",
+            "Scheduled editions this process posted, retries included.",
+            registry=self.registry,
+        )
+        self.editions_failed = Counter(
+            "newsbrief_editions_failed",
+            "Scheduled edition attempts that failed (Discord refused, or an error): retried within the grace.",
+            registry=self.registry,
+        )
+        self.editions_in_flight = Gauge(
+            "newsbrief_editions_in_flight",
+            "Deliveries being posted by this process now (at most DELIVERY_WORKERS).",
+            registry=self.registry,
+        )
+        self.edition_queue_lag = Histogram(
+            "newsbrief_edition_queue_lag_seconds",
+            "How late a claimed edition's delivery started after the edition was due.",
+            buckets=QUEUE_LAG_BUCKETS,
+            registry=self.registry,
+        )
+        self.feed_fetches = Counter(
+            "newsbrief_feed_fetches",
+            "Feed fetches by outcome: new (new items), unchanged, not_modified (304), failed.",
+            ["outcome"],
             registry=self.registry,
         )
         self.event_loop_lag = Gauge(
             "newsbrief_event_loop_lag_seconds",
             "How late the event loop last woke a timer: time the gateway heartbeat and every answer wait.",
+            registry=self.registry,
+        )
+        self.event_loop_lag_max = Gauge(
+            "newsbrief_event_loop_lag_max_seconds",
+            "The latest the event loop has woken a timer since the process started.",
             registry=self.registry,
         )
         self.budget_waits = Counter(
@@ -72,6 +144,32 @@ class BotMetrics:
             ["shard"],
             registry=self.registry,
         )
+
+    def describe_process(self, *, cluster_index: int, cluster_count: int, shard_ids: Sequence[int] | None) -> None:
+        """Name this process's place in the cluster (`newsbrief_process_info`); shard_ids None: all of them."""
+        shards = "all" if shard_ids is None else ",".join(str(shard_id) for shard_id in sorted(shard_ids))
+        self.process.info({"cluster_index": str(cluster_index), "cluster_count": str(cluster_count), "shards": shards})
+
+    def observe_feed_fetch(self, outcome: FetchOutcome) -> None:
+        self.feed_fetches.labels(outcome=outcome.value).inc()
+
+    def observe_edition_started(self, claim: Claim, *, now: datetime) -> None:
+        """A fresh claim of the delivery clock starts: count it due and measure how late it starts."""
+        self.editions_due.inc()
+        if claim.due_at is not None:
+            self.edition_queue_lag.observe(max((now - claim.due_at).total_seconds(), 0.0))
+
+    def observe_edition_finished(self, result: DeliveryResult | None) -> None:
+        """A scheduled delivery ended: `result`, or None when it raised (left failed)."""
+        if result is DeliveryResult.POSTED:
+            self.editions_posted.inc()
+        elif result is None or result is DeliveryResult.FAILED:
+            self.editions_failed.inc()
+
+    def observe_loop_lag(self, seconds: float) -> None:
+        self.event_loop_lag.set(seconds)
+        self._loop_lag_max = max(self._loop_lag_max, seconds)
+        self.event_loop_lag_max.set(self._loop_lag_max)
 
     def observe_budget_wait(self, seconds: float) -> None:
         """Record a request's wait for the global budget."""
@@ -146,4 +244,4 @@ class OperationsServer:
         while True:
             started = loop.time()
             await asyncio.sleep(LOOP_LAG_INTERVAL_SECONDS)
-            self.bot.metrics.event_loop_lag.set(max(loop.time() - started - LOOP_LAG_INTERVAL_SECONDS, 0.0))
+            self.bot.metrics.observe_loop_lag(max(loop.time() - started - LOOP_LAG_INTERVAL_SECONDS, 0.0))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from bot.briefs import PageBriefer
@@ -35,6 +36,19 @@ each, they are fetched well within their claim's 10-minute lease (FETCH_LEASE)."
 
 DEFAULT_REFRESH_CONCURRENCY = DEFAULT_FEED_FETCH_CONCURRENCY
 """Feeds fetched at once overall (FEED_FETCH_CONCURRENCY, see there for why)."""
+
+
+class FetchOutcome(StrEnum):
+    """What one feed fetch came to, for the operator's metrics."""
+
+    NEW = "new"
+    """The feed answered with items not seen before."""
+    UNCHANGED = "unchanged"
+    """The feed answered with content, all of it seen before."""
+    NOT_MODIFIED = "not_modified"
+    """304: the conditional GET saved the download."""
+    FAILED = "failed"
+    """An error, a timeout, or something that is not a feed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +113,7 @@ class FeedRefresher:
         concurrency: int = DEFAULT_REFRESH_CONCURRENCY,
         executor: Executor | None = None,
         briefer: PageBriefer | None = None,
+        observe: Callable[[FetchOutcome], None] | None = None,
     ) -> None:
         """Args:
         store: where feeds and items live.
@@ -110,6 +125,7 @@ class FeedRefresher:
         executor: where feed parsing runs; None for the loop's default thread pool.
         briefer: briefs the pages of new items in its own background work, once recorded (the
             refresh does not wait for it); None briefs nothing ahead of time.
+        observe: told each fetch's outcome as it is recorded (the process's metrics).
         """
         self.store = store
         self.fetcher = fetcher
@@ -121,6 +137,7 @@ class FeedRefresher:
         self.concurrency = concurrency
         self.executor = executor
         self.briefer = briefer
+        self.observe = observe
         self._in_flight: dict[int, asyncio.Event] = {}
 
     async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
@@ -198,11 +215,14 @@ class FeedRefresher:
                 tally.new_items += new_items
                 if result.not_modified:
                     tally.not_modified += 1
+                    self._observe(FetchOutcome.NOT_MODIFIED)
                 else:
                     tally.fetched += 1
+                    self._observe(FetchOutcome.NEW if new_items else FetchOutcome.UNCHANGED)
             else:
                 tally.failed += 1
                 await self._record_failure(feed, result)
+                self._observe(FetchOutcome.FAILED)
         except NotFound:
             LOGGER.info("Feed %s was deleted while it was being fetched", feed.id)
         except Exception:  # the database broke for this feed: its claim runs out and it is fetched again
@@ -211,6 +231,10 @@ class FeedRefresher:
             done.set()
             if self._in_flight.get(feed.id) is done:
                 del self._in_flight[feed.id]
+
+    def _observe(self, outcome: FetchOutcome) -> None:
+        if self.observe is not None:
+            self.observe(outcome)
 
     async def _record_result(self, feed: Feed, result: FeedResult, *, started: datetime) -> int:
         # From when the fetch began, so that a refresh every `check_every` finds the feed due again.

@@ -22,7 +22,11 @@ out) or was cut off by a shutdown (released at once), and a manual digest (/dige
 The taker posts only what Discord does not have yet (see bot/digests.py).
 
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
-pruned (`Store.prune_history`, safe with several processes doing it at once).
+pruned (`Store.prune_history`), and so are page briefs completed longer ago than any digest reaches
+back (`Store.prune_briefs`, MAX_BRIEF_AGE); both are safe with several processes doing them at once.
+
+Metrics (bot/operations.py): editions due (claimed), missed, posted and failed, deliveries in flight,
+and how late each claimed edition starts after it was due (the queue lag).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.briefs import MAX_BRIEF_AGE
 from bot.digests import (
     FEED_CHECK_INTERVAL,
     Clock,
@@ -49,6 +54,7 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
+from bot.operations import BotMetrics
 from bot.settings import (
     DEFAULT_DATABASE_POOL_SIZE,
     DEFAULT_DELIVERY_CLOCK_SECONDS,
@@ -120,6 +126,7 @@ class DigestScheduler:
         workers: int = DEFAULT_WORKERS,
         history_retention: timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
+        metrics: BotMetrics | None = None,
     ) -> None:
         """Args:
         store: the subscriptions and deliveries.
@@ -136,6 +143,7 @@ class DigestScheduler:
         history_retention: how long history is kept (HISTORY_RETENTION_DAYS, see Store.prune_history);
             None (or zero) keeps everything, and no housekeeping job runs.
         scheduler: the APScheduler to use; a new one by default.
+        metrics: where editions due, posted and failed and the queue lag are counted; None counts nothing.
         """
         if grace < timedelta(0) or min(refresh_interval, sweep_interval, clock_interval) <= timedelta(0):
             raise ValueError("grace must not be negative, and the intervals must be positive")
@@ -155,8 +163,9 @@ class DigestScheduler:
         self.workers = workers
         self.history_retention = history_retention or None
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
-        self._deliveries: dict[asyncio.Task[DeliveryOutcome], tuple[int, int]] = {}
-        """The deliveries being posted: (subscription id, delivery id) by worker task."""
+        self.metrics = metrics
+        self._deliveries: dict[asyncio.Task[DeliveryOutcome], tuple[int, int, DeliveryKind]] = {}
+        """The deliveries being posted: (subscription id, delivery id, kind) by worker task."""
         self._jobs: set[asyncio.Task[Any]] = set()
         self._claiming = asyncio.Lock()
         self._more_due = False
@@ -197,7 +206,7 @@ class DigestScheduler:
                 HOUSEKEEPING_INTERVAL,
                 self.housekeeping_job,
                 HOUSEKEEPING_JOB_ID,
-                "prune old history",
+                "prune old history and page briefs",
                 first_run=now + HOUSEKEEPING_DELAY,
             )
         LOGGER.info("Digest scheduler started: %d delivery workers, due editions claimed every %s", self.workers,
@@ -256,9 +265,10 @@ class DigestScheduler:
             await self.refresh_feeds()
 
     async def housekeeping_job(self) -> None:
-        """APScheduler job: forget the history older than the retention."""
+        """APScheduler job: forget the history older than the retention, and the page briefs no digest reads."""
         async with self.running_job():
             await self.prune_history()
+            await self.prune_briefs()
 
     # --- editions ---------------------------------------------------------------------------------
 
@@ -272,6 +282,11 @@ class DigestScheduler:
                     now=self.clock(), limit=free, grace=self.grace, lease=self.service.lease
                 )
                 self._log_missed(due)
+                if self.metrics is not None:
+                    self.metrics.editions_missed.inc(len(due.missed))
+                    now = self.clock()
+                    for claim in due.claims:
+                        self.metrics.observe_edition_started(claim, now=now)
                 started += [
                     self._start(self.service.deliver_edition(claim, poster=self.poster), claim) for claim in due.claims
                 ]
@@ -300,7 +315,7 @@ class DigestScheduler:
         owed: list[Delivery] = []
         for kind in (DeliveryKind.SCHEDULED, DeliveryKind.MANUAL):
             owed += await self.store.deliveries_to_retry(kind=kind, started_after=now - self.grace, now=now)
-        under_way = {delivery_id for _subscription_id, delivery_id in self._deliveries.values()}
+        under_way = {delivery_id for _subscription_id, delivery_id, _kind in self._deliveries.values()}
         owed = [delivery for delivery in owed if delivery.id not in under_way][: max(0, self.free_workers)]
         if not owed:
             return {}
@@ -323,13 +338,19 @@ class DigestScheduler:
     ) -> asyncio.Task[DeliveryOutcome]:
         delivery_id = claim.delivery_id if isinstance(claim, Claim) else claim.id
         task = asyncio.create_task(delivery, name=f"delivery {delivery_id}")
-        self._deliveries[task] = (claim.subscription_id, delivery_id)
+        self._deliveries[task] = (claim.subscription_id, delivery_id, claim.kind)
         self.most_at_once = max(self.most_at_once, len(self._deliveries))
+        if self.metrics is not None:
+            self.metrics.editions_in_flight.set(len(self._deliveries))
         task.add_done_callback(self._finished)
         return task
 
     def _finished(self, task: asyncio.Task[DeliveryOutcome]) -> None:
-        subscription_id, delivery_id = self._deliveries.pop(task)
+        subscription_id, delivery_id, kind = self._deliveries.pop(task)
+        if self.metrics is not None:
+            self.metrics.editions_in_flight.set(len(self._deliveries))
+            if kind is DeliveryKind.SCHEDULED and not task.cancelled():
+                self.metrics.observe_edition_finished(None if task.exception() else task.result().result)
         if not task.cancelled() and (error := task.exception()) is not None:
             LOGGER.error(
                 "Delivery %s of subscription %s failed; it is retried within the grace",
@@ -399,4 +420,13 @@ class DigestScheduler:
             pruned.feeds,
             self.history_retention,
         )
+        return pruned
+
+    async def prune_briefs(self) -> int | None:
+        """Forget the page briefs completed before any digest's reach (MAX_BRIEF_AGE, the daily job);
+        None when history is kept forever (briefs with it)."""
+        if self.history_retention is None:
+            return None
+        pruned = await self.store.prune_briefs(completed_before=self.clock() - MAX_BRIEF_AGE)
+        LOGGER.info("Page briefs completed more than %s ago removed: %d", MAX_BRIEF_AGE, pruned)
         return pruned

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.briefs import MAX_BRIEF_AGE
 from bot.digests import DeliveryOutcome, DeliveryResult, TransientPostError
 from bot.editions import EVERY_DAY
 from bot.scheduler import (
@@ -215,12 +216,27 @@ async def test_the_housekeeping_job_prunes_what_is_past_the_retention_and_logs_i
     assert message.startswith("Housekeeping removed 1 items gone from their feeds, 0 records of delivered items")
 
 
+async def test_the_housekeeping_job_prunes_page_briefs_older_than_any_digest_reaches(newsroom: Newsroom) -> None:
+    old_link, recent_link = "https://harbour-courier.example/news/ferry", "https://harbour-courier.example/news/orchard"
+    reach = newsroom.clock() - MAX_BRIEF_AGE
+    for link, completed in ((old_link, reach - timedelta(minutes=1)), (recent_link, reach + timedelta(minutes=1))):
+        claim = await newsroom.store.claim_brief(link, now=completed)
+        assert claim is not None
+        await newsroom.store.record_brief_failure(claim, reason="The page answered 404 Not Found", now=completed)
+
+    async with started(newsroom, history_retention=RETENTION) as scheduler:
+        await scheduler.housekeeping_job()
+
+    assert set(await newsroom.store.stored_briefs([old_link, recent_link])) == {recent_link}
+
+
 async def test_a_retention_of_zero_prunes_nothing(newsroom: Newsroom) -> None:
     feed_id = await story_gone_for_40_days(newsroom)
 
     async with started(newsroom, history_retention=timedelta(0)) as scheduler:
         assert scheduler.scheduler.get_job(HOUSEKEEPING_JOB_ID) is None
         assert await scheduler.prune_history() is None
+        assert await scheduler.prune_briefs() is None
 
     assert await stored_items(newsroom, feed_id) == 2
 

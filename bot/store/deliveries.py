@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -219,9 +220,10 @@ class DeliveryQueries(Queries):
         )
         if delivery_id is None:
             return None
-        return _new_claim(
+        claim = _new_claim(
             delivery_id, subscription_id, edition.local_date, DeliveryKind.SCHEDULED, moment, lease, edition.local_time
         )
+        return replace(claim, due_at=edition.at)
 
     async def claim_delivery(
         self,

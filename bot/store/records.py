@@ -224,6 +224,8 @@ class Claim:
     """Until when the claim holds unless renewed."""
     edition_time: time | None = None
     """Which of the day's editions a scheduled delivery is; None for a manual one."""
+    due_at: datetime | None = None
+    """When the edition was due, for a fresh claim of the delivery clock (how late it starts); None otherwise."""
 
     @property
     def resumed(self) -> bool:

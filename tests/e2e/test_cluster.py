@@ -69,8 +69,12 @@ async def migrated_database(tmp_path: Path) -> str:
 
 
 @asynccontextmanager
-async def bot_process(fake: FakeDiscord, tmp_path: Path, *arguments: str, **settings: str) -> AsyncIterator[BotProcess]:
-    """`python -m bot *arguments` pointed at ``fake``, with ``settings`` as environment variables."""
+async def bot_process(
+    fake: FakeDiscord, tmp_path: Path, *arguments: str, database_url: str | None = None, **settings: str
+) -> AsyncIterator[BotProcess]:
+    """`python -m bot *arguments` pointed at ``fake``, with ``settings`` as environment variables, on
+    ``database_url`` (migrated already) or a SQLite database in ``tmp_path`` shared by such processes."""
+    (tmp_path / "data").mkdir(exist_ok=True)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DISCORD_")} | {
         "DISCORD_API_BASE": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
@@ -78,7 +82,7 @@ async def bot_process(fake: FakeDiscord, tmp_path: Path, *arguments: str, **sett
         "FETCH_ALLOW_PRIVATE": "true",
         "PIPELINE_PROCESSES": "0",
         "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": await migrated_database(tmp_path),
+        "DATABASE_URL": database_url or await migrated_database(tmp_path),
         "PYTHONPATH": str(Path(__file__).parents[2]),
     }
     process = await asyncio.create_subprocess_exec(

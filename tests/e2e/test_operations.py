@@ -56,7 +56,7 @@ async def test_metrics_count_an_answered_summarize(
         async with asyncio.timeout(COUNTED_WITHIN_SECONDS):
             while True:
                 text = (await scrape(server, "/metrics"))[1]
-                if 'newsbrief_interactions_answered_total{command="summarize"} 1.0' in text:
+                if 'newsbrief_interactions_answered_total{command="summarize",shard="0"} 1.0' in text:
                     break
                 await asyncio.sleep(0.05)
 
