@@ -16,13 +16,14 @@ from bot.client import NewsBot
 from bot.digests import DeliveryResult
 from bot.permissions import missing_permissions
 from bot.settings import Settings
-from bot.store import DeliveryKind, DeliveryStatus, Subscription
+from bot.store import DeliveryKind, DeliveryStatus, PauseReason, Subscription
 from bot.targets import DeliveryTarget, TargetKind
 from newsbrief_testkit.fake_discord import (
     CHANNEL_GUILD_ANNOUNCEMENT,
     CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
     NONCE_WINDOW_SECONDS,
+    SEND_MESSAGES,
     FakeDiscord,
 )
 from newsbrief_testkit.local_site import LocalSite
@@ -61,11 +62,11 @@ def titles_in(fake: FakeDiscord, channel_id: int) -> list[str]:
     return [embed["title"] for message in fake.channel_messages(channel_id) for embed in message["embeds"]]
 
 
-def bot_lacks(bot: NewsBot, channel_id: int) -> list[str]:
-    """What the bot's cache says it lacks to post plainly in the channel."""
+def bot_lacks(bot: NewsBot, channel_id: int, kind: TargetKind = TargetKind.CHANNEL) -> list[str]:
+    """What the bot's cache says it lacks to post to the kind of target in the channel."""
     channel = bot.get_channel(channel_id)
     assert isinstance(channel, discord.TextChannel)
-    return missing_permissions(channel, DeliveryTarget(channel_id=channel_id))
+    return missing_permissions(channel, DeliveryTarget(channel_id=channel_id, kind=kind))
 
 
 async def until(check: Callable[[], bool], *, within: float = 10.0) -> None:
@@ -319,3 +320,103 @@ async def test_a_thread_mode_delivery_finished_by_another_bot_posts_the_rest_in_
     (thread,) = fake.threads_of(fake.channel_id)
     assert thread["id"] == header["id"]
     assert sorted(titles_in(fake, int(thread["id"]))) == sorted(title for title, _summary in TOPICS)
+
+
+# --- the pause notice ---------------------------------------------------------------------------
+
+
+async def test_a_digest_that_lost_send_messages_tells_the_system_channel_once_what_to_grant(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    system = int(fake.add_channel("general")["id"])
+    fake.set_system_channel(system)
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_topics(fake, local_site)
+        await subscribe(fake, fake.channel_id)
+        await fake.change_bot_permissions(fake.channel_id, denied=SEND_MESSAGES)
+        await until(lambda: "Send Messages" in bot_lacks(bot, fake.channel_id))
+        assert "The digest is paused" in await post_now(fake, fake.channel_id)
+        await post_now(fake, fake.channel_id)  # refused again: paused already, nobody is told twice
+
+    (notice,) = fake.channel_messages(system)
+    assert notice["content"] == (
+        f"newsbrief paused the digest of <#{fake.channel_id}>: newsbrief lost permission to post or embed links in "
+        f"the channel. Give newsbrief Send Messages, Embed Links in <#{fake.channel_id}>, then use /digest resume "
+        "to start it again."
+    )
+    assert (notice["mention_roles"], notice["mention_everyone"]) == ([], False)
+
+
+async def test_thread_mode_that_can_no_longer_start_threads_says_so_in_its_channel(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    fake.set_system_channel(int(fake.add_channel("general")["id"]))
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_topics(fake, local_site)
+        await subscribe(fake, fake.channel_id, thread=True)
+        await fake.change_bot_permissions(fake.channel_id, denied=CREATE_PUBLIC_THREADS)
+        await until(lambda: bot_lacks(bot, fake.channel_id, TargetKind.THREAD) != [])
+        await post_now(fake, fake.channel_id)
+        paused = await stored(bot, fake, fake.channel_id)
+
+    *_header, notice = fake.channel_messages()
+    assert "Give newsbrief Create Public Threads in" in notice["content"]
+    assert paused is not None
+    assert paused.pause_reason == PauseReason.CHANNEL_FORBIDDEN
+
+
+async def test_a_deleted_channel_tells_the_system_channel_to_set_the_digest_up_elsewhere(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    system = int(fake.add_channel("general")["id"])
+    fake.set_system_channel(system)
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_topics(fake, local_site)
+        await subscribe(fake, fake.channel_id)
+        subscription = await stored(bot, fake, fake.channel_id)
+        assert subscription is not None
+        await fake.delete_channel(fake.channel_id)
+        await until(lambda: bot.get_channel(fake.channel_id) is None)
+        outcome = await bot.digests.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=bot.poster)
+
+    assert outcome.result is DeliveryResult.CHANNEL_UNAVAILABLE
+    (notice,) = fake.channel_messages(system)
+    assert notice["content"].endswith("the channel was deleted. Set it up in another channel with /digest subscribe.")
+
+
+async def test_a_forum_that_requires_a_tag_none_matches_pauses_and_says_what_to_fix(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    system = int(fake.add_channel("general")["id"])
+    fake.set_system_channel(system)
+    forum = int(fake.add_forum("briefings", tags=["Elections"], require_tag=True)["id"])
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_topics(fake, local_site)
+        await subscribe(fake, forum)
+        await post_now(fake, forum)
+        paused = await stored(bot, fake, forum)
+
+    assert paused is not None
+    assert paused.pause_reason == PauseReason.FORUM_TAG_REQUIRED
+    (notice,) = fake.channel_messages(system)
+    assert f"Add a tag to <#{forum}>" in notice["content"]
+
+
+async def test_the_pause_notice_is_in_the_servers_language(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    system = int(fake.add_channel("general")["id"])
+    fake.set_system_channel(system)
+    async with running_news_bot(fake, make_settings()) as bot:
+        await follow_topics(fake, local_site)
+        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "UTC"}
+        await private_reply(
+            fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN, guild_locale="de")
+        )
+        await fake.change_bot_permissions(fake.channel_id, denied=SEND_MESSAGES)
+        await until(lambda: "Send Messages" in bot_lacks(bot, fake.channel_id))
+        await post_now(fake, fake.channel_id)
+
+    (notice,) = fake.channel_messages(system)
+    assert "Nachrichten senden" in notice["content"]
+    assert "/digest resume" in notice["content"]
