@@ -168,7 +168,7 @@ class DigestCommands(
         publish: bool = False,
         ping: discord.Role | None = None,
     ) -> None:
-        """Post a digest of this server's feeds in a channel or forum, once a day or more (needs Manage Server)."""
+        """Post a digest of this server's feeds in a channel or forum, daily or more (needs Manage Server)."""
         request = DigestRequest(
             guild_id=require_guild(interaction),
             channel_id=channel.id,

@@ -419,4 +419,4 @@ async def test_the_pause_notice_is_in_the_servers_language(
 
     (notice,) = fake.channel_messages(system)
     assert "Nachrichten senden" in notice["content"]
-    assert "/digest resume" in notice["content"]
+    assert "/digest fortsetzen" in notice["content"]
