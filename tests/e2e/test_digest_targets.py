@@ -407,12 +407,10 @@ async def test_the_pause_notice_is_in_the_servers_language(
 ) -> None:
     system = int(fake.add_channel("general")["id"])
     fake.set_system_channel(system)
+    await fake.set_preferred_locale(fake.guild_id, "de")  # before the bot connects: its guild is German
     async with running_news_bot(fake, make_settings()) as bot:
         await follow_topics(fake, local_site)
-        options = {"channel": str(fake.channel_id), "times": "07:30", "timezone": "UTC"}
-        await private_reply(
-            fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN, guild_locale="de")
-        )
+        await subscribe(fake, fake.channel_id)
         await fake.change_bot_permissions(fake.channel_id, denied=SEND_MESSAGES)
         await until(lambda: "Send Messages" in bot_lacks(bot, fake.channel_id))
         await post_now(fake, fake.channel_id)
