@@ -72,15 +72,18 @@ class RecordingPoster:
     def __init__(self) -> None:
         self.messages: list[DigestMessage] = []
 
-    def pack(self, digest: Digest, *, locale: str | None = None) -> list[DigestMessage]:
+    def pack(self, digest: Digest, *, locale: str | None = None, **_target: object) -> list[DigestMessage]:
         return pack_digest(digest)
 
-    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str, **_target: object) -> int:
         self.messages.append(message)
         return len(self.messages)
 
-    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+    async def own_messages(self, channel_id: int, *, after: int | datetime, **_target: object) -> list[PostedMessage]:
         return []  # read only by a resumed delivery, and the bench's never crash
+
+    async def tell_paused(self, guild_id: int, target: object, reason: str, *, locale: str | None) -> bool:
+        return False  # the bench's channel never goes away
 
 
 async def probe_loop(stop: asyncio.Event, lags: list[float]) -> None:

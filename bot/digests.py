@@ -60,6 +60,7 @@ from bot.store import (
     Subscription,
     renewal_interval,
 )
+from bot.targets import DeliveryTarget
 
 LOGGER = logging.getLogger(__name__)
 
@@ -155,19 +156,39 @@ class PostedMessage:
 
 
 class Poster(Protocol[MessageT]):
-    """Packs a digest into messages and posts them: the bot's is `embeds.pack_digest` and channel.send."""
+    """Packs a digest into messages and posts them where a subscription's target says: the bot's is
+    bot/poster.py (`embeds.pack_digest`, channel.send, threads, forum posts, publishing)."""
 
-    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[MessageT]:
-        """The digest as messages, in `locale` (a Discord locale code; None for English)."""
+    def pack(
+        self,
+        digest: Digest,
+        *,
+        locale: str | None = None,
+        target: DeliveryTarget | None = None,
+        continuing: bool = False,
+    ) -> Sequence[MessageT]:
+        """The digest as messages, in `locale` (a Discord locale code; None for English), shaped for
+        `target` (None: plain messages in a channel); `continuing` a delivery that has posted its first
+        message already (what is left of an interrupted one)."""
         ...
 
-    async def post(self, channel_id: int, message: MessageT, *, key: str) -> int:
+    async def post(
+        self,
+        channel_id: int,
+        message: MessageT,
+        *,
+        key: str,
+        target: DeliveryTarget | None = None,
+        first_message_id: int | None = None,
+    ) -> int:
         """Post one message and return its id.
 
         `key` names this message of this delivery (at most MESSAGE_KEY_CHARS characters): posted
         again under the same key within a few minutes (a retry after a timeout whose message did
         arrive, a restart between posting and recording), the poster returns the message already
-        posted instead of posting a second one, if the platform allows.
+        posted instead of posting a second one, if the platform allows. `first_message_id` is the
+        delivery's first message, posted before (recorded, so known to whichever process goes on
+        with the delivery): where the target puts the rest after it (a thread under it, say).
 
         Raises:
             ChannelUnavailable: the channel is gone or closed to the bot.
@@ -175,15 +196,28 @@ class Poster(Protocol[MessageT]):
         """
         ...
 
-    async def own_messages(self, channel_id: int, *, after: int | datetime) -> Sequence[PostedMessage]:
-        """The bot's own messages in the channel after the message `after` or the moment `after`,
-        oldest first: what an interrupted delivery may have posted without recording it. Read back
-        as the platform keeps them (Discord does not return nonces), so matched by their links.
+    async def own_messages(
+        self,
+        channel_id: int,
+        *,
+        after: int | datetime,
+        target: DeliveryTarget | None = None,
+        first_message_id: int | None = None,
+    ) -> Sequence[PostedMessage]:
+        """The bot's own messages of the target after the message `after` or the moment `after`,
+        oldest first: what an interrupted delivery may have posted without recording it, wherever
+        the target put them after `first_message_id`. Read back as the platform keeps them (Discord
+        does not return nonces), so matched by their links.
 
         Raises:
             ChannelUnavailable: the channel is gone or closed to the bot.
             TransientPostError: try again later.
         """
+        ...
+
+    async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
+        """Tell the server its digest paused itself for `reason` (a `PauseReason`) and what to fix, in
+        `locale`; False when it could not be told."""
         ...
 
 
@@ -488,14 +522,18 @@ class DigestService:
             if claim.resumed:
                 digest, found = await self._record_already_posted(subscription, claim, gathered, digest, poster)
                 posted += [message_id for message_id in found if message_id not in posted]
-            messages: Sequence[MessageT] = poster.pack(digest, locale=subscription.locale)
+            messages: Sequence[MessageT] = poster.pack(
+                digest, locale=subscription.locale, target=subscription.target, continuing=bool(posted)
+            )
             if not digest.stories and (posted or (claim.resumed and claim.kind is DeliveryKind.MANUAL)):
                 # Nothing left: no "nothing new" after the digest's stories, nor as the late answer
                 # to a /digest now that Discord refused.
                 messages = ()
             for message in messages:
                 key = message_key(claim.delivery_id, len(posted), message.item_keys)
-                message_id = await self._post(poster, subscription.channel_id, message, key=key, lease=lease)
+                message_id = await self._post(
+                    poster, subscription, message, key=key, first_message_id=posted[0] if posted else None, lease=lease
+                )
                 posted.append(message_id)
                 # Right after the post: a crash from here on neither repeats this message nor loses the rest.
                 await self.store.record_delivered_items(
@@ -513,12 +551,10 @@ class DigestService:
                 unavailable.reason,
                 subscription.id,
             )
-            await self.store.pause_subscription(
-                subscription.guild_id, subscription.channel_id, reason=unavailable.reason, now=self.clock()
-            )
             await self.store.complete_delivery(
                 claim, status=DeliveryStatus.FAILED, error=unavailable.reason, now=self.clock()
             )
+            await self._pause(subscription, unavailable.reason, poster)
             return DeliveryOutcome(
                 DeliveryResult.CHANNEL_UNAVAILABLE,
                 delivery_id=claim.delivery_id,
@@ -561,7 +597,12 @@ class DigestService:
         after: int | datetime = (
             max(claim.posted_message_ids) if claim.posted_message_ids else claim.started_at - PLATFORM_CLOCK_SKEW
         )
-        found = await poster.own_messages(subscription.channel_id, after=after)
+        found = await poster.own_messages(
+            subscription.channel_id,
+            after=after,
+            target=subscription.target,
+            first_message_id=claim.posted_message_ids[0] if claim.posted_message_ids else None,
+        )
         by_link: dict[str, list[FeedItem]] = {}
         for item in gathered.items:
             if item.link:
@@ -595,14 +636,33 @@ class DigestService:
             )
         return replace(digest, stories=tuple(stories)), message_ids
 
+    async def _pause(self, subscription: Subscription, reason: str, poster: Poster[MessageT]) -> None:
+        """Pause the subscription; the process that paused it tells the server, once."""
+        if not await self.store.pause_running_subscription(subscription.id, reason=reason, now=self.clock()):
+            return
+        try:
+            await poster.tell_paused(subscription.guild_id, subscription.target, reason, locale=subscription.locale)
+        except Exception:  # the pause stands and /digests shows it; the notice is a courtesy
+            LOGGER.warning("Telling guild %s about the paused digest failed", subscription.guild_id, exc_info=True)
+
     async def _post(
-        self, poster: Poster[MessageT], channel_id: int, message: MessageT, *, key: str, lease: _LeaseKeeper
+        self,
+        poster: Poster[MessageT],
+        subscription: Subscription,
+        message: MessageT,
+        *,
+        key: str,
+        first_message_id: int | None,
+        lease: _LeaseKeeper,
     ) -> int:
         delay = self.post_retry_delay
+        channel_id = subscription.channel_id
         for attempt in range(1, self.post_attempts + 1):
             lease.check()
             try:
-                return await poster.post(channel_id, message, key=key)
+                return await poster.post(
+                    channel_id, message, key=key, target=subscription.target, first_message_id=first_message_id
+                )
             except TransientPostError as error:
                 if attempt == self.post_attempts:
                     raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import N_
-from bot.targets import DeliveryTarget, TargetKind
+from bot.targets import ChannelKind, DeliveryTarget, TargetKind
 
 PERMISSION_LABELS: dict[str, str] = {
     "view_channel": N_("View Channel"),
@@ -45,3 +45,25 @@ def missing_permissions(channel: discord.abc.GuildChannel, target: DeliveryTarge
         if not getattr(granted, attribute):
             missing.append(PERMISSION_LABELS[name])
     return missing
+
+
+class GuildChannelAccess:
+    """A Discord channel as the subscription service checks it (bot.targets.ChannelAccess)."""
+
+    def __init__(self, channel: discord.abc.GuildChannel) -> None:
+        self.channel = channel
+
+    @property
+    def channel_id(self) -> int:
+        return self.channel.id
+
+    @property
+    def kind(self) -> ChannelKind:
+        if isinstance(self.channel, discord.ForumChannel):
+            return ChannelKind.FORUM
+        if isinstance(self.channel, discord.TextChannel) and self.channel.is_news():
+            return ChannelKind.ANNOUNCEMENT
+        return ChannelKind.TEXT
+
+    def missing(self, target: DeliveryTarget) -> list[str]:
+        return missing_permissions(self.channel, target)

@@ -22,6 +22,8 @@ from bot.discord_limits import CROSSPOSTS_PER_HOUR, MESSAGE_CONTENT_LIMIT, THREA
 from bot.embeds import DigestMessage, fit_text, pack_digest
 from bot.i18n import messages_for
 from bot.news.digest import Digest
+from bot.permissions import missing_permissions
+from bot.replies import pause_notice
 from bot.store import PauseReason
 from bot.targets import DeliveryTarget, TargetKind, matching_tags
 
@@ -49,6 +51,13 @@ _MARKDOWN_LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
 """A Markdown link's target, as `embeds.coverage_field` writes each outlet's link."""
 
 
+THREAD_ALREADY_CREATED = 160004
+"""Discord's error code for a second thread from one message: the header came back for a repeated nonce."""
+
+FORUM_TAG_REQUIRED = 40067
+"""Discord's error code for a post without a tag in a forum that requires one."""
+
+
 @contextlib.contextmanager
 def _discord_errors() -> Iterator[None]:
     """Discord's answers as the digest service takes them: gone for good, or worth another try."""
@@ -61,6 +70,8 @@ def _discord_errors() -> Iterator[None]:
     except discord.HTTPException as error:
         if error.status >= SERVER_ERROR:
             raise TransientPostError(f"Discord answered {error.status}") from error
+        if error.code == FORUM_TAG_REQUIRED:
+            raise ChannelUnavailable(PauseReason.FORUM_TAG_REQUIRED) from error
         raise
     except (aiohttp.ClientError, TimeoutError) as error:
         raise TransientPostError(f"Discord could not be reached: {error}") from error
@@ -82,17 +93,21 @@ class DiscordPoster:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
-        self._open_threads: dict[int, int] = {}
-        """Per thread-mode or forum channel, the thread its last header or post opened."""
         self._published: dict[int, deque[float]] = {}
         """Per announcement channel, when (monotonic) this process published there in the last hour."""
 
     def pack(
-        self, digest: Digest, *, locale: str | None = None, target: DeliveryTarget | None = None
+        self,
+        digest: Digest,
+        *,
+        locale: str | None = None,
+        target: DeliveryTarget | None = None,
+        continuing: bool = False,
     ) -> Sequence[DigestMessage]:
         """The digest as messages, shaped for `target` (a plain channel when None): thread mode puts the
         header alone in the channel, opening the thread the stories go in; a forum opens a post named
-        with the header; a ping role is mentioned at the top of the first message."""
+        with the header; a ping role is mentioned at the top of the first message. `continuing` a
+        delivery whose first message is posted, what is left goes where that one opened, unpinged."""
         packed = pack_digest(digest, messages_for(locale))
         if target is None:
             return packed
@@ -100,23 +115,32 @@ class DiscordPoster:
         name = fit_text(header.splitlines()[0] if header else digest.title, THREAD_NAME_LIMIT)
         if target.kind is TargetKind.THREAD and packed[0].embeds:
             opening = DigestMessage(content=header, embeds=(), item_keys=(), thread_name=name)
-            packed = [opening, *(dataclasses.replace(message, content=None) for message in packed)]
-        elif target.kind is TargetKind.FORUM:
+            stories = [dataclasses.replace(message, content=None) for message in packed]
+            packed = stories if continuing else [opening, *stories]
+        elif target.kind is TargetKind.FORUM and not continuing:
             packed = [dataclasses.replace(packed[0], thread_name=name), *packed[1:]]
-        if target.ping_role_id is not None:
+        if target.ping_role_id is not None and not continuing:
             packed = [dataclasses.replace(packed[0], ping_role_id=target.ping_role_id), *packed[1:]]
         return packed
 
     async def post(
-        self, channel_id: int, message: DigestMessage, *, key: str, target: DeliveryTarget | None = None
+        self,
+        channel_id: int,
+        message: DigestMessage,
+        *,
+        key: str,
+        target: DeliveryTarget | None = None,
+        first_message_id: int | None = None,
     ) -> int:
         """Send one message; returns its id. `key` goes as the message's nonce, which discord.py
         sends with enforce_nonce: Discord then answers a repeat within minutes with the first message.
 
         With a `target`: a message with a `thread_name` opens a thread under it (thread mode) or a forum
-        post (tagged with the forum's tags its stories name); the others go into the thread opened last
-        in that channel. An announcement target that publishes publishes each message; a publish the
-        hourly limit refuses is logged and the message stays posted.
+        post (tagged with the forum's tags its stories name); the others go into the thread of the
+        delivery's `first_message_id` (a thread has the id of the message it started from, a forum post
+        that of its first message), so a delivery taken over by another process finds its thread. An
+        announcement target that publishes publishes each message; a publish the hourly limit refuses
+        is logged and the message stays posted.
 
         Raises:
             ChannelUnavailable: the channel is gone or the bot may not post there (pause the digest).
@@ -129,28 +153,36 @@ class DiscordPoster:
             content = fit_text(f"<@&{message.ping_role_id}> {content or ''}", MESSAGE_CONTENT_LIMIT)
             role = discord.Object(id=message.ping_role_id)
             mentions = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
-        if kind is TargetKind.FORUM and (message.thread_name or channel_id not in self._open_threads):
+        if kind is TargetKind.FORUM and (message.thread_name or first_message_id is None):
             return await self._open_forum_post(channel_id, message, content=content, mentions=mentions, target=target)
         where = channel_id
-        if kind is not TargetKind.CHANNEL and not message.thread_name:
-            where = self._open_threads.get(channel_id, channel_id)
+        if kind is not TargetKind.CHANNEL and not message.thread_name and first_message_id is not None:
+            where = first_message_id
         channel = self.client.get_partial_messageable(where)
         with _discord_errors():
             sent = await channel.send(
                 content=content, embeds=list(message.embeds), view=message.view(), nonce=key, allowed_mentions=mentions
             )
             if kind is TargetKind.THREAD and message.thread_name:
-                await self.client.http.start_thread_with_message(
-                    channel_id,
-                    sent.id,
-                    name=message.thread_name,
-                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-                    rate_limit_per_user=None,
-                )
-                self._open_threads[channel_id] = sent.id  # a thread has the id of the message it started from
+                await self._start_thread(channel_id, sent.id, message.thread_name)
         if target is not None and target.publish and kind is TargetKind.CHANNEL:
             await self._publish(sent)
         return sent.id
+
+    async def _start_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        """Start the thread under a header; one started already (the header came back for a repeated
+        nonce after a lost answer or a crash) is the thread wanted."""
+        try:
+            await self.client.http.start_thread_with_message(
+                channel_id,
+                message_id,
+                name=name,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                rate_limit_per_user=None,
+            )
+        except discord.HTTPException as error:
+            if error.code != THREAD_ALREADY_CREATED:
+                raise
 
     async def _open_forum_post(
         self,
@@ -180,7 +212,6 @@ class DiscordPoster:
                 allowed_mentions=mentions,
                 applied_tags=tags,
             )
-        self._open_threads[forum_id] = post.thread.id
         return post.message.id
 
     async def _publish(self, message: discord.Message) -> None:
@@ -215,9 +246,18 @@ class DiscordPoster:
             return
         recent.append(now)
 
-    async def own_messages(self, channel_id: int, *, after: int | datetime) -> Sequence[PostedMessage]:
-        """The bot's messages in the channel after the message id or moment `after`, oldest first
-        (GET /channels/{id}/messages?after=...), with the links each shows.
+    async def own_messages(
+        self,
+        channel_id: int,
+        *,
+        after: int | datetime,
+        target: DeliveryTarget | None = None,
+        first_message_id: int | None = None,
+    ) -> Sequence[PostedMessage]:
+        """The bot's messages after the message id or moment `after`, oldest first
+        (GET /channels/{id}/messages?after=...), with the links each shows: in the channel, and in the
+        thread of the delivery's `first_message_id` for thread mode and forums (a forum itself holds no
+        messages; a forum post whose first message was never recorded is not found).
 
         Without Read Message History in the channel (invites before it was asked for) it finds
         nothing, and logs so: the delivery goes on, and only the nonce then stands between a
@@ -229,7 +269,16 @@ class DiscordPoster:
         """
         if self.client.user is None:
             raise TransientPostError("not logged in to Discord yet")
-        bot_id = self.client.user.id
+        kind = target.kind if target is not None else TargetKind.CHANNEL
+        places = [] if kind is TargetKind.FORUM else [channel_id]
+        if kind is not TargetKind.CHANNEL and first_message_id is not None:
+            places.append(first_message_id)
+        found: list[PostedMessage] = []
+        for place in places:
+            found += await self._own_messages_in(place, after=after, bot_id=self.client.user.id)
+        return sorted(found, key=lambda message: message.id)
+
+    async def _own_messages_in(self, channel_id: int, *, after: int | datetime, bot_id: int) -> list[PostedMessage]:
         channel = self.client.get_partial_messageable(channel_id)
         start = discord.Object(id=after) if isinstance(after, int) else after
         found: list[PostedMessage] = []
@@ -248,3 +297,29 @@ class DiscordPoster:
             )
             return []
         return found
+
+    async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
+        """Tell the server, in its language, that its digest paused itself and what to fix: in the
+        digest's channel when the bot can still post there, else in the server's system channel.
+        False when neither took the notice (it is logged; /digests still says why)."""
+        channel = self.client.get_channel(target.channel_id)
+        missing: list[str] = []
+        if reason == PauseReason.CHANNEL_FORBIDDEN and isinstance(channel, discord.abc.GuildChannel):
+            missing = missing_permissions(channel, target)
+        notice = pause_notice(target.channel_id, reason, missing, messages_for(locale))
+        places: list[int] = []
+        if reason != PauseReason.CHANNEL_DELETED and target.kind is not TargetKind.FORUM:
+            places.append(target.channel_id)
+        guild = self.client.get_guild(guild_id)
+        if guild is not None and guild.system_channel is not None:
+            places.append(guild.system_channel.id)
+        for place in places:
+            try:
+                await self.client.get_partial_messageable(place).send(notice, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as error:
+                LOGGER.info("The pause notice of channel %s could not go to %s: %s", target.channel_id, place, error)
+                continue
+            LOGGER.info("Told guild %s in channel %s that the digest of %s paused", guild_id, place, target.channel_id)
+            return True
+        LOGGER.warning("Nowhere to tell guild %s that the digest of channel %s paused", guild_id, target.channel_id)
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -56,6 +57,8 @@ def translated(error: NewsError | UserError, messages: Messages) -> str:
 def _param(value: object, messages: Messages) -> object:
     if isinstance(value, Phrase):
         return messages.gettext(value)
+    if isinstance(value, tuple) and all(isinstance(part, Phrase) for part in value):
+        return LIST_SEPARATOR.join(messages.gettext(part) for part in value)
     if isinstance(value, NewsError):
         return translated(value, messages)
     return value
@@ -65,6 +68,9 @@ PAUSE_REASONS: dict[str, str] = {
     PauseReason.CHANNEL_DELETED: N_("the channel was deleted"),
     PauseReason.CHANNEL_FORBIDDEN: N_("newsbrief lost permission to post or embed links in the channel"),
     PauseReason.FEEDS_REMOVED: N_("every feed this digest was following has been removed from the server"),
+    PauseReason.FORUM_TAG_REQUIRED: N_(
+        "the forum requires a tag on each post, and none of its tags matches the digest"
+    ),
 }
 """Each reason newsbrief pauses a digest for, as /digests and /digest now say it."""
 ENGLISH_PAUSE_REASONS: dict[str, str] = {
@@ -80,6 +86,41 @@ def pause_reason(stored: str, messages: Messages) -> str:
     one, kept before the codes) in their words; any other text as it was stored."""
     template = PAUSE_REASONS.get(ENGLISH_PAUSE_REASONS.get(stored, stored))
     return messages.gettext(template) if template is not None else stored
+
+
+PAUSE_NOTICE = N_("newsbrief paused the digest of <#{channel}>: {reason}.")
+PAUSE_FIXES: dict[str, str] = {
+    PauseReason.CHANNEL_DELETED: N_("Set it up in another channel with /digest subscribe."),
+    PauseReason.CHANNEL_FORBIDDEN: N_(
+        "Give newsbrief back its permissions in <#{channel}>, then use /digest resume to start it again."
+    ),
+    PauseReason.FORUM_TAG_REQUIRED: N_(
+        "Add a tag to <#{channel}> that names the digest's news, or let posts go without a tag, then use "
+        "/digest resume to start it again."
+    ),
+}
+"""What to fix for each reason a digest pauses itself; the pause notice ends with it."""
+MISSING_FIX = N_("Give newsbrief {permissions} in <#{channel}>, then use /digest resume to start it again.")
+LIST_SEPARATOR = ", "
+
+
+def permission_list(labels: Sequence[str], messages: Messages) -> str:
+    """Permission labels (N_ ids, see bot/permissions.py) in the reader's words: "Send Messages, Embed Links"."""
+    return LIST_SEPARATOR.join(messages.gettext(label) for label in labels)
+
+
+def pause_notice(channel_id: int, reason: str, missing: Sequence[str], messages: Messages) -> str:
+    """What the server is told when its digest pauses itself: why, and what to fix (the permissions the
+    bot lacks there by name, when it can tell)."""
+    notice = messages.gettext(PAUSE_NOTICE, channel=channel_id, reason=pause_reason(reason, messages))
+    if missing:
+        fix: str | None = messages.gettext(
+            MISSING_FIX, permissions=permission_list(missing, messages), channel=channel_id
+        )
+    else:
+        template = PAUSE_FIXES.get(reason)
+        fix = messages.gettext(template, channel=channel_id) if template is not None else None
+    return f"{notice} {fix}" if fix else notice
 
 
 def user_message(error: BaseException, messages: Messages = ENGLISH) -> str | None:

@@ -1,4 +1,5 @@
-"""/digest subscribe | unsubscribe | now | preview: setting up and posting digests (Manage Server)."""
+"""/digest subscribe | edit | pause | resume | unsubscribe | now | preview: setting up and posting digests
+(Manage Server)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from bot.embeds import fit_text, pack_digest
 from bot.i18n import ENGLISH, Messages
 from bot.i18n.translator import user_messages
 from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.permissions import GuildChannelAccess
 from bot.replies import mark_answered, pause_reason, require_guild
-from bot.services import MAX_STORIES, DigestRequest, feed_name, zone_names
+from bot.services import MAX_STORIES, DigestEdit, DigestRequest, feed_name, zone_names
 from bot.store import Subscription
-from cogs.lists import weekday_names
+from cogs.lists import PART_SEPARATOR, target_parts, weekday_names
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -36,22 +38,30 @@ def parse_list(text: str | None) -> list[str]:
 
 
 def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH) -> str:
-    """What /digest subscribe answers: where, when, on which days."""
+    """What /digest subscribe and edit answer: where, when, on which days, and how it is posted."""
     days = weekday_names(subscription.weekdays, messages)
     if not days:
-        return messages.gettext(
+        reply = messages.gettext(
             "{channel} will get its digest every day at {time} ({zone}).",
             channel=f"<#{subscription.channel_id}>",
             time=format_times(subscription.edition_times),
             zone=subscription.timezone,
         )
-    return messages.gettext(
-        "{channel} will get its digest on {days} at {time} ({zone}).",
-        channel=f"<#{subscription.channel_id}>",
-        days=days,
-        time=format_times(subscription.edition_times),
-        zone=subscription.timezone,
-    )
+    else:
+        reply = messages.gettext(
+            "{channel} will get its digest on {days} at {time} ({zone}).",
+            channel=f"<#{subscription.channel_id}>",
+            days=days,
+            time=format_times(subscription.edition_times),
+            zone=subscription.timezone,
+        )
+    if how := target_parts(subscription, messages):
+        reply += "\n" + PART_SEPARATOR.join(how)
+    return reply
+
+
+DigestChannel = discord.TextChannel | discord.ForumChannel
+"""Where a digest can go: a text or announcement channel (discord.py's TextChannel), or a forum."""
 
 
 def target_channel(interaction: discord.Interaction, channel: discord.abc.GuildChannel | None) -> int:
@@ -138,21 +148,27 @@ class DigestCommands(
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
         max_stories="The most stories in one digest (default 10)",  # DEFAULT_MAX_STORIES; a literal to translate
         keywords="Words that put a story first, separated by commas",
+        thread="Put the header in the channel and the stories in a thread under it",
+        publish="In an announcement channel, publish each message to the servers that follow it",
+        ping="A role to mention at the top of each edition",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def subscribe(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: DigestChannel,
         times: str,
         timezone: str,
         days: str | None = None,
         feeds: str | None = None,
         max_stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_MAX_STORIES,
         keywords: str | None = None,
+        thread: bool = False,
+        publish: bool = False,
+        ping: discord.Role | None = None,
     ) -> None:
-        """Post a digest of this server's feeds in a channel, once a day or more (needs Manage Server)."""
+        """Post a digest of this server's feeds in a channel or forum, daily or more (needs Manage Server)."""
         request = DigestRequest(
             guild_id=require_guild(interaction),
             channel_id=channel.id,
@@ -164,15 +180,97 @@ class DigestCommands(
             max_stories=max_stories,
             keywords=parse_list(keywords),
             locale=interaction.guild_locale.value if interaction.guild_locale else None,
+            thread=thread,
+            publish=publish,
+            ping_role_id=ping.id if ping is not None else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        subscription = await self.bot.subscriptions.subscribe(request)
+        subscription = await self.bot.subscriptions.subscribe(request, GuildChannelAccess(channel))
         await interaction.followup.send(subscribed_reply(subscription, user_messages(interaction)), ephemeral=True)
+
+    @app_commands.command(name="edit")
+    @app_commands.describe(
+        channel="The channel whose digest changes",
+        times="When, as HH:MM on a 24-hour clock; several editions separated by commas, like 07:30, 18:00",
+        timezone="Your IANA time zone, like Europe/Paris",
+        days="Which days: mon-fri, sat,sun or every day (default: every day)",
+        feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
+        all_feeds="Take all of this server's feeds again",
+        max_stories="The most stories in one digest (default 10)",
+        keywords="Words that put a story first, separated by commas",
+        thread="Put the header in the channel and the stories in a thread under it",
+        publish="In an announcement channel, publish each message to the servers that follow it",
+        ping="A role to mention at the top of each edition",
+        no_ping="Mention no role any more",
+    )
+    @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        channel: DigestChannel,
+        times: str | None = None,
+        timezone: str | None = None,
+        days: str | None = None,
+        feeds: str | None = None,
+        all_feeds: bool = False,
+        max_stories: app_commands.Range[int, 1, MAX_STORIES] | None = None,
+        keywords: str | None = None,
+        thread: bool | None = None,
+        publish: bool | None = None,
+        ping: discord.Role | None = None,
+        no_ping: bool = False,
+    ) -> None:
+        """Change some options of a channel's digest and keep the others (needs Manage Server)."""
+        edit = DigestEdit(
+            guild_id=require_guild(interaction),
+            channel_id=channel.id,
+            edition_times=parse_edition_times(times) if times is not None else None,
+            weekdays=parse_weekdays(days) if days is not None else None,
+            timezone=timezone,
+            feeds=parse_list(feeds) if feeds is not None else None,
+            all_feeds=all_feeds,
+            max_stories=max_stories,
+            keywords=parse_list(keywords) if keywords is not None else None,
+            thread=thread,
+            publish=publish,
+            ping_role_id=ping.id if ping is not None else None,
+            no_ping=no_ping,
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        subscription = await self.bot.subscriptions.edit(edit, GuildChannelAccess(channel))
+        await interaction.followup.send(subscribed_reply(subscription, user_messages(interaction)), ephemeral=True)
+
+    @app_commands.command(name="pause")
+    @app_commands.describe(channel="The channel whose digest pauses")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def pause(self, interaction: discord.Interaction, channel: DigestChannel) -> None:
+        """Stop a channel's digest for now, keeping its settings (needs Manage Server)."""
+        guild_id = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.subscriptions.pause(guild_id, channel.id)
+        paused = user_messages(interaction).gettext(
+            "The digest of {channel} is paused: /digest resume starts it again.", channel=channel.mention
+        )
+        await interaction.followup.send(paused, ephemeral=True)
+
+    @app_commands.command(name="resume")
+    @app_commands.describe(channel="The channel whose digest starts again")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def resume(self, interaction: discord.Interaction, channel: DigestChannel) -> None:
+        """Start a paused digest again, once newsbrief can post there (needs Manage Server)."""
+        guild_id = require_guild(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.bot.subscriptions.resume(guild_id, channel.id, GuildChannelAccess(channel))
+        resumed = user_messages(interaction).gettext(
+            "The digest of {channel} is running again.", channel=channel.mention
+        )
+        await interaction.followup.send(resumed, ephemeral=True)
 
     @app_commands.command(name="unsubscribe")
     @app_commands.describe(channel="The channel whose digest stops")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def unsubscribe(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def unsubscribe(self, interaction: discord.Interaction, channel: DigestChannel) -> None:
         """Stop a channel's daily digest (needs Manage Server)."""
         guild_id = require_guild(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -183,7 +281,7 @@ class DigestCommands(
     @app_commands.command(name="now")
     @app_commands.describe(channel="The channel whose digest to post now (default: this one)")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def now(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+    async def now(self, interaction: discord.Interaction, channel: DigestChannel | None = None) -> None:
         """Post a channel's digest now; its stories count as delivered (needs Manage Server)."""
         guild_id, channel_id = require_guild(interaction), target_channel(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -195,7 +293,7 @@ class DigestCommands(
     @app_commands.command(name="preview")
     @app_commands.describe(channel="The channel whose digest to preview (default: this one)")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def preview(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+    async def preview(self, interaction: discord.Interaction, channel: DigestChannel | None = None) -> None:
         """Show a channel's digest only to you, marking nothing as delivered (needs Manage Server)."""
         guild_id, channel_id = require_guild(interaction), target_channel(interaction, channel)
         await interaction.response.defer(ephemeral=True, thinking=True)

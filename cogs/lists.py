@@ -24,6 +24,7 @@ from bot.paginator import Paginator, entry_pages
 from bot.replies import pause_reason, require_guild, translated
 from bot.services import FeedStatus, feed_name
 from bot.store import Subscription
+from bot.targets import TargetKind
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -46,6 +47,10 @@ ALL_FEEDS = N_("all feeds")
 DIGEST_LINE = N_("<#{channel}> at {time} {zone} · {feeds} · up to {stories} stories")
 DIGEST_KEYWORDS = N_("keywords: {keywords}")
 DIGEST_PAUSED = N_("**paused**: {reason}")
+TARGET_THREAD = N_("in a thread under each edition's header")
+TARGET_FORUM = N_("a forum post per edition")
+TARGET_PUBLISHED = N_("published to following servers")
+TARGET_PING = N_("pings {role}")
 PAUSED_BY_ADMIN = N_("by an admin")
 LIST_SEPARATOR = ", "
 PART_SEPARATOR = " · "
@@ -87,6 +92,21 @@ def weekday_names(weekdays: Collection[int], messages: Messages = ENGLISH) -> st
     )
 
 
+def target_parts(subscription: Subscription, messages: Messages) -> list[str]:
+    """How a digest is posted, when it is more than messages in its channel: a thread or forum post,
+    published, a role pinged."""
+    parts = []
+    if subscription.target_kind is TargetKind.THREAD:
+        parts.append(messages.gettext(TARGET_THREAD))
+    elif subscription.target_kind is TargetKind.FORUM:
+        parts.append(messages.gettext(TARGET_FORUM))
+    if subscription.publish:
+        parts.append(messages.gettext(TARGET_PUBLISHED))
+    if subscription.ping_role_id is not None:
+        parts.append(messages.gettext(TARGET_PING, role=f"<@&{subscription.ping_role_id}>"))
+    return parts
+
+
 def digest_entry(subscription: Subscription, feed_names: dict[int, str], messages: Messages) -> str:
     """One subscription in /digests."""
     feeds = (
@@ -106,6 +126,8 @@ def digest_entry(subscription: Subscription, feed_names: dict[int, str], message
         line += PART_SEPARATOR + days
     if subscription.keywords:
         line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
+    for part in target_parts(subscription, messages):
+        line += PART_SEPARATOR + part
     if subscription.paused:
         reason = (
             pause_reason(subscription.pause_reason, messages)

@@ -44,7 +44,7 @@ class ChannelPoster:
         self.session = session
         self.base_url = base_url.rstrip("/")
 
-    def pack(self, digest: Digest, *, locale: str | None = None) -> Sequence[DigestMessage]:
+    def pack(self, digest: Digest, *, locale: str | None = None, **_target: object) -> Sequence[DigestMessage]:
         if not digest.stories:
             return pack_digest(digest)
         messages = []
@@ -53,12 +53,12 @@ class ChannelPoster:
             messages.append(replace(message, content=message.content if start == 0 else None))
         return messages
 
-    async def post(self, channel_id: int, message: DigestMessage, *, key: str) -> int:
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str, **_target: object) -> int:
         body = {"content": message.content, "embeds": [embed.to_dict() for embed in message.embeds], "nonce": key}
         answer = await self._request("POST", f"/channels/{channel_id}/messages", json=body)
         return int(answer["id"])
 
-    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+    async def own_messages(self, channel_id: int, *, after: int | datetime, **_target: object) -> list[PostedMessage]:
         start = after if isinstance(after, int) else discord.utils.time_snowflake(after)
         answer = await self._request("GET", f"/channels/{channel_id}/messages", params={"after": str(start)})
         return [
@@ -68,6 +68,9 @@ class ChannelPoster:
             )
             for message in answer
         ]
+
+    async def tell_paused(self, guild_id: int, target: object, reason: str, *, locale: str | None) -> bool:
+        return False  # the stand-in channel never goes away
 
     async def _request(
         self, method: str, path: str, *, json: object = None, params: dict[str, str] | None = None

@@ -18,6 +18,7 @@ from bot.news.digest import Digest
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import DeliveryKind, Store, Subscription, open_store
+from bot.targets import DeliveryTarget
 from newsbrief_testkit.local_site import LocalSite
 from tests.store.conftest import empty_postgres, postgres_url, sqlite_url
 from tests.store.samples import CHANNEL, GUILD, MEMBER
@@ -164,11 +165,13 @@ class RecordingPoster:
     by_key: dict[str, int] = field(default_factory=dict)
     reads: list[int | datetime] = field(default_factory=list)
     """Where each read of the channel began."""
+    pause_notices: list[tuple[int, int, str]] = field(default_factory=list)
+    """(guild, channel, reason) of every pause the server was told of."""
 
     def forget_nonces(self) -> None:
         self.by_key.clear()
 
-    def pack(self, digest: Digest, *, locale: str | None = None) -> list[Sent]:
+    def pack(self, digest: Digest, *, locale: str | None = None, **_target: object) -> list[Sent]:
         self.digests.append(digest)
         if not digest.stories:
             return [Sent(content="Nothing new since yesterday.", titles=(), item_keys=())]
@@ -185,7 +188,7 @@ class RecordingPoster:
             )
         return messages
 
-    async def post(self, channel_id: int, message: Sent, *, key: str) -> int:
+    async def post(self, channel_id: int, message: Sent, *, key: str, **_target: object) -> int:
         self.keys.append(key)
         failure = self.failures.pop(0) if self.failures else None
         if failure is not None and not isinstance(failure, (LostAnswer, CrashAfterStoring)):
@@ -198,7 +201,7 @@ class RecordingPoster:
             raise failure
         return self.by_key[key]
 
-    async def own_messages(self, channel_id: int, *, after: int | datetime) -> list[PostedMessage]:
+    async def own_messages(self, channel_id: int, *, after: int | datetime, **_target: object) -> list[PostedMessage]:
         self.reads.append(after)
         return [
             PostedMessage(id=message_id, links=frozenset(message.links))
@@ -206,6 +209,10 @@ class RecordingPoster:
             if channel == channel_id
             and (message_id > after if isinstance(after, int) else self.posted_at[message_id] > after)
         ]
+
+    async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
+        self.pause_notices.append((guild_id, target.channel_id, reason))
+        return True
 
     @property
     def titles(self) -> list[str]:

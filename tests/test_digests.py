@@ -570,7 +570,7 @@ async def test_a_delivery_slower_than_its_lease_keeps_its_claim_by_renewing_it(n
     original_post = newsroom.poster.post
     racers: list[object] = []
 
-    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+    async def slow_post(channel_id: int, message: Sent, *, key: str, **target: object) -> int:
         # Each message takes 40 s of the store's time: three outlast an unrenewed lease.
         newsroom.clock.advance(timedelta(seconds=40))
         await asyncio.sleep(0.3)  # real time for the renewals to run
@@ -578,7 +578,7 @@ async def test_a_delivery_slower_than_its_lease_keeps_its_claim_by_renewing_it(n
             subscription.id, NOW.date(), DeliveryKind.SCHEDULED, now=newsroom.clock()
         )
         racers.append(raced)
-        return await original_post(channel_id, message, key=key)
+        return await original_post(channel_id, message, key=key, **target)
 
     newsroom.poster.post = slow_post  # type: ignore[method-assign]
 
@@ -600,8 +600,8 @@ async def test_a_holder_that_lost_its_lease_posts_no_more(newsroom: Newsroom) ->
     newsroom.poster.failures = [None]
     original_post = newsroom.poster.post
 
-    async def stalling_post(channel_id: int, message: Sent, *, key: str) -> int:
-        posted = await original_post(channel_id, message, key=key)
+    async def stalling_post(channel_id: int, message: Sent, *, key: str, **target: object) -> int:
+        posted = await original_post(channel_id, message, key=key, **target)
         newsroom.clock.advance(CLAIM_LEASE)
         return posted
 

@@ -390,10 +390,10 @@ async def test_an_edition_being_posted_when_the_scheduler_stops_is_let_finish(ne
     posting = asyncio.Event()
     original_post = newsroom.poster.post
 
-    async def slow_post(channel_id: int, message: Sent, *, key: str) -> int:
+    async def slow_post(channel_id: int, message: Sent, *, key: str, **target: object) -> int:
         posting.set()
         await asyncio.sleep(0.2)  # Discord takes its time
-        return await original_post(channel_id, message, key=key)
+        return await original_post(channel_id, message, key=key, **target)
 
     newsroom.poster.post = slow_post  # type: ignore[method-assign]
     async with started(newsroom, paused=False):  # its clock job runs at once: the edition is due
@@ -413,11 +413,11 @@ async def test_an_edition_cut_off_by_a_shutdown_is_finished_by_the_next_sweep_at
     second_post_sent = asyncio.Event()
     original_post = newsroom.poster.post
 
-    async def slow_second_post(channel_id: int, message: Sent, *, key: str) -> int:
+    async def slow_second_post(channel_id: int, message: Sent, *, key: str, **target: object) -> int:
         if newsroom.poster.posted:  # Discord takes its time with the second message
             second_post_sent.set()
             await asyncio.Event().wait()
-        return await original_post(channel_id, message, key=key)
+        return await original_post(channel_id, message, key=key, **target)
 
     newsroom.poster.post = slow_second_post  # type: ignore[method-assign]
     stopping = make_scheduler(newsroom)
@@ -607,13 +607,13 @@ async def test_never_more_deliveries_at_once_than_workers_and_every_due_edition_
     most = 0
     original_post = newsroom.poster.post
 
-    async def counted_post(channel_id: int, message: Sent, *, key: str) -> int:
+    async def counted_post(channel_id: int, message: Sent, *, key: str, **target: object) -> int:
         nonlocal posting, most
         posting += 1
         most = max(most, posting)
         await asyncio.sleep(0.05)
         try:
-            return await original_post(channel_id, message, key=key)
+            return await original_post(channel_id, message, key=key, **target)
         finally:
             posting -= 1
 

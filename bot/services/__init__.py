@@ -31,6 +31,7 @@ from bot.services.feeds import (
 from bot.services.guilds import DepartedGuilds, GuildService, GuildsInView, on_shards
 from bot.services.subscriptions import (
     MAX_STORIES,
+    DigestEdit,
     DigestListing,
     DigestRequest,
     NoDigest,
@@ -45,6 +46,7 @@ __all__ = [
     "About",
     "AboutService",
     "DepartedGuilds",
+    "DigestEdit",
     "DigestListing",
     "DigestRequest",
     "FeedNotFollowed",

@@ -15,7 +15,8 @@ from bot.editions import EVERY_DAY
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.errors import N_, NewsError
 from bot.services.feeds import FeedService, feed_name
-from bot.store import DeliveryKind, Store, Subscription, zone_names
+from bot.store import DeliveryKind, Store, Subscription, SubscriptionChanges, zone_names
+from bot.targets import ChannelAccess, TargetKind, choose_target
 
 LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +69,35 @@ class DigestRequest:
     """The server's preferred locale: the language the digest is posted in."""
     weekdays: Sequence[int] = EVERY_DAY
     """The days editions go out, Monday 0 (see bot.editions.parse_weekdays)."""
+    thread: bool = False
+    """Thread mode: the header in the channel, the stories in a thread under it."""
+    publish: bool = False
+    """Publish each message to the servers following the announcement channel."""
+    ping_role_id: int | None = None
+    """A role mentioned at the top of each edition."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEdit:
+    """What /digest edit asks to change of a channel's digest: each option given (not None) replaces
+    the digest's; the others stay as they are."""
+
+    guild_id: int
+    channel_id: int
+    edition_times: Sequence[time] | None = None
+    weekdays: Sequence[int] | None = None
+    timezone: str | None = None
+    feeds: Sequence[str] | None = None
+    """Names of the guild's feeds instead of those chosen now."""
+    all_feeds: bool = False
+    """All of the guild's feeds instead of those chosen now."""
+    max_stories: int | None = None
+    keywords: Sequence[str] | None = None
+    thread: bool | None = None
+    publish: bool | None = None
+    ping_role_id: int | None = None
+    no_ping: bool = False
+    """Ping nobody any more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +109,7 @@ class DigestListing:
 
 
 class SubscriptionService:
-    """Subscribe, unsubscribe, list, post now and preview a guild's digests."""
+    """Subscribe, edit, pause, resume, unsubscribe, list, post now and preview a guild's digests."""
 
     def __init__(
         self,
@@ -100,14 +130,19 @@ class SubscriptionService:
         self.poster = poster
         self.feeds = feeds
 
-    async def subscribe(self, request: DigestRequest) -> Subscription:
+    async def subscribe(self, request: DigestRequest, access: ChannelAccess) -> Subscription:
         """Give the channel a digest (replacing the one it has); its first edition is the next due.
 
         Raises:
             UnknownZone: the time zone is not one digests may use.
             FeedNotFollowed: a feed named is not one of the guild's.
+            TargetRefused: target options that cannot work together or in that kind of channel.
+            CannotPostThere: the bot lacks a permission it needs there (each one named).
         """
         check_zone(request.timezone)
+        target = choose_target(
+            access, thread=request.thread, publish=request.publish, ping_role_id=request.ping_role_id
+        )
         feed_ids = (
             [entry.feed.id for entry in await self.feeds.find_all(request.guild_id, request.feeds)]
             if request.feeds
@@ -124,9 +159,81 @@ class SubscriptionService:
             max_stories=request.max_stories,
             keywords=list(request.keywords),
             locale=request.locale,
+            target_kind=target.kind,
+            publish=target.publish,
+            ping_role_id=target.ping_role_id,
             replace=True,
         )
         return subscription
+
+    async def edit(self, edit: DigestEdit, access: ChannelAccess) -> Subscription:
+        """Change what `edit` gives of the channel's digest and keep the rest, after the same checks as
+        `subscribe` on the target it makes.
+
+        Raises:
+            NoDigest: the channel has none.
+            UnknownZone, FeedNotFollowed, TargetRefused, CannotPostThere: as for `subscribe`.
+        """
+        current = await self.find(edit.guild_id, edit.channel_id)
+        if edit.timezone is not None:
+            check_zone(edit.timezone)
+        target = choose_target(
+            access,
+            thread=edit.thread if edit.thread is not None else current.target_kind is TargetKind.THREAD,
+            publish=edit.publish if edit.publish is not None else current.publish,
+            ping_role_id=None if edit.no_ping else edit.ping_role_id or current.ping_role_id,
+        )
+        feed_ids = None
+        if edit.feeds:
+            feed_ids = [entry.feed.id for entry in await self.feeds.find_all(edit.guild_id, edit.feeds)]
+        changes = SubscriptionChanges(
+            edition_times=edit.edition_times,
+            weekdays=edit.weekdays,
+            timezone=edit.timezone,
+            feed_ids=feed_ids,
+            all_feeds=edit.all_feeds,
+            max_stories=edit.max_stories,
+            keywords=edit.keywords,
+            target_kind=target.kind,
+            publish=target.publish,
+            ping_role_id=target.ping_role_id,
+            no_ping=target.ping_role_id is None,
+        )
+        edited = await self.store.edit_subscription(edit.guild_id, edit.channel_id, changes)
+        if edited is None:  # unsubscribed meanwhile
+            raise NoDigest(edit.channel_id)
+        return edited
+
+    async def pause(self, guild_id: int, channel_id: int) -> Subscription:
+        """Stop the channel's digest until resumed; its settings and history stay.
+
+        Raises:
+            NoDigest: the channel has none.
+        """
+        subscription = await self.find(guild_id, channel_id)
+        if not subscription.paused:
+            await self.store.pause_subscription(guild_id, channel_id, reason=None)
+        return await self.find(guild_id, channel_id)
+
+    async def resume(self, guild_id: int, channel_id: int, access: ChannelAccess) -> Subscription:
+        """Start the channel's digest again, paused by an admin or by itself, once the bot can post
+        there again; its next edition is the next due (one missed within the grace is posted).
+
+        Raises:
+            NoDigest: the channel has none.
+            TargetRefused, CannotPostThere: the digest cannot work there as it is set up (the channel
+                changed kind, or a permission is still missing).
+        """
+        subscription = await self.find(guild_id, channel_id)
+        current = subscription.target
+        choose_target(
+            access,
+            thread=current.kind is TargetKind.THREAD,
+            publish=current.publish,
+            ping_role_id=current.ping_role_id,
+        )
+        await self.store.resume_subscription(guild_id, channel_id)
+        return await self.find(guild_id, channel_id)
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> Subscription:
         """Stop the channel's digest; returns the subscription that was.

@@ -43,6 +43,7 @@ from bot.store.records import (
     StoredItem,
     StoreError,
     Subscription,
+    SubscriptionChanges,
     SubscriptionExists,
     UnknownFeed,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "StoredBrief",
     "StoredItem",
     "Subscription",
+    "SubscriptionChanges",
     "SubscriptionExists",
     "UnknownFeed",
     "UnsupportedDatabase",

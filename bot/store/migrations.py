@@ -44,6 +44,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     bindparam,
+    false,
     func,
     insert,
     select,
@@ -385,6 +386,16 @@ def _v8_page_briefs(connection: Connection) -> None:
     v8.create_all(connection)
 
 
+def _v9_delivery_targets(connection: Connection) -> None:
+    """Version 9: where and how a digest is posted (bot/targets.py): its target kind ("channel",
+    "thread", "forum"), whether it publishes in an announcement channel, and a role it pings. Every
+    existing subscription keeps posting as it did: in its channel, unpublished, pinging nobody."""
+    no = false().compile(dialect=connection.dialect)
+    connection.execute(text("ALTER TABLE subscriptions ADD COLUMN target_kind VARCHAR(16) NOT NULL DEFAULT 'channel'"))
+    connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN publish BOOLEAN NOT NULL DEFAULT {no}"))
+    connection.execute(text("ALTER TABLE subscriptions ADD COLUMN ping_role_id BIGINT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -394,6 +405,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_edition_schedules,
     _v7_request_budgets,
     _v8_page_briefs,
+    _v9_delivery_targets,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

@@ -19,6 +19,7 @@ from bot.editions import EVERY_DAY, Edition, EditionSchedule
 from bot.news.errors import NewsError
 from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
+from bot.targets import DeliveryTarget, TargetKind
 
 FAILING_AFTER = 3
 """Failures in a row after which a feed counts as failing (shown in /feeds and a digest's
@@ -131,10 +132,23 @@ class Subscription:
     """The days editions go out, Monday 0 to Sunday 6, in `timezone`."""
     next_edition_at: datetime | None = None
     """When the next edition is due (UTC): the first after the last one handled."""
+    target_kind: TargetKind = TargetKind.CHANNEL
+    """In the channel, in a thread under a header there, or as a forum post (bot/targets.py)."""
+    publish: bool = False
+    """Publish each message to the announcement channel's followers."""
+    ping_role_id: int | None = None
+    """A role mentioned at the top of each edition; None pings nobody."""
 
     @property
     def paused(self) -> bool:
         return self.paused_at is not None
+
+    @property
+    def target(self) -> DeliveryTarget:
+        """Where and how its editions are posted."""
+        return DeliveryTarget(
+            channel_id=self.channel_id, kind=self.target_kind, publish=self.publish, ping_role_id=self.ping_role_id
+        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -148,6 +162,27 @@ class Subscription:
     @property
     def schedule(self) -> EditionSchedule:
         return EditionSchedule.of(self.edition_times, self.weekdays, self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionChanges:
+    """What `/digest edit` changes of a subscription: each field given (not None) replaces the stored
+    one; the rest stay."""
+
+    edition_times: Sequence[time] | None = None
+    weekdays: Sequence[int] | None = None
+    timezone: str | None = None
+    feed_ids: Sequence[int] | None = None
+    """Some of the guild's feeds instead of those chosen now."""
+    all_feeds: bool = False
+    """All of the guild's feeds, now and later, instead of those chosen now."""
+    max_stories: int | None = None
+    keywords: Sequence[str] | None = None
+    target_kind: TargetKind | None = None
+    publish: bool | None = None
+    ping_role_id: int | None = None
+    no_ping: bool = False
+    """Ping nobody any more."""
 
 
 class ItemRef(NamedTuple):

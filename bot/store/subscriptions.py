@@ -28,6 +28,7 @@ from bot.store.records import (
     ForgottenGuild,
     InvalidSetting,
     Subscription,
+    SubscriptionChanges,
     SubscriptionExists,
     UnknownFeed,
     clip_error,
@@ -36,6 +37,7 @@ from bot.store.records import (
     utc_now,
 )
 from bot.store.tables import guild_feeds, subscription_feeds, subscriptions
+from bot.targets import TargetKind
 
 LOGGER = logging.getLogger(__name__)
 
@@ -86,6 +88,37 @@ def _schedule(
     return EditionSchedule.of(times, weekdays, timezone)
 
 
+async def _check_followed(connection: AsyncConnection, guild_id: int, chosen: Sequence[int]) -> None:
+    """UnknownFeed unless the guild follows every feed in `chosen`."""
+    followed = set(
+        (
+            await connection.execute(
+                select(guild_feeds.c.feed_id).where(
+                    guild_feeds.c.guild_id == guild_id, guild_feeds.c.feed_id.in_(chosen)
+                )
+            )
+        ).scalars()
+    )
+    missing = [feed_id for feed_id in chosen if feed_id not in followed]
+    if missing:
+        raise UnknownFeed(
+            N_("This server does not follow feed {ids}: see /feeds."),
+            ids=", ".join(str(feed_id) for feed_id in missing),
+        )
+
+
+async def _choose_feeds(
+    connection: AsyncConnection, subscription_id: int, guild_id: int, chosen: Sequence[int] | None
+) -> None:
+    """The subscription's chosen feeds become `chosen` (None: all of the guild's, so no rows)."""
+    await connection.execute(delete(subscription_feeds).where(subscription_feeds.c.subscription_id == subscription_id))
+    if chosen:
+        await connection.execute(
+            insert(subscription_feeds),
+            [{"subscription_id": subscription_id, "guild_id": guild_id, "feed_id": feed_id} for feed_id in chosen],
+        )
+
+
 class SubscriptionQueries(Queries):
     """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones, and the
     guilds the store knows (to forget those the bot has left)."""
@@ -104,6 +137,9 @@ class SubscriptionQueries(Queries):
         max_stories: int = DEFAULT_MAX_STORIES,
         keywords: Iterable[str] = (),
         locale: str | None = None,
+        target_kind: TargetKind = TargetKind.CHANNEL,
+        publish: bool = False,
+        ping_role_id: int | None = None,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Subscription:
@@ -122,6 +158,7 @@ class SubscriptionQueries(Queries):
             max_stories: the most stories in one digest.
             keywords: words or phrases the digest ranks first; stories that match none still appear.
             locale: the server's preferred locale, the language the digest is posted in (None: English).
+            target_kind, publish, ping_role_id: how it is posted there (see bot/targets.py).
             replace: replace the channel's existing subscription (keeping its id and its history of
                 delivered items, and resuming it) instead of refusing.
 
@@ -148,24 +185,13 @@ class SubscriptionQueries(Queries):
             "max_stories": max_stories,
             "keywords": list(_clean_keywords(keywords)),
             "locale": locale,
+            "target_kind": TargetKind(target_kind).value,
+            "publish": publish,
+            "ping_role_id": ping_role_id,
         }
         async with self._engine.begin() as connection:
             if chosen is not None:
-                followed = set(
-                    (
-                        await connection.execute(
-                            select(guild_feeds.c.feed_id).where(
-                                guild_feeds.c.guild_id == guild_id, guild_feeds.c.feed_id.in_(chosen)
-                            )
-                        )
-                    ).scalars()
-                )
-                missing = [feed_id for feed_id in chosen if feed_id not in followed]
-                if missing:
-                    raise UnknownFeed(
-                        N_("This server does not follow feed {ids}: see /feeds."),
-                        ids=", ".join(str(feed_id) for feed_id in missing),
-                    )
+                await _check_followed(connection, guild_id, chosen)
             subscription_id = await connection.scalar(
                 upsert(connection.dialect, subscriptions)
                 .values(
@@ -190,17 +216,7 @@ class SubscriptionQueries(Queries):
                     .values(paused_at=None, pause_reason=None, **settings)
                     .returning(subscriptions.c.id)
                 )
-                await connection.execute(
-                    delete(subscription_feeds).where(subscription_feeds.c.subscription_id == subscription_id)
-                )
-            if chosen is not None:
-                await connection.execute(
-                    insert(subscription_feeds),
-                    [
-                        {"subscription_id": subscription_id, "guild_id": guild_id, "feed_id": feed_id}
-                        for feed_id in chosen
-                    ],
-                )
+            await _choose_feeds(connection, subscription_id, guild_id, chosen)
             (subscription,) = await self._subscriptions(connection, subscriptions.c.id == subscription_id)
         LOGGER.info(
             "Channel %s of guild %s gets a digest at %s %s (weekdays %s)",
@@ -210,6 +226,66 @@ class SubscriptionQueries(Queries):
             timezone,
             format_weekdays(schedule.weekdays) or "every day",
         )
+        return subscription
+
+    async def edit_subscription(
+        self, guild_id: int, channel_id: int, changes: SubscriptionChanges, *, now: datetime | None = None
+    ) -> Subscription | None:
+        """Change what `changes` gives of the channel's digest, keeping the rest (paused or not); None
+        when the channel has none. A new schedule's first edition is the first at or after `now`.
+
+        Raises:
+            UnknownFeed: a feed id the guild does not follow.
+            InvalidSetting: a bad zone, time, weekday, story count or an empty feed choice.
+        """
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            found = await self._subscriptions(
+                connection, and_(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+            )
+            if not found:
+                return None
+            current = found[0]
+            values: dict[str, Any] = {}
+            if changes.edition_times is not None or changes.weekdays is not None or changes.timezone is not None:
+                timezone = check_timezone(changes.timezone or current.timezone)
+                schedule = _schedule(
+                    None,
+                    changes.edition_times if changes.edition_times is not None else current.edition_times,
+                    changes.weekdays if changes.weekdays is not None else current.weekdays,
+                    timezone,
+                )
+                values |= {
+                    "local_time": schedule.times[0],
+                    "edition_times": [edition.strftime("%H:%M") for edition in schedule.times],
+                    "weekdays": weekday_mask(schedule.weekdays),
+                    "next_edition_at": schedule.first_from(moment).at,
+                    "timezone": timezone,
+                }
+            if changes.max_stories is not None:
+                if changes.max_stories < 1:
+                    raise InvalidSetting(N_("A digest needs room for at least one story."))
+                values["max_stories"] = changes.max_stories
+            if changes.keywords is not None:
+                values["keywords"] = list(_clean_keywords(changes.keywords))
+            if changes.target_kind is not None:
+                values["target_kind"] = TargetKind(changes.target_kind).value
+            if changes.publish is not None:
+                values["publish"] = changes.publish
+            if changes.ping_role_id is not None or changes.no_ping:
+                values["ping_role_id"] = None if changes.no_ping else changes.ping_role_id
+            if changes.all_feeds or changes.feed_ids is not None:
+                chosen = None if changes.all_feeds else sorted(set(changes.feed_ids or ()))
+                if chosen is not None and not chosen:
+                    raise InvalidSetting(N_("Choose at least one feed, or all of them."))
+                if chosen is not None:
+                    await _check_followed(connection, guild_id, chosen)
+                values["all_feeds"] = chosen is None
+                await _choose_feeds(connection, current.id, guild_id, chosen)
+            if values:
+                await connection.execute(update(subscriptions).where(subscriptions.c.id == current.id).values(values))
+            (subscription,) = await self._subscriptions(connection, subscriptions.c.id == current.id)
+        LOGGER.info("Changed the digest of channel %s of guild %s: %s", channel_id, guild_id, sorted(values))
         return subscription
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> bool:
@@ -246,14 +322,29 @@ class SubscriptionQueries(Queries):
             return await self._subscriptions(connection, subscriptions.c.paused_at.is_(None))
 
     async def pause_subscription(
-        self, guild_id: int, channel_id: int, *, reason: str, now: datetime | None = None
+        self, guild_id: int, channel_id: int, *, reason: str | None, now: datetime | None = None
     ) -> bool:
-        """Stop posting the channel's digest until resumed, saying why; False when it has none."""
+        """Stop posting the channel's digest until resumed, saying why (None: an admin paused it);
+        False when it has none."""
         moment = utc_now(now)
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 update(subscriptions)
                 .where(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
+                .values(paused_at=moment, pause_reason=clip_error(reason))
+            )
+        return result.rowcount > 0
+
+    async def pause_running_subscription(
+        self, subscription_id: int, *, reason: str, now: datetime | None = None
+    ) -> bool:
+        """Pause a digest that is running, saying why (a `PauseReason`); True only for the call that
+        paused it, so that one process, once, tells the server (a digest paused already stays as it was)."""
+        moment = utc_now(now)
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.id == subscription_id, subscriptions.c.paused_at.is_(None))
                 .values(paused_at=moment, pause_reason=clip_error(reason))
             )
         return result.rowcount > 0
@@ -345,6 +436,9 @@ class SubscriptionQueries(Queries):
                 locale=row.locale,
                 weekdays=weekdays_of_mask(row.weekdays),
                 next_edition_at=row.next_edition_at,
+                target_kind=TargetKind(row.target_kind),
+                publish=bool(row.publish),
+                ping_role_id=row.ping_role_id,
             )
             for row in rows
         ]

@@ -37,6 +37,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -50,6 +51,8 @@ TIMEZONE_LENGTH = 64
 LANGUAGE_LENGTH = 8
 CLAIM_TOKEN_LENGTH = 32
 """A claim's random token: 128 bits in hex, told apart from any other holder's."""
+TARGET_KIND_LENGTH = 16
+"""A `TargetKind` value ("channel", "thread", "forum"), with room for more."""
 LOCALE_LENGTH = 16
 """A Discord locale code: the longest is 6 characters ("es-419"); room for what Discord adds."""
 """An ISO 639-1 code as feeds declare it ("en"), with room for a region ("pt-br")."""
@@ -116,6 +119,8 @@ class PauseReason(StrEnum):
     """The bot lost permission to post, or to embed links, in the channel."""
     FEEDS_REMOVED = "feeds_removed"
     """Every feed the digest picked was removed from the server."""
+    FORUM_TAG_REQUIRED = "forum_tag_required"
+    """The forum requires a tag on each post and none of its tags matches the digest (one was deleted or renamed)."""
 
 
 class BriefStatus(StrEnum):
@@ -205,6 +210,12 @@ subscriptions = Table(
     Column("edition_times", JSON, nullable=False, server_default=text("'[]'")),
     Column("weekdays", Integer, nullable=False, server_default=text("127")),
     Column("next_edition_at", UTCDateTime, index=True),
+    # Version 9: where and how the digest is posted (bot/targets.py): "channel", "thread" (the header in
+    # the channel, the stories in a thread under it) or "forum" (a post per edition); whether each message
+    # is published to the announcement channel's followers; a role mentioned at the top of each edition.
+    Column("target_kind", String(TARGET_KIND_LENGTH), nullable=False, server_default=text("'channel'")),
+    Column("publish", Boolean, nullable=False, server_default=false()),
+    Column("ping_role_id", DiscordId),
     UniqueConstraint("guild_id", "channel_id"),
     # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
     UniqueConstraint("id", "guild_id"),

@@ -1,5 +1,5 @@
 """Guilds joining, leaving and changing: more guilds than the fake's one, and GUILD_DELETE and GUILD_UPDATE
-as Discord sends them."""
+as Discord sends them; a channel's permissions changed (CHANNEL_UPDATE) or the channel deleted (CHANNEL_DELETE)."""
 
 # Test helpers take `timeout=` like asyncio.wait_for does.
 # ruff: noqa: ASYNC109
@@ -10,6 +10,7 @@ from typing import Any
 
 from .gateway import Gateway
 from .limits import DEFAULT_WAIT_SECONDS
+from .state import OVERWRITE_MEMBER
 
 
 class GuildEvents(Gateway):
@@ -52,6 +53,29 @@ class GuildEvents(Gateway):
         guild["preferred_locale"] = locale
         if self._sessions:
             await self._send_guild_event("GUILD_UPDATE", guild_id, dict(guild), timeout)
+
+    async def change_bot_permissions(
+        self, channel_id: int, *, denied: int = 0, allowed: int = 0, timeout: float = DEFAULT_WAIT_SECONDS
+    ) -> None:
+        """The bot's member overwrite in the channel becomes ``denied``/``allowed`` (an admin edits the
+        channel's permissions): REST follows it at once, and a connected client gets CHANNEL_UPDATE with
+        the whole channel, as Discord sends it."""
+        channel = self.channels[channel_id]
+        others = [o for o in channel["permission_overwrites"] if o["id"] != self.bot_user["id"]]
+        if denied or allowed:
+            others.append(
+                {"id": self.bot_user["id"], "type": OVERWRITE_MEMBER, "allow": str(allowed), "deny": str(denied)}
+            )
+        channel["permission_overwrites"] = others
+        if self._sessions:
+            await self._send_guild_event("CHANNEL_UPDATE", int(channel["guild_id"]), dict(channel), timeout)
+
+    async def delete_channel(self, channel_id: int, *, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+        """An admin deletes the channel: REST answers 404 Unknown Channel for it from now on, and a
+        connected client gets CHANNEL_DELETE."""
+        channel = self.channels.pop(channel_id)
+        if self._sessions:
+            await self._send_guild_event("CHANNEL_DELETE", int(channel["guild_id"]), dict(channel), timeout)
 
     async def _send_guild_delete(self, guild_id: int, data: dict[str, Any], timeout: float) -> None:
         await self._send_guild_event("GUILD_DELETE", guild_id, data, timeout)

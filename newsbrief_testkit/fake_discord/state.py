@@ -237,6 +237,12 @@ class FakeState:
         self.channels[channel_id] = channel
         return channel
 
+    def set_system_channel(self, channel_id: int) -> None:
+        """Make the channel its guild's system channel (where Discord posts join messages, and where a
+        bot can tell the server things); set it before the client connects: GUILD_CREATE carries it."""
+        channel = self.channels[channel_id]
+        self.guilds[int(channel["guild_id"])]["system_channel_id"] = channel["id"]
+
     def bot_permissions(self, channel_id: int) -> int:
         """The bot's permissions in a channel, as Discord computes them for a member without roles.
 

@@ -7,7 +7,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
+import discord
+
 from bot.client import NewsBot
+from bot.permissions import GuildChannelAccess
 from bot.services import DigestRequest
 from bot.settings import Settings
 from bot.store import open_store
@@ -45,7 +48,9 @@ async def subscribe(bot: NewsBot, guild_id: int, channel_id: int) -> int:
     request = DigestRequest(
         guild_id=guild_id, channel_id=channel_id, created_by=MEMBER, edition_times=(time(7, 30),), timezone="UTC"
     )
-    return (await bot.subscriptions.subscribe(request)).id
+    channel = bot.get_channel(channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    return (await bot.subscriptions.subscribe(request, GuildChannelAccess(channel))).id
 
 
 async def has_digest(bot: NewsBot, subscription_id: int) -> bool:

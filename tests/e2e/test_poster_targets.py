@@ -38,13 +38,19 @@ def edition(*titles: str, title: str = "Evening briefing") -> Digest:
 
 
 async def deliver(bot: object, digest: Digest, target: DeliveryTarget, *, delivery: int = 1) -> list[int]:
-    """Pack and post every message, as the digest service does (one nonce per delivery and message)."""
+    """Pack and post every message, as the digest service does (one nonce per delivery and message, the
+    delivery's first message given to the rest)."""
     poster = bot.poster  # type: ignore[attr-defined]
     messages: list[DigestMessage] = list(poster.pack(digest, target=target))
-    return [
-        await poster.post(target.channel_id, message, key=f"d{delivery}-m{n}", target=target)
-        for n, message in enumerate(messages)
-    ]
+    posted: list[int] = []
+    for n, message in enumerate(messages):
+        first = posted[0] if posted else None
+        posted.append(
+            await poster.post(
+                target.channel_id, message, key=f"d{delivery}-m{n}", target=target, first_message_id=first
+            )
+        )
+    return posted
 
 
 async def test_thread_mode_puts_the_header_in_the_channel_and_the_stories_in_a_thread_under_it(

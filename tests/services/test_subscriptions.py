@@ -3,12 +3,14 @@ asked for now is posted through the digest service, with typed results."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
 
 from bot.digests import DeliveryResult
 from bot.services import (
+    DigestEdit,
     DigestRequest,
     FeedNotFollowed,
     FeedService,
@@ -18,11 +20,28 @@ from bot.services import (
     check_zone,
     zone_names,
 )
+from bot.targets import CannotPostThere, ChannelKind, DeliveryTarget, TargetKind, TargetRefused
 from tests.newsroom import Newsroom, title
 from tests.store.samples import CHANNEL, GUILD, MEMBER
 
 MORNING = time(7, 30)
 EVENING = time(18, 0)
+ROLE = 4242
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel as Discord would describe it to the service (bot.permissions.GuildChannelAccess is the bot's)."""
+
+    channel_id: int = CHANNEL
+    kind: ChannelKind = ChannelKind.TEXT
+    lacking: tuple[str, ...] = ()
+
+    def missing(self, target: DeliveryTarget) -> tuple[str, ...]:
+        return self.lacking
+
+
+TEXT_CHANNEL = Channel()
 
 
 def request(**changes: object) -> DigestRequest:
@@ -45,7 +64,9 @@ async def follow_courier(room: Newsroom, feeds: FeedService, *slugs: str) -> int
 async def test_subscribe_stores_the_digest_with_its_first_edition_due(
     newsroom: Newsroom, subscription_service: SubscriptionService
 ) -> None:
-    subscription = await subscription_service.subscribe(request(edition_times=(MORNING, EVENING), weekdays=(5, 6)))
+    subscription = await subscription_service.subscribe(
+        request(edition_times=(MORNING, EVENING), weekdays=(5, 6)), TEXT_CHANNEL
+    )
 
     assert (subscription.edition_times, subscription.weekdays, subscription.timezone, subscription.feed_ids) == (
         (MORNING, EVENING),
@@ -62,7 +83,7 @@ async def test_subscribe_turns_feed_names_into_the_guilds_feed_ids(
 ) -> None:
     feed_id = await follow_courier(newsroom, feed_service, "ferry")
 
-    subscription = await subscription_service.subscribe(request(feeds=["harbour courier"]))
+    subscription = await subscription_service.subscribe(request(feeds=["harbour courier"]), TEXT_CHANNEL)
 
     assert subscription.feed_ids == (feed_id,)
 
@@ -77,7 +98,7 @@ async def test_a_refused_subscription_stores_and_schedules_nothing(
     error: type[Exception],
 ) -> None:
     with pytest.raises(error):
-        await subscription_service.subscribe(request(**changes))
+        await subscription_service.subscribe(request(**changes), TEXT_CHANNEL)
 
     assert (await subscription_service.listing(GUILD)).subscriptions == ()
 
@@ -85,7 +106,7 @@ async def test_a_refused_subscription_stores_and_schedules_nothing(
 async def test_unsubscribe_removes_the_digest_and_its_schedule(
     newsroom: Newsroom, subscription_service: SubscriptionService
 ) -> None:
-    subscription = await subscription_service.subscribe(request())
+    subscription = await subscription_service.subscribe(request(), TEXT_CHANNEL)
 
     await subscription_service.unsubscribe(GUILD, CHANNEL)
 
@@ -105,7 +126,7 @@ async def test_the_listing_names_the_feeds_the_digests_pick(
     newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
 ) -> None:
     feed_id = await follow_courier(newsroom, feed_service, "ferry")
-    await subscription_service.subscribe(request(feeds=[str(feed_id)]))
+    await subscription_service.subscribe(request(feeds=[str(feed_id)]), TEXT_CHANNEL)
 
     listing = await subscription_service.listing(GUILD)
 
@@ -117,7 +138,7 @@ async def test_post_now_posts_the_digest_and_reports_the_stories(
     newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
 ) -> None:
     await follow_courier(newsroom, feed_service, "ferry", "orchard")
-    await subscription_service.subscribe(request())
+    await subscription_service.subscribe(request(), TEXT_CHANNEL)
 
     outcome = await subscription_service.post_now(GUILD, CHANNEL)
 
@@ -129,7 +150,7 @@ async def test_preview_posts_nothing_and_leaves_the_stories_for_the_digest(
     newsroom: Newsroom, feed_service: FeedService, subscription_service: SubscriptionService
 ) -> None:
     await follow_courier(newsroom, feed_service, "ferry")
-    await subscription_service.subscribe(request())
+    await subscription_service.subscribe(request(), TEXT_CHANNEL)
 
     previewed = await subscription_service.preview(GUILD, CHANNEL)
     posted = await subscription_service.post_now(GUILD, CHANNEL)
@@ -146,3 +167,84 @@ def test_digests_take_area_location_zones_and_utc_but_not_legacy_aliases() -> No
 def test_check_zone_names_the_zone_it_refuses() -> None:
     with pytest.raises(UnknownZone, match="“Japan” is not a time zone I know"):
         check_zone("Japan")
+
+
+async def test_subscribe_in_a_forum_posts_forum_posts(subscription_service: SubscriptionService) -> None:
+    subscription = await subscription_service.subscribe(request(), Channel(kind=ChannelKind.FORUM))
+
+    assert subscription.target_kind is TargetKind.FORUM
+
+
+async def test_subscribe_refuses_thread_mode_in_a_forum(
+    newsroom: Newsroom, subscription_service: SubscriptionService
+) -> None:
+    with pytest.raises(TargetRefused, match="forum"):
+        await subscription_service.subscribe(request(thread=True), Channel(kind=ChannelKind.FORUM))
+    assert await newsroom.store.get_subscription(GUILD, CHANNEL) is None
+
+
+async def test_subscribe_refuses_to_publish_outside_an_announcement_channel(
+    subscription_service: SubscriptionService,
+) -> None:
+    with pytest.raises(TargetRefused, match="announcement"):
+        await subscription_service.subscribe(request(publish=True), TEXT_CHANNEL)
+
+
+async def test_subscribe_refuses_to_publish_in_thread_mode(subscription_service: SubscriptionService) -> None:
+    with pytest.raises(TargetRefused, match="not both"):
+        await subscription_service.subscribe(request(publish=True, thread=True), Channel(kind=ChannelKind.ANNOUNCEMENT))
+
+
+async def test_subscribe_names_each_missing_permission_and_saves_nothing(
+    newsroom: Newsroom, subscription_service: SubscriptionService
+) -> None:
+    with pytest.raises(CannotPostThere) as refused:
+        await subscription_service.subscribe(request(), Channel(lacking=("Send Messages", "Embed Links")))
+
+    assert refused.value.missing == ("Send Messages", "Embed Links")
+    assert await newsroom.store.get_subscription(GUILD, CHANNEL) is None
+
+
+async def test_edit_keeps_every_option_it_is_not_given(subscription_service: SubscriptionService) -> None:
+    made = await subscription_service.subscribe(
+        request(edition_times=(MORNING, EVENING), keywords=["rates"], ping_role_id=ROLE), TEXT_CHANNEL
+    )
+
+    edited = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, thread=True), TEXT_CHANNEL)
+
+    assert edited.target == DeliveryTarget(channel_id=CHANNEL, kind=TargetKind.THREAD, ping_role_id=ROLE)
+    assert (edited.edition_times, edited.keywords, edited.timezone) == (made.edition_times, ("rates",), "Europe/Berlin")
+
+
+async def test_edit_checks_the_target_it_makes(subscription_service: SubscriptionService) -> None:
+    await subscription_service.subscribe(request(publish=True), Channel(kind=ChannelKind.ANNOUNCEMENT))
+
+    with pytest.raises(TargetRefused, match="not both"):
+        await subscription_service.edit(DigestEdit(GUILD, CHANNEL, thread=True), Channel(kind=ChannelKind.ANNOUNCEMENT))
+
+
+async def test_edit_of_a_channel_without_a_digest_says_so(subscription_service: SubscriptionService) -> None:
+    with pytest.raises(NoDigest):
+        await subscription_service.edit(DigestEdit(GUILD, CHANNEL, max_stories=3), TEXT_CHANNEL)
+
+
+async def test_pause_then_resume(newsroom: Newsroom, subscription_service: SubscriptionService) -> None:
+    await subscription_service.subscribe(request(), TEXT_CHANNEL)
+
+    paused = await subscription_service.pause(GUILD, CHANNEL)
+    scheduled_while_paused = await newsroom.store.active_subscriptions()
+    resumed = await subscription_service.resume(GUILD, CHANNEL, TEXT_CHANNEL)
+
+    assert (paused.paused, paused.pause_reason, scheduled_while_paused) == (True, None, [])
+    assert not resumed.paused
+
+
+async def test_resume_stays_paused_while_a_permission_is_missing(
+    newsroom: Newsroom, subscription_service: SubscriptionService
+) -> None:
+    await subscription_service.subscribe(request(), TEXT_CHANNEL)
+    await subscription_service.pause(GUILD, CHANNEL)
+
+    with pytest.raises(CannotPostThere):
+        await subscription_service.resume(GUILD, CHANNEL, Channel(lacking=("Embed Links",)))
+    assert await newsroom.store.active_subscriptions() == []

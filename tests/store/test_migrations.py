@@ -17,6 +17,7 @@ from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, migrate, schema_version_of
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
+from bot.targets import DeliveryTarget, TargetKind
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
 
@@ -322,6 +323,23 @@ async def test_a_version_5_database_upgrades_each_daily_time_to_an_edition_keepi
         assert delivery.edition_time == MORNING
         # The delivery posted before the upgrade holds its edition's key.
         assert await store.claim_delivery(subscription_id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_a_version_8_database_upgrades_every_digest_to_post_in_its_channel_as_before(database_url: str) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:8], now=NOW) == 8
+    store = Store(engine)
+    try:
+        subscription_id = await _subscribe_as_stored_then(engine)
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
+
+        subscription = await store.subscription_by_id(subscription_id)
+        assert subscription is not None
+        assert subscription.target == DeliveryTarget(channel_id=CHANNEL, kind=TargetKind.CHANNEL)
+        assert (subscription.publish, subscription.ping_role_id) == (False, None)
     finally:
         await engine.dispose()
 

@@ -12,12 +12,17 @@ from bot.store import (
     DeliveryStatus,
     ForgottenGuild,
     InvalidSetting,
+    PauseReason,
     Store,
+    SubscriptionChanges,
     SubscriptionExists,
     UnknownFeed,
 )
+from bot.targets import DeliveryTarget, TargetKind
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, OTHER_GUILD
+
+ROLE = 555
 
 
 async def test_a_subscription_keeps_every_setting(store: Store) -> None:
@@ -209,3 +214,88 @@ async def test_known_guilds_are_those_with_a_follow_or_a_digest(store: Store) ->
     await store.forget_guild(OTHER_GUILD)
 
     assert await store.known_guild_ids() == {GUILD, digest_only}
+
+
+async def test_a_subscription_keeps_its_target(store: Store) -> None:
+    made = await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=MORNING,
+        timezone="UTC",
+        target_kind=TargetKind.THREAD,
+        publish=True,
+        ping_role_id=ROLE,
+    )
+
+    assert (await store.get_subscription(GUILD, CHANNEL)) == made
+    assert made.target == DeliveryTarget(channel_id=CHANNEL, kind=TargetKind.THREAD, publish=True, ping_role_id=ROLE)
+
+
+async def test_an_edit_changes_what_it_gives_and_keeps_the_rest(store: Store) -> None:
+    made = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", keywords=["rates"], ping_role_id=ROLE
+    )
+
+    edited = await store.edit_subscription(
+        GUILD, CHANNEL, SubscriptionChanges(max_stories=4, target_kind=TargetKind.THREAD), now=NOW
+    )
+
+    assert edited is not None
+    assert (edited.max_stories, edited.target_kind) == (4, TargetKind.THREAD)
+    assert (edited.keywords, edited.ping_role_id, edited.edition_times, edited.next_edition_at) == (
+        ("rates",),
+        ROLE,
+        made.edition_times,
+        made.next_edition_at,
+    )
+
+
+async def test_an_edit_of_the_schedule_sets_the_next_edition_from_now(store: Store) -> None:
+    await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", now=NOW)
+    evening = time(18, 0)
+
+    edited = await store.edit_subscription(GUILD, CHANNEL, SubscriptionChanges(edition_times=[evening]), now=NOW)
+
+    assert edited is not None
+    assert (edited.edition_times, edited.next_edition_at) == ((evening,), edited.schedule.first_from(NOW).at)
+
+
+async def test_an_edit_can_stop_the_ping_and_take_all_feeds(store: Store) -> None:
+    feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
+    await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", feed_ids=[feed_id], ping_role_id=ROLE
+    )
+
+    edited = await store.edit_subscription(GUILD, CHANNEL, SubscriptionChanges(no_ping=True, all_feeds=True))
+
+    assert edited is not None
+    assert (edited.ping_role_id, edited.feed_ids) == (None, None)
+
+
+async def test_an_edit_keeps_a_paused_digest_paused(store: Store) -> None:
+    await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+    await store.pause_subscription(GUILD, CHANNEL, reason=None, now=NOW)
+
+    edited = await store.edit_subscription(GUILD, CHANNEL, SubscriptionChanges(max_stories=3))
+
+    assert edited is not None
+    assert edited.paused
+
+
+async def test_an_edit_of_a_channel_without_a_digest_finds_none(store: Store) -> None:
+    assert await store.edit_subscription(GUILD, CHANNEL, SubscriptionChanges(max_stories=3)) is None
+
+
+async def test_a_running_digest_is_paused_once_by_whoever_finds_its_channel_gone(
+    store: Store, second_store: Store
+) -> None:
+    made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC")
+
+    first = await store.pause_running_subscription(made.id, reason=PauseReason.CHANNEL_DELETED, now=NOW)
+    second = await second_store.pause_running_subscription(made.id, reason=PauseReason.CHANNEL_FORBIDDEN, now=NOW)
+
+    paused = await store.get_subscription(GUILD, CHANNEL)
+    assert (first, second) == (True, False)
+    assert paused is not None
+    assert paused.pause_reason == PauseReason.CHANNEL_DELETED
