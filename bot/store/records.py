@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 
 from bot.editions import EVERY_DAY, Edition, EditionSchedule
+from bot.news.digest import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.errors import NewsError
 from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
@@ -131,6 +132,8 @@ class Subscription:
     """The days editions go out, Monday 0 to Sunday 6, in `timezone`."""
     next_edition_at: datetime | None = None
     """When the next edition is due (UTC): the first after the last one handled."""
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER
+    """What gets into its digests: include and exclude words, the per-outlet cap, the minimum of outlets."""
 
     @property
     def paused(self) -> bool:
