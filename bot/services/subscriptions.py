@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.digests import DeliveryOutcome, DigestService, Poster
 from bot.editions import EVERY_DAY
-from bot.news.digest import DEFAULT_MAX_STORIES, Digest
+from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, Digest, StoryFilter
 from bot.news.errors import N_, NewsError
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, zone_names
@@ -68,6 +68,8 @@ class DigestRequest:
     """The server's preferred locale: the language the digest is posted in."""
     weekdays: Sequence[int] = EVERY_DAY
     """The days editions go out, Monday 0 (see bot.editions.parse_weekdays)."""
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER
+    """What gets in: include and exclude words, the per-outlet cap, the minimum of outlets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class SubscriptionService:
             feed_ids=feed_ids,
             max_stories=request.max_stories,
             keywords=list(request.keywords),
+            story_filter=request.story_filter,
             locale=request.locale,
             replace=True,
         )
