@@ -161,6 +161,50 @@ def held_back_line(held: HeldBack) -> str | None:
     return f"Held back {held.total} {stories}: {counted}"
 
 
+def held_back_lines(held: HeldBack, messages: Messages = ENGLISH) -> list[str]:
+    """A line per rule that kept stories out of a digest ('Held back 2 stories with an excluded word'),
+    in the reader's language: what /digest preview adds under its header. Empty when none did."""
+    count = messages.number
+    lines = []
+    if held.excluded:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story with an excluded word",
+                "Held back {count} stories with an excluded word",
+                held.excluded,
+                count=count(held.excluded),
+            )
+        )
+    if held.not_included:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story without an included word",
+                "Held back {count} stories without an included word",
+                held.not_included,
+                count=count(held.not_included),
+            )
+        )
+    if held.too_few_outlets:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story covered by too few outlets",
+                "Held back {count} stories covered by too few outlets",
+                held.too_few_outlets,
+                count=count(held.too_few_outlets),
+            )
+        )
+    if held.outlet_cap:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story over the per-outlet cap",
+                "Held back {count} stories over the per-outlet cap",
+                held.outlet_cap,
+                count=count(held.outlet_cap),
+            )
+        )
+    return lines
+
+
 def coverage_line(story: DigestStory) -> str:
     """'Covered by 3 outlets: A, B, C', or the one outlet's name."""
     if story.outlet_count == 1:

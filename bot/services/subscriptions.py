@@ -21,6 +21,9 @@ LOGGER = logging.getLogger(__name__)
 
 MAX_STORIES = 25
 """The most stories one digest may ask for: three messages of embeds; more is a feed dump, not a digest."""
+MAX_MIN_OUTLETS = 10
+"""The highest minimum of outlets a digest may ask a story to have: a story ten outlets covered is a
+day's top story; asking for more would leave nearly every digest empty."""
 
 
 class UnknownZone(NewsError):
