@@ -222,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude", action="append", default=[], metavar="WORD", help="leave out stories that mention it (repeatable)"
     )
     digest.add_argument(
+        "--per-outlet",
         "--max-per-outlet",
+        dest="max_per_outlet",
         type=_outlet_cap,
         default=None,
         metavar="N",
