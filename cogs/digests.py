@@ -18,7 +18,8 @@ from bot.editions import format_times, parse_edition_times, parse_weekdays
 from bot.embeds import DigestMessage, fit_text, pack_digest
 from bot.i18n import ENGLISH, Messages
 from bot.i18n.translator import user_messages
-from bot.news.digest import DEFAULT_MAX_STORIES, Digest, StoryFilter
+from bot.news.digest import DEFAULT_MAX_STORIES, Digest
+from bot.news.filters import StoryFilter
 from bot.news.render import held_back_lines
 from bot.replies import mark_answered, pause_reason, require_guild
 from bot.services import MAX_MIN_OUTLETS, MAX_STORIES, DigestRequest, feed_name, zone_names

@@ -19,7 +19,7 @@ from bot.editions import format_times, weekday_runs
 from bot.embeds import relative_time
 from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
-from bot.news.digest import StoryFilter
+from bot.news.filters import StoryFilter
 from bot.paginator import Paginator, entry_pages
 from bot.replies import pause_reason, require_guild
 from bot.services import FeedStatus, feed_name

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.cli import _duration, digest_feeds
-from bot.news.digest import StoryFilter
+from bot.news.filters import StoryFilter
 from bot.settings import Settings
 from newsbrief_testkit.local_site import LocalSite
 from tests.conftest import render_digest_feed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.news.digest import HeldBack, StoryFilter
+from bot.news.filters import HeldBack, StoryFilter
 from bot.store import Subscription
 from tests.newsroom import NOW, Newsroom, title
 from tests.store.samples import CHANNEL, GUILD, MEMBER

@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import ENGLISH, Messages
-from bot.news.digest import Digest, DigestStory, HeldBack
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import N_, NewsError
+from bot.news.filters import HeldBack
 from bot.news.models import Briefing, Quote
 
 JsonObject = dict[str, Any]

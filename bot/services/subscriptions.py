@@ -12,8 +12,9 @@ from typing import Any
 
 from bot.digests import DeliveryOutcome, DigestService, Poster
 from bot.editions import EVERY_DAY
-from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, Digest, StoryFilter
+from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.errors import N_, NewsError
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, zone_names
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 
 from bot.editions import EVERY_DAY, Edition, EditionSchedule
-from bot.news.digest import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.errors import NewsError
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
 

@@ -21,8 +21,9 @@ from bot.editions import (
     weekday_mask,
     weekdays_of_mask,
 )
-from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, StoryFilter
+from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.news.errors import N_
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     ForgottenGuild,

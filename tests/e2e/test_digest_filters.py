@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import pytest
 
 from bot.i18n import messages_for
-from bot.news.digest import StoryFilter
+from bot.news.filters import StoryFilter
 from bot.settings import Settings
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite

@@ -2,8 +2,9 @@
 
 from datetime import UTC, date, datetime
 
-from bot.news.digest import Digest, DigestStory, HeldBack
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import FetchError, FetchErrorKind
+from bot.news.filters import HeldBack
 from bot.news.models import Article, Briefing, Quote, Summary
 from bot.news.render import (
     briefing_to_json,

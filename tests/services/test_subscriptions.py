@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 
 from bot.digests import DeliveryResult
-from bot.news.digest import StoryFilter
+from bot.news.filters import StoryFilter
 from bot.services import (
     DigestRequest,
     FeedNotFollowed,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.editions import EVERY_DAY
-from bot.news.digest import DEFAULT_STORY_FILTER, StoryFilter
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
 from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, _v10_story_filters, migrate, schema_version_of

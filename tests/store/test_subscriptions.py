@@ -6,7 +6,8 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, StoryFilter
+from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store import (
     DeliveryKind,
     DeliveryStatus,
