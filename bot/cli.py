@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from bot.news.digest import StoryFilter
+    from bot.news.filters import StoryFilter
     from bot.news.models import Briefing
     from bot.news.pipeline import Pipeline
 
@@ -222,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude", action="append", default=[], metavar="WORD", help="leave out stories that mention it (repeatable)"
     )
     digest.add_argument(
+        "--per-outlet",
         "--max-per-outlet",
+        dest="max_per_outlet",
         type=_outlet_cap,
         default=None,
         metavar="N",
@@ -249,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "cluster":
             return run_cluster(settings, args.processes)
         if args.command == "digest":
-            from bot.news.digest import StoryFilter  # here, not at the top: --help stays fast
+            from bot.news.filters import StoryFilter  # here, not at the top: --help stays fast
 
             return asyncio.run(
                 digest_feeds(
@@ -491,7 +493,8 @@ async def digest_feeds(
     Returns:
         0 when at least one feed was read, 1 when every feed failed.
     """
-    from bot.news.digest import DEFAULT_MAX_STORIES, DEFAULT_STORY_FILTER, digest_feed_sources
+    from bot.news.digest import DEFAULT_MAX_STORIES, digest_feed_sources
+    from bot.news.filters import DEFAULT_STORY_FILTER
     from bot.news.pipeline import Pipeline
     from bot.news.render import digest_to_json, digest_to_text, held_back_line
     from bot.resources import make_fetcher

@@ -735,6 +735,7 @@ class DigestService:
             local_now=self.clock().astimezone(subscription.zone),
             max_stories=subscription.max_stories,
             keywords=subscription.keywords,
+            story_filter=subscription.story_filter,
             failing_feeds=[feed.title or feed.url for feed in gathered.feeds if feed.failing],
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,15 +14,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.digests import DeliveryOutcome, DeliveryResult
-from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT
+from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, MESSAGE_CONTENT_LIMIT
 from bot.editions import format_times, parse_edition_times, parse_weekdays
-from bot.embeds import fit_text, pack_digest
+from bot.embeds import DigestMessage, fit_text, pack_digest
 from bot.i18n import ENGLISH, Messages
 from bot.i18n.translator import user_messages
-from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.news.digest import DEFAULT_MAX_STORIES, Digest
+from bot.news.filters import StoryFilter
+from bot.news.render import held_back_lines
 from bot.permissions import GuildChannelAccess
 from bot.replies import mark_answered, pause_reason, require_guild
-from bot.services import MAX_STORIES, DigestEdit, DigestRequest, feed_name, zone_names
+from bot.services import MAX_MIN_OUTLETS, MAX_STORIES, DigestEdit, DigestRequest, feed_name, zone_names
 from bot.store import Subscription
 from cogs.lists import PART_SEPARATOR, target_parts, weekday_names
 
@@ -100,6 +103,17 @@ def delivery_report(outcome: DeliveryOutcome, channel_id: int, messages: Message
     return messages.gettext("Not posted: {result}.", result=outcome.result)
 
 
+def preview_messages(digest: Digest, messages: Messages = ENGLISH) -> list[DigestMessage]:
+    """The digest as it would be posted, with a line under its header for each rule that held stories
+    back: what /digest preview shows, so an admin sees what the rules cost."""
+    packed = pack_digest(digest, messages)
+    if lines := held_back_lines(digest.held_back, messages):
+        first = packed[0]
+        content = "\n".join([first.content or "", *lines]).strip()
+        packed[0] = replace(first, content=fit_text(content, MESSAGE_CONTENT_LIMIT))
+    return packed
+
+
 @app_commands.guild_only()
 @app_commands.guild_install()
 @app_commands.default_permissions(manage_guild=True)
@@ -151,6 +165,10 @@ class DigestCommands(
         thread="Put the header in the channel and the stories in a thread under it",
         publish="In an announcement channel, publish each message to the servers that follow it",
         ping="A role to mention at the top of each edition",
+        include="Only stories that mention one of these words get in, separated by commas",
+        exclude="Stories that mention one of these words never get in, separated by commas",
+        per_outlet="The most stories one outlet may fill (default: half the digest; 0: no cap)",
+        min_outlets="Only stories covered by at least this many outlets (default 1)",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -167,6 +185,10 @@ class DigestCommands(
         thread: bool = False,
         publish: bool = False,
         ping: discord.Role | None = None,
+        include: str | None = None,
+        exclude: str | None = None,
+        per_outlet: app_commands.Range[int, 0, MAX_STORIES] | None = None,
+        min_outlets: app_commands.Range[int, 1, MAX_MIN_OUTLETS] = 1,
     ) -> None:
         """Post a digest of this server's feeds in a channel or forum, daily or more (needs Manage Server)."""
         request = DigestRequest(
@@ -179,6 +201,12 @@ class DigestCommands(
             feeds=parse_list(feeds),
             max_stories=max_stories,
             keywords=parse_list(keywords),
+            story_filter=StoryFilter(
+                include=tuple(parse_list(include)),
+                exclude=tuple(parse_list(exclude)),
+                max_per_outlet=per_outlet,
+                min_outlets=min_outlets,
+            ),
             locale=interaction.guild_locale.value if interaction.guild_locale else None,
             thread=thread,
             publish=publish,
@@ -299,7 +327,7 @@ class DigestCommands(
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.job():
             digest = await self.bot.subscriptions.preview(guild_id, channel_id)
-        for message in pack_digest(digest, user_messages(interaction)):
+        for message in preview_messages(digest, user_messages(interaction)):
             content = message.content if message.content is not None else discord.utils.MISSING
             await interaction.followup.send(content=content, embeds=list(message.embeds), ephemeral=True)
             mark_answered(interaction)

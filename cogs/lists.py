@@ -20,6 +20,7 @@ from bot.embeds import relative_time
 from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
 from bot.news.errors import read_stored_error
+from bot.news.filters import StoryFilter
 from bot.paginator import Paginator, entry_pages
 from bot.replies import pause_reason, require_guild, translated
 from bot.services import FeedStatus, feed_name
@@ -46,6 +47,9 @@ NO_DIGESTS = N_("No digests yet: someone with Manage Server can set one up with 
 ALL_FEEDS = N_("all feeds")
 DIGEST_LINE = N_("<#{channel}> at {time} {zone} · {feeds} · up to {stories} stories")
 DIGEST_KEYWORDS = N_("keywords: {keywords}")
+DIGEST_INCLUDE = N_("only with: {words}")
+DIGEST_EXCLUDE = N_("never with: {words}")
+NO_OUTLET_CAP = N_("no per-outlet cap")
 DIGEST_PAUSED = N_("**paused**: {reason}")
 TARGET_THREAD = N_("in a thread under each edition's header")
 TARGET_FORUM = N_("a forum post per edition")
@@ -107,6 +111,38 @@ def target_parts(subscription: Subscription, messages: Messages) -> list[str]:
     return parts
 
 
+def story_filter_parts(story_filter: StoryFilter, messages: Messages) -> list[str]:
+    """What a digest's rules let in, for /digests: each rule set away from its default, in order."""
+    parts = []
+    if story_filter.include:
+        parts.append(messages.gettext(DIGEST_INCLUDE, words=LIST_SEPARATOR.join(story_filter.include)))
+    if story_filter.exclude:
+        parts.append(messages.gettext(DIGEST_EXCLUDE, words=LIST_SEPARATOR.join(story_filter.exclude)))
+    if story_filter.max_per_outlet == 0:
+        parts.append(messages.gettext(NO_OUTLET_CAP))
+    elif story_filter.max_per_outlet is not None:
+        cap = story_filter.max_per_outlet
+        parts.append(
+            messages.ngettext(
+                "at most {count} story per outlet",
+                "at most {count} stories per outlet",
+                cap,
+                count=messages.number(cap),
+            )
+        )
+    if story_filter.min_outlets > 1:
+        least = story_filter.min_outlets
+        parts.append(
+            messages.ngettext(
+                "stories covered by at least {count} outlet",
+                "stories covered by at least {count} outlets",
+                least,
+                count=messages.number(least),
+            )
+        )
+    return parts
+
+
 def digest_entry(subscription: Subscription, feed_names: dict[int, str], messages: Messages) -> str:
     """One subscription in /digests."""
     feeds = (
@@ -126,7 +162,7 @@ def digest_entry(subscription: Subscription, feed_names: dict[int, str], message
         line += PART_SEPARATOR + days
     if subscription.keywords:
         line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
-    for part in target_parts(subscription, messages):
+    for part in [*target_parts(subscription, messages), *story_filter_parts(subscription.story_filter, messages)]:
         line += PART_SEPARATOR + part
     if subscription.paused:
         reason = (

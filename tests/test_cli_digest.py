@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.cli import _duration, digest_feeds
-from bot.news.digest import StoryFilter
+from bot.news.filters import StoryFilter
 from bot.settings import Settings
 from newsbrief_testkit.local_site import LocalSite
 from tests.conftest import render_digest_feed
@@ -232,7 +232,18 @@ def test_digest_command_takes_the_rules_as_flags_and_tells_what_they_held_back(t
     assert "newsbrief: Held back 2 stories: 1 with an excluded word, 1 without an included word" in result.stderr
 
 
-@pytest.mark.parametrize(("flag", "value"), [("--max-per-outlet", "-1"), ("--min-outlets", "0")])
+def test_digest_command_takes_per_outlet_as_the_discord_option_is_named(tmp_path: Path) -> None:
+    write_unlinked_feed(tmp_path, "wire", ["Sirens in Kyiv overnight", "Kyiv football derby postponed", "Bakery"])
+
+    result = run_cli("digest", "--per-outlet", "1", "wire.xml", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "newsbrief: Held back 2 stories: 2 over the per-outlet cap" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("--max-per-outlet", "-1"), ("--per-outlet", "-1"), ("--min-outlets", "0")]
+)
 def test_digest_command_refuses_an_impossible_rule(flag: str, value: str, tmp_path: Path) -> None:
     result = run_cli("digest", flag, value, "feed.xml", cwd=tmp_path)
     assert (result.returncode, flag in result.stderr) == (2, True)

@@ -2,8 +2,10 @@
 
 Building one takes feed items already fetched (by the scheduler from the database, or by
 `digest_feed_sources` from feed URLs, sites and files read on demand, as the command line does): the
-same event from several outlets becomes one story, stories are ranked by the reader's keywords, then
-by how many outlets covered them, then by recency, and the top ones are briefed from their pages:
+same event from several outlets becomes one story, the reader's rules keep some out (`bot.news.filters`:
+include and exclude words, a cap per outlet, a minimum of outlets), the rest are ranked by the
+reader's keywords, then by how many outlets covered them, then by recency, and the top ones are
+briefed from their pages:
 now through the pipeline, or from briefs made ahead of time and handed in (the bot's, made when
 each item was first seen). A story without a brief falls back to the feed's own summary and says so,
 so one dead link costs a story its detail, never the digest its story.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,12 +27,21 @@ from typing import Any, TypeVar
 from bot.news.errors import N_, InternalError, NewsError
 from bot.news.feeds import Feed, FeedItem, discover_feed, parse_feed
 from bot.news.fetch import Fetcher
+from bot.news.filters import (
+    DEFAULT_STORY_FILTER,
+    HeldBack,
+    StoryFilter,
+    feed_text,
+    outlet_cap,
+    select_stories,
+    sift_stories,
+)
 from bot.news.models import PageBrief, Quote, page_brief
 from bot.news.pipeline import Pipeline, is_url, read_input_file
 from bot.news.sentences import split_sentences
 from bot.news.stories import Story, group_stories
 from bot.news.urls import normalize_url, site_host
-from bot.news.words import WordSet, normalize_text
+from bot.news.words import WordSet
 
 LOGGER = logging.getLogger(__name__)
 
@@ -99,25 +110,6 @@ class DigestStory:
 
 
 @dataclass(frozen=True, slots=True)
-class HeldBack:
-    """How many stories each rule of a StoryFilter kept out of one digest.
-
-    A story that several rules would keep out is counted once, under the first of: excluded,
-    not_included, too_few_outlets. `outlet_cap` counts the stories that would have been in the
-    digest without the cap (its places then go to the next stories of other outlets).
-    """
-
-    excluded: int = 0
-    not_included: int = 0
-    too_few_outlets: int = 0
-    outlet_cap: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.excluded + self.not_included + self.too_few_outlets + self.outlet_cap
-
-
-@dataclass(frozen=True, slots=True)
 class Digest:
     """One delivery: the stories in rank order and what the header and footer say about them."""
 
@@ -129,7 +121,7 @@ class Digest:
     """Distinct outlets among the stories shown."""
     failing_feeds: tuple[str, ...] = ()
     """Feeds (titles or URLs) that could not be fetched, for the footer."""
-    held_back: HeldBack = HeldBack()
+    held_back: HeldBack = field(default_factory=HeldBack)
     """How many stories each rule of the digest's StoryFilter kept out."""
 
 
@@ -142,81 +134,6 @@ def digest_title(local_now: datetime) -> str:
     return N_("Evening briefing")
 
 
-# --- what gets in ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoryFilter:
-    """The reader's rules for what gets into a digest, beyond ranking.
-
-    Words are matched as in `bot.news.words`: whole words, any case, any script (substrings in
-    scripts written without spaces). A story's text is what its feeds say (headlines and summaries)
-    and, once its page is briefed, the page's text: include words are decided on the feeds' text
-    (pages are fetched only for stories that get in), exclude words on both, and a story whose
-    page names an excluded word is replaced by the next one.
-    """
-
-    include: tuple[str, ...] = ()
-    """A story needs at least one of these; none means every story may get in."""
-    exclude: tuple[str, ...] = ()
-    """A story with one of these never gets in."""
-    max_per_outlet: int | None = None
-    """Stories one outlet reported alone, at most, per digest. None: the default, half the digest's
-    stories, lifted when one outlet has every story there is; 0: no cap."""
-    min_outlets: int = 1
-    """Outlets that must have covered a story ("big stories only" at 2 or more)."""
-
-    def __post_init__(self) -> None:
-        if self.max_per_outlet is not None and self.max_per_outlet < 0:
-            raise ValueError("max_per_outlet must be 0 (no cap) or more")
-        if self.min_outlets < 1:
-            raise ValueError("min_outlets must be at least 1")
-
-
-DEFAULT_STORY_FILTER = StoryFilter()
-"""Every story may get in, at most half of a digest from one outlet."""
-
-
-def default_outlet_cap(max_stories: int) -> int:
-    """Half the digest's stories, rounded down, and at least one: no outlet fills most of a digest."""
-    return max(1, max_stories // 2)
-
-
-def _sole_outlet(story: Story) -> str | None:
-    """The outlet that alone reported a story (its name normalized), None for a story several covered."""
-    names = {normalize_text(outlet) for outlet in story.outlets}
-    return names.pop() if len(names) == 1 else None
-
-
-def _select(candidates: Sequence[Story], *, max_stories: int, outlet_cap: int | None, rejected: set[int]) -> list[int]:
-    """Indexes of the stories a digest takes, in rank order: the first `max_stories` not rejected,
-    skipping a story of an outlet that already has `outlet_cap` stories of its own (None: no cap)."""
-    taken: list[int] = []
-    per_outlet: dict[str, int] = {}
-    for index, story in enumerate(candidates):
-        if len(taken) == max_stories:
-            break
-        if index in rejected:
-            continue
-        outlet = _sole_outlet(story)
-        if outlet is not None and outlet_cap is not None:
-            if per_outlet.get(outlet, 0) >= outlet_cap:
-                continue
-            per_outlet[outlet] = per_outlet.get(outlet, 0) + 1
-        taken.append(index)
-    return taken
-
-
-def _outlet_cap(story_filter: StoryFilter, candidates: Sequence[Story], max_stories: int) -> int | None:
-    """The cap that applies to these candidates: the filter's own, or the default unless one outlet
-    alone has every candidate (then there is nothing to make room for)."""
-    if story_filter.max_per_outlet is not None:
-        return story_filter.max_per_outlet or None
-    if len({_sole_outlet(story) for story in candidates}) <= 1 and all(map(_sole_outlet, candidates)):
-        return None
-    return default_outlet_cap(max_stories)
-
-
 # --- ranking -----------------------------------------------------------------------------------
 
 
@@ -227,14 +144,9 @@ def keyword_counter(keywords: Sequence[str]) -> Callable[[Story], int]:
     words = WordSet(keywords)
 
     def count_keywords(story: Story) -> int:
-        return len(words.found(_feed_text(story))) if words else 0
+        return len(words.found(feed_text(story))) if words else 0
 
     return count_keywords
-
-
-def _feed_text(story: Story) -> str:
-    """What the feeds say about a story: every item's headline and summary."""
-    return "\n".join(f"{item.title}\n{item.summary}" for item in story.items)
 
 
 def _recency(story: Story, now: datetime) -> float:
@@ -410,27 +322,15 @@ def _candidate_stories(
     out what the filter's rules keep out, rank the rest, and name the items each accounts for (1,000
     items take tens of milliseconds, which the event loop that keeps the bot's gateway alive should
     not spend)."""
-    include, exclude = WordSet(story_filter.include), WordSet(story_filter.exclude)
-    excluded = not_included = too_few_outlets = 0
-    kept: list[Story] = []
-    for story in group_stories(items):
-        text = _feed_text(story)
-        if exclude and exclude.any_in(text):
-            excluded += 1
-        elif include and not include.any_in(text):
-            not_included += 1
-        elif story.outlet_count < story_filter.min_outlets:
-            too_few_outlets += 1
-        else:
-            kept.append(story)
-    ranked = rank_stories(kept, keywords=keywords, now=now)
+    sifted = sift_stories(group_stories(items), story_filter)
+    ranked = rank_stories(sifted.stories, keywords=keywords, now=now)
     repeats: dict[tuple[str, str], list[FeedItem]] = {}
     for item in items:
         repeats.setdefault(_item_identity(item), []).append(item)
     return _Candidates(
         stories=ranked,
         item_keys=[_item_keys(story, repeats) for story in ranked],
-        held_back=HeldBack(excluded=excluded, not_included=not_included, too_few_outlets=too_few_outlets),
+        held_back=sifted.held_back,
     )
 
 
@@ -480,14 +380,14 @@ async def build_digest(
     candidates = await pipeline.run_cpu(
         _candidate_stories, list(items), keywords=tuple(keywords), now=local_now, story_filter=story_filter
     )
-    cap = _outlet_cap(story_filter, candidates.stories, max_stories)
+    cap = outlet_cap(story_filter, candidates.stories, max_stories)
     exclude = WordSet(story_filter.exclude)
     count_keywords = keyword_counter(keywords)
     slots = asyncio.Semaphore(BRIEFING_CONCURRENCY)
     briefed: dict[int, DigestStory] = {}
     rejected: set[int] = set()
     while True:
-        chosen = _select(candidates.stories, max_stories=max_stories, outlet_cap=cap, rejected=rejected)
+        chosen = select_stories(candidates.stories, max_stories=max_stories, cap=cap, rejected=rejected)
         to_brief = [index for index in chosen if index not in briefed]
         if not to_brief:
             break
@@ -512,7 +412,7 @@ async def build_digest(
             if exclude and exclude.any_in(f"{' '.join(story.summary)}\n{page_text}"):
                 rejected.add(index)
     built = [briefed[index] for index in chosen]
-    uncapped = _select(candidates.stories, max_stories=max_stories, outlet_cap=None, rejected=rejected)
+    uncapped = select_stories(candidates.stories, max_stories=max_stories, cap=None, rejected=rejected)
     held_back = replace(
         candidates.held_back,
         excluded=candidates.held_back.excluded + len(rejected),

@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from bot.i18n import ENGLISH, Messages
-from bot.news.digest import Digest, DigestStory, HeldBack
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import N_, NewsError
+from bot.news.filters import HeldBack
 from bot.news.models import Briefing, Quote
 
 JsonObject = dict[str, Any]
@@ -159,6 +160,50 @@ def held_back_line(held: HeldBack) -> str | None:
     counted = ", ".join(f"{count} {reason}" for count, reason in reasons if count)
     stories = "story" if held.total == 1 else "stories"
     return f"Held back {held.total} {stories}: {counted}"
+
+
+def held_back_lines(held: HeldBack, messages: Messages = ENGLISH) -> list[str]:
+    """A line per rule that kept stories out of a digest ('Held back 2 stories with an excluded word'),
+    in the reader's language: what /digest preview adds under its header. Empty when none did."""
+    count = messages.number
+    lines = []
+    if held.excluded:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story with an excluded word",
+                "Held back {count} stories with an excluded word",
+                held.excluded,
+                count=count(held.excluded),
+            )
+        )
+    if held.not_included:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story without an included word",
+                "Held back {count} stories without an included word",
+                held.not_included,
+                count=count(held.not_included),
+            )
+        )
+    if held.too_few_outlets:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story covered by too few outlets",
+                "Held back {count} stories covered by too few outlets",
+                held.too_few_outlets,
+                count=count(held.too_few_outlets),
+            )
+        )
+    if held.outlet_cap:
+        lines.append(
+            messages.ngettext(
+                "Held back {count} story over the per-outlet cap",
+                "Held back {count} stories over the per-outlet cap",
+                held.outlet_cap,
+                count=count(held.outlet_cap),
+            )
+        )
+    return lines
 
 
 def coverage_line(story: DigestStory) -> str:

@@ -30,6 +30,7 @@ from bot.services.feeds import (
 )
 from bot.services.guilds import DepartedGuilds, GuildService, GuildsInView, on_shards
 from bot.services.subscriptions import (
+    MAX_MIN_OUTLETS,
     MAX_STORIES,
     DigestEdit,
     DigestListing,
@@ -42,6 +43,7 @@ from bot.services.subscriptions import (
 from bot.store import zone_names
 
 __all__ = [
+    "MAX_MIN_OUTLETS",
     "MAX_STORIES",
     "About",
     "AboutService",

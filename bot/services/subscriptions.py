@@ -14,6 +14,7 @@ from bot.digests import DeliveryOutcome, DigestService, Poster
 from bot.editions import EVERY_DAY
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.errors import N_, NewsError
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, SubscriptionChanges, zone_names
 from bot.targets import ChannelAccess, TargetKind, choose_target
@@ -22,6 +23,9 @@ LOGGER = logging.getLogger(__name__)
 
 MAX_STORIES = 25
 """The most stories one digest may ask for: three messages of embeds; more is a feed dump, not a digest."""
+MAX_MIN_OUTLETS = 10
+"""The highest minimum of outlets a digest may ask a story to have: a story ten outlets covered is a
+day's top story; asking for more would leave nearly every digest empty."""
 
 
 class UnknownZone(NewsError):
@@ -75,6 +79,9 @@ class DigestRequest:
     """Publish each message to the servers following the announcement channel."""
     ping_role_id: int | None = None
     """A role mentioned at the top of each edition."""
+
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER
+    """What gets in: include and exclude words, the per-outlet cap, the minimum of outlets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,7 @@ class SubscriptionService:
             feed_ids=feed_ids,
             max_stories=request.max_stories,
             keywords=list(request.keywords),
+            story_filter=request.story_filter,
             locale=request.locale,
             target_kind=target.kind,
             publish=target.publish,

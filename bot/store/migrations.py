@@ -396,6 +396,25 @@ def _v9_delivery_targets(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE subscriptions ADD COLUMN ping_role_id BIGINT"))
 
 
+def _v10_story_filters(connection: Connection) -> None:
+    """Version 10: what gets into a subscription's digest (`bot.news.digest.StoryFilter`): include and
+    exclude words, a cap per outlet, a minimum of outlets covering a story.
+
+    Existing subscriptions keep working as they were, with the default rules: no include or exclude
+    words, the default cap (NULL: half the digest) and a minimum of one outlet. Their ranking
+    keywords stay ranking keywords (stories that name one come first, none is left out): turning
+    them into include words would empty digests that were never set up to filter.
+    """
+    for column in (
+        "include_words JSON NOT NULL DEFAULT '[]'",
+        "exclude_words JSON NOT NULL DEFAULT '[]'",
+        "max_per_outlet INTEGER CONSTRAINT ck_subscriptions_max_per_outlet_not_negative CHECK (max_per_outlet >= 0)",
+        "min_outlets INTEGER NOT NULL DEFAULT 1 CONSTRAINT ck_subscriptions_min_outlets_positive"
+        " CHECK (min_outlets >= 1)",
+    ):
+        connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN {column}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -406,6 +425,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_request_budgets,
     _v8_page_briefs,
     _v9_delivery_targets,
+    _v10_story_filters,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

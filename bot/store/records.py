@@ -17,6 +17,7 @@ from sqlalchemy import Row
 
 from bot.editions import EVERY_DAY, Edition, EditionSchedule
 from bot.news.errors import NewsError
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.urls import normalize_url
 from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
 from bot.targets import DeliveryTarget, TargetKind
@@ -138,6 +139,8 @@ class Subscription:
     """Publish each message to the announcement channel's followers."""
     ping_role_id: int | None = None
     """A role mentioned at the top of each edition; None pings nobody."""
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER
+    """What gets into its digests: include and exclude words, the per-outlet cap, the minimum of outlets."""
 
     @property
     def paused(self) -> bool:

@@ -23,6 +23,7 @@ from bot.editions import (
 )
 from bot.news.digest import DEFAULT_MAX_STORIES
 from bot.news.errors import N_
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store.database import Queries, upsert
 from bot.store.records import (
     ForgottenGuild,
@@ -58,12 +59,12 @@ def check_timezone(name: str) -> str:
     return name
 
 
-def _clean_keywords(keywords: Iterable[str]) -> tuple[str, ...]:
+def _clean_words(words: Iterable[str]) -> tuple[str, ...]:
     """Stripped, without blanks or case-insensitive repeats, in the order given."""
     cleaned: list[str] = []
     folded: set[str] = set()
-    for keyword in keywords:
-        word = " ".join(keyword.split())
+    for given in words:
+        word = " ".join(given.split())
         if word and word.casefold() not in folded:
             folded.add(word.casefold())
             cleaned.append(word)
@@ -119,6 +120,16 @@ async def _choose_feeds(
         )
 
 
+def _story_filter_columns(story_filter: StoryFilter) -> dict[str, Any]:
+    """The subscription columns of version 10 that hold a StoryFilter."""
+    return {
+        "include_words": list(_clean_words(story_filter.include)),
+        "exclude_words": list(_clean_words(story_filter.exclude)),
+        "max_per_outlet": story_filter.max_per_outlet,
+        "min_outlets": story_filter.min_outlets,
+    }
+
+
 class SubscriptionQueries(Queries):
     """Subscriptions, scoped to a guild except the scheduler's lookups by id and of active ones, and the
     guilds the store knows (to forget those the bot has left)."""
@@ -136,6 +147,7 @@ class SubscriptionQueries(Queries):
         feed_ids: Collection[int] | None = None,
         max_stories: int = DEFAULT_MAX_STORIES,
         keywords: Iterable[str] = (),
+        story_filter: StoryFilter = DEFAULT_STORY_FILTER,
         locale: str | None = None,
         target_kind: TargetKind = TargetKind.CHANNEL,
         publish: bool = False,
@@ -157,6 +169,8 @@ class SubscriptionQueries(Queries):
             feed_ids: some of the guild's feeds; None for all of them, now and later.
             max_stories: the most stories in one digest.
             keywords: words or phrases the digest ranks first; stories that match none still appear.
+            story_filter: what gets in: include and exclude words (stored cleaned as keywords are),
+                the per-outlet cap, the minimum of outlets.
             locale: the server's preferred locale, the language the digest is posted in (None: English).
             target_kind, publish, ping_role_id: how it is posted there (see bot/targets.py).
             replace: replace the channel's existing subscription (keeping its id and its history of
@@ -183,7 +197,8 @@ class SubscriptionQueries(Queries):
             "timezone": timezone,
             "all_feeds": chosen is None,
             "max_stories": max_stories,
-            "keywords": list(_clean_keywords(keywords)),
+            "keywords": list(_clean_words(keywords)),
+            **_story_filter_columns(story_filter),
             "locale": locale,
             "target_kind": TargetKind(target_kind).value,
             "publish": publish,
@@ -267,7 +282,7 @@ class SubscriptionQueries(Queries):
                     raise InvalidSetting(N_("A digest needs room for at least one story."))
                 values["max_stories"] = changes.max_stories
             if changes.keywords is not None:
-                values["keywords"] = list(_clean_keywords(changes.keywords))
+                values["keywords"] = list(_clean_words(changes.keywords))
             if changes.target_kind is not None:
                 values["target_kind"] = TargetKind(changes.target_kind).value
             if changes.publish is not None:
@@ -439,6 +454,12 @@ class SubscriptionQueries(Queries):
                 target_kind=TargetKind(row.target_kind),
                 publish=bool(row.publish),
                 ping_role_id=row.ping_role_id,
+                story_filter=StoryFilter(
+                    include=tuple(row.include_words),
+                    exclude=tuple(row.exclude_words),
+                    max_per_outlet=row.max_per_outlet,
+                    min_outlets=row.min_outlets,
+                ),
             )
             for row in rows
         ]

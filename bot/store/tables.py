@@ -216,10 +216,18 @@ subscriptions = Table(
     Column("target_kind", String(TARGET_KIND_LENGTH), nullable=False, server_default=text("'channel'")),
     Column("publish", Boolean, nullable=False, server_default=false()),
     Column("ping_role_id", DiscordId),
+    # Version 10: what gets in (see `bot.news.digest.StoryFilter`): include and exclude words as JSON
+    # lists, the per-outlet cap (NULL: the default, half the digest; 0: no cap) and the minimum of outlets.
+    Column("include_words", JSON, nullable=False, server_default=text("'[]'")),
+    Column("exclude_words", JSON, nullable=False, server_default=text("'[]'")),
+    Column("max_per_outlet", Integer),
+    Column("min_outlets", Integer, nullable=False, server_default=text("1")),
     UniqueConstraint("guild_id", "channel_id"),
     # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
     UniqueConstraint("id", "guild_id"),
     CheckConstraint("max_stories >= 1", name="max_stories_positive"),
+    CheckConstraint("max_per_outlet >= 0", name="max_per_outlet_not_negative"),
+    CheckConstraint("min_outlets >= 1", name="min_outlets_positive"),
     sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
 )
 """A channel's digest: its editions (local times on weekdays in an IANA zone), from which feeds, how much."""

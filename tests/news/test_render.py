@@ -2,8 +2,9 @@
 
 from datetime import UTC, date, datetime
 
-from bot.news.digest import Digest, DigestStory, HeldBack
+from bot.news.digest import Digest, DigestStory
 from bot.news.errors import FetchError, FetchErrorKind
+from bot.news.filters import HeldBack
 from bot.news.models import Article, Briefing, Quote, Summary
 from bot.news.render import (
     briefing_to_json,
@@ -14,6 +15,7 @@ from bot.news.render import (
     error_to_json,
     failing_feeds_line,
     held_back_line,
+    held_back_lines,
     nothing_new_line,
 )
 
@@ -161,3 +163,12 @@ def test_held_back_line_names_each_rule_that_kept_stories_out() -> None:
 
 def test_held_back_line_is_none_when_nothing_was_held_back() -> None:
     assert held_back_line(HeldBack()) is None
+
+
+def test_held_back_lines_give_a_line_to_each_rule_that_held_stories_back() -> None:
+    held = HeldBack(not_included=1, outlet_cap=3)
+    assert held_back_lines(held) == [
+        "Held back 1 story without an included word",
+        "Held back 3 stories over the per-outlet cap",
+    ]
+    assert held_back_lines(HeldBack()) == []

@@ -9,6 +9,7 @@ from datetime import time, timedelta
 import pytest
 
 from bot.digests import DeliveryResult
+from bot.news.filters import StoryFilter
 from bot.services import (
     DigestEdit,
     DigestRequest,
@@ -75,6 +76,16 @@ async def test_subscribe_stores_the_digest_with_its_first_edition_due(
         None,
     )
     assert subscription.next_edition_at == subscription.schedule.first_from(subscription.created_at).at
+    assert await newsroom.store.subscription_by_id(subscription.id) == subscription
+
+
+async def test_subscribe_stores_the_requests_story_filter(
+    newsroom: Newsroom, subscription_service: SubscriptionService
+) -> None:
+    rules = StoryFilter(include=("ferry",), exclude=("strike",), max_per_outlet=4, min_outlets=2)
+    subscription = await subscription_service.subscribe(request(story_filter=rules), TEXT_CHANNEL)
+
+    assert subscription.story_filter == rules
     assert await newsroom.store.subscription_by_id(subscription.id) == subscription
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Connection, column, insert, inspect, select, text
+from sqlalchemy import JSON, Connection, column, insert, inspect, select, text, update
 from sqlalchemy import table as sql_table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.editions import EVERY_DAY
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
-from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, migrate, schema_version_of
+from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, _v10_story_filters, migrate, schema_version_of
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from bot.targets import DeliveryTarget, TargetKind
 from tests.store.conftest import stored_delivery
@@ -342,6 +344,47 @@ async def test_a_version_8_database_upgrades_every_digest_to_post_in_its_channel
         assert (subscription.publish, subscription.ping_role_id) == (False, None)
     finally:
         await engine.dispose()
+
+
+BEFORE_STORY_FILTERS = MIGRATIONS.index(_v10_story_filters)
+"""The version before the story filters' step (its place in the list: other steps may come before it)."""
+
+
+async def test_a_database_before_story_filters_upgrades_every_subscription_to_the_default_rules(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:BEFORE_STORY_FILTERS], now=NOW) == BEFORE_STORY_FILTERS
+    store = Store(engine)
+    try:
+        subscription_id = await _subscribe_as_stored_then(engine)
+        async with engine.begin() as connection:
+            await connection.execute(update(subscriptions).values(keywords=["harbour"]))
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
+
+        upgraded = await store.subscription_by_id(subscription_id)
+        assert upgraded is not None
+        assert (upgraded.story_filter, upgraded.keywords) == (DEFAULT_STORY_FILTER, ("harbour",))
+        rules = StoryFilter(include=("tunnel",), exclude=("toll",), max_per_outlet=2, min_outlets=2)
+        replaced = await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", story_filter=rules, replace=True
+        )
+        assert (replaced.id, replaced.story_filter) == (subscription_id, rules)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("rule", [{"min_outlets": 0}, {"max_per_outlet": -1}])
+async def test_the_database_refuses_an_impossible_rule(database_url: str, rule: dict[str, int]) -> None:
+    store = await open_store(database_url)
+    try:
+        await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", now=NOW)
+        with pytest.raises(IntegrityError):
+            async with store.engine.begin() as connection:
+                await connection.execute(update(subscriptions).values(**rule))
+    finally:
+        await store.close()
 
 
 async def test_a_failed_upgrade_leaves_the_database_as_it_was(database_url: str) -> None:

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 import pytest
 
 from bot.news.digest import DEFAULT_MAX_STORIES
+from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store import (
     DeliveryKind,
     DeliveryStatus,
@@ -56,6 +57,55 @@ async def test_a_subscription_takes_all_feeds_and_ten_stories_by_default(store: 
     made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
     assert (made.feed_ids, made.max_stories, made.keywords) == (None, DEFAULT_MAX_STORIES, ())
     assert DEFAULT_MAX_STORIES == 10
+
+
+async def test_a_subscription_keeps_its_story_filter_with_words_cleaned(store: Store) -> None:
+    rules = StoryFilter(
+        include=(" Kyiv ", "kyiv", "", "Київ"),
+        exclude=("football  transfer", "Straße"),
+        max_per_outlet=0,
+        min_outlets=2,
+    )
+    made = await store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Kyiv", story_filter=rules
+    )
+
+    assert made == await store.get_subscription(GUILD, CHANNEL)
+    assert made.story_filter == StoryFilter(
+        include=("Kyiv", "Київ"), exclude=("football transfer", "Straße"), max_per_outlet=0, min_outlets=2
+    )
+
+
+async def test_a_subscription_without_rules_lets_every_story_in_with_the_default_cap(store: Store) -> None:
+    made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    stored = await store.get_subscription(GUILD, CHANNEL)
+    assert made.story_filter == (stored.story_filter if stored else None) == DEFAULT_STORY_FILTER
+    assert (DEFAULT_STORY_FILTER.include, DEFAULT_STORY_FILTER.max_per_outlet, DEFAULT_STORY_FILTER.min_outlets) == (
+        (),
+        None,
+        1,
+    )
+
+
+async def test_replacing_a_subscription_replaces_its_rules(store: Store) -> None:
+    await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=MORNING,
+        timezone="Asia/Tokyo",
+        story_filter=StoryFilter(exclude=("sport",), max_per_outlet=3),
+    )
+    replaced = await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=MORNING,
+        timezone="Asia/Tokyo",
+        story_filter=StoryFilter(include=("election",), min_outlets=3),
+        replace=True,
+    )
+    assert replaced.story_filter == StoryFilter(include=("election",), min_outlets=3)
 
 
 async def test_a_subscription_keeps_the_servers_locale_and_a_replacement_updates_it(store: Store) -> None:
