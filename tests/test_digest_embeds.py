@@ -17,6 +17,7 @@ from bot.discord_limits import (
     EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
+    EMBED_URL_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
 )
 from bot.embeds import ArticleLink, coverage_field, link_view, pack_digest, story_embed
@@ -214,6 +215,12 @@ def test_digest_without_stories_is_one_nothing_new_message(failing: tuple[str, .
 def test_story_embed_shows_the_storys_picture_as_its_thumbnail() -> None:
     pictured = story_embed(make_story(image="https://cdn.example/bridge.jpg"))
     assert (pictured.thumbnail.url, story_embed(make_story()).thumbnail.url) == ("https://cdn.example/bridge.jpg", None)
+
+
+def test_story_embed_leaves_out_addresses_discord_would_refuse() -> None:
+    too_long = "https://cdn.example/" + "a" * EMBED_URL_LIMIT
+    embed = story_embed(replace(make_story(image=too_long), url=too_long))
+    assert (embed.url, embed.thumbnail.url) == (None, None)
 
 
 def buttons(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

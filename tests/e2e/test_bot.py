@@ -62,6 +62,18 @@ async def test_summarize_answer_has_the_pages_picture_and_a_read_the_article_but
     ]
 
 
+async def test_summarize_answers_without_a_picture_whose_address_discord_would_refuse(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    picture = f'<meta property="og:image" content="https://cdn.example/{"a" * 2100}.jpg">'
+    url = local_site.add("/news/harbour", HARBOUR_PAGE.replace("</head>", f"{picture}</head>", 1))
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    followup = await fake.wait_for_followup(interaction, status=200, timeout=15)
+
+    (embed,) = followup.json["embeds"]
+    assert (embed["title"], "thumbnail" in embed) == (HEADLINE, False)
+
+
 async def test_summarize_shows_a_key_quote_with_its_speaker(
     news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
 ) -> None:
