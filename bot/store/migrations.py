@@ -385,6 +385,13 @@ def _v8_page_briefs(connection: Connection) -> None:
     v8.create_all(connection)
 
 
+def _v11_item_images(connection: Connection) -> None:
+    """Version 11: seen items keep the picture their feed names (media:content, an image enclosure...),
+    so a digest story whose page has no brief still shows one. Items stored before have none; they
+    leave the digest window within two days."""
+    connection.execute(text("ALTER TABLE seen_items ADD COLUMN image TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -394,6 +401,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_edition_schedules,
     _v7_request_budgets,
     _v8_page_briefs,
+    _v11_item_images,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 
