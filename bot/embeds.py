@@ -33,7 +33,7 @@ from bot.discord_limits import (
 from bot.i18n import ENGLISH, N_, Messages
 from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
-from bot.news.render import digest_header, failing_feeds_line, nothing_new_line, reading_note
+from bot.news.render import digest_header, failing_feeds_line, length_note, nothing_new_line, reading_note
 
 ELLIPSIS = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
@@ -253,8 +253,8 @@ def _more(count: int, messages: Messages) -> str:
 
 def story_embed(story: DigestStory, *, footer_note: str | None = None, messages: Messages = ENGLISH) -> discord.Embed:
     """One digest story: title linked to the representative article, the summary, its picture as the
-    thumbnail, the key quote, every outlet's link when several covered it, and the story's time as
-    the timestamp.
+    thumbnail, the key quote, every outlet's link when several covered it, the outlet and the
+    article's reading time in the footer, and the story's time as the timestamp.
 
     Args:
         story: the story.
@@ -277,6 +277,8 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None, messages:
         name, value = coverage_field(story, messages)
         embed.add_field(name=name, value=value, inline=False)
     footer = [story.outlets[0]] if story.outlet_count == 1 else []
+    if story.word_count:
+        footer.append(length_note(story.word_count, messages))
     if story.from_feed_summary:
         footer.append(messages.gettext("Summary from the feed (the page could not be read)"))
     lines = [COVERAGE_SEPARATOR.join(footer)] if footer else []

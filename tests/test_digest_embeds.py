@@ -21,6 +21,7 @@ from bot.discord_limits import (
     MESSAGE_EMBED_COUNT_LIMIT,
 )
 from bot.embeds import ArticleLink, coverage_field, link_view, pack_digest, story_embed
+from bot.i18n import messages_for
 from bot.news.digest import Digest, DigestStory
 from bot.news.models import Quote
 
@@ -109,6 +110,16 @@ def test_story_embed_links_every_outlet_when_several_covered_it() -> None:
         "[Bay Radio News](https://bay-radio-news.example/news/story-1) · "
         "[Coast Times](https://coast-times.example/news/story-1)"
     )
+
+
+def test_story_embed_footer_gives_the_articles_reading_time_after_its_outlet() -> None:
+    embed = story_embed(replace(make_story(), word_count=471))
+    assert embed.footer.text == "Harbour Gazette · 2 min read · 471 words"
+
+
+def test_story_embed_footer_reads_in_the_servers_language() -> None:
+    embed = story_embed(replace(make_story(), word_count=1234), messages=messages_for("de"))
+    assert embed.footer.text == "Harbour Gazette · 5 Min. Lesezeit · 1.234 Wörter"
 
 
 def test_story_embed_says_when_the_summary_came_from_the_feed() -> None:
