@@ -109,7 +109,7 @@ def embed_size(embed: Mapping[str, Any]) -> int:
 def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
     """A button's own rules: a label within 80 characters; a link button has a url (http, https or
     discord, within 512 characters) and no custom_id, a premium button neither, every other style a
-    custom_id."""
+    custom_id and no url."""
     errors: dict[str, Any] = {}
     if text_length(button.get("label")) > BUTTON_LABEL_LIMIT:
         errors["label"] = too_long(BUTTON_LABEL_LIMIT)
@@ -124,8 +124,11 @@ def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
             errors["url"] = found
         if button.get("custom_id") is not None:
             errors["custom_id"] = field_error("BASE_TYPE_BAD_VALUE", "A link button has no custom_id.")
-    elif style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
-        errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+    else:
+        if style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
+            errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+        if button.get("url") is not None:
+            errors["url"] = field_error("BASE_TYPE_BAD_VALUE", "Only a link button has a url.")
     return errors
 
 

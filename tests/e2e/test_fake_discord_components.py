@@ -196,6 +196,11 @@ async def test_a_link_button_with_a_custom_id_is_refused(fake_discord: FakeDisco
     assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["custom_id"])
 
 
+async def test_a_button_that_is_not_a_link_with_a_url_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_components(fake_discord, [row({**button("read"), "url": "https://news.example/a"})])
+    assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["url"])
+
+
 @pytest.mark.parametrize(
     ("url", "code"),
     [
