@@ -225,6 +225,30 @@ async def test_message_command_summarizes_the_link_in_a_message(
     assert (await embed_answer(fake, interaction))["title"] == HEADLINE
 
 
+async def test_message_command_gives_each_summary_its_own_read_the_article_button_in_the_users_language(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    canonical = "https://coastline-herald.example/news/harbour-tunnel-opens"
+    day_two = f"{canonical}-day-two"
+    target = fake.add_message(
+        f"Two reads: {local_site.add('/news/harbour', HARBOUR_PAGE)} and "
+        f"{local_site.add('/news/harbour-again', HARBOUR_PAGE.replace(canonical, day_two))}"
+    )
+    interaction = await fake.send_message_command("Summarize", target=target, locale="fr")
+    answers = []
+    for _ in range(2):
+        since = fake.requests.index(answers[-1]) + 1 if answers else 0
+        answers.append(await fake.wait_for_followup(interaction, status=200, since=since, timeout=15))
+
+    buttons = [
+        (button["label"], button["url"])
+        for answer in answers
+        for row in answer.json["components"]
+        for button in row["components"]
+    ]
+    assert sorted(buttons) == [("Lire l’article", canonical), ("Lire l’article", day_two)]
+
+
 async def test_message_command_without_a_link_says_so(news_bot: NewsBot, fake: FakeDiscord) -> None:
     target = fake.add_message("What a day for the harbour.")
     interaction = await fake.send_message_command("Summarize", target=target)
