@@ -15,7 +15,7 @@ from bot.client import NewsBot
 from bot.embeds import briefing_embed
 from bot.news.pipeline import brief_html
 from bot.settings import Settings
-from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.fake_discord import FakeDiscord, RecordedRequest
 from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import embed_answer, private_reply, running_news_bot
@@ -235,7 +235,7 @@ async def test_message_command_gives_each_summary_its_own_read_the_article_butto
         f"{local_site.add('/news/harbour-again', HARBOUR_PAGE.replace(canonical, day_two))}"
     )
     interaction = await fake.send_message_command("Summarize", target=target, locale="fr")
-    answers = []
+    answers: list[RecordedRequest] = []
     for _ in range(2):
         since = fake.requests.index(answers[-1]) + 1 if answers else 0
         answers.append(await fake.wait_for_followup(interaction, status=200, since=since, timeout=15))
