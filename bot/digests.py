@@ -762,6 +762,7 @@ def _feed_item(item: StoredItem, feed: Feed) -> FeedItem:
         feed_url=feed.url,
         source=item.source or feed.title or urlsplit(feed.url).hostname or feed.url,
         language=item.language,
+        image=item.image,
     )
 
 

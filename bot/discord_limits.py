@@ -16,6 +16,12 @@ EMBED_FOOTER_LIMIT = 2048
 EMBED_AUTHOR_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
 """Across every embed of one message, counting title, description, fields, footer and author."""
+EMBED_URL_LIMIT = 2048
+"""An embed's link, thumbnail and image addresses: http(s), at most 2048 characters. Not in the embed
+limits table, but Discord's answer to a longer one is Invalid Form Body ("Must be 2048 or fewer in
+length."), which refuses the whole message."""
+EMBED_URL_SCHEMES = frozenset({"http", "https"})
+"""The schemes Discord accepts for an embed's link and for a thumbnail it fetches from the web."""
 MESSAGE_EMBED_COUNT_LIMIT = 10
 MESSAGE_CONTENT_LIMIT = 2000
 AUTOCOMPLETE_CHOICES_LIMIT = 25

@@ -23,6 +23,8 @@ from bot.discord_limits import (
     EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
+    EMBED_URL_LIMIT,
+    EMBED_URL_SCHEMES,
     LINK_BUTTON_SCHEMES,
     MESSAGE_BUTTON_LIMIT,
     MESSAGE_CONTENT_LIMIT,
@@ -31,7 +33,7 @@ from bot.discord_limits import (
 from bot.i18n import ENGLISH, N_, Messages
 from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
-from bot.news.render import digest_header, failing_feeds_line, nothing_new_line, reading_note
+from bot.news.render import digest_header, failing_feeds_line, length_note, nothing_new_line, reading_note
 
 ELLIPSIS = "…"
 EMBED_COLOUR = discord.Colour(0x2B6CB0)
@@ -84,6 +86,21 @@ def fit_sentences(sentences: Sequence[str], limit: int) -> str:
     return f"{text} {ELLIPSIS}" if len(text) + len(" " + ELLIPSIS) <= limit else text
 
 
+def _url_within(url: str | None, *, schemes: frozenset[str], limit: int) -> bool:
+    if not url or len(url) > limit:
+        return False
+    try:
+        return urlsplit(url).scheme.lower() in schemes
+    except ValueError:
+        return False
+
+
+def embed_url(url: str | None) -> str | None:
+    """`url` when Discord takes it as an embed's link or thumbnail (http(s), within 2048 characters),
+    else None: one address it refuses would refuse the whole message, every story of it."""
+    return url if _url_within(url, schemes=EMBED_URL_SCHEMES, limit=EMBED_URL_LIMIT) else None
+
+
 def quote_field(quote: Quote, messages: Messages = ENGLISH) -> tuple[str, str]:
     """A key quote as an embed field: the speaker as the name, the words as the value."""
     speaker = quote.speaker or messages.gettext("Unattributed")
@@ -100,7 +117,7 @@ def briefing_embed(briefing: Briefing, messages: Messages = ENGLISH) -> discord.
     link = article.canonical_url or article.url
     embed = discord.Embed(
         title=fit_text(article.title or link or messages.gettext("Untitled article"), EMBED_TITLE_LIMIT),
-        url=link,
+        url=embed_url(link),
         colour=EMBED_COLOUR,
         description=fit_sentences(briefing.summary.sentences, EMBED_DESCRIPTION_LIMIT),
     )
@@ -112,8 +129,8 @@ def briefing_embed(briefing: Briefing, messages: Messages = ENGLISH) -> discord.
         published = messages.gettext("Published {date}", date=messages.date(article.published))
         footer = f"{published} · {footer}"
     embed.set_footer(text=fit_text(footer, EMBED_FOOTER_LIMIT))
-    if article.image:
-        embed.set_thumbnail(url=article.image)
+    if picture := embed_url(article.image):
+        embed.set_thumbnail(url=picture)
     for quote in briefing.key_quotes[:EMBED_FIELD_COUNT_LIMIT]:
         name, value = quote_field(quote, messages)
         if len(embed) + len(name) + len(value) > EMBED_TOTAL_LIMIT:
@@ -130,12 +147,7 @@ def briefing_embed(briefing: Briefing, messages: Messages = ENGLISH) -> discord.
 
 def can_link_to(url: str | None) -> bool:
     """Whether Discord accepts `url` on a link button: a scheme it allows, within 512 characters."""
-    if not url or len(url) > BUTTON_URL_LIMIT:
-        return False
-    try:
-        return urlsplit(url).scheme.lower() in LINK_BUTTON_SCHEMES
-    except ValueError:
-        return False
+    return _url_within(url, schemes=LINK_BUTTON_SCHEMES, limit=BUTTON_URL_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +253,8 @@ def _more(count: int, messages: Messages) -> str:
 
 def story_embed(story: DigestStory, *, footer_note: str | None = None, messages: Messages = ENGLISH) -> discord.Embed:
     """One digest story: title linked to the representative article, the summary, its picture as the
-    thumbnail, the key quote, every outlet's link when several covered it, and the story's time as
-    the timestamp.
+    thumbnail, the key quote, every outlet's link when several covered it, the outlet and the
+    article's reading time in the footer, and the story's time as the timestamp.
 
     Args:
         story: the story.
@@ -251,13 +263,13 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None, messages:
     """
     embed = discord.Embed(
         title=fit_text(story.title or story.url or messages.gettext("Untitled story"), EMBED_TITLE_LIMIT),
-        url=story.url,
+        url=embed_url(story.url),
         colour=EMBED_COLOUR,
         description=fit_sentences(story.summary, EMBED_DESCRIPTION_LIMIT) if story.summary else None,
         timestamp=story.published,
     )
-    if story.image:
-        embed.set_thumbnail(url=story.image)
+    if picture := embed_url(story.image):
+        embed.set_thumbnail(url=picture)
     if story.key_quote is not None:
         name, value = quote_field(story.key_quote, messages)
         embed.add_field(name=name, value=value, inline=False)
@@ -265,6 +277,8 @@ def story_embed(story: DigestStory, *, footer_note: str | None = None, messages:
         name, value = coverage_field(story, messages)
         embed.add_field(name=name, value=value, inline=False)
     footer = [story.outlets[0]] if story.outlet_count == 1 else []
+    if story.word_count:
+        footer.append(length_note(story.word_count, messages))
     if story.from_feed_summary:
         footer.append(messages.gettext("Summary from the feed (the page could not be read)"))
     lines = [COVERAGE_SEPARATOR.join(footer)] if footer else []

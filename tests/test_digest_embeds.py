@@ -17,9 +17,11 @@ from bot.discord_limits import (
     EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
+    EMBED_URL_LIMIT,
     MESSAGE_EMBED_COUNT_LIMIT,
 )
 from bot.embeds import ArticleLink, coverage_field, link_view, pack_digest, story_embed
+from bot.i18n import messages_for
 from bot.news.digest import Digest, DigestStory
 from bot.news.models import Quote
 
@@ -108,6 +110,16 @@ def test_story_embed_links_every_outlet_when_several_covered_it() -> None:
         "[Bay Radio News](https://bay-radio-news.example/news/story-1) · "
         "[Coast Times](https://coast-times.example/news/story-1)"
     )
+
+
+def test_story_embed_footer_gives_the_articles_reading_time_after_its_outlet() -> None:
+    embed = story_embed(replace(make_story(), word_count=471))
+    assert embed.footer.text == "Harbour Gazette · 2 min read · 471 words"
+
+
+def test_story_embed_footer_reads_in_the_servers_language() -> None:
+    embed = story_embed(replace(make_story(), word_count=1234), messages=messages_for("de"))
+    assert embed.footer.text == "Harbour Gazette · 5 Min. Lesezeit · 1.234 Wörter"
 
 
 def test_story_embed_says_when_the_summary_came_from_the_feed() -> None:
@@ -214,6 +226,12 @@ def test_digest_without_stories_is_one_nothing_new_message(failing: tuple[str, .
 def test_story_embed_shows_the_storys_picture_as_its_thumbnail() -> None:
     pictured = story_embed(make_story(image="https://cdn.example/bridge.jpg"))
     assert (pictured.thumbnail.url, story_embed(make_story()).thumbnail.url) == ("https://cdn.example/bridge.jpg", None)
+
+
+def test_story_embed_leaves_out_addresses_discord_would_refuse() -> None:
+    too_long = "https://cdn.example/" + "a" * EMBED_URL_LIMIT
+    embed = story_embed(replace(make_story(image=too_long), url=too_long))
+    assert (embed.url, embed.thumbnail.url) == (None, None)
 
 
 def buttons(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,13 @@ from datetime import date
 
 import discord
 
-from bot.discord_limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_VALUE_LIMIT, EMBED_TITLE_LIMIT, EMBED_TOTAL_LIMIT
+from bot.discord_limits import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    EMBED_URL_LIMIT,
+)
 from bot.embeds import briefing_embed, fit_sentences, fit_text, read_article_view
 from bot.news.models import Article, Briefing, Quote, Summary
 
@@ -72,6 +78,18 @@ def test_embed_thumbnail_is_the_articles_picture() -> None:
         None,
         "https://cdn.example/budget.jpg",
     )
+
+
+def test_embed_leaves_out_a_picture_address_discord_would_refuse() -> None:
+    briefing = make_briefing()
+    too_long = "https://cdn.example/" + "a" * EMBED_URL_LIMIT
+    assert briefing_embed(replace(briefing, article=replace(briefing.article, image=too_long))).thumbnail.url is None
+
+
+def test_embed_leaves_out_a_title_link_discord_would_refuse() -> None:
+    briefing = make_briefing()
+    too_long = "https://news.example/" + "a" * EMBED_URL_LIMIT
+    assert briefing_embed(replace(briefing, article=replace(briefing.article, canonical_url=too_long))).url is None
 
 
 def test_read_the_article_button_links_the_canonical_url() -> None:

@@ -103,6 +103,8 @@ class DigestStory:
     image: str | None = None
     """An http(s) picture for the story: the briefed page's, else a feed item's (the representative's
     first); None when neither names one. Discord fetches it, the bot never does."""
+    word_count: int = 0
+    """Words in the briefed page's text (for a reading time); 0 when the story has no page brief."""
 
     @property
     def outlet_count(self) -> int:
@@ -246,6 +248,7 @@ def _digest_story(
         from_feed_summary=page is None,
         outlet_links=tuple((renamed.get(item.source, item.source), item.link) for item in story.items if item.link),
         image=image,
+        word_count=page.word_count if page is not None else 0,
     )
 
 

@@ -34,7 +34,12 @@ class Article:
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+        return reading_minutes(self.word_count)
+
+
+def reading_minutes(word_count: int) -> int:
+    """Whole minutes a text of `word_count` words takes to read at WORDS_PER_MINUTE; at least 1."""
+    return max(1, round(word_count / WORDS_PER_MINUTE))
 
 
 @dataclass(frozen=True, slots=True)

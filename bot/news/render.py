@@ -13,7 +13,7 @@ from bot.i18n import ENGLISH, Messages
 from bot.news.digest import Digest, DigestStory
 from bot.news.errors import N_, NewsError
 from bot.news.filters import HeldBack
-from bot.news.models import Briefing, Quote
+from bot.news.models import Briefing, Quote, reading_minutes
 
 JsonObject = dict[str, Any]
 
@@ -81,11 +81,14 @@ def byline(briefing: Briefing) -> str:
 
 def reading_note(briefing: Briefing, messages: Messages = ENGLISH) -> str:
     """'3 min read · 812 words': what reading the whole article takes."""
-    article = briefing.article
-    reading = messages.gettext("{minutes} min read", minutes=messages.number(article.reading_minutes))
-    words = messages.ngettext(
-        "{words} word", "{words} words", article.word_count, words=messages.number(article.word_count)
-    )
+    return length_note(briefing.article.word_count, messages)
+
+
+def length_note(word_count: int, messages: Messages = ENGLISH) -> str:
+    """'3 min read · 812 words' for an article of `word_count` words, read at WORDS_PER_MINUTE, its
+    numbers written as the reader's locale writes them ('1.234 Wörter', '1 234 mots')."""
+    reading = messages.gettext("{minutes} min read", minutes=messages.number(reading_minutes(word_count)))
+    words = messages.ngettext("{words} word", "{words} words", word_count, words=messages.number(word_count))
     return f"{reading} · {words}"
 
 

@@ -72,6 +72,7 @@ class ItemQueries(Queries):
                     "authors": list(item.authors),
                     "source": item.source or None,
                     "language": item.language[:LANGUAGE_LENGTH] if item.language else None,
+                    "image": item.image,
                 }
             )
         new: dict[str, StoredItem] = {}

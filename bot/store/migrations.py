@@ -415,6 +415,13 @@ def _v10_story_filters(connection: Connection) -> None:
         connection.execute(text(f"ALTER TABLE subscriptions ADD COLUMN {column}"))
 
 
+def _v11_item_images(connection: Connection) -> None:
+    """Version 11: seen items keep the picture their feed names (media:content, an image enclosure...),
+    so a digest story whose page has no brief still shows one. Items stored before have none; they
+    leave the digest window within two days."""
+    connection.execute(text("ALTER TABLE seen_items ADD COLUMN image TEXT"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -426,6 +433,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_page_briefs,
     _v9_delivery_targets,
     _v10_story_filters,
+    _v11_item_images,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

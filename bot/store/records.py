@@ -214,6 +214,8 @@ class ItemLike(Protocol):
     def source(self) -> str: ...
     @property
     def language(self) -> str | None: ...
+    @property
+    def image(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,9 @@ class StoredItem:
     """The outlet as the item names it (an aggregator's <source>, else the feed's title then)."""
     language: str | None
     """The language the feed declared, a hint only."""
+    image: str | None = None
+    """The picture the feed names for the item (http(s), never fetched); None when it names none or
+    the item predates version 11."""
 
     @property
     def ref(self) -> ItemRef:
@@ -423,6 +428,7 @@ def item_from_row(row: Row[Any]) -> StoredItem:
         authors=tuple(str(author) for author in row.authors or ()),
         source=row.source,
         language=row.language,
+        image=row.image,
     )
 
 

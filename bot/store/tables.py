@@ -266,6 +266,8 @@ seen_items = Table(
     # upgrade fills it and every insert sets it. No index: it changes on every fetch of the feed,
     # and only the daily prune reads it.
     Column("last_listed_at", UTCDateTime),
+    # Version 11: the picture the feed names for the item, for a story whose page has no brief.
+    Column("image", Text),
     Index(None, "feed_id", "first_seen_at"),
 )
 """Every item a feed has shown, once, as the feed told it: digests are built from these rows."""

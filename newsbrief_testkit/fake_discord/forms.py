@@ -25,9 +25,11 @@ from .limits import (
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FIELDS_LIMIT,
     EMBED_FOOTER_TEXT_LIMIT,
+    EMBED_LINK_SCHEMES,
     EMBED_MEDIA_SCHEMES,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
+    EMBED_URL_LIMIT,
     EMBEDS_PER_MESSAGE_LIMIT,
     NONCE_LIMIT,
 )
@@ -48,10 +50,19 @@ def _url_error(url: Any, schemes: frozenset[str]) -> dict[str, Any] | None:
     return field_error("URL_TYPE_INVALID_SCHEME", message)
 
 
+def _embed_url_error(url: Any, schemes: frozenset[str]) -> dict[str, Any] | None:
+    """An embed's address: within 2048 characters, of a scheme Discord takes there."""
+    if text_length(url) > EMBED_URL_LIMIT:
+        return too_long(EMBED_URL_LIMIT)
+    return _url_error(url, schemes)
+
+
 def embed_errors(embed: Mapping[str, Any]) -> dict[str, Any]:
-    """Per-embed limits, keyed as Discord keys them (``title``, ``fields.3.value``...); a thumbnail's or
-    image's url must be http(s) (or attachment://)."""
+    """Per-embed limits, keyed as Discord keys them (``title``, ``fields.3.value``...); the embed's link
+    is http(s), a thumbnail's or image's url http(s) (or attachment://), each within 2048 characters."""
     errors: dict[str, Any] = {}
+    if embed.get("url") is not None and (found := _embed_url_error(embed["url"], EMBED_LINK_SCHEMES)):
+        errors["url"] = found
     if text_length(embed.get("title")) > EMBED_TITLE_LIMIT:
         errors["title"] = too_long(EMBED_TITLE_LIMIT)
     if text_length(embed.get("description")) > EMBED_DESCRIPTION_LIMIT:
@@ -63,7 +74,7 @@ def embed_errors(embed: Mapping[str, Any]) -> dict[str, Any]:
     if text_length(author.get("name")) > EMBED_AUTHOR_NAME_LIMIT:
         errors["author"] = {"name": too_long(EMBED_AUTHOR_NAME_LIMIT)}
     for media in ("thumbnail", "image"):
-        if media in embed and (found := _url_error((embed[media] or {}).get("url"), EMBED_MEDIA_SCHEMES)):
+        if media in embed and (found := _embed_url_error((embed[media] or {}).get("url"), EMBED_MEDIA_SCHEMES)):
             errors[media] = {"url": found}
     fields = embed.get("fields") or []
     if len(fields) > EMBED_FIELDS_LIMIT:
@@ -98,7 +109,7 @@ def embed_size(embed: Mapping[str, Any]) -> int:
 def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
     """A button's own rules: a label within 80 characters; a link button has a url (http, https or
     discord, within 512 characters) and no custom_id, a premium button neither, every other style a
-    custom_id."""
+    custom_id and no url."""
     errors: dict[str, Any] = {}
     if text_length(button.get("label")) > BUTTON_LABEL_LIMIT:
         errors["label"] = too_long(BUTTON_LABEL_LIMIT)
@@ -113,8 +124,11 @@ def _button_errors(button: Mapping[str, Any]) -> dict[str, Any]:
             errors["url"] = found
         if button.get("custom_id") is not None:
             errors["custom_id"] = field_error("BASE_TYPE_BAD_VALUE", "A link button has no custom_id.")
-    elif style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
-        errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+    else:
+        if style != BUTTON_STYLE_PREMIUM and not button.get("custom_id"):
+            errors["custom_id"] = field_error("BASE_TYPE_REQUIRED", "This field is required")
+        if button.get("url") is not None:
+            errors["url"] = field_error("BASE_TYPE_BAD_VALUE", "Only a link button has a url.")
     return errors
 
 

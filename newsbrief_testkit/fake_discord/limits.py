@@ -62,6 +62,10 @@ BUTTON_LABEL_LIMIT = 80
 BUTTON_URL_LIMIT = 512
 BUTTON_URL_SCHEMES = frozenset({"http", "https", "discord"})
 EMBED_MEDIA_SCHEMES = frozenset({"http", "https", "attachment"})
+# An embed's own link is http(s); it and a thumbnail's or image's url are at most 2048 characters: not in
+# the embed limits table, but Discord answers a longer one "Must be 2048 or fewer in length.".
+EMBED_LINK_SCHEMES = frozenset({"http", "https"})
+EMBED_URL_LIMIT = 2048
 # GET /channels/{id}/messages: ``limit`` is 1-100, 50 when not given
 # (https://discord.com/developers/docs/resources/message#get-channel-messages).
 MESSAGES_PAGE_MIN = 1

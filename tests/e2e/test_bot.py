@@ -15,7 +15,7 @@ from bot.client import NewsBot
 from bot.embeds import briefing_embed
 from bot.news.pipeline import brief_html
 from bot.settings import Settings
-from newsbrief_testkit.fake_discord import FakeDiscord
+from newsbrief_testkit.fake_discord import FakeDiscord, RecordedRequest
 from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import embed_answer, private_reply, running_news_bot
@@ -60,6 +60,18 @@ async def test_summarize_answer_has_the_pages_picture_and_a_read_the_article_but
     assert [(button["label"], button["url"], button["style"]) for button in row["components"]] == [
         ("Read the article", embed["url"], 5)
     ]
+
+
+async def test_summarize_answers_without_a_picture_whose_address_discord_would_refuse(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    picture = f'<meta property="og:image" content="https://cdn.example/{"a" * 2100}.jpg">'
+    url = local_site.add("/news/harbour", HARBOUR_PAGE.replace("</head>", f"{picture}</head>", 1))
+    interaction = await fake.send_slash_command("summarize", {"url": url})
+    followup = await fake.wait_for_followup(interaction, status=200, timeout=15)
+
+    (embed,) = followup.json["embeds"]
+    assert (embed["title"], "thumbnail" in embed) == (HEADLINE, False)
 
 
 async def test_summarize_shows_a_key_quote_with_its_speaker(
@@ -211,6 +223,30 @@ async def test_message_command_summarizes_the_link_in_a_message(
     target = fake.add_message(f"Finally open: {url}!")
     interaction = await fake.send_message_command("Summarize", target=target)
     assert (await embed_answer(fake, interaction))["title"] == HEADLINE
+
+
+async def test_message_command_gives_each_summary_its_own_read_the_article_button_in_the_users_language(
+    news_bot: NewsBot, fake: FakeDiscord, local_site: LocalSite
+) -> None:
+    canonical = "https://coastline-herald.example/news/harbour-tunnel-opens"
+    day_two = f"{canonical}-day-two"
+    target = fake.add_message(
+        f"Two reads: {local_site.add('/news/harbour', HARBOUR_PAGE)} and "
+        f"{local_site.add('/news/harbour-again', HARBOUR_PAGE.replace(canonical, day_two))}"
+    )
+    interaction = await fake.send_message_command("Summarize", target=target, locale="fr")
+    answers: list[RecordedRequest] = []
+    for _ in range(2):
+        since = fake.requests.index(answers[-1]) + 1 if answers else 0
+        answers.append(await fake.wait_for_followup(interaction, status=200, since=since, timeout=15))
+
+    buttons = [
+        (button["label"], button["url"])
+        for answer in answers
+        for row in answer.json["components"]
+        for button in row["components"]
+    ]
+    assert sorted(buttons) == [("Lire l’article", canonical), ("Lire l’article", day_two)]
 
 
 async def test_message_command_without_a_link_says_so(news_bot: NewsBot, fake: FakeDiscord) -> None:

@@ -15,6 +15,7 @@ from newsbrief_testkit.fake_discord import (
     BUTTON_URL_LIMIT,
     BUTTONS_PER_ROW_LIMIT,
     CUSTOM_ID_LIMIT,
+    EMBED_URL_LIMIT,
     INVALID_FORM_BODY,
     FakeDiscord,
     running_client,
@@ -195,6 +196,11 @@ async def test_a_link_button_with_a_custom_id_is_refused(fake_discord: FakeDisco
     assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["custom_id"])
 
 
+async def test_a_button_that_is_not_a_link_with_a_url_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_components(fake_discord, [row({**button("read"), "url": "https://news.example/a"})])
+    assert (status, list(body["errors"]["components"]["0"]["components"]["0"])) == (400, ["url"])
+
+
 @pytest.mark.parametrize(
     ("url", "code"),
     [
@@ -227,3 +233,26 @@ async def test_an_embed_picture_that_is_not_http_is_refused(media: str, fake_dis
         400,
         "URL_TYPE_INVALID_SCHEME",
     )
+
+
+@pytest.mark.parametrize("media", ["thumbnail", "image"])
+async def test_an_embed_picture_url_over_2048_characters_is_refused(media: str, fake_discord: FakeDiscord) -> None:
+    url = "https://cdn.example/" + "a" * EMBED_URL_LIMIT
+    status, body = await post_embed(fake_discord, {media: {"url": url}})
+    assert (status, body["errors"]["embeds"]["0"][media]["url"]["_errors"][0]["code"]) == (400, "BASE_TYPE_MAX_LENGTH")
+
+
+async def test_an_embed_link_over_2048_characters_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_embed(fake_discord, {"url": "https://news.example/" + "a" * EMBED_URL_LIMIT})
+    assert (status, body["errors"]["embeds"]["0"]["url"]["_errors"][0]["code"]) == (400, "BASE_TYPE_MAX_LENGTH")
+
+
+async def test_an_embed_link_that_is_not_http_is_refused(fake_discord: FakeDiscord) -> None:
+    status, body = await post_embed(fake_discord, {"url": "discord://-/channels/@me"})
+    assert (status, body["errors"]["embeds"]["0"]["url"]["_errors"][0]["code"]) == (400, "URL_TYPE_INVALID_SCHEME")
+
+
+async def test_an_embed_link_and_picture_of_2048_characters_are_accepted(fake_discord: FakeDiscord) -> None:
+    url = "https://cdn.example/" + "a" * (EMBED_URL_LIMIT - len("https://cdn.example/"))
+    status, _ = await post_embed(fake_discord, {"url": url, "thumbnail": {"url": url}})
+    assert status == 200

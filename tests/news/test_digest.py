@@ -604,6 +604,22 @@ async def test_story_carries_the_pictures_of_its_page_else_of_its_feed(
     }
 
 
+async def test_a_story_briefed_ahead_carries_its_pages_length(
+    digest_site: LocalSite, pipeline: Pipeline, now: datetime
+) -> None:
+    library_link = digest_site.url("/times/library")
+    brief = PageBrief(url=library_link, summary=("The library reopens on Monday.",), word_count=471)
+
+    async def stored(links: Sequence[str]) -> dict[str, PageBrief]:
+        return {link: brief for link in links if link == library_link}
+
+    digest = await build_digest(local_items(digest_site, now), pipeline=pipeline, local_now=now, briefs=stored)
+
+    assert {story.title: story.word_count for story in digest.stories if story.word_count} == {
+        story_titled(digest, "Central library").title: 471
+    }
+
+
 async def test_stories_take_briefs_handed_in_and_no_page_is_fetched(
     digest_site: LocalSite, pipeline: Pipeline, now: datetime
 ) -> None:

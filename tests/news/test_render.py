@@ -2,6 +2,9 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
+
+from bot.i18n import messages_for
 from bot.news.digest import Digest, DigestStory
 from bot.news.errors import FetchError, FetchErrorKind
 from bot.news.filters import HeldBack
@@ -16,6 +19,7 @@ from bot.news.render import (
     failing_feeds_line,
     held_back_line,
     held_back_lines,
+    length_note,
     nothing_new_line,
 )
 
@@ -69,6 +73,28 @@ def test_markdown_shows_title_byline_and_quote() -> None:
 
 def test_markdown_reports_reading_time_and_length() -> None:
     assert briefing_to_markdown(BRIEFING).endswith("_1 min read · 16 words_")
+
+
+def test_length_note_gives_minutes_at_230_words_a_minute() -> None:
+    assert [length_note(words) for words in (1, 471, 1234)] == [
+        "1 min read · 1 word",
+        "2 min read · 471 words",
+        "5 min read · 1,234 words",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "note"),
+    [
+        ("de", "5 Min. Lesezeit · 1.234 Wörter"),
+        ("fr", "5 min de lecture · 1\u202f234 mots"),
+        ("pt-BR", "5 min de leitura · 1.234 palavras"),
+        ("ru", "5 мин чтения · 1\xa0234 слова"),
+        ("pl", "5 min czytania · 1\xa0234 słowa"),
+    ],
+)
+def test_length_note_reads_naturally_in_the_readers_language(locale: str, note: str) -> None:
+    assert length_note(1234, messages_for(locale)) == note
 
 
 # --- digests -----------------------------------------------------------------------------------

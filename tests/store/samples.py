@@ -36,6 +36,7 @@ class Entry:
     authors: tuple[str, ...] = ()
     source: str = "Example News"
     language: str | None = "en"
+    image: str | None = None
 
 
 def entry(number: int, *, site: str = "https://www.example-news.org", published: datetime | None = None) -> Entry:

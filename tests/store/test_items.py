@@ -61,6 +61,17 @@ async def test_an_item_keeps_what_the_feed_said_about_it(store: Store) -> None:
     )
 
 
+async def test_an_item_keeps_the_picture_its_feed_names(store: Store) -> None:
+    feed_id = await _feed(store)
+    subscription = await _subscription(store)
+    pictured = replace(entry(1), image="https://cdn.example-news.org/budget.jpg")
+    await store.upsert_seen_items(feed_id, [pictured, entry(2)], now=NOW)
+
+    items = await store.undelivered_items(subscription.id, since=NOW)
+
+    assert {item.title: item.image for item in items} == {entry(1).title: pictured.image, entry(2).title: None}
+
+
 async def test_the_same_guid_in_two_feeds_is_two_items(store: Store) -> None:
     first, second = await _feed(store, FEED_URLS[0]), await _feed(store, FEED_URLS[1])
     subscription = await _subscription(store)

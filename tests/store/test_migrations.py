@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,14 @@ from bot.editions import EVERY_DAY
 from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
-from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, _v10_story_filters, migrate, schema_version_of
+from bot.store.migrations import (
+    MIGRATIONS,
+    UPGRADE_CATCH_UP,
+    _v10_story_filters,
+    _v11_item_images,
+    migrate,
+    schema_version_of,
+)
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from bot.targets import DeliveryTarget, TargetKind
 from tests.store.conftest import stored_delivery
@@ -371,6 +379,30 @@ async def test_a_database_before_story_filters_upgrades_every_subscription_to_th
             GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="UTC", story_filter=rules, replace=True
         )
         assert (replaced.id, replaced.story_filter) == (subscription_id, rules)
+    finally:
+        await engine.dispose()
+
+
+async def test_items_stored_before_item_images_upgrade_without_a_picture(database_url: str) -> None:
+    engine = create_engine(database_url)
+    before_images = MIGRATIONS.index(_v11_item_images)
+    assert await migrate(engine, migrations=MIGRATIONS[:before_images], now=NOW) == before_images
+    store = Store(engine)
+    try:
+        feed_id = await _follow_as_stored_then(engine)
+        await _store_as_version_2(engine, feed_id, entry(1), first_seen_at=NOW)
+
+        assert await migrate(engine, now=NOW) == LATEST_VERSION
+
+        subscription = await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Europe/Berlin", now=NOW
+        )
+        (item,) = await store.undelivered_items(subscription.id, since=NOW)
+        assert (item.title, item.image) == (entry(1).title, None)
+        pictured = replace(entry(2), image="https://cdn.example-news.org/2.jpg")
+        await store.upsert_seen_items(feed_id, [pictured], now=NOW)
+        items = await store.undelivered_items(subscription.id, since=NOW)
+        assert {item.title: item.image for item in items} == {entry(1).title: None, pictured.title: pictured.image}
     finally:
         await engine.dispose()
 
