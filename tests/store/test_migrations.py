@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.editions import EVERY_DAY
 from bot.store import LATEST_VERSION, ItemRef, SchemaTooNew, Store, open_store
 from bot.store.database import create_engine
-from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, migrate, schema_version_of
+from bot.store.migrations import MIGRATIONS, UPGRADE_CATCH_UP, _v11_live_posts, migrate, schema_version_of
 from bot.store.tables import DeliveryKind, UTCDateTime, feeds, guild_feeds, metadata, seen_items, subscriptions
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, Entry, entry
@@ -322,6 +322,28 @@ async def test_a_version_5_database_upgrades_each_daily_time_to_an_edition_keepi
         assert delivery.edition_time == MORNING
         # The delivery posted before the upgrade holds its edition's key.
         assert await store.claim_delivery(subscription_id, NOW.date(), DeliveryKind.SCHEDULED, now=NOW) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_subscriptions_from_before_live_posts_stay_editions_with_ten_posts_an_hour(database_url: str) -> None:
+    before_live = MIGRATIONS.index(_v11_live_posts)
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:before_live], now=NOW) == before_live
+    try:
+        subscription_id = await _subscribe_as_stored_then(engine)
+
+        await migrate(engine, now=NOW)
+
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(subscriptions.c.mode, subscriptions.c.hourly_cap).where(
+                        subscriptions.c.id == subscription_id
+                    )
+                )
+            ).one()
+        assert (row.mode, row.hourly_cap) == ("edition", 10)
     finally:
         await engine.dispose()
 
