@@ -422,6 +422,47 @@ def _v11_item_images(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE seen_items ADD COLUMN image TEXT"))
 
 
+def _v12_live_posts(connection: Connection) -> None:
+    """Version 12: live subscriptions, which post each new story as it comes. Every existing
+    subscription stays an edition (mode 'edition'); the hourly cap starts at 10 for all. The live
+    posts table starts empty: nothing was posted live before."""
+    connection.execute(
+        text(
+            "ALTER TABLE subscriptions ADD COLUMN mode VARCHAR(16) DEFAULT 'edition' NOT NULL"
+            " CONSTRAINT ck_subscriptions_subscription_mode CHECK (mode IN ('edition', 'live'))"
+        )
+    )
+    connection.execute(
+        text(
+            "ALTER TABLE subscriptions ADD COLUMN hourly_cap INTEGER DEFAULT 10 NOT NULL"
+            " CONSTRAINT ck_subscriptions_hourly_cap_positive CHECK (hourly_cap >= 1)"
+        )
+    )
+    v12 = MetaData(naming_convention=NAMING_CONVENTION)
+    Table("subscriptions", v12, Column("id", SurrogateKey, primary_key=True))
+    Table(
+        "live_posts",
+        v12,
+        Column("id", SurrogateKey, primary_key=True),
+        Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+        Column("story_key", String(64), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("claim_token", String(32)),
+        Column("lease_expires_at", UTCDateTime),
+        Column("nonce", String(25), nullable=False),
+        Column("message_ids", JSON, nullable=False),
+        Column("outlets", JSON, nullable=False),
+        Column("claimed_at", UTCDateTime, nullable=False),
+        Column("due_at", UTCDateTime),
+        Column("posted_at", UTCDateTime),
+        CheckConstraint("status IN ('claimed', 'posted', 'held')", name="live_post_status"),
+        UniqueConstraint("subscription_id", "story_key"),
+        Index(None, "subscription_id", "posted_at"),
+        sqlite_autoincrement=True,
+    )
+    v12.tables["live_posts"].create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_create_tables,
     _v2_item_details,
@@ -434,6 +475,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v9_delivery_targets,
     _v10_story_filters,
     _v11_item_images,
+    _v12_live_posts,
 )
 """Every step, in order: MIGRATIONS[0] makes version 1, MIGRATIONS[n - 1] version n."""
 

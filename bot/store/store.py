@@ -17,6 +17,7 @@ from bot.store.deliveries import DeliveryQueries
 from bot.store.feeds import FeedQueries
 from bot.store.history import HistoryQueries
 from bot.store.items import ItemQueries
+from bot.store.live import LiveQueries
 from bot.store.migrations import migrate
 from bot.store.overview import OverviewQueries
 from bot.store.subscriptions import SubscriptionQueries
@@ -40,7 +41,14 @@ async def open_store(url: str, *, echo: bool = False, pool: PoolLimits = DEFAULT
 
 
 class Store(
-    FeedQueries, ItemQueries, SubscriptionQueries, DeliveryQueries, HistoryQueries, OverviewQueries, BriefQueries
+    FeedQueries,
+    ItemQueries,
+    SubscriptionQueries,
+    DeliveryQueries,
+    HistoryQueries,
+    OverviewQueries,
+    BriefQueries,
+    LiveQueries,
 ):
     """newsbrief's data. Safe to share between tasks, and between processes using one database.
 

@@ -41,6 +41,8 @@ from sqlalchemy import (
     text,
 )
 
+from bot.discord_limits import MESSAGE_NONCE_LIMIT
+
 ITEM_KEY_LENGTH = 512
 """Longest item key stored as it is; longer ones are stored as a hash (see `records.stored_item_key`).
 PostgreSQL refuses btree index entries over about 2.7 kB, and guids and links can be longer."""
@@ -121,6 +123,21 @@ class PauseReason(StrEnum):
     """Every feed the digest picked was removed from the server."""
     FORUM_TAG_REQUIRED = "forum_tag_required"
     """The forum requires a tag on each post and none of its tags matches the digest (one was deleted or renamed)."""
+
+
+class SubscriptionMode(StrEnum):
+    EDITION = "edition"
+    """Editions at local times: what is new since the previous one, in one message."""
+    LIVE = "live"
+    """Each new story posted soon after a feed first lists it (see bot/store/live.py)."""
+
+
+class LivePostStatus(StrEnum):
+    CLAIMED = "claimed"
+    """A process is posting the story; its lease says until when the claim holds."""
+    POSTED = "posted"
+    HELD = "held"
+    """Over the subscription's hourly cap: waits for the next hour's combined message."""
 
 
 class BriefStatus(StrEnum):
@@ -222,12 +239,21 @@ subscriptions = Table(
     Column("exclude_words", JSON, nullable=False, server_default=text("'[]'")),
     Column("max_per_outlet", Integer),
     Column("min_outlets", Integer, nullable=False, server_default=text("1")),
+    # Version 12: editions or live posts, and how many live posts an hour at most.
+    Column(
+        "mode",
+        enum_column_type(SubscriptionMode, "subscription_mode"),
+        nullable=False,
+        server_default=text("'edition'"),
+    ),
+    Column("hourly_cap", Integer, nullable=False, server_default=text("10")),
     UniqueConstraint("guild_id", "channel_id"),
     # Lets subscription_feeds reference (subscription, guild) so its feeds are that guild's.
     UniqueConstraint("id", "guild_id"),
     CheckConstraint("max_stories >= 1", name="max_stories_positive"),
     CheckConstraint("max_per_outlet >= 0", name="max_per_outlet_not_negative"),
     CheckConstraint("min_outlets >= 1", name="min_outlets_positive"),
+    CheckConstraint("hourly_cap >= 1", name="hourly_cap_positive"),
     sqlite_autoincrement=True,  # never reuse an id: delivered_items outlive their rows
 )
 """A channel's digest: its editions (local times on weekdays in an IANA zone), from which feeds, how much."""
@@ -361,3 +387,26 @@ page_briefs = Table(
 )
 """Version 8: each linked page briefed once (summary, key quotes, picture) for every digest and
 process to share; a row is first a claim, so that two processes never fetch one page."""
+
+live_posts = Table(
+    "live_posts",
+    metadata,
+    Column("id", SurrogateKey, primary_key=True),
+    Column("subscription_id", ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("story_key", String(LINK_KEY_LENGTH), nullable=False),
+    Column("status", enum_column_type(LivePostStatus, "live_post_status"), nullable=False),
+    Column("claim_token", String(CLAIM_TOKEN_LENGTH)),
+    Column("lease_expires_at", UTCDateTime),
+    Column("nonce", String(MESSAGE_NONCE_LIMIT), nullable=False),
+    Column("message_ids", JSON, nullable=False),
+    Column("outlets", JSON, nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime),
+    Column("posted_at", UTCDateTime),
+    UniqueConstraint("subscription_id", "story_key"),
+    Index(None, "subscription_id", "posted_at"),
+    sqlite_autoincrement=True,
+)
+"""Version 12: each story a live subscription posted (or holds for the next hour), keyed by its story,
+so that another outlet's coverage edits the post and no story is posted twice. The nonce stays with
+the row across takeovers: a repeat of an interrupted post is answered by Discord with the first message."""

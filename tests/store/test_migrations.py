@@ -23,6 +23,7 @@ from bot.store.migrations import (
     UPGRADE_CATCH_UP,
     _v10_story_filters,
     _v11_item_images,
+    _v12_live_posts,
     migrate,
     schema_version_of,
 )
@@ -350,6 +351,28 @@ async def test_a_version_8_database_upgrades_every_digest_to_post_in_its_channel
         assert subscription is not None
         assert subscription.target == DeliveryTarget(channel_id=CHANNEL, kind=TargetKind.CHANNEL)
         assert (subscription.publish, subscription.ping_role_id) == (False, None)
+    finally:
+        await engine.dispose()
+
+
+async def test_subscriptions_from_before_live_posts_stay_editions_with_ten_posts_an_hour(database_url: str) -> None:
+    before_live = MIGRATIONS.index(_v12_live_posts)
+    engine = create_engine(database_url)
+    assert await migrate(engine, migrations=MIGRATIONS[:before_live], now=NOW) == before_live
+    try:
+        subscription_id = await _subscribe_as_stored_then(engine)
+
+        await migrate(engine, now=NOW)
+
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(subscriptions.c.mode, subscriptions.c.hourly_cap).where(
+                        subscriptions.c.id == subscription_id
+                    )
+                )
+            ).one()
+        assert (row.mode, row.hourly_cap) == ("edition", 10)
     finally:
         await engine.dispose()
 
