@@ -22,9 +22,6 @@ from bot.store.records import link_key
 LIVE_EDIT_WINDOW = timedelta(hours=24)
 """How long a live post is edited when another outlet covers its story; later, the story is new."""
 
-DEFAULT_HOURLY_CAP = 10
-"""Live messages a subscription posts in one clock hour unless told otherwise."""
-
 
 @dataclass(frozen=True, slots=True)
 class CoverageEdit:

@@ -19,7 +19,7 @@ from bot.editions import EVERY_DAY, Edition, EditionSchedule
 from bot.news.errors import NewsError
 from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.urls import normalize_url
-from bot.store.tables import ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus
+from bot.store.tables import DEFAULT_HOURLY_CAP, ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus, SubscriptionMode
 from bot.targets import DeliveryTarget, TargetKind
 
 FAILING_AFTER = 3
@@ -141,6 +141,14 @@ class Subscription:
     """A role mentioned at the top of each edition; None pings nobody."""
     story_filter: StoryFilter = DEFAULT_STORY_FILTER
     """What gets into its digests: include and exclude words, the per-outlet cap, the minimum of outlets."""
+    mode: SubscriptionMode = SubscriptionMode.EDITION
+    """Editions at local times, or each story as it breaks (live)."""
+    hourly_cap: int = DEFAULT_HOURLY_CAP
+    """Live: the most messages posted in one clock hour; the rest wait for one combined message."""
+
+    @property
+    def live(self) -> bool:
+        return self.mode is SubscriptionMode.LIVE
 
     @property
     def paused(self) -> bool:
@@ -186,6 +194,10 @@ class SubscriptionChanges:
     ping_role_id: int | None = None
     no_ping: bool = False
     """Ping nobody any more."""
+    story_filter: StoryFilter | None = None
+    """New include and exclude words, per-outlet cap and minimum of outlets, all four at once."""
+    mode: SubscriptionMode | None = None
+    hourly_cap: int | None = None
 
 
 class ItemRef(NamedTuple):

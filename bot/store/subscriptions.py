@@ -37,7 +37,14 @@ from bot.store.records import (
     in_chunks,
     utc_now,
 )
-from bot.store.tables import guild_feeds, subscription_feeds, subscriptions
+from bot.store.tables import (
+    DEFAULT_HOURLY_CAP,
+    MAX_HOURLY_CAP,
+    SubscriptionMode,
+    guild_feeds,
+    subscription_feeds,
+    subscriptions,
+)
 from bot.targets import TargetKind
 
 LOGGER = logging.getLogger(__name__)
@@ -120,6 +127,12 @@ async def _choose_feeds(
         )
 
 
+def _check_hourly_cap(cap: int) -> int:
+    if not 1 <= cap <= MAX_HOURLY_CAP:
+        raise InvalidSetting(N_("A live digest posts from 1 to {most} messages an hour."), most=MAX_HOURLY_CAP)
+    return cap
+
+
 def _story_filter_columns(story_filter: StoryFilter) -> dict[str, Any]:
     """The subscription columns of version 10 that hold a StoryFilter."""
     return {
@@ -152,6 +165,8 @@ class SubscriptionQueries(Queries):
         target_kind: TargetKind = TargetKind.CHANNEL,
         publish: bool = False,
         ping_role_id: int | None = None,
+        mode: SubscriptionMode = SubscriptionMode.EDITION,
+        hourly_cap: int = DEFAULT_HOURLY_CAP,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Subscription:
@@ -173,6 +188,9 @@ class SubscriptionQueries(Queries):
                 the per-outlet cap, the minimum of outlets.
             locale: the server's preferred locale, the language the digest is posted in (None: English).
             target_kind, publish, ping_role_id: how it is posted there (see bot/targets.py).
+            mode: editions at the times above, or each story as it breaks (live; the times are kept
+                for a switch back to editions).
+            hourly_cap: live: the most messages in one clock hour.
             replace: replace the channel's existing subscription (keeping its id and its history of
                 delivered items, and resuming it) instead of refusing.
 
@@ -186,6 +204,7 @@ class SubscriptionQueries(Queries):
         schedule = _schedule(local_time, edition_times, weekdays, timezone)
         if max_stories < 1:
             raise InvalidSetting(N_("A digest needs room for at least one story."))
+        _check_hourly_cap(hourly_cap)
         chosen = None if feed_ids is None else sorted(set(feed_ids))
         if chosen is not None and not chosen:
             raise InvalidSetting(N_("Choose at least one feed, or all of them."))
@@ -203,6 +222,8 @@ class SubscriptionQueries(Queries):
             "target_kind": TargetKind(target_kind).value,
             "publish": publish,
             "ping_role_id": ping_role_id,
+            "mode": SubscriptionMode(mode),
+            "hourly_cap": hourly_cap,
         }
         async with self._engine.begin() as connection:
             if chosen is not None:
@@ -287,6 +308,12 @@ class SubscriptionQueries(Queries):
                 values["target_kind"] = TargetKind(changes.target_kind).value
             if changes.publish is not None:
                 values["publish"] = changes.publish
+            if changes.story_filter is not None:
+                values |= _story_filter_columns(changes.story_filter)
+            if changes.mode is not None:
+                values["mode"] = SubscriptionMode(changes.mode)
+            if changes.hourly_cap is not None:
+                values["hourly_cap"] = _check_hourly_cap(changes.hourly_cap)
             if changes.ping_role_id is not None or changes.no_ping:
                 values["ping_role_id"] = None if changes.no_ping else changes.ping_role_id
             if changes.all_feeds or changes.feed_ids is not None:
@@ -460,6 +487,8 @@ class SubscriptionQueries(Queries):
                     max_per_outlet=row.max_per_outlet,
                     min_outlets=row.min_outlets,
                 ),
+                mode=SubscriptionMode(row.mode),
+                hourly_cap=row.hourly_cap,
             )
             for row in rows
         ]

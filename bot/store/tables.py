@@ -125,6 +125,12 @@ class PauseReason(StrEnum):
     """The forum requires a tag on each post and none of its tags matches the digest (one was deleted or renamed)."""
 
 
+DEFAULT_HOURLY_CAP = 10
+"""Live messages a subscription posts in one clock hour unless told otherwise."""
+MAX_HOURLY_CAP = 60
+"""The most live messages a subscription may post in an hour: a channel that busy is a feed relay's."""
+
+
 class SubscriptionMode(StrEnum):
     EDITION = "edition"
     """Editions at local times: what is new since the previous one, in one message."""

@@ -19,6 +19,7 @@ from bot.store import (
     SubscriptionExists,
     UnknownFeed,
 )
+from bot.store.tables import MAX_HOURLY_CAP, SubscriptionMode
 from bot.targets import DeliveryTarget, TargetKind
 from tests.store.conftest import stored_delivery
 from tests.store.samples import CHANNEL, FEED_URLS, GUILD, MEMBER, MORNING, NOW, OTHER_CHANNEL, OTHER_GUILD
@@ -349,3 +350,53 @@ async def test_a_running_digest_is_paused_once_by_whoever_finds_its_channel_gone
     assert (first, second) == (True, False)
     assert paused is not None
     assert paused.pause_reason == PauseReason.CHANNEL_DELETED
+
+
+async def test_a_subscription_is_an_edition_with_ten_live_posts_an_hour_by_default(store: Store) -> None:
+    made = await store.subscribe(GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo")
+    assert (made.mode, made.hourly_cap, made.live) == (SubscriptionMode.EDITION, 10, False)
+
+
+async def test_a_live_subscription_keeps_its_mode_and_hourly_cap(store: Store) -> None:
+    await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=MORNING,
+        timezone="Asia/Tokyo",
+        mode=SubscriptionMode.LIVE,
+        hourly_cap=4,
+    )
+    stored = await store.get_subscription(GUILD, CHANNEL)
+    assert stored is not None
+    assert (stored.mode, stored.hourly_cap, stored.live) == (SubscriptionMode.LIVE, 4, True)
+
+
+@pytest.mark.parametrize("cap", [0, MAX_HOURLY_CAP + 1])
+async def test_an_hourly_cap_out_of_range_is_refused(store: Store, cap: int) -> None:
+    with pytest.raises(InvalidSetting):
+        await store.subscribe(
+            GUILD, CHANNEL, created_by=MEMBER, local_time=MORNING, timezone="Asia/Tokyo", hourly_cap=cap
+        )
+    assert await store.get_subscription(GUILD, CHANNEL) is None
+
+
+async def test_an_edit_changes_mode_cap_and_story_filter_and_keeps_the_rest(store: Store) -> None:
+    await store.subscribe(
+        GUILD,
+        CHANNEL,
+        created_by=MEMBER,
+        local_time=MORNING,
+        timezone="Asia/Tokyo",
+        max_stories=6,
+        story_filter=StoryFilter(include=("election",), exclude=("sport",), min_outlets=2),
+    )
+    rules = StoryFilter(exclude=("Football",), max_per_outlet=2)
+
+    edited = await store.edit_subscription(
+        GUILD, CHANNEL, SubscriptionChanges(mode=SubscriptionMode.LIVE, hourly_cap=3, story_filter=rules)
+    )
+
+    assert edited is not None
+    assert (edited.mode, edited.hourly_cap, edited.max_stories) == (SubscriptionMode.LIVE, 3, 6)
+    assert edited.story_filter == rules
