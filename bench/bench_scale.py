@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -187,9 +188,10 @@ async def seed(store: Store, fake: FakeDiscord, outlets: Outlets, options: argpa
     return World(guilds, channels, ids[::step][: options.burst], {row.id: row.timezone for row in found})
 
 
-async def make_burst_due(store: Store, world: World) -> None:
-    """Forget earlier bursts, and give the burst's subscriptions an edition due this minute, each in its zone."""
-    due = datetime.now(UTC).replace(second=0, microsecond=0)
+async def make_burst_due(store: Store, world: World) -> datetime:
+    """Forget earlier bursts, and give the burst's subscriptions an edition at the next whole minute (as
+    editions are: at hours and minutes), each in its zone. Returns that minute."""
+    due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
     by_zone: dict[str, list[int]] = {}
     for subscription_id in world.burst:
         by_zone.setdefault(world.zone_of[subscription_id], []).append(subscription_id)
@@ -203,6 +205,7 @@ async def make_burst_due(store: Store, world: World) -> None:
                 .where(subscriptions.c.id.in_(ids))
                 .values(local_time=at, edition_times=[at.strftime("%H:%M")], next_edition_at=due)
             )
+    return due
 
 
 async def unfinished_claims(store: Store, world: World) -> Counter[str]:
@@ -335,6 +338,8 @@ class BurstResult:
     first_posted: dict[int, float] = field(default_factory=dict)
     """Channel -> seconds from the burst being due to its first message."""
     message_requests: int = 0
+    other_requests: Counter[str] = field(default_factory=Counter)
+    """Every other request the bots made during the burst, by route: they draw from the same budget."""
     resends: int = 0
     duplicates: int = 0
     stories: int = 0
@@ -349,8 +354,10 @@ def read_posts(fake: FakeDiscord, since: int, started: float, channels: set[int]
     seen: set[int] = set()
     result.first_posted.clear()
     result.message_requests = result.resends = 0
+    result.other_requests.clear()
     for request in fake.requests[since:]:
         if request.method != "POST" or request.status != 200 or not request.path.endswith("/messages"):
+            result.other_requests[f"{request.method} {re.sub(r'/[0-9]+', '/{id}', request.path)}"] += 1
             continue
         channel_id = int(request.path.split("/")[-2])
         if channel_id not in channels:
@@ -385,7 +392,8 @@ async def burst(
     fake.messages.clear()
     since = len(fake.requests)
     loop = asyncio.get_running_loop()
-    await make_burst_due(store, world)
+    due = await make_burst_due(store, world)
+    await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0.0))
     started = loop.time()
     deadline = started + BURST_WITHIN
     while loop.time() < deadline:
@@ -421,6 +429,11 @@ def report(result: BurstResult, bots: list[BotProcess], burst_size: int) -> None
     print(f"  50%: {reached(0.5)}   99%: {reached(0.99)}   100%: {reached(1.0)}   floor {floor:.1f} s "
           f"({result.message_requests} message requests / {GLOBAL_RATE_LIMIT} a second)"
           + (f" = {times[-1] / floor:.2f}x" if times and floor and len(times) >= burst_size else ""))  # fmt: skip
+    others = sum(result.other_requests.values())
+    if others:
+        every = (result.message_requests + others) / GLOBAL_RATE_LIMIT
+        print(f"  other requests during the burst: {others} (floor with them {every:.1f} s): "
+              + ", ".join(f"{route} {count}" for route, count in result.other_requests.most_common(5)))  # fmt: skip
     if result.killed_at is not None and len(times) >= burst_size:
         print(f"  all posted {times[-1] - result.killed_at:.1f} s after the kill (bar: within {TAKEOVER_WITHIN:.0f} s)")
     share = 1 - result.from_feed / result.stories if result.stories else 0.0
