@@ -4,10 +4,17 @@ and the Fetcher (the one HTTP session), each made in one way from the settings."
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from bot.news.fetch import Fetcher
 from bot.settings import Settings
+
+OWNER_POLL_SECONDS = 2.0
+"""How often a worker without pidfd support checks that the process that started it is alive."""
 
 
 def make_executor(processes: int) -> Executor | None:
@@ -17,7 +24,40 @@ def make_executor(processes: int) -> Executor | None:
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has imported the pipeline once, so each starts warm.
     context.set_forkserver_preload(["bot.news.pipeline"])
-    return ProcessPoolExecutor(max_workers=processes, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=exit_with_owner, initargs=(os.getpid(),)
+    )
+
+
+def exit_with_owner(owner_pid: int) -> None:
+    """Worker initializer: end this worker when the process that made the pool ends, however it ends.
+
+    A pool's workers wait for work from their owner and never learn that it died; each also holds the
+    forkserver's "owner alive" pipe open, so the forkserver lingers too. After a kill -9 of the bot they
+    would stay forever; a watcher thread ends them instead (and with them the forkserver)."""
+    threading.Thread(target=_watch_owner, args=(owner_pid,), name="owner-watch", daemon=True).start()
+
+
+def _watch_owner(owner_pid: int) -> None:
+    try:
+        owner = os.pidfd_open(owner_pid)
+    except (AttributeError, OSError):
+        while _alive(owner_pid):
+            time.sleep(OWNER_POLL_SECONDS)
+    else:
+        # A pidfd turns readable when its process ends (zombie or reaped).
+        select.select([owner], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def make_fetcher(settings: Settings) -> Fetcher:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from bot.resources import make_executor, make_fetcher
 from bot.settings import Settings
@@ -30,3 +34,35 @@ async def test_the_fetcher_takes_the_configured_limits(offline_settings: Setting
     settings = offline_settings.model_copy(update={"fetch_max_bytes": 123_456, "fetch_timeout_seconds": 4.5})
     async with make_fetcher(settings) as fetcher:
         assert (fetcher.max_bytes, fetcher.total_timeout) == (123_456, 4.5)
+
+
+OWNER_SCRIPT = """
+import os, sys, time
+from bot.resources import make_executor
+
+if __name__ == "__main__":
+    executor = make_executor(1)
+    print(executor.submit(os.getpid).result(timeout=60), flush=True)
+    time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/status").read_text().find("State:\\tZ") >= 0
+
+
+def test_worker_processes_end_when_their_owner_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER_SCRIPT)
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as owner:
+        assert owner.stdout is not None
+        worker = int(owner.stdout.readline())
+        owner.kill()
+    deadline = time.monotonic() + 20
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(worker)
