@@ -103,6 +103,10 @@ HOUSEKEEPING_JOB_ID = "store:housekeeping"
 # --- the scheduler --------------------------------------------------------------------------------
 
 
+def start_of_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 class DigestScheduler:
     """Claims and posts due editions with a bounded pool of workers, retries failed deliveries, keeps
     the feeds fresh, and does the daily housekeeping.
@@ -170,6 +174,7 @@ class DigestScheduler:
         self._claiming = asyncio.Lock()
         self._more_due = False
         self._stopping = False
+        self._first_tick: asyncio.Task[None] | None = None
         self.most_at_once = 0
         """The most deliveries this scheduler has had under way at once (never above `workers`)."""
 
@@ -189,8 +194,8 @@ class DigestScheduler:
             self._jobs.discard(task)
 
     async def start(self, *, paused: bool = False) -> None:
-        """Start the delivery clock and the retry sweep (both at once, then every interval), the feed
-        refresh, and the housekeeping (an hour from now, then daily).
+        """Start the delivery clock (on whole minutes and every interval between), the retry sweep and the
+        feed refresh (at once, then every interval), and the housekeeping (an hour from now, then daily).
 
         Args:
             paused: register the jobs without running any until `scheduler.resume()` (tests).
@@ -199,7 +204,13 @@ class DigestScheduler:
         now = datetime.now(UTC)
         if self.refresher is not None:
             self._every(self.refresh_interval, self.refresh_job, REFRESH_JOB_ID, "refresh due feeds", first_run=now)
-        self._every(self.clock_interval, self.clock_job, CLOCK_JOB_ID, "post due editions", first_run=now)
+        # Editions fall due at whole minutes: the clock ticks on them (and every interval between), and
+        # once at start for those that fell due while no process was running.
+        self._every(
+            self.clock_interval, self.clock_job, CLOCK_JOB_ID, "post due editions", from_minute=start_of_minute(now)
+        )
+        if not paused:
+            self._first_tick = asyncio.create_task(self.clock_job(), name="editions due at start")
         self._every(self.sweep_interval, self.sweep_job, SWEEP_JOB_ID, "retry failed deliveries", first_run=now)
         if self.history_retention is not None:
             self._every(
@@ -213,18 +224,27 @@ class DigestScheduler:
                     self.clock_interval)  # fmt: skip
 
     def _every(
-        self, interval: timedelta, job: Callable[[], Awaitable[None]], job_id: str, name: str, *, first_run: datetime
+        self,
+        interval: timedelta,
+        job: Callable[[], Awaitable[None]],
+        job_id: str,
+        name: str,
+        *,
+        first_run: datetime | None = None,
+        from_minute: datetime | None = None,
     ) -> None:
-        """A job every `interval` from `first_run`: one run at a time, missed runs coalesced."""
+        """A job every `interval` from `first_run`, or on `from_minute` and every interval after it
+        (the first such time still ahead): one run at a time, missed runs coalesced."""
+        timing: dict[str, Any] = {} if first_run is None else {"next_run_time": first_run}
         self.scheduler.add_job(
             job,
-            IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            IntervalTrigger(seconds=interval.total_seconds(), start_date=from_minute, timezone=UTC),
             id=job_id,
             name=name,
-            next_run_time=first_run,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
+            **timing,
         )
 
     async def stop(self, *, finish_within: float = STOP_TIMEOUT_SECONDS) -> None:

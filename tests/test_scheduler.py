@@ -681,3 +681,16 @@ async def test_an_edition_at_a_time_the_clocks_skip_is_posted_once_when_they_jum
     assert delivery is not None
     assert (delivery.local_date, delivery.edition_time) == (date(2025, 3, 30), HALF_PAST_TWO)
     assert len(newsroom.poster.posted) == 1
+
+
+async def test_the_clock_ticks_on_whole_minutes_when_editions_fall_due(newsroom: Newsroom) -> None:
+    async with started(newsroom) as scheduler:
+        job = scheduler.scheduler.get_job(CLOCK_JOB_ID)
+        assert job is not None
+        first = job.next_run_time
+        later = job.trigger.get_next_fire_time(first, first)
+
+    interval = scheduler.clock_interval.total_seconds()
+    assert first <= datetime.now(UTC) + scheduler.clock_interval
+    assert (first.second % interval, first.microsecond) == (0, 0)
+    assert later - first == scheduler.clock_interval
