@@ -19,9 +19,10 @@ import discord
 
 from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.discord_limits import CROSSPOSTS_PER_HOUR, MESSAGE_CONTENT_LIMIT, THREAD_NAME_LIMIT
-from bot.embeds import DigestMessage, fit_text, pack_digest
+from bot.embeds import DigestMessage, fit_text, held_stories_message, live_story_message, pack_digest
 from bot.i18n import messages_for
-from bot.news.digest import Digest
+from bot.live import HeldStory
+from bot.news.digest import Digest, DigestStory
 from bot.permissions import missing_permissions
 from bot.replies import pause_notice
 from bot.store import PauseReason
@@ -58,6 +59,14 @@ FORUM_TAG_REQUIRED = 40067
 """Discord's error code for a post without a tag in a forum that requires one."""
 
 
+UNKNOWN_MESSAGE = 10008
+"""Discord's error code for a message that is gone (deleted), in a channel that is still there."""
+
+
+class _MessageGone(Exception):
+    """The message to edit was deleted: nothing to edit, and nothing wrong with the channel."""
+
+
 @contextlib.contextmanager
 def _discord_errors() -> Iterator[None]:
     """Discord's answers as the digest service takes them: gone for good, or worth another try."""
@@ -78,11 +87,13 @@ def _discord_errors() -> Iterator[None]:
 
 
 def embed_links(embeds: Iterable[discord.Embed]) -> frozenset[str]:
-    """Every link a digest message's embeds show: each story's title link and its outlets' links."""
+    """Every link a digest or live message's embeds show: each story's title link, its outlets'
+    links, and the links of a combined message's list of held stories."""
     links: set[str] = set()
     for embed in embeds:
         if embed.url:
             links.add(embed.url)
+        links.update(_MARKDOWN_LINK.findall(embed.description or ""))
         for field in embed.fields:
             links.update(_MARKDOWN_LINK.findall(field.value or ""))
     return frozenset(links)
@@ -122,6 +133,59 @@ class DiscordPoster:
         if target.ping_role_id is not None and not continuing:
             packed = [dataclasses.replace(packed[0], ping_role_id=target.ping_role_id), *packed[1:]]
         return packed
+
+    def pack_live(
+        self, story: DigestStory, *, locale: str | None = None, target: DeliveryTarget | None = None
+    ) -> DigestMessage:
+        """A live post of one story, shaped for `target` as an edition's first message is: a forum
+        post titled with its headline, the role pinged at its top. Thread mode posts it in the channel
+        (one message needs no thread)."""
+        return self._live_shaped(
+            live_story_message(story, messages_for(locale)), story.title or story.url or "", target
+        )
+
+    def pack_held(
+        self, stories: Sequence[HeldStory], *, locale: str | None = None, target: DeliveryTarget | None = None
+    ) -> DigestMessage:
+        """The stories held over the hourly cap as one message, shaped for `target` as `pack_live` is."""
+        message = held_stories_message(stories, messages_for(locale))
+        return self._live_shaped(message, message.embeds[0].title or "", target)
+
+    @staticmethod
+    def _live_shaped(message: DigestMessage, name: str, target: DeliveryTarget | None) -> DigestMessage:
+        if target is None:
+            return message
+        if target.kind is TargetKind.FORUM:
+            message = dataclasses.replace(message, thread_name=fit_text(name, THREAD_NAME_LIMIT))
+        if target.ping_role_id is not None:
+            message = dataclasses.replace(message, ping_role_id=target.ping_role_id)
+        return message
+
+    async def edit(
+        self, channel_id: int, message_id: int, message: DigestMessage, *, target: DeliveryTarget | None = None
+    ) -> bool:
+        """Replace a live post's embeds and buttons with `message`'s (PATCH
+        /channels/{id}/messages/{id}), its text (and ping) kept; in a forum, the post is the thread of
+        its first message. False when the message is gone (deleted by someone).
+
+        Raises:
+            ChannelUnavailable: the channel is gone or closed to the bot.
+            TransientPostError: Discord failed for now (retry later).
+        """
+        where = message_id if target is not None and target.kind is TargetKind.FORUM else channel_id
+        partial = self.client.get_partial_messageable(where).get_partial_message(message_id)
+        try:
+            with _discord_errors():
+                try:
+                    await partial.edit(embeds=list(message.embeds), view=message.view(), allowed_mentions=NO_MENTIONS)
+                except discord.NotFound as error:
+                    if error.code != UNKNOWN_MESSAGE:
+                        raise
+                    raise _MessageGone from error
+        except _MessageGone:
+            LOGGER.info("Live post %s in channel %s is gone: not edited", message_id, where)
+            return False
+        return True
 
     async def post(
         self,

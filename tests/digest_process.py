@@ -24,8 +24,9 @@ import aiohttp
 import discord
 
 from bot.digests import ChannelUnavailable, DigestService, PostedMessage, TransientPostError
-from bot.embeds import DigestMessage, pack_digest
-from bot.news.digest import Digest
+from bot.embeds import DigestMessage, held_stories_message, live_story_message, pack_digest
+from bot.live import HeldStory
+from bot.news.digest import Digest, DigestStory
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.poster import embed_links
@@ -71,6 +72,17 @@ class ChannelPoster:
 
     async def tell_paused(self, guild_id: int, target: object, reason: str, *, locale: str | None) -> bool:
         return False  # the stand-in channel never goes away
+
+    def pack_live(self, story: DigestStory, *, locale: str | None = None, **_target: object) -> DigestMessage:
+        return live_story_message(story)
+
+    def pack_held(self, stories: Sequence[HeldStory], *, locale: str | None = None, **_target: object) -> DigestMessage:
+        return held_stories_message(stories)
+
+    async def edit(self, channel_id: int, message_id: int, message: DigestMessage, **_target: object) -> bool:
+        body = {"embeds": [embed.to_dict() for embed in message.embeds]}
+        await self._request("PATCH", f"/channels/{channel_id}/messages/{message_id}", json=body)
+        return True
 
     async def _request(
         self, method: str, path: str, *, json: object = None, params: dict[str, str] | None = None
