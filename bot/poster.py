@@ -137,29 +137,22 @@ class DiscordPoster:
     def pack_live(
         self, story: DigestStory, *, locale: str | None = None, target: DeliveryTarget | None = None
     ) -> DigestMessage:
-        """A live post of one story, shaped for `target` as an edition's first message is: a forum
-        post titled with its headline, the role pinged at its top. Thread mode posts it in the channel
-        (one message needs no thread)."""
-        return self._live_shaped(
-            live_story_message(story, messages_for(locale)), story.title or story.url or "", target
-        )
+        """A live post of one story, its role pinged at its top. `post` makes it a forum post titled
+        with its embed's title, the headline; thread mode posts it in the channel (one message needs
+        no thread)."""
+        return self._pinged(live_story_message(story, messages_for(locale)), target)
 
     def pack_held(
         self, stories: Sequence[HeldStory], *, locale: str | None = None, target: DeliveryTarget | None = None
     ) -> DigestMessage:
         """The stories held over the hourly cap as one message, shaped for `target` as `pack_live` is."""
-        message = held_stories_message(stories, messages_for(locale))
-        return self._live_shaped(message, message.embeds[0].title or "", target)
+        return self._pinged(held_stories_message(stories, messages_for(locale)), target)
 
     @staticmethod
-    def _live_shaped(message: DigestMessage, name: str, target: DeliveryTarget | None) -> DigestMessage:
-        if target is None:
+    def _pinged(message: DigestMessage, target: DeliveryTarget | None) -> DigestMessage:
+        if target is None or target.ping_role_id is None:
             return message
-        if target.kind is TargetKind.FORUM:
-            message = dataclasses.replace(message, thread_name=fit_text(name, THREAD_NAME_LIMIT))
-        if target.ping_role_id is not None:
-            message = dataclasses.replace(message, ping_role_id=target.ping_role_id)
-        return message
+        return dataclasses.replace(message, ping_role_id=target.ping_role_id)
 
     async def edit(
         self, channel_id: int, message_id: int, message: DigestMessage, *, target: DeliveryTarget | None = None

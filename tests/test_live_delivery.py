@@ -12,7 +12,7 @@ import pytest
 from bot.digests import ChannelUnavailable, DeliveryResult, TransientPostError
 from bot.live import next_hour
 from bot.live_delivery import LiveDelivery, LiveOutcome
-from bot.store import DeliveryKind, PauseReason, Subscription
+from bot.store import DeliveryKind, PauseReason, Subscription, SubscriptionChanges
 from bot.store.tables import SubscriptionMode
 from tests.newsroom import REPORTS, CrashAfterStoring, Newsroom, page_html, title
 from tests.store.samples import CHANNEL, GUILD, MEMBER
@@ -163,16 +163,34 @@ async def test_stories_over_the_hourly_cap_wait_for_one_message_at_the_next_hour
     assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in REPORTS)
 
 
-async def test_the_combined_message_counts_against_the_cap_of_its_hour(newsroom: Newsroom, live: LiveDelivery) -> None:
-    subscription = await live_subscription(newsroom, hourly_cap=2)
-    await follow_courier(newsroom, ("ferry", "orchard", "chess"))
+async def test_a_later_cycle_in_the_same_hour_holds_once_the_cap_is_spent(
+    newsroom: Newsroom, live: LiveDelivery
+) -> None:
+    await live_subscription(newsroom, hourly_cap=2)
+    await follow_courier(newsroom, ("ferry", "orchard"))
     await cycle(newsroom, live)
-    newsroom.clock.set(next_hour(newsroom.clock()))
-    await live.post_held(poster=newsroom.poster)
+    newsroom.clock.advance(timedelta(minutes=20))
+    newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1)), ("chess", hours_ago(newsroom, 0.2))])
 
-    sent = await newsroom.store.live_messages_since(subscription.id, newsroom.clock())
+    later = await cycle(newsroom, live)
 
-    assert sent == 1
+    assert (later.posted, later.held) == (0, 1)
+
+
+async def test_stories_a_digest_delivered_are_not_posted_after_a_switch_to_live(
+    newsroom: Newsroom, live: LiveDelivery
+) -> None:
+    subscription = await newsroom.subscribe()
+    await follow_courier(newsroom, ("ferry", "orchard"))
+    await newsroom.deliver(subscription, DeliveryKind.MANUAL)
+    await newsroom.store.edit_subscription(GUILD, CHANNEL, SubscriptionChanges(mode=SubscriptionMode.LIVE))
+    newsroom.clock.advance(timedelta(minutes=20))
+    newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1)), ("tram", hours_ago(newsroom, 0.2))])
+
+    outcome = await cycle(newsroom, live)
+
+    assert outcome.posted == 1
+    assert newsroom.poster.titles[-1] == title("tram")
 
 
 async def test_a_taken_over_story_finds_its_message_instead_of_posting_again(
@@ -246,10 +264,11 @@ async def test_stories_posted_live_are_not_repeated_by_a_digest(newsroom: Newsro
 
 
 async def test_an_edition_subscription_gets_no_live_posts(newsroom: Newsroom, live: LiveDelivery) -> None:
-    await newsroom.subscribe()
+    subscription = await newsroom.subscribe()
     await follow_courier(newsroom, ("ferry",))
+    await newsroom.refresher.refresh_due()
 
-    outcome = await cycle(newsroom, live)
+    outcome = await live.deliver_new(subscription.id, poster=newsroom.poster)
 
     assert outcome == LiveOutcome()
     assert newsroom.poster.posted == []
@@ -265,10 +284,14 @@ async def test_the_edition_clock_never_claims_a_live_subscription(newsroom: News
     assert due.claims == ()
 
 
-async def test_preview_of_a_live_subscription_shows_what_it_would_post(newsroom: Newsroom) -> None:
-    subscription = await live_subscription(newsroom)
+async def test_preview_of_a_live_subscription_shows_only_what_broke_since_it_was_set_up(newsroom: Newsroom) -> None:
     await follow_courier(newsroom, ("ferry",))
+    await newsroom.refresher.refresh_due()
+    newsroom.clock.advance(timedelta(minutes=5))
+    subscription = await live_subscription(newsroom)
+    newsroom.clock.advance(timedelta(minutes=20))
+    newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 2)), ("orchard", hours_ago(newsroom, 1))])
 
     preview = await newsroom.service.preview(subscription.id)
 
-    assert [story.title for story in preview.stories] == [title("ferry")]
+    assert [story.title for story in preview.stories] == [title("orchard")]
