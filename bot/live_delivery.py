@@ -21,7 +21,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.digests import (
@@ -52,7 +52,7 @@ from bot.news.digest import DigestStory
 from bot.news.filters import StoryFilter
 from bot.news.urls import normalize_url
 from bot.store import Subscription
-from bot.store.live import LiveClaim, LivePost
+from bot.store.live import LIVE_LEASE, LiveClaim, LivePost
 from bot.store.records import link_key
 from bot.store.tables import LivePostStatus
 from bot.targets import DeliveryTarget
@@ -122,17 +122,21 @@ class LiveDelivery:
     """Posts live subscriptions' new stories, edits their posts with new coverage, and posts the
     stories held over the cap at the next hour."""
 
-    def __init__(self, digests: DigestService, *, workers: int = DEFAULT_LIVE_WORKERS) -> None:
+    def __init__(
+        self, digests: DigestService, *, workers: int = DEFAULT_LIVE_WORKERS, lease: timedelta = LIVE_LEASE
+    ) -> None:
         """Args:
         digests: the digest service whose gathering, story building, posting and pausing live reuses
             (and whose per-subscription lock keeps a /digest now and a live cycle apart).
         workers: subscriptions worked on at once.
+        lease: how long a story's claim holds: a holder that dies leaves it to the first cycle after.
         """
         if workers < 1:
             raise ValueError("at least one live worker is needed")
         self.digests = digests
         self.store = digests.store
         self.workers = workers
+        self.lease = lease
 
     def _now(self) -> datetime:
         return self.digests.clock()
@@ -259,7 +263,12 @@ class LiveDelivery:
     ) -> LiveOutcome:
         key = story_key(story)
         claim = await self.store.claim_live_story(
-            subscription.id, key, story_coverage(story), nonce=story_nonce(subscription.id, key), now=self._now()
+            subscription.id,
+            key,
+            story_coverage(story),
+            nonce=story_nonce(subscription.id, key),
+            now=self._now(),
+            lease=self.lease,
         )
         if claim is None:
             # Posted or held already, its items not recorded (their recorder died); or being posted.
@@ -302,7 +311,7 @@ class LiveDelivery:
             subscription = await self.store.subscription_by_id(subscription_id)
             if subscription is None or subscription.paused:
                 return LiveOutcome()
-            claim = await self.store.claim_held_stories(subscription.id, now=self._now())
+            claim = await self.store.claim_held_stories(subscription.id, now=self._now(), lease=self.lease)
             if claim is None:
                 return LiveOutcome()
             links = [item.link for post in claim.posts for item in post.coverage]
