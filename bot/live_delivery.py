@@ -162,9 +162,11 @@ class LiveDelivery:
             nonlocal total
             for subscription_id in pending:  # shared: each id is taken by one worker
                 try:
-                    total += await work(subscription_id)
+                    done = await work(subscription_id)
                 except Exception:
                     LOGGER.error("Live delivery to subscription %s failed", subscription_id, exc_info=True)
+                    continue
+                total += done  # after the await: `total += await ...` would add to a stale total
 
         async with asyncio.TaskGroup() as group:
             for _ in range(min(self.workers, len(ids))):

@@ -84,6 +84,21 @@ async def test_each_new_story_is_posted_in_the_refresh_that_brought_it(newsroom:
     assert all(len(message.titles) == 1 for _channel, _id, message in newsroom.poster.posted)
 
 
+async def test_a_cycle_counts_the_posts_of_every_subscription_its_workers_served(
+    newsroom: Newsroom, live: LiveDelivery
+) -> None:
+    await follow_courier(newsroom, ("ferry", "orchard"))
+    for channel in (CHANNEL, CHANNEL + 1, CHANNEL + 2):
+        await newsroom.store.subscribe(
+            GUILD, channel, created_by=MEMBER, local_time=time(7, 30), timezone="UTC",
+            mode=SubscriptionMode.LIVE, now=newsroom.clock(),
+        )  # fmt: skip
+
+    outcome = await cycle(newsroom, live)
+
+    assert outcome.posted == len(newsroom.poster.posted) == 6
+
+
 async def test_a_story_is_posted_once_however_many_cycles_follow(newsroom: Newsroom, live: LiveDelivery) -> None:
     await live_subscription(newsroom)
     await follow_courier(newsroom, ("ferry",))
