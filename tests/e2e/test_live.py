@@ -173,3 +173,24 @@ async def test_a_live_forum_post_is_titled_with_its_headline_and_pings_only_its_
         message = creation.json["message"]
         assert message["content"].startswith(f"<@&{role}>")
         assert message["allowed_mentions"] == {"parse": [], "roles": [role]}
+
+
+async def test_a_second_outlet_edits_the_forum_post_of_the_story_in_its_thread(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    forum = fake.add_forum("breaking", tags=[])
+    coast, daily, _wire = feed_urls
+    async with running_news_bot(fake, make_settings()) as bot:
+        await subscribe_live(bot, fake, int(forum["id"]), target_kind=TargetKind.FORUM)
+        await follow(fake, coast)
+        refresh_now(bot)
+        await fake.wait_for_request("POST", rf"/channels/{forum['id']}/threads", status=201, timeout=30)
+        await asyncio.sleep(1.0)
+        tunnel = next(post for post in fake.threads_of(int(forum["id"])) if post["name"] == OUTLETS["coast"][1])
+
+        await follow(fake, daily)
+        refresh_now(bot)
+        edit = await fake.wait_for_request("PATCH", rf"/channels/{tunnel['id']}/messages/\d+", status=200, timeout=30)
+
+    assert "Covered by 2 outlets" in str(edit.json["embeds"])
+    assert len(fake.threads_of(int(forum["id"]))) == 2
