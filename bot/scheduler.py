@@ -21,6 +21,11 @@ doubling to 2 minutes) while it is within the grace; so is one whose process die
 out) or was cut off by a shutdown (released at once), and a manual digest (/digest now) that failed.
 The taker posts only what Discord does not have yet (see bot/digests.py).
 
+Live subscriptions (bot/live_delivery.py): right after each feed refresh, the live cycle posts, edits
+or holds every live subscription's new stories, a few subscriptions at a time (DELIVERY_WORKERS); the
+delivery clock, at the first tick of each hour (and again while some are left), posts the stories
+held over the hourly cap as one message per subscription. The clock never claims editions for them.
+
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
 pruned (`Store.prune_history`), and so are page briefs completed longer ago than any digest reaches
 back (`Store.prune_briefs`, MAX_BRIEF_AGE); both are safe with several processes doing them at once.
