@@ -6,6 +6,10 @@ feeds (stories grouped across outlets, the top ten briefed from their pages in w
 packed into Discord messages). Only the last step, Discord itself, is a recorder. Prints wall time,
 memory and the event loop's largest lag; asserts nothing.
 
+Then a live cycle: 50 live subscriptions (one feed each, set up after that first refresh), each feed
+listing 5 new items; the wall time from the refresh that finds them to the last live post, and the
+posts made (LiveDelivery.run_cycle, as the scheduler runs it after each refresh).
+
     .venv/bin/python bench/bench_digest.py           # loop lag as the bot has it
     .venv/bin/python bench/bench_digest.py --memory  # + peak Python allocation (tracemalloc)
 
@@ -21,16 +25,23 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Sequence
+from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from email.utils import format_datetime
 
-from bot.digests import DigestService, FeedRefresher, PostedMessage
-from bot.embeds import DigestMessage, pack_digest
-from bot.news.digest import Digest
+from bot.digests import FEED_CHECK_INTERVAL, DeliveryOutcome, DigestService, FeedRefresher, PostedMessage, RefreshReport
+from bot.embeds import DigestMessage, held_stories_message, live_story_message, pack_digest
+from bot.live import HeldStory
+from bot.live_delivery import LiveDelivery
+from bot.news.digest import Digest, DigestStory
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
+from bot.news.urls import normalize_url
 from bot.resources import make_executor
-from bot.store import DeliveryKind, open_store
+from bot.store import DeliveryKind, Store, open_store
+from bot.store.tables import SubscriptionMode
 from newsbrief_testkit.local_site import LocalSite
 
 TRACE_MEMORY = "--memory" in sys.argv[1:]
@@ -39,6 +50,9 @@ FEEDS = 50
 ITEMS = 20
 TOPICS = ["port", "tram", "budget", "school", "storm", "court", "hospital", "bridge", "election", "river"]
 PROBE_SECONDS = 0.005
+LIVE_NEW_ITEMS = 5
+LIVE_GUILD = 1000
+"""The live part's guilds: 1000 to 1049, one feed and one live subscription each."""
 
 
 def article(feed: int, item: int) -> str:
@@ -53,18 +67,19 @@ def article(feed: int, item: int) -> str:
     return f"{head}<body><article><h1>{topic} plan</h1>{body}</article></body></html>"
 
 
-def feed_xml(site: LocalSite, feed: int) -> str:
+def feed_xml(site: LocalSite, feed: int, *, items: int = ITEMS) -> str:
+    """The feed's `items` latest items, newest (highest number) first."""
     now = datetime.now(UTC)
-    items = "".join(
+    items_xml = "".join(
         f"<item><title>City {TOPICS[i % len(TOPICS)]} plan moves ahead, officials say ({feed}-{i})</title>"
         f"<link>{site.url(f'/f{feed}/a{i}')}</link><guid>f{feed}-a{i}</guid>"
         f"<description>The city's {TOPICS[i % len(TOPICS)]} plan moved ahead on Tuesday.</description>"
-        f"<pubDate>{format_datetime(now - timedelta(minutes=5 * i + feed))}</pubDate></item>"
-        for i in range(ITEMS)
+        f"<pubDate>{format_datetime(now - timedelta(minutes=5 * (items - i) + feed))}</pubDate></item>"
+        for i in reversed(range(items))
     )
     return (
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>Outlet {feed}</title>'
-        f"<link>{site.url(f'/f{feed}')}</link><description>x</description>{items}</channel></rss>"
+        f"<link>{site.url(f'/f{feed}')}</link><description>x</description>{items_xml}</channel></rss>"
     )
 
 
@@ -84,6 +99,75 @@ class RecordingPoster:
 
     async def tell_paused(self, guild_id: int, target: object, reason: str, *, locale: str | None) -> bool:
         return False  # the bench's channel never goes away
+
+
+class LiveRecordingPoster(RecordingPoster):
+    """Also packs live posts, and notes when the last message went out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_post_at = 0.0
+
+    def pack_live(self, story: DigestStory, *, locale: str | None = None, **_target: object) -> DigestMessage:
+        return live_story_message(story)
+
+    def pack_held(self, stories: Sequence[HeldStory], *, locale: str | None = None, **_: object) -> DigestMessage:
+        return held_stories_message(stories)
+
+    async def post(self, channel_id: int, message: DigestMessage, *, key: str, **_target: object) -> int:
+        self.last_post_at = time.perf_counter()
+        return await super().post(channel_id, message, key=key)
+
+    async def edit(self, channel_id: int, message_id: int, message: DigestMessage, **_target: object) -> bool:
+        return True
+
+
+class SteppedClock:
+    """Real time, moved ahead by `ahead`: the live part lets the feeds' check interval pass at once."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+
+async def live_cycle(site: LocalSite, store: Store, fetcher: Fetcher, executor: Executor | None) -> None:
+    """50 live subscriptions, one feed each, set up after the first refresh; each feed then lists
+    LIVE_NEW_ITEMS more: the wall time from the refresh that finds them to the last live post."""
+    clock = SteppedClock()
+    pipeline = Pipeline(fetcher=fetcher, executor=executor)
+    refresher = FeedRefresher(store=store, fetcher=fetcher, executor=executor, clock=clock)
+    service = DigestService(store=store, pipeline=pipeline, refresher=refresher, clock=clock)
+    live = LiveDelivery(service)
+    feeds = {entry.feed.url: entry.feed.id for entry in await store.list_guild_feeds(1)}
+    for feed in range(FEEDS):
+        feed_id = feeds[normalize_url(site.url(f"/f{feed}/feed.xml"))]
+        await store.add_guild_feed(LIVE_GUILD + feed, site.url(f"/f{feed}/feed.xml"), added_by=1)
+        await store.subscribe(
+            LIVE_GUILD + feed, 2, created_by=1, local_time=dt_time(7), timezone="UTC", feed_ids=[feed_id],
+            mode=SubscriptionMode.LIVE, now=clock(),
+        )  # fmt: skip
+        site.add(
+            f"/f{feed}/feed.xml", feed_xml(site, feed, items=ITEMS + LIVE_NEW_ITEMS), content_type="application/rss+xml"
+        )
+        for item in range(ITEMS, ITEMS + LIVE_NEW_ITEMS):
+            site.add(f"/f{feed}/a{item}", article(feed, item))
+    clock.ahead = FEED_CHECK_INTERVAL + timedelta(minutes=1)
+    poster = LiveRecordingPoster()
+    started = time.perf_counter()
+    report = await refresher.refresh_due()
+    refreshed = time.perf_counter()
+    outcome = await live.run_cycle(poster=poster)
+    finished = time.perf_counter()
+    print(
+        f"live: {FEEDS} live subscriptions of one feed each, {LIVE_NEW_ITEMS} new items a feed: refresh "
+        f"{refreshed - started:.2f} s ({report.new_items} new items), live cycle {finished - refreshed:.2f} s"
+    )
+    print(
+        f"live: last post {poster.last_post_at - started:.2f} s after the refresh began; {len(poster.messages)} "
+        f"posts made ({outcome.posted} posted, {outcome.edited} edited, {outcome.held} held)"
+    )
 
 
 async def probe_loop(stop: asyncio.Event, lags: list[float]) -> None:
@@ -131,18 +215,31 @@ async def main() -> None:
             tracemalloc.stop()
             stop.set()
             await probe
+            print_digest_figures(site, report, outcome, poster, refreshed - started, finished - refreshed)
+            print_memory_and_lag(peak, lags, refresh_lags)
+            await live_cycle(site, store, fetcher, executor)
         await store.close()
     if executor is not None:
         executor.shutdown()
     await site.stop()
+
+
+def print_digest_figures(
+    site: LocalSite,
+    report: RefreshReport,
+    outcome: DeliveryOutcome,
+    poster: RecordingPoster,
+    refresh: float,
+    digest: float,
+) -> None:
     served = sum(site.hits.values())
     print(f"{FEEDS} feeds x {ITEMS} items on 127.0.0.1 ({FEEDS * ITEMS} articles served); {served} requests made")
-    print(f"refresh: {refreshed - started:.2f} s ({report})")
-    print(
-        f"digest: {finished - refreshed:.2f} s, {outcome.stories} stories in {len(poster.messages)} messages "
-        f"({outcome.result})"
-    )
-    print(f"cycle wall time: {finished - started:.2f} s")
+    print(f"refresh: {refresh:.2f} s ({report})")
+    print(f"digest: {digest:.2f} s, {outcome.stories} stories in {len(poster.messages)} messages ({outcome.result})")
+    print(f"cycle wall time: {refresh + digest:.2f} s")
+
+
+def print_memory_and_lag(peak: int, lags: list[float], refresh_lags: int) -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
     traced = f"peak Python memory in the cycle (tracemalloc): {peak / 1e6:.1f} MB; " if TRACE_MEMORY else ""
     print(f"{traced}process max RSS {rss:.0f} MB")

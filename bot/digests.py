@@ -40,6 +40,7 @@ from bot.clock import utc_now as utc_now
 from bot.discord_limits import MESSAGE_NONCE_LIMIT
 from bot.news.digest import Digest, build_digest, digest_title
 from bot.news.feeds import FeedItem
+from bot.news.filters import StoryFilter
 from bot.news.pipeline import Pipeline
 from bot.news.urls import normalize_url
 
@@ -310,7 +311,7 @@ class _LeaseKeeper:
 
 
 @dataclass(frozen=True, slots=True)
-class _Gathered:
+class Gathered:
     """A subscription's digest material: its feeds and the stored items, as the digest builder takes them."""
 
     feeds: tuple[Feed, ...]
@@ -373,7 +374,7 @@ class DigestService:
         # a lock lives while a delivery holds or waits for it, so the table does not grow forever.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def _lock_of(self, subscription_id: int) -> asyncio.Lock:
+    def lock_of(self, subscription_id: int) -> asyncio.Lock:
         """The subscription's delivery lock, shared by every delivery of it under way in this process."""
         lock = self._locks.get(subscription_id)
         if lock is None:
@@ -390,7 +391,7 @@ class DigestService:
         if subscription is None:
             raise NotFound(f"Subscription {subscription_id} no longer exists.")
         await self._refresh(subscription)
-        return await self._build(subscription, await self._gather(subscription, exclude=frozenset()))
+        return await self._build(subscription, await self.gather(subscription, exclude=frozenset()))
 
     async def deliver(
         self,
@@ -412,7 +413,7 @@ class DigestService:
             poster: packs and posts the messages.
         """
         kind = DeliveryKind(kind)
-        async with self._lock_of(subscription_id):
+        async with self.lock_of(subscription_id):
             subscription = await self._subscription(subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND)
@@ -434,7 +435,7 @@ class DigestService:
         NOT_FOUND when the subscription is gone (its delivery went with it); PAUSED, the delivery
         left failed, when it was paused since the claim.
         """
-        async with self._lock_of(claim.subscription_id):
+        async with self.lock_of(claim.subscription_id):
             subscription = await self._subscription(claim.subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND, delivery_id=claim.delivery_id)
@@ -454,7 +455,7 @@ class DigestService:
         ALREADY_DELIVERED when it is posted, or its claim is held or was just taken by someone else;
         PAUSED, leaving it as it is, while the subscription is paused (its channel refused it).
         """
-        async with self._lock_of(subscription_id):
+        async with self.lock_of(subscription_id):
             subscription = await self._subscription(subscription_id)
             if subscription is None:
                 return DeliveryOutcome(DeliveryResult.NOT_FOUND)
@@ -514,7 +515,7 @@ class DigestService:
     async def _post_digest(
         self, subscription: Subscription, claim: Claim, poster: Poster[MessageT], lease: _LeaseKeeper
     ) -> DeliveryOutcome:
-        gathered = await self._gather(subscription, exclude=claim.delivered)
+        gathered = await self.gather(subscription, exclude=claim.delivered)
         digest = edition_named(subscription, claim, await self._build(subscription, gathered))
         feed_ids = {feed.url: feed.id for feed in gathered.feeds}
         posted = list(claim.posted_message_ids)
@@ -531,14 +532,14 @@ class DigestService:
                 messages = ()
             for message in messages:
                 key = message_key(claim.delivery_id, len(posted), message.item_keys)
-                message_id = await self._post(
+                message_id = await self.post_message(
                     poster, subscription, message, key=key, first_message_id=posted[0] if posted else None, lease=lease
                 )
                 posted.append(message_id)
                 # Right after the post: a crash from here on neither repeats this message nor loses the rest.
                 await self.store.record_delivered_items(
                     subscription.id,
-                    _item_refs(message.item_keys, feed_ids),
+                    item_refs(message.item_keys, feed_ids),
                     delivery_id=claim.delivery_id,
                     message_id=message_id,
                     now=self.clock(),
@@ -554,7 +555,7 @@ class DigestService:
             await self.store.complete_delivery(
                 claim, status=DeliveryStatus.FAILED, error=unavailable.reason, now=self.clock()
             )
-            await self._pause(subscription, unavailable.reason, poster)
+            await self.pause_unavailable(subscription, unavailable.reason, poster)
             return DeliveryOutcome(
                 DeliveryResult.CHANNEL_UNAVAILABLE,
                 delivery_id=claim.delivery_id,
@@ -583,7 +584,7 @@ class DigestService:
         self,
         subscription: Subscription,
         claim: Claim,
-        gathered: _Gathered,
+        gathered: Gathered,
         digest: Digest,
         poster: Poster[MessageT],
     ) -> tuple[Digest, list[int]]:
@@ -621,7 +622,7 @@ class DigestService:
                 continue  # nothing of this digest: another delivery's message
             await self.store.record_delivered_items(
                 subscription.id,
-                _item_refs(sorted(shown), feed_ids),
+                item_refs(sorted(shown), feed_ids),
                 delivery_id=claim.delivery_id,
                 message_id=message.id,
                 now=self.clock(),
@@ -636,7 +637,7 @@ class DigestService:
             )
         return replace(digest, stories=tuple(stories)), message_ids
 
-    async def _pause(self, subscription: Subscription, reason: str, poster: Poster[MessageT]) -> None:
+    async def pause_unavailable(self, subscription: Subscription, reason: str, poster: Poster[MessageT]) -> None:
         """Pause the subscription; the process that paused it tells the server, once."""
         if not await self.store.pause_running_subscription(subscription.id, reason=reason, now=self.clock()):
             return
@@ -645,7 +646,7 @@ class DigestService:
         except Exception:  # the pause stands and /digests shows it; the notice is a courtesy
             LOGGER.warning("Telling guild %s about the paused digest failed", subscription.guild_id, exc_info=True)
 
-    async def _post(
+    async def post_message(
         self,
         poster: Poster[MessageT],
         subscription: Subscription,
@@ -653,12 +654,15 @@ class DigestService:
         *,
         key: str,
         first_message_id: int | None,
-        lease: _LeaseKeeper,
+        lease: _LeaseKeeper | None,
     ) -> int:
+        """Post one message, retrying TransientPostError; each try only while `lease` holds (a live
+        post's claim is short enough to need no renewal: None)."""
         delay = self.post_retry_delay
         channel_id = subscription.channel_id
         for attempt in range(1, self.post_attempts + 1):
-            lease.check()
+            if lease is not None:
+                lease.check()
             try:
                 return await poster.post(
                     channel_id, message, key=key, target=subscription.target, first_message_id=first_message_id
@@ -701,7 +705,9 @@ class DigestService:
         chosen = None if subscription.feed_ids is None else set(subscription.feed_ids)
         return [entry.feed for entry in followed if chosen is None or entry.feed.id in chosen]
 
-    async def _gather(self, subscription: Subscription, *, exclude: Collection[ItemRef]) -> _Gathered:
+    async def gather(self, subscription: Subscription, *, exclude: Collection[ItemRef] = frozenset()) -> Gathered:
+        """The subscription's feeds and its undelivered items of the window its next digest (or, live,
+        its next live cycle) covers; `exclude`: items an interrupted delivery posted already."""
         now = self.clock()
         previous = await self.store.latest_delivery(subscription.id, status=DeliveryStatus.POSTED)
         if previous is None:
@@ -710,6 +716,9 @@ class DigestService:
             published_after = now - MAX_DIGEST_WINDOW
             # Strictly after: the last digest read every item first seen up to its claim.
             since = max(previous.claimed_at + timedelta(microseconds=1), published_after)
+        if subscription.live:
+            # Live posts what breaks from the moment it is set up, never the backlog before it.
+            since = max(since, subscription.created_at)
         feeds = tuple(await self._feeds(subscription))
         by_id = {feed.id: feed for feed in feeds}
         stored = await self.store.undelivered_items(
@@ -720,23 +729,40 @@ class DigestService:
             limit=MAX_DIGEST_ITEMS,
         )
         items = tuple(
-            _feed_item(item, by_id[item.feed_id])
-            for item in stored
-            if item.ref not in exclude and item.feed_id in by_id
+            feed_item(item, by_id[item.feed_id]) for item in stored if item.ref not in exclude and item.feed_id in by_id
         )
-        return _Gathered(feeds=feeds, items=items)
+        return Gathered(feeds=feeds, items=items)
 
-    async def _build(self, subscription: Subscription, gathered: _Gathered) -> Digest:
+    async def _build(self, subscription: Subscription, gathered: Gathered) -> Digest:
+        return await self.build_stories(
+            subscription,
+            gathered.items,
+            max_stories=subscription.max_stories,
+            story_filter=subscription.story_filter,
+            failing_feeds=[feed.title or feed.url for feed in gathered.feeds if feed.failing],
+        )
+
+    async def build_stories(
+        self,
+        subscription: Subscription,
+        items: Sequence[FeedItem],
+        *,
+        max_stories: int,
+        story_filter: StoryFilter,
+        failing_feeds: Sequence[str] = (),
+    ) -> Digest:
+        """`items` as the subscription's ranked, summarized stories (one per event across outlets,
+        its keywords first, `story_filter` applied), from the briefs the refresher stored."""
         briefer = self.refresher.briefer if self.refresher is not None else None
         return await build_digest(
-            gathered.items,
+            items,
             pipeline=self.pipeline,
             briefs=briefer.briefs_for if briefer is not None else None,
             local_now=self.clock().astimezone(subscription.zone),
-            max_stories=subscription.max_stories,
+            max_stories=max_stories,
             keywords=subscription.keywords,
-            story_filter=subscription.story_filter,
-            failing_feeds=[feed.title or feed.url for feed in gathered.feeds if feed.failing],
+            story_filter=story_filter,
+            failing_feeds=failing_feeds,
         )
 
 
@@ -750,7 +776,7 @@ def edition_named(subscription: Subscription, claim: Claim, digest: Digest) -> D
     return replace(digest, title=digest_title(edition), local_date=claim.local_date)
 
 
-def _feed_item(item: StoredItem, feed: Feed) -> FeedItem:
+def feed_item(item: StoredItem, feed: Feed) -> FeedItem:
     """A stored item as the digest builder takes it, its feed known by the stored feed's URL."""
     return FeedItem(
         key=item.key,
@@ -766,7 +792,7 @@ def _feed_item(item: StoredItem, feed: Feed) -> FeedItem:
     )
 
 
-def _item_refs(item_keys: Sequence[tuple[str, str]], feed_ids: dict[str, int]) -> list[ItemRef]:
+def item_refs(item_keys: Sequence[tuple[str, str]], feed_ids: dict[str, int]) -> list[ItemRef]:
     refs = []
     for feed_url, key in item_keys:
         feed_id = feed_ids.get(feed_url)

@@ -31,6 +31,7 @@ from bot.discord_limits import (
     MESSAGE_EMBED_COUNT_LIMIT,
 )
 from bot.i18n import ENGLISH, N_, Messages
+from bot.live import HeldStory
 from bot.news.digest import Digest, DigestStory, ItemKey
 from bot.news.models import Briefing, Quote
 from bot.news.render import digest_header, failing_feeds_line, length_note, nothing_new_line, reading_note
@@ -343,3 +344,43 @@ def story_links(stories: Sequence[DigestStory], messages: Messages = ENGLISH) ->
     if len(stories) == 1:
         return tuple(ArticleLink(read, story.url) for story in linked if story.url)
     return tuple(ArticleLink(story.title or read, story.url) for story in linked if story.url)
+
+
+# ----------------------------------------------------------------------------- live posts
+
+
+def live_story_message(story: DigestStory, messages: Messages = ENGLISH) -> DigestMessage:
+    """A live post: the story's embed as a digest shows it (summary, key quote, thumbnail, every
+    outlet's link when several covered it) and its "Read the article" button, alone in its message."""
+    return DigestMessage(
+        content=None,
+        embeds=(story_embed(story, messages=messages),),
+        item_keys=story.item_keys,
+        links=story_links([story], messages),
+    )
+
+
+def held_stories_message(stories: Sequence[HeldStory], messages: Messages = ENGLISH) -> DigestMessage:
+    """The stories a live subscription held over its hourly cap, as one message at the next hour:
+    each headline linked to its article with its outlets' links under it, as many as fit in one
+    embed, and how many more there were."""
+    lines: list[str] = []
+    for index, story in enumerate(stories):
+        link = story.coverage[0].link if story.coverage else None
+        headline = story.title or (story.coverage[0].outlet if story.coverage else "")
+        outlets = COVERAGE_SEPARATOR.join(_markdown_link(item.outlet, item.link) for item in story.coverage)
+        entry = f"**{_markdown_link(headline, link)}**" + (f"\n{outlets}" if outlets else "")
+        left = len(stories) - index - 1
+        more = f"\n\n{_more(left, messages)}" if left else ""
+        if len("\n\n".join([*lines, entry]) + more) > EMBED_DESCRIPTION_LIMIT:
+            lines.append(_more(len(stories) - index, messages))
+            break
+        lines.append(entry)
+    title = messages.ngettext(
+        "{count} more story this hour",
+        "{count} more stories this hour",
+        len(stories),
+        count=messages.number(len(stories)),
+    )
+    embed = discord.Embed(title=fit_text(title, EMBED_TITLE_LIMIT), colour=EMBED_COLOUR, description="\n\n".join(lines))
+    return DigestMessage(content=None, embeds=(embed,), item_keys=())

@@ -43,6 +43,14 @@ class LivePlan:
     """Over the hourly cap: posted together as one message when the next hour begins."""
 
 
+@dataclass(frozen=True, slots=True)
+class HeldStory:
+    """A story held over the cap, as the combined message at the next hour lists it."""
+
+    title: str
+    coverage: tuple[Coverage, ...]
+
+
 def story_key(story: DigestStory) -> str:
     """A story's identity among a subscription's live posts: its representative link's key, or (a
     story without links) a hash of its title."""
@@ -60,9 +68,24 @@ def story_coverage(story: DigestStory) -> tuple[Coverage, ...]:
     return tuple(Coverage(outlet=outlet, link=link) for outlet, link in story.outlet_links)
 
 
+def hour_start(now: datetime) -> datetime:
+    """When `now`'s clock hour began: the hourly cap counts the messages posted since."""
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
 def next_hour(now: datetime) -> datetime:
     """When the clock hour after `now`'s begins: when stories held over the cap go out."""
-    return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return hour_start(now) + timedelta(hours=1)
+
+
+def covered_story(story: DigestStory, coverage: Sequence[Coverage]) -> DigestStory:
+    """`story` naming every outlet of `coverage` (a post's outlets, then the new ones), as its edited post shows it."""
+    return replace(
+        story,
+        outlets=tuple(dict.fromkeys(item.outlet for item in coverage)),
+        links=tuple(item.link for item in coverage),
+        outlet_links=tuple((item.outlet, item.link) for item in coverage),
+    )
 
 
 def _link_keys(coverage: Sequence[Coverage]) -> set[str]:

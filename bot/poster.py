@@ -19,9 +19,10 @@ import discord
 
 from bot.digests import ChannelUnavailable, PostedMessage, TransientPostError
 from bot.discord_limits import CROSSPOSTS_PER_HOUR, MESSAGE_CONTENT_LIMIT, THREAD_NAME_LIMIT
-from bot.embeds import DigestMessage, fit_text, pack_digest
+from bot.embeds import DigestMessage, fit_text, held_stories_message, live_story_message, pack_digest
 from bot.i18n import messages_for
-from bot.news.digest import Digest
+from bot.live import HeldStory
+from bot.news.digest import Digest, DigestStory
 from bot.permissions import missing_permissions
 from bot.replies import pause_notice
 from bot.store import PauseReason
@@ -58,6 +59,14 @@ FORUM_TAG_REQUIRED = 40067
 """Discord's error code for a post without a tag in a forum that requires one."""
 
 
+UNKNOWN_MESSAGE = 10008
+"""Discord's error code for a message that is gone (deleted), in a channel that is still there."""
+
+
+class _MessageGone(Exception):
+    """The message to edit was deleted: nothing to edit, and nothing wrong with the channel."""
+
+
 @contextlib.contextmanager
 def _discord_errors() -> Iterator[None]:
     """Discord's answers as the digest service takes them: gone for good, or worth another try."""
@@ -78,11 +87,13 @@ def _discord_errors() -> Iterator[None]:
 
 
 def embed_links(embeds: Iterable[discord.Embed]) -> frozenset[str]:
-    """Every link a digest message's embeds show: each story's title link and its outlets' links."""
+    """Every link a digest or live message's embeds show: each story's title link, its outlets'
+    links, and the links of a combined message's list of held stories."""
     links: set[str] = set()
     for embed in embeds:
         if embed.url:
             links.add(embed.url)
+        links.update(_MARKDOWN_LINK.findall(embed.description or ""))
         for field in embed.fields:
             links.update(_MARKDOWN_LINK.findall(field.value or ""))
     return frozenset(links)
@@ -122,6 +133,52 @@ class DiscordPoster:
         if target.ping_role_id is not None and not continuing:
             packed = [dataclasses.replace(packed[0], ping_role_id=target.ping_role_id), *packed[1:]]
         return packed
+
+    def pack_live(
+        self, story: DigestStory, *, locale: str | None = None, target: DeliveryTarget | None = None
+    ) -> DigestMessage:
+        """A live post of one story, its role pinged at its top. `post` makes it a forum post titled
+        with its embed's title, the headline; thread mode posts it in the channel (one message needs
+        no thread)."""
+        return self._pinged(live_story_message(story, messages_for(locale)), target)
+
+    def pack_held(
+        self, stories: Sequence[HeldStory], *, locale: str | None = None, target: DeliveryTarget | None = None
+    ) -> DigestMessage:
+        """The stories held over the hourly cap as one message, shaped for `target` as `pack_live` is."""
+        return self._pinged(held_stories_message(stories, messages_for(locale)), target)
+
+    @staticmethod
+    def _pinged(message: DigestMessage, target: DeliveryTarget | None) -> DigestMessage:
+        if target is None or target.ping_role_id is None:
+            return message
+        return dataclasses.replace(message, ping_role_id=target.ping_role_id)
+
+    async def edit(
+        self, channel_id: int, message_id: int, message: DigestMessage, *, target: DeliveryTarget | None = None
+    ) -> bool:
+        """Replace a live post's embeds and buttons with `message`'s (PATCH
+        /channels/{id}/messages/{id}), its text (and ping) kept; in a forum, the post is the thread of
+        its first message. False when the message is gone (deleted by someone).
+
+        Raises:
+            ChannelUnavailable: the channel is gone or closed to the bot.
+            TransientPostError: Discord failed for now (retry later).
+        """
+        where = message_id if target is not None and target.kind is TargetKind.FORUM else channel_id
+        partial = self.client.get_partial_messageable(where).get_partial_message(message_id)
+        try:
+            with _discord_errors():
+                try:
+                    await partial.edit(embeds=list(message.embeds), view=message.view(), allowed_mentions=NO_MENTIONS)
+                except discord.NotFound as error:
+                    if error.code != UNKNOWN_MESSAGE:
+                        raise
+                    raise _MessageGone from error
+        except _MessageGone:
+            LOGGER.info("Live post %s in channel %s is gone: not edited", message_id, where)
+            return False
+        return True
 
     async def post(
         self,

@@ -21,6 +21,11 @@ doubling to 2 minutes) while it is within the grace; so is one whose process die
 out) or was cut off by a shutdown (released at once), and a manual digest (/digest now) that failed.
 The taker posts only what Discord does not have yet (see bot/digests.py).
 
+Live subscriptions (bot/live_delivery.py): right after each feed refresh, the live cycle posts, edits
+or holds every live subscription's new stories, a few subscriptions at a time (DELIVERY_WORKERS); the
+delivery clock, at the first tick of each hour (and again while some are left), posts the stories
+held over the hourly cap as one message per subscription. The clock never claims editions for them.
+
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
 pruned (`Store.prune_history`), and so are page briefs completed longer ago than any digest reaches
 back (`Store.prune_briefs`, MAX_BRIEF_AGE); both are safe with several processes doing them at once.
@@ -50,10 +55,11 @@ from bot.digests import (
     DeliveryResult,
     DigestService,
     FeedRefresher,
-    Poster,
     RefreshReport,
     utc_now,
 )
+from bot.live import hour_start
+from bot.live_delivery import LiveDelivery, LiveOutcome, LivePoster
 from bot.operations import BotMetrics
 from bot.settings import (
     DEFAULT_DATABASE_POOL_SIZE,
@@ -120,7 +126,7 @@ class DigestScheduler:
         *,
         store: Store,
         service: DigestService,
-        poster: Poster[Any],
+        poster: LivePoster[Any],
         refresher: FeedRefresher | None = None,
         clock: Clock = utc_now,
         grace: timedelta = DEFAULT_GRACE,
@@ -131,6 +137,7 @@ class DigestScheduler:
         history_retention: timedelta | None = None,
         scheduler: AsyncIOScheduler | None = None,
         metrics: BotMetrics | None = None,
+        live: LiveDelivery | None = None,
     ) -> None:
         """Args:
         store: the subscriptions and deliveries.
@@ -148,6 +155,8 @@ class DigestScheduler:
             None (or zero) keeps everything, and no housekeeping job runs.
         scheduler: the APScheduler to use; a new one by default.
         metrics: where editions due, posted and failed and the queue lag are counted; None counts nothing.
+        live: posts live subscriptions' stories after each refresh, and the held ones at each hour's
+            start; by default one on `service`, with `workers` subscriptions at a time.
         """
         if grace < timedelta(0) or min(refresh_interval, sweep_interval, clock_interval) <= timedelta(0):
             raise ValueError("grace must not be negative, and the intervals must be positive")
@@ -168,6 +177,10 @@ class DigestScheduler:
         self.history_retention = history_retention or None
         self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
         self.metrics = metrics
+        self.live = live if live is not None else LiveDelivery(service, workers=workers)
+        self._held_checked: datetime | None = None
+        """The hour whose held stories this process last looked for (None: not since start)."""
+        self._held_pending = False
         self._deliveries: dict[asyncio.Task[DeliveryOutcome], tuple[int, int, DeliveryKind]] = {}
         """The deliveries being posted: (subscription id, delivery id, kind) by worker task."""
         self._jobs: set[asyncio.Task[Any]] = set()
@@ -270,9 +283,11 @@ class DigestScheduler:
     # --- the jobs ---------------------------------------------------------------------------------
 
     async def clock_job(self) -> None:
-        """APScheduler job: claim due editions for the free workers and start them."""
+        """APScheduler job: claim due editions for the free workers and start them; at an hour's
+        start, post the live stories held over the cap for it."""
         async with self.running_job():
             await self.dispatch()
+            await self.post_held_stories()
 
     async def sweep_job(self) -> None:
         """APScheduler job: retry the failed and abandoned deliveries within the grace."""
@@ -280,9 +295,10 @@ class DigestScheduler:
             await self.retry_failed()
 
     async def refresh_job(self) -> None:
-        """APScheduler job: fetch the feeds that are due."""
+        """APScheduler job: fetch the feeds that are due, then post what is new to live subscriptions."""
         async with self.running_job():
             await self.refresh_feeds()
+            await self.run_live()
 
     async def housekeeping_job(self) -> None:
         """APScheduler job: forget the history older than the retention, and the page briefs no digest reads."""
@@ -417,6 +433,35 @@ class DigestScheduler:
                 if missed.due_since == missed.edition.at
                 else f", nor those due since {missed.due_since.isoformat()}",
             )
+
+    # --- live posts -------------------------------------------------------------------------------
+
+    async def run_live(self) -> LiveOutcome:
+        """Post, edit or hold the new stories of every live subscription (after a refresh)."""
+        if self._stopping:
+            return LiveOutcome()
+        outcome = await self.live.run_cycle(poster=self.poster)
+        if outcome != LiveOutcome():
+            LOGGER.info(
+                "Live cycle: %d posted, %d edited, %d held, %d paused",
+                outcome.posted,
+                outcome.edited,
+                outcome.held,
+                outcome.paused,
+            )
+        return outcome
+
+    async def post_held_stories(self) -> LiveOutcome:
+        """Once an hour has begun (and again while a check left some behind, a failure or a claim
+        whose holder died), post each live subscription's held stories as one message."""
+        hour = hour_start(self.clock())
+        if self._stopping or (hour == self._held_checked and not self._held_pending):
+            return LiveOutcome()
+        self._held_pending = True
+        outcome = await self.live.post_held(poster=self.poster)
+        self._held_checked = hour
+        self._held_pending = bool(await self.store.subscriptions_holding_stories(now=self.clock()))
+        return outcome
 
     # --- feeds and history ------------------------------------------------------------------------
 

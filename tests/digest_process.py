@@ -1,11 +1,12 @@
 """A bot process for the crash tests: the real DigestScheduler and DigestService on a real database,
 posting to the test's stand-in channel over HTTP instead of to Discord.
 
-    python -m tests.digest_process DATABASE_URL CHANNEL_URL [--lease S] [--renewal S] [--sweep S]
+    python -m tests.digest_process DATABASE_URL CHANNEL_URL [--lease S] [--renewal S] [--sweep S] [--live-every S]
 
 It runs until it is killed. Stories are packed two to a message (with the bot's own embeds), so a
 five-story digest is three messages and a crash can fall between them. Each request says which
-process sent it (X-Process-Id), so a test can kill the one that holds a delivery.
+process sent it (X-Process-Id), so a test can kill the one that holds a delivery. With --live-every, it
+also refreshes the feeds and runs the live cycle that often (live claims lasting --lease).
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.digests import ChannelUnavailable, DigestService, PostedMessage, TransientPostError
-from bot.embeds import DigestMessage, pack_digest
-from bot.news.digest import Digest
+from bot.digests import ChannelUnavailable, DigestService, FeedRefresher, PostedMessage, TransientPostError
+from bot.embeds import DigestMessage, held_stories_message, live_story_message, pack_digest
+from bot.live import HeldStory
+from bot.live_delivery import LiveDelivery
+from bot.news.digest import Digest, DigestStory
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.poster import embed_links
@@ -72,6 +75,17 @@ class ChannelPoster:
     async def tell_paused(self, guild_id: int, target: object, reason: str, *, locale: str | None) -> bool:
         return False  # the stand-in channel never goes away
 
+    def pack_live(self, story: DigestStory, *, locale: str | None = None, **_target: object) -> DigestMessage:
+        return live_story_message(story)
+
+    def pack_held(self, stories: Sequence[HeldStory], *, locale: str | None = None, **_target: object) -> DigestMessage:
+        return held_stories_message(stories)
+
+    async def edit(self, channel_id: int, message_id: int, message: DigestMessage, **_target: object) -> bool:
+        body = {"embeds": [embed.to_dict() for embed in message.embeds]}
+        await self._request("PATCH", f"/channels/{channel_id}/messages/{message_id}", json=body)
+        return True
+
     async def _request(
         self, method: str, path: str, *, json: object = None, params: dict[str, str] | None = None
     ) -> Any:
@@ -89,18 +103,28 @@ class ChannelPoster:
             raise TransientPostError(f"the channel could not be reached: {error}") from error
 
 
-async def run(database_url: str, channel_url: str, *, lease: float, renewal: float, sweep: float) -> None:
+async def run(
+    database_url: str, channel_url: str, *, lease: float, renewal: float, sweep: float, live_every: float | None
+) -> None:
     store = await open_store(database_url)
     async with Fetcher(allow_private=True) as fetcher, aiohttp.ClientSession() as session:
+        refresher = FeedRefresher(store=store, fetcher=fetcher) if live_every is not None else None
         service = DigestService(
             store=store,
             pipeline=Pipeline(fetcher=fetcher),
+            refresher=refresher,
             lease=timedelta(seconds=lease),
             lease_renewal=timedelta(seconds=renewal),
         )
         poster = ChannelPoster(session, channel_url)
         scheduler = DigestScheduler(
-            store=store, service=service, poster=poster, sweep_interval=timedelta(seconds=sweep)
+            store=store,
+            service=service,
+            poster=poster,
+            refresher=refresher,
+            refresh_interval=timedelta(seconds=live_every or RETRY_SWEEP_INTERVAL.total_seconds()),
+            sweep_interval=timedelta(seconds=sweep),
+            live=LiveDelivery(service, lease=timedelta(seconds=lease)),
         )
         await scheduler.start()
         await asyncio.Event().wait()  # until killed
@@ -113,9 +137,21 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--lease", type=float, default=CLAIM_LEASE.total_seconds())
     parser.add_argument("--renewal", type=float, default=LEASE_RENEWAL.total_seconds())
     parser.add_argument("--sweep", type=float, default=RETRY_SWEEP_INTERVAL.total_seconds())
+    parser.add_argument(
+        "--live-every", type=float, default=None, help="refresh the feeds and run the live cycle every S seconds"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"[{os.getpid()}] %(asctime)s %(name)s %(message)s")
-    asyncio.run(run(args.database_url, args.channel_url, lease=args.lease, renewal=args.renewal, sweep=args.sweep))
+    asyncio.run(
+        run(
+            args.database_url,
+            args.channel_url,
+            lease=args.lease,
+            renewal=args.renewal,
+            sweep=args.sweep,
+            live_every=args.live_every,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot.briefs import PageBriefer
 from bot.digests import DeliveryResult, DigestService, FeedRefresher, PostedMessage, TransientPostError
-from bot.news.digest import Digest
+from bot.live import HeldStory
+from bot.news.digest import Digest, DigestStory
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
 from bot.store import DeliveryKind, Store, Subscription, open_store
@@ -140,6 +141,8 @@ class Sent:
     item_keys: tuple[tuple[str, str], ...]
     links: tuple[str, ...] = ()
     """The stories' links, as the message shows them."""
+    outlets: tuple[str, ...] = ()
+    """A live post's outlets."""
 
 
 class LostAnswer(TransientPostError):
@@ -167,6 +170,8 @@ class RecordingPoster:
     """Where each read of the channel began."""
     pause_notices: list[tuple[int, int, str]] = field(default_factory=list)
     """(guild, channel, reason) of every pause the server was told of."""
+    edits: list[tuple[int, int, Sent]] = field(default_factory=list)
+    """(channel, message, new message) of every live post edited."""
 
     def forget_nonces(self) -> None:
         self.by_key.clear()
@@ -212,6 +217,30 @@ class RecordingPoster:
 
     async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
         self.pause_notices.append((guild_id, target.channel_id, reason))
+        return True
+
+    def pack_live(self, story: DigestStory, *, locale: str | None = None, **_target: object) -> Sent:
+        return Sent(
+            content=story.title,
+            titles=(story.title,),
+            item_keys=story.item_keys,
+            links=tuple(link for link in (story.url, *story.links) if link),
+            outlets=story.outlets,
+        )
+
+    def pack_held(self, stories: Sequence[HeldStory], *, locale: str | None = None, **_target: object) -> Sent:
+        return Sent(
+            content="\n".join(story.title for story in stories),
+            titles=tuple(story.title for story in stories),
+            item_keys=(),
+            links=tuple(item.link for story in stories for item in story.coverage),
+        )
+
+    async def edit(self, channel_id: int, message_id: int, message: Sent, **_target: object) -> bool:
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            raise failure
+        self.edits.append((channel_id, message_id, message))
         return True
 
     @property

@@ -31,7 +31,15 @@ from bot.store.records import (
     stored_item_key,
     utc_now,
 )
-from bot.store.tables import DeliveryKind, DeliveryStatus, delivered_items, deliveries, seen_items, subscriptions
+from bot.store.tables import (
+    DeliveryKind,
+    DeliveryStatus,
+    SubscriptionMode,
+    delivered_items,
+    deliveries,
+    seen_items,
+    subscriptions,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -179,7 +187,12 @@ class DeliveryQueries(Queries):
                 subscriptions.c.weekdays,
                 subscriptions.c.next_edition_at,
             )
-            .where(subscriptions.c.paused_at.is_(None), subscriptions.c.next_edition_at <= moment)
+            .where(
+                subscriptions.c.paused_at.is_(None),
+                subscriptions.c.next_edition_at <= moment,
+                # A live subscription posts each story as it breaks (bot/live_delivery.py), never editions.
+                subscriptions.c.mode != SubscriptionMode.LIVE,
+            )
             .order_by(subscriptions.c.next_edition_at, subscriptions.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -21,8 +21,16 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.database import Queries, upsert
-from bot.store.records import utc_now
-from bot.store.tables import CLAIM_TOKEN_LENGTH, LivePostStatus, live_posts
+from bot.store.records import StoredItem, in_chunks, item_from_row, link_key, utc_now
+from bot.store.tables import (
+    CLAIM_TOKEN_LENGTH,
+    LivePostStatus,
+    SubscriptionMode,
+    delivered_items,
+    live_posts,
+    seen_items,
+    subscriptions,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -51,6 +59,8 @@ class LivePost:
     coverage: tuple[Coverage, ...]
     posted_at: datetime | None
     due_at: datetime | None
+    claimed_at: datetime | None = None
+    """When the story was first claimed or held: no message of it can be older."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,9 @@ class LiveClaim:
     token: str
     nonce: str
     lease_expires_at: datetime
+    resumed: bool = False
+    """Taken over from a holder whose lease ran out: it may have posted without recording, so the
+    taker looks for its message first."""
 
 
 def _coverage_values(coverage: Sequence[Coverage]) -> list[dict[str, str]]:
@@ -82,6 +95,7 @@ def _post_from_row(row: Row[Any]) -> LivePost:
         coverage=tuple(Coverage(outlet=item["outlet"], link=item["link"]) for item in row.outlets),
         posted_at=row.posted_at,
         due_at=row.due_at,
+        claimed_at=row.claimed_at,
     )
 
 
@@ -162,6 +176,7 @@ class LiveQueries(Queries):
                     .returning(live_posts)
                 )
             ).one_or_none()
+            resumed = row is None
             if row is None and held_until is None:
                 # On PostgreSQL the WHERE is checked again after a concurrent taker's commit: one wins.
                 row = (
@@ -180,7 +195,7 @@ class LiveQueries(Queries):
         if row is None:
             return None
         post = _post_from_row(row)
-        return LiveClaim(subscription_id, (post,), token, post.nonce, moment + lease)
+        return LiveClaim(subscription_id, (post,), token, post.nonce, moment + lease, resumed=resumed)
 
     async def claim_held_stories(
         self, subscription_id: int, *, now: datetime | None = None, lease: timedelta = LIVE_LEASE
@@ -244,13 +259,13 @@ class LiveQueries(Queries):
             return False
         return True
 
-    async def release_live_claim(self, claim: LiveClaim) -> None:
-        """Give the claim up (posting failed): its stories may be claimed again at once."""
+    async def release_live_claim(self, claim: LiveClaim, *, now: datetime | None = None) -> None:
+        """Give the claim up (posting failed): its stories may be claimed again at once (from `now`)."""
         async with self._engine.begin() as connection:
             await connection.execute(
                 update(live_posts)
                 .where(live_posts.c.id.in_([post.id for post in claim.posts]), live_posts.c.claim_token == claim.token)
-                .values(lease_expires_at=utc_now(None) - timedelta(seconds=1))
+                .values(lease_expires_at=utc_now(now) - timedelta(seconds=1))
             )
 
     async def live_posts_since(self, subscription_id: int, since: datetime) -> list[LivePost]:
@@ -289,3 +304,82 @@ class LiveQueries(Queries):
             await connection.execute(
                 update(live_posts).where(live_posts.c.id == post_id).values(outlets=_coverage_values(coverage))
             )
+
+    async def live_post(self, subscription_id: int, story_key: str) -> LivePost | None:
+        """The subscription's row of the story, whatever its state; None when the story is new to it."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(live_posts).where(
+                        live_posts.c.subscription_id == subscription_id, live_posts.c.story_key == story_key
+                    )
+                )
+            ).one_or_none()
+        return None if row is None else _post_from_row(row)
+
+    async def live_items_since(self, subscription_id: int, since: datetime) -> list[StoredItem]:
+        """The stored items delivered to the subscription at or after `since`: what a new outlet's
+        article is grouped with, to be known as coverage of a story posted already."""
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(seen_items)
+                    .join(
+                        delivered_items,
+                        and_(
+                            delivered_items.c.feed_id == seen_items.c.feed_id,
+                            delivered_items.c.item_key == seen_items.c.item_key,
+                        ),
+                    )
+                    .where(
+                        delivered_items.c.subscription_id == subscription_id,
+                        delivered_items.c.delivered_at >= utc_now(since),
+                    )
+                    .order_by(delivered_items.c.delivered_at, seen_items.c.feed_id, seen_items.c.item_key)
+                )
+            ).all()
+        return [item_from_row(row) for row in rows]
+
+    async def subscriptions_holding_stories(self, *, now: datetime | None = None) -> list[int]:
+        """The subscriptions with stories held for an hour now begun (or a combined message whose
+        holder died): those `claim_held_stories` has work for."""
+        moment = utc_now(now)
+        async with self._engine.connect() as connection:
+            rows = await connection.scalars(
+                select(live_posts.c.subscription_id)
+                .where(
+                    live_posts.c.due_at <= moment,
+                    or_(
+                        live_posts.c.status == LivePostStatus.HELD,
+                        and_(live_posts.c.status == LivePostStatus.CLAIMED, live_posts.c.lease_expires_at <= moment),
+                    ),
+                )
+                .distinct()
+                .order_by(live_posts.c.subscription_id)
+            )
+            return list(rows)
+
+    async def headlines_by_link(self, links: Sequence[str]) -> dict[str, str]:
+        """The stored headline of each link (by link key; links never stored are left out): the
+        titles of held stories, whose rows keep only their outlets' links."""
+        keys = sorted({key for key in map(link_key, links) if key is not None})
+        found: dict[str, str] = {}
+        async with self._engine.connect() as connection:
+            for chunk in in_chunks(keys):
+                rows = await connection.execute(
+                    select(seen_items.c.link_key, seen_items.c.title).where(seen_items.c.link_key.in_(list(chunk)))
+                )
+                for row in rows:
+                    if row.title:
+                        found.setdefault(row.link_key, row.title)
+        return found
+
+    async def live_subscription_ids(self) -> list[int]:
+        """The live subscriptions that are not paused: those a live cycle looks at."""
+        async with self._engine.connect() as connection:
+            rows = await connection.scalars(
+                select(subscriptions.c.id)
+                .where(subscriptions.c.mode == SubscriptionMode.LIVE, subscriptions.c.paused_at.is_(None))
+                .order_by(subscriptions.c.id)
+            )
+            return list(rows)
