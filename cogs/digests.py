@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,16 +16,25 @@ from discord.ext import commands
 
 from bot.digests import DeliveryOutcome, DeliveryResult
 from bot.discord_limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, MESSAGE_CONTENT_LIMIT
-from bot.editions import format_times, parse_edition_times, parse_weekdays
+from bot.editions import EVERY_DAY, format_times, parse_edition_times, parse_weekdays
 from bot.embeds import DigestMessage, fit_text, pack_digest
-from bot.i18n import ENGLISH, Messages
+from bot.i18n import ENGLISH, N_, Messages
 from bot.i18n.translator import user_messages
 from bot.news.digest import DEFAULT_MAX_STORIES, Digest
 from bot.news.filters import StoryFilter
 from bot.news.render import held_back_lines
 from bot.permissions import GuildChannelAccess
 from bot.replies import mark_answered, pause_reason, require_guild
-from bot.services import MAX_MIN_OUTLETS, MAX_STORIES, DigestEdit, DigestRequest, feed_name, zone_names
+from bot.services import (
+    MAX_HOURLY_CAP,
+    MAX_MIN_OUTLETS,
+    MAX_STORIES,
+    DigestEdit,
+    DigestRequest,
+    SubscriptionMode,
+    feed_name,
+    zone_names,
+)
 from bot.store import Subscription
 from cogs.lists import PART_SEPARATOR, target_parts, weekday_names
 
@@ -34,16 +44,78 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger(__name__)
 
 _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
+NO_WORDS = "-"
+"""What an option of words (keywords, include, exclude) says to have none: /digest edit clears them with it."""
+MODE_CHOICES = [
+    app_commands.Choice(name=N_("editions"), value=SubscriptionMode.EDITION.value),
+    app_commands.Choice(name=N_("live"), value=SubscriptionMode.LIVE.value),
+]
+"""The mode option's choices, their names in the reader's language (the translator's choice names)."""
 
 
 def parse_list(text: str | None) -> list[str]:
     return [part for part in _LIST_SEPARATOR.split(text or "") if part]
 
 
+def parse_words(text: str | None) -> list[str] | None:
+    """An option of words separated by commas: None when not given, none at all for NO_WORDS."""
+    if text is None:
+        return None
+    return [] if text.strip() == NO_WORDS else parse_list(text)
+
+
+@dataclass(frozen=True, slots=True)
+class GivenOptions:
+    """The written options /digest subscribe and edit share, read; None where one was not given."""
+
+    edition_times: tuple[time, ...] | None = None
+    weekdays: tuple[int, ...] | None = None
+    feeds: list[str] | None = None
+    keywords: list[str] | None = None
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    mode: SubscriptionMode | None = None
+
+
+def read_options(
+    *,
+    times: str | None = None,
+    days: str | None = None,
+    feeds: str | None = None,
+    keywords: str | None = None,
+    include: str | None = None,
+    exclude: str | None = None,
+    mode: str | None = None,
+) -> GivenOptions:
+    """Read what the admin wrote, the one parser of both commands.
+
+    Raises:
+        InvalidSchedule: times or days it cannot read.
+    """
+    return GivenOptions(
+        edition_times=parse_edition_times(times) if times is not None else None,
+        weekdays=parse_weekdays(days) if days is not None else None,
+        feeds=parse_list(feeds) if feeds is not None else None,
+        keywords=parse_words(keywords),
+        include=parse_words(include),
+        exclude=parse_words(exclude),
+        mode=SubscriptionMode(mode) if mode is not None else None,
+    )
+
+
 def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH) -> str:
-    """What /digest subscribe and edit answer: where, when, on which days, and how it is posted."""
+    """What /digest subscribe and edit answer: where, when (live: how often at most), on which days,
+    and how it is posted."""
     days = weekday_names(subscription.weekdays, messages)
-    if not days:
+    if subscription.live:
+        reply = messages.ngettext(
+            "{channel} will get each new story as it breaks, at most {count} post an hour.",
+            "{channel} will get each new story as it breaks, at most {count} posts an hour.",
+            subscription.hourly_cap,
+            channel=f"<#{subscription.channel_id}>",
+            count=messages.number(subscription.hourly_cap),
+        )
+    elif not days:
         reply = messages.gettext(
             "{channel} will get its digest every day at {time} ({zone}).",
             channel=f"<#{subscription.channel_id}>",
@@ -169,8 +241,11 @@ class DigestCommands(
         exclude="Stories that mention one of these words never get in, separated by commas",
         per_outlet="The most stories one outlet may fill (default: half the digest; 0: no cap)",
         min_outlets="Only stories covered by at least this many outlets (default 1)",
+        mode="Editions at the times given, or each new story as it breaks (live; default: editions)",
+        hourly_cap="Live only: the most posts an hour; the rest wait for the next hour (default 10)",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
+    @app_commands.choices(mode=MODE_CHOICES)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def subscribe(
         self,
@@ -189,21 +264,26 @@ class DigestCommands(
         exclude: str | None = None,
         per_outlet: app_commands.Range[int, 0, MAX_STORIES] | None = None,
         min_outlets: app_commands.Range[int, 1, MAX_MIN_OUTLETS] = 1,
+        mode: str | None = None,
+        hourly_cap: app_commands.Range[int, 1, MAX_HOURLY_CAP] | None = None,
     ) -> None:
         """Post a digest of this server's feeds in a channel or forum, daily or more (needs Manage Server)."""
+        given = read_options(
+            times=times, days=days, feeds=feeds, keywords=keywords, include=include, exclude=exclude, mode=mode
+        )
         request = DigestRequest(
             guild_id=require_guild(interaction),
             channel_id=channel.id,
             created_by=interaction.user.id,
-            edition_times=parse_edition_times(times),
-            weekdays=parse_weekdays(days),
+            edition_times=given.edition_times or (),  # times is required: always read
+            weekdays=given.weekdays or EVERY_DAY,
             timezone=timezone,
-            feeds=parse_list(feeds),
+            feeds=given.feeds or (),
             max_stories=max_stories,
-            keywords=parse_list(keywords),
+            keywords=given.keywords or (),
             story_filter=StoryFilter(
-                include=tuple(parse_list(include)),
-                exclude=tuple(parse_list(exclude)),
+                include=tuple(given.include or ()),
+                exclude=tuple(given.exclude or ()),
                 max_per_outlet=per_outlet,
                 min_outlets=min_outlets,
             ),
@@ -211,6 +291,8 @@ class DigestCommands(
             thread=thread,
             publish=publish,
             ping_role_id=ping.id if ping is not None else None,
+            mode=given.mode or SubscriptionMode.EDITION,
+            hourly_cap=hourly_cap,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.subscribe(request, GuildChannelAccess(channel))
@@ -225,13 +307,20 @@ class DigestCommands(
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
         all_feeds="Take all of this server's feeds again",
         max_stories="The most stories in one digest (default 10)",
-        keywords="Words that put a story first, separated by commas",
+        keywords="Words that put a story first, separated by commas; - removes them all",
         thread="Put the header in the channel and the stories in a thread under it",
         publish="In an announcement channel, publish each message to the servers that follow it",
         ping="A role to mention at the top of each edition",
         no_ping="Mention no role any more",
+        include="Only stories naming one of these words get in, separated by commas; - removes them all",
+        exclude="Stories naming one of these words never get in, separated by commas; - removes them all",
+        per_outlet="The most stories one outlet may fill (default: half the digest; 0: no cap)",
+        min_outlets="Only stories covered by at least this many outlets (default 1)",
+        mode="Editions at the times given, or each new story as it breaks (live; default: editions)",
+        hourly_cap="Live only: the most posts an hour; the rest wait for the next hour (default 10)",
     )
     @app_commands.autocomplete(timezone=zone_choices, feeds=feed_choices)
+    @app_commands.choices(mode=MODE_CHOICES)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def edit(
         self,
@@ -248,22 +337,37 @@ class DigestCommands(
         publish: bool | None = None,
         ping: discord.Role | None = None,
         no_ping: bool = False,
+        include: str | None = None,
+        exclude: str | None = None,
+        per_outlet: app_commands.Range[int, 0, MAX_STORIES] | None = None,
+        min_outlets: app_commands.Range[int, 1, MAX_MIN_OUTLETS] | None = None,
+        mode: str | None = None,
+        hourly_cap: app_commands.Range[int, 1, MAX_HOURLY_CAP] | None = None,
     ) -> None:
         """Change some options of a channel's digest and keep the others (needs Manage Server)."""
+        given = read_options(
+            times=times, days=days, feeds=feeds, keywords=keywords, include=include, exclude=exclude, mode=mode
+        )
         edit = DigestEdit(
             guild_id=require_guild(interaction),
             channel_id=channel.id,
-            edition_times=parse_edition_times(times) if times is not None else None,
-            weekdays=parse_weekdays(days) if days is not None else None,
+            edition_times=given.edition_times,
+            weekdays=given.weekdays,
             timezone=timezone,
-            feeds=parse_list(feeds) if feeds is not None else None,
+            feeds=given.feeds,
             all_feeds=all_feeds,
             max_stories=max_stories,
-            keywords=parse_list(keywords) if keywords is not None else None,
+            keywords=given.keywords,
             thread=thread,
             publish=publish,
             ping_role_id=ping.id if ping is not None else None,
             no_ping=no_ping,
+            mode=given.mode,
+            hourly_cap=hourly_cap,
+            include=given.include,
+            exclude=given.exclude,
+            max_per_outlet=per_outlet,
+            min_outlets=min_outlets,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.edit(edit, GuildChannelAccess(channel))

@@ -1,4 +1,5 @@
-"""/feed add | remove | import | export: changing the news feeds a server follows (Manage Server)."""
+"""/feed add | remove | import | export | status: changing the news feeds a server follows, and what
+its digests' rules hold back of them (Manage Server)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from bot.embeds import EMBED_COLOUR, fit_text
 from bot.i18n import N_, Messages
 from bot.i18n.translator import user_messages
 from bot.news.opml import MAX_OPML_BYTES
+from bot.news.render import held_back_lines
 from bot.news.urls import is_http_url
+from bot.paginator import Paginator, entry_pages
 from bot.replies import UserError, require_guild, translated
-from bot.services import ImportedFeed, ImportOutcome, ImportReport, feed_name
+from bot.services import HELD_BACK_WINDOW, DigestHeldBack, ImportedFeed, ImportOutcome, ImportReport, feed_name
+from cogs.lists import NO_DIGESTS
 
 if TYPE_CHECKING:
     from bot.client import NewsBot
@@ -70,6 +74,18 @@ def import_summary(name: str, report: ImportReport, messages: Messages) -> str:
         total=messages.number(total),
         counts=counts,
     )
+
+
+def held_back_entry(digest: DigestHeldBack, hours: int, messages: Messages) -> str:
+    """One digest in /feed status: a line per rule that held stories back, as /digest preview words them."""
+    channel = f"<#{digest.subscription.channel_id}>"
+    lines = held_back_lines(digest.held_back, messages)
+    if not lines:
+        return messages.gettext(
+            "{channel}: its rules held back no story of the last {hours} hours.", channel=channel, hours=hours
+        )
+    heading = messages.gettext("{channel}, stories of the last {hours} hours:", channel=channel, hours=hours)
+    return "\n".join([heading, *(f"• {line}" for line in lines)])
 
 
 @app_commands.guild_only()
@@ -187,6 +203,25 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Chan
             file=discord.File(io.BytesIO(export.data), filename=EXPORT_NAME),
             ephemeral=True,
         )
+
+    @app_commands.command(name="status")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        """How many of the last day's stories each digest's rules held back (needs Manage Server)."""
+        guild_id = require_guild(interaction)
+        messages = user_messages(interaction)
+        found = await self.bot.feeds.held_back(guild_id)  # a few queries and milliseconds: no defer, as /feeds
+        if not found:
+            await interaction.response.send_message(messages.gettext(NO_DIGESTS), ephemeral=True)
+            return
+        hours = round(HELD_BACK_WINDOW.total_seconds() / 3600)
+        pages = entry_pages(
+            title=messages.gettext("What each digest's rules held back"),
+            entries=[held_back_entry(digest, hours, messages) for digest in found],
+            footer=messages.gettext("Judged on what the feeds say, among the stories a digest has not posted."),
+            messages=messages,
+        )
+        await Paginator(pages, owner_id=interaction.user.id, messages=messages).start(interaction, ephemeral=True)
 
 
 async def setup(bot: NewsBot) -> None:

@@ -144,22 +144,32 @@ def story_filter_parts(story_filter: StoryFilter, messages: Messages) -> list[st
 
 
 def digest_entry(subscription: Subscription, feed_names: dict[int, str], messages: Messages) -> str:
-    """One subscription in /digests."""
+    """One subscription in /digests: a live one says how often it may post, an edition one when."""
     feeds = (
         messages.gettext(ALL_FEEDS)
         if subscription.feed_ids is None
         else LIST_SEPARATOR.join(feed_names.get(feed_id, str(feed_id)) for feed_id in subscription.feed_ids)
     )
-    line = messages.gettext(
-        DIGEST_LINE,
-        channel=subscription.channel_id,
-        time=format_times(subscription.edition_times),
-        zone=subscription.timezone,
-        feeds=feeds,
-        stories=messages.number(subscription.max_stories),
-    )
-    if days := weekday_names(subscription.weekdays, messages):
-        line += PART_SEPARATOR + days
+    if subscription.live:
+        line = messages.ngettext(
+            "<#{channel}> live, at most {count} post an hour · {feeds}",
+            "<#{channel}> live, at most {count} posts an hour · {feeds}",
+            subscription.hourly_cap,
+            channel=subscription.channel_id,
+            count=messages.number(subscription.hourly_cap),
+            feeds=feeds,
+        )
+    else:
+        line = messages.gettext(
+            DIGEST_LINE,
+            channel=subscription.channel_id,
+            time=format_times(subscription.edition_times),
+            zone=subscription.timezone,
+            feeds=feeds,
+            stories=messages.number(subscription.max_stories),
+        )
+        if days := weekday_names(subscription.weekdays, messages):
+            line += PART_SEPARATOR + days
     if subscription.keywords:
         line += PART_SEPARATOR + messages.gettext(DIGEST_KEYWORDS, keywords=LIST_SEPARATOR.join(subscription.keywords))
     for part in [*target_parts(subscription, messages), *story_filter_parts(subscription.story_filter, messages)]:

@@ -31,6 +31,7 @@ from bot.news.filters import (
     DEFAULT_STORY_FILTER,
     HeldBack,
     StoryFilter,
+    capped_out,
     feed_text,
     outlet_cap,
     select_stories,
@@ -415,11 +416,10 @@ async def build_digest(
             if exclude and exclude.any_in(f"{' '.join(story.summary)}\n{page_text}"):
                 rejected.add(index)
     built = [briefed[index] for index in chosen]
-    uncapped = select_stories(candidates.stories, max_stories=max_stories, cap=None, rejected=rejected)
     held_back = replace(
         candidates.held_back,
         excluded=candidates.held_back.excluded + len(rejected),
-        outlet_cap=len(set(uncapped) - set(chosen)),
+        outlet_cap=capped_out(candidates.stories, max_stories=max_stories, chosen=chosen, rejected=rejected),
     )
     outlets = {" ".join(outlet.casefold().split()) for story in built for outlet in story.outlets}
     return Digest(
@@ -430,6 +430,24 @@ async def build_digest(
         failing_feeds=failing,
         held_back=held_back,
     )
+
+
+def held_back_on_feeds(
+    items: Sequence[FeedItem],
+    *,
+    local_now: datetime,
+    max_stories: int = DEFAULT_MAX_STORIES,
+    keywords: Sequence[str] = (),
+    story_filter: StoryFilter = DEFAULT_STORY_FILTER,
+) -> HeldBack:
+    """How many stories each rule of `story_filter` keeps out of a digest of `items`, as `build_digest`
+    counts them but judged on what the feeds say alone: no page is read, so a story whose page alone
+    names an excluded word is not counted. CPU work (grouping and ranking): run it off the event loop."""
+    candidates = _candidate_stories(list(items), keywords=tuple(keywords), now=local_now, story_filter=story_filter)
+    cap = outlet_cap(story_filter, candidates.stories, max_stories)
+    chosen = select_stories(candidates.stories, max_stories=max_stories, cap=cap, rejected=set())
+    capped = capped_out(candidates.stories, max_stories=max_stories, chosen=chosen, rejected=set())
+    return replace(candidates.held_back, outlet_cap=capped)
 
 
 async def _gather_counted(

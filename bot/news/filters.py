@@ -143,3 +143,10 @@ def select_stories(candidates: Sequence[Story], *, max_stories: int, cap: int | 
             per_outlet[outlet] = per_outlet.get(outlet, 0) + 1
         taken.append(index)
     return taken
+
+
+def capped_out(candidates: Sequence[Story], *, max_stories: int, chosen: Sequence[int], rejected: set[int]) -> int:
+    """How many stories the per-outlet cap kept out: those a digest would have taken without it but
+    did not take (`chosen`, as `select_stories` chose them with the cap)."""
+    uncapped = select_stories(candidates, max_stories=max_stories, cap=None, rejected=rejected)
+    return len(set(uncapped) - set(chosen))

@@ -15,6 +15,8 @@ for them (the one error handler in cogs/errors.py shows it).
 
 from bot.services.about import About, AboutService
 from bot.services.feeds import (
+    HELD_BACK_WINDOW,
+    DigestHeldBack,
     FeedNotFollowed,
     FeedService,
     FeedStatus,
@@ -35,20 +37,26 @@ from bot.services.subscriptions import (
     DigestEdit,
     DigestListing,
     DigestRequest,
+    HourlyCapNeedsLive,
     NoDigest,
     SubscriptionService,
     UnknownZone,
     check_zone,
 )
 from bot.store import zone_names
+from bot.store.tables import DEFAULT_HOURLY_CAP, MAX_HOURLY_CAP, SubscriptionMode
 
 __all__ = [
+    "DEFAULT_HOURLY_CAP",
+    "HELD_BACK_WINDOW",
+    "MAX_HOURLY_CAP",
     "MAX_MIN_OUTLETS",
     "MAX_STORIES",
     "About",
     "AboutService",
     "DepartedGuilds",
     "DigestEdit",
+    "DigestHeldBack",
     "DigestListing",
     "DigestRequest",
     "FeedNotFollowed",
@@ -59,11 +67,13 @@ __all__ = [
     "FoundBy",
     "GuildService",
     "GuildsInView",
+    "HourlyCapNeedsLive",
     "ImportOutcome",
     "ImportReport",
     "ImportedFeed",
     "NoDigest",
     "OpmlExport",
+    "SubscriptionMode",
     "SubscriptionService",
     "UnknownZone",
     "check_zone",

@@ -9,15 +9,19 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from typing import Literal
 
-from bot.digests import Clock, utc_now
+from bot.digests import MAX_DIGEST_ITEMS, MAX_DIGEST_WINDOW, Clock, utc_now
+from bot.news.digest import held_back_on_feeds
 from bot.news.errors import N_, FetchError, FetchErrorKind, NewsError
 from bot.news.feeds import DiscoveredFeed, discover_feed
 from bot.news.fetch import Fetcher
+from bot.news.filters import HeldBack
 from bot.news.opml import OpmlFeed, parse_opml, write_opml
 from bot.news.urls import normalize_url
-from bot.store import MAX_FEEDS_PER_GUILD, AlreadyFollowing, Feed, FeedLimitReached, GuildFeed, Store
+from bot.store import MAX_FEEDS_PER_GUILD, AlreadyFollowing, Feed, FeedLimitReached, GuildFeed, Store, Subscription
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +33,11 @@ _REFUSED_KINDS = frozenset({FetchErrorKind.BLOCKED_ADDRESS.value, FetchErrorKind
 _UNREACHABLE_KINDS = frozenset(
     {FetchErrorKind.TIMEOUT.value, FetchErrorKind.NETWORK.value, FetchErrorKind.TOO_MANY_REDIRECTS.value}
 )
+
+HELD_BACK_WINDOW = timedelta(hours=24)
+"""The stories /feed status counts what each digest's rules held back of: those first seen in the last
+day (a first digest's window) that the digest has not posted; a story its rules hold back is never
+posted, so this is what they kept out of the day's news, and what they would keep out now."""
 
 FoundBy = Literal["direct", "link", "guess"]
 """How a followed feed was found: the address given was the feed, the page linked to it, or a common
@@ -85,6 +94,14 @@ class FeedStatusReport:
     def failing(self) -> int:
         """How many of the feeds are failing."""
         return sum(1 for status in self.feeds if status.feed.failing)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestHeldBack:
+    """What one digest's rules held back of the stories of its feeds in HELD_BACK_WINDOW."""
+
+    subscription: Subscription
+    held_back: HeldBack
 
 
 class ImportOutcome(enum.Enum):
@@ -224,6 +241,35 @@ class FeedService:
                 for entry in entries
             )
         )
+
+    async def held_back(self, guild_id: int) -> list[DigestHeldBack]:
+        """For each digest of the guild, how many stories each of its rules held back of those its
+        feeds brought in HELD_BACK_WINDOW and it has not posted, judged on what the feeds say."""
+        now = self.clock()
+        feeds = {entry.feed.id: entry.feed for entry in await self.followed(guild_id)}
+        loop = asyncio.get_running_loop()
+        found = []
+        for subscription in await self.store.list_subscriptions(guild_id):
+            stored = await self.store.undelivered_items(
+                subscription.id,
+                since=now - HELD_BACK_WINDOW,
+                published_after=now - MAX_DIGEST_WINDOW,
+                limit=MAX_DIGEST_ITEMS,
+            )
+            items = [item.feed_item(feeds[item.feed_id]) for item in stored if item.feed_id in feeds]
+            held_back = await loop.run_in_executor(
+                self.executor,
+                partial(
+                    held_back_on_feeds,
+                    items,
+                    local_now=now.astimezone(subscription.zone),
+                    max_stories=subscription.max_stories,
+                    keywords=subscription.keywords,
+                    story_filter=subscription.story_filter,
+                ),
+            )
+            found.append(DigestHeldBack(subscription, held_back))
+        return found
 
     async def import_opml(self, guild_id: int, data: bytes, *, added_by: int) -> ImportReport:
         """Follow the feeds an OPML file lists, in its order, until the guild's feed limit.

@@ -17,6 +17,7 @@ from bot.news.errors import N_, NewsError
 from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.services.feeds import FeedService, feed_name
 from bot.store import DeliveryKind, Store, Subscription, SubscriptionChanges, zone_names
+from bot.store.tables import DEFAULT_HOURLY_CAP, SubscriptionMode
 from bot.targets import ChannelAccess, TargetKind, choose_target
 
 LOGGER = logging.getLogger(__name__)
@@ -34,6 +35,13 @@ class UnknownZone(NewsError):
             N_("“{name}” is not a time zone I know: pick one from the list, like Europe/Paris."), name=name
         )
         self.name = name
+
+
+class HourlyCapNeedsLive(NewsError):
+    """An hourly cap given for a digest that posts editions, where it would do nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("hourly_cap is for live digests: give mode: live with it."))
 
 
 class NoDigest(NewsError):
@@ -82,6 +90,10 @@ class DigestRequest:
 
     story_filter: StoryFilter = DEFAULT_STORY_FILTER
     """What gets in: include and exclude words, the per-outlet cap, the minimum of outlets."""
+    mode: SubscriptionMode = SubscriptionMode.EDITION
+    """Editions at the times above, or each story as it breaks (live: the times are kept for a switch back)."""
+    hourly_cap: int | None = None
+    """Live: the most messages in one clock hour (None: DEFAULT_HOURLY_CAP); refused for editions."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +117,40 @@ class DigestEdit:
     ping_role_id: int | None = None
     no_ping: bool = False
     """Ping nobody any more."""
+    mode: SubscriptionMode | None = None
+    hourly_cap: int | None = None
+    """Live: the most messages in one clock hour; refused when the digest posts editions."""
+    include: Sequence[str] | None = None
+    """Include words instead of those set now (empty: none, every story may get in)."""
+    exclude: Sequence[str] | None = None
+    """Exclude words instead of those set now (empty: none)."""
+    max_per_outlet: int | None = None
+    """A per-outlet cap instead of the one set now (0: no cap)."""
+    min_outlets: int | None = None
+
+
+def edited_filter(current: StoryFilter, edit: DigestEdit) -> StoryFilter | None:
+    """The story filter with the parts `edit` gives replaced and the others kept; None when it gives
+    none (the store changes a filter as a whole)."""
+    parts = (edit.include, edit.exclude, edit.max_per_outlet, edit.min_outlets)
+    if all(part is None for part in parts):
+        return None
+    return StoryFilter(
+        include=tuple(edit.include) if edit.include is not None else current.include,
+        exclude=tuple(edit.exclude) if edit.exclude is not None else current.exclude,
+        max_per_outlet=edit.max_per_outlet if edit.max_per_outlet is not None else current.max_per_outlet,
+        min_outlets=edit.min_outlets if edit.min_outlets is not None else current.min_outlets,
+    )
+
+
+def check_hourly_cap(mode: SubscriptionMode, hourly_cap: int | None) -> None:
+    """Refuse an hourly cap for a digest that posts editions: it would be stored and do nothing.
+
+    Raises:
+        HourlyCapNeedsLive: it was given for editions.
+    """
+    if hourly_cap is not None and mode is not SubscriptionMode.LIVE:
+        raise HourlyCapNeedsLive
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +193,7 @@ class SubscriptionService:
             CannotPostThere: the bot lacks a permission it needs there (each one named).
         """
         check_zone(request.timezone)
+        check_hourly_cap(request.mode, request.hourly_cap)
         target = choose_target(
             access, thread=request.thread, publish=request.publish, ping_role_id=request.ping_role_id
         )
@@ -170,6 +217,8 @@ class SubscriptionService:
             target_kind=target.kind,
             publish=target.publish,
             ping_role_id=target.ping_role_id,
+            mode=request.mode,
+            hourly_cap=request.hourly_cap if request.hourly_cap is not None else DEFAULT_HOURLY_CAP,
             replace=True,
         )
         return subscription
@@ -178,13 +227,18 @@ class SubscriptionService:
         """Change what `edit` gives of the channel's digest and keep the rest, after the same checks as
         `subscribe` on the target it makes.
 
+        Switching between editions and live keeps the edition times, and the hourly cap, for a switch
+        back. The story filter's parts given replace those set; the others stay.
+
         Raises:
             NoDigest: the channel has none.
-            UnknownZone, FeedNotFollowed, TargetRefused, CannotPostThere: as for `subscribe`.
+            UnknownZone, FeedNotFollowed, TargetRefused, CannotPostThere, HourlyCapNeedsLive: as for
+                `subscribe` (the cap is checked against the mode the digest will have).
         """
         current = await self.find(edit.guild_id, edit.channel_id)
         if edit.timezone is not None:
             check_zone(edit.timezone)
+        check_hourly_cap(edit.mode or current.mode, edit.hourly_cap)
         target = choose_target(
             access,
             thread=edit.thread if edit.thread is not None else current.target_kind is TargetKind.THREAD,
@@ -206,6 +260,9 @@ class SubscriptionService:
             publish=target.publish,
             ping_role_id=target.ping_role_id,
             no_ping=target.ping_role_id is None,
+            story_filter=edited_filter(current.story_filter, edit),
+            mode=edit.mode,
+            hourly_cap=edit.hourly_cap,
         )
         edited = await self.store.edit_subscription(edit.guild_id, edit.channel_id, changes)
         if edited is None:  # unsubscribed meanwhile

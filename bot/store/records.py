@@ -11,12 +11,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
 from bot.editions import EVERY_DAY, Edition, EditionSchedule
 from bot.news.errors import NewsError
+from bot.news.feeds import FeedItem
 from bot.news.filters import DEFAULT_STORY_FILTER, StoryFilter
 from bot.news.urls import normalize_url
 from bot.store.tables import DEFAULT_HOURLY_CAP, ITEM_KEY_LENGTH, DeliveryKind, DeliveryStatus, SubscriptionMode
@@ -255,6 +257,22 @@ class StoredItem:
     @property
     def ref(self) -> ItemRef:
         return ItemRef(self.feed_id, self.key)
+
+    def feed_item(self, feed: Feed) -> FeedItem:
+        """The item as the digest builder takes it, its feed known by `feed`'s URL (the item's own
+        outlet name, else the feed's title, else its host)."""
+        return FeedItem(
+            key=self.key,
+            title=self.title,
+            link=self.link,
+            summary=self.summary,
+            published=self.published_at,
+            authors=self.authors,
+            feed_url=feed.url,
+            source=self.source or feed.title or urlsplit(feed.url).hostname or feed.url,
+            language=self.language,
+            image=self.image,
+        )
 
 
 @dataclass(frozen=True, slots=True)

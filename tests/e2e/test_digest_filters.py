@@ -1,12 +1,13 @@
 """What gets into a digest, end to end: /digest subscribe's include, exclude, per_outlet and min_outlets
-through the real client and the fake Discord, what /digest now posts and /digest preview says it held
-back, and /digests naming the rules."""
+through the real client and the fake Discord, what /digest now posts and /digest preview and /feed status
+say it held back, and /digests naming the rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.settings import Settings
 from newsbrief_testkit.fake_discord import DEFAULT_PERMISSIONS, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
 
-from .conftest import private_reply, running_news_bot
+from .conftest import EPHEMERAL, private_reply, running_news_bot
 
 MANAGE_GUILD = 1 << 5
 ADMIN = DEFAULT_PERMISSIONS | MANAGE_GUILD
@@ -185,3 +186,43 @@ async def test_digests_names_each_rule_set(fake: FakeDiscord, make_settings: Cal
         " · only with: tunnel · never with: storm, toll · at most 2 stories per outlet"
         " · stories covered by at least 3 outlets"
     )
+
+
+async def feed_status(fake: FakeDiscord, locale: str = "en-US") -> dict[str, Any]:
+    """/digest preview (which reads the feeds, posting and marking nothing), then /feed status's embed."""
+    await fake.wait_for_followup(
+        await fake.send_slash_command("digest preview", permissions=ADMIN), status=200, timeout=30
+    )
+    interaction = await fake.send_slash_command("feed status", permissions=ADMIN, locale=locale)
+    callback = await fake.wait_for_callback(interaction, status=200)
+    assert callback.json["data"]["flags"] & EPHEMERAL
+    embed: dict[str, Any] = callback.json["data"]["embeds"][0]
+    return embed
+
+
+async def test_feed_status_says_how_many_stories_each_rule_held_back_in_the_last_day(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()):
+        await follow_and_subscribe(fake, feed_urls, exclude="storm", per_outlet=1)
+        embed = await feed_status(fake)
+
+    assert embed["title"] == "What each digest's rules held back"
+    assert embed["description"] == (
+        f"<#{fake.channel_id}>, stories of the last 24 hours:\n"
+        "• Held back 1 story with an excluded word\n"
+        "• Held back 2 stories over the per-outlet cap"
+    )
+
+
+async def test_feed_status_says_so_in_the_users_language_when_no_rule_held_a_story_back(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()):
+        await follow_and_subscribe(fake, feed_urls, per_outlet=0)
+        embed = await feed_status(fake, locale="de")
+
+    assert embed["description"] == messages_for("de").gettext(
+        "{channel}: its rules held back no story of the last {hours} hours.", channel=f"<#{fake.channel_id}>", hours=24
+    )
+    assert "keine Meldung" in embed["description"]

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import time, timedelta
 from html import escape
 
 import pytest
 
 from bot.news.errors import NewsError
 from bot.news.fetch import AddressPolicy, Fetcher
+from bot.news.filters import HeldBack, StoryFilter
 from bot.news.opml import OpmlError, parse_opml
-from bot.services import FeedNotFollowed, FeedService, ImportOutcome, ImportReport
+from bot.services import HELD_BACK_WINDOW, FeedNotFollowed, FeedService, ImportOutcome, ImportReport
 from bot.store import MAX_FEEDS_PER_GUILD
 from tests.newsroom import Newsroom
-from tests.store.samples import GUILD, MEMBER, OTHER_GUILD
+from tests.store.samples import CHANNEL, GUILD, MEMBER, OTHER_GUILD
 
 COURIER = "Harbour Courier"
 
@@ -200,3 +201,43 @@ async def test_export_lists_the_guild_feeds_as_opml_that_imports_back(
     assert [(feed.url, feed.title) for feed in parse_opml(exported.data)] == [(feed_url, COURIER)]
     report = await feed_service.import_opml(OTHER_GUILD, exported.data, added_by=MEMBER)
     assert outcomes(report) == [(feed_url, ImportOutcome.FOLLOWED)]
+
+
+async def subscribe_with_rules(room: Newsroom, story_filter: StoryFilter) -> None:
+    await room.store.subscribe(
+        GUILD, CHANNEL, created_by=MEMBER, local_time=time(7, 30), timezone="UTC", story_filter=story_filter
+    )
+
+
+async def test_held_back_counts_what_each_digest_rule_kept_out_of_the_days_stories(
+    newsroom: Newsroom, feed_service: FeedService
+) -> None:
+    published = newsroom.clock() - timedelta(hours=1)
+    slugs = ["ferry", "orchard", "observatory", "chess"]
+    url = newsroom.publish("/courier.xml", [(slug, published) for slug in slugs], title=COURIER)
+    await feed_service.follow(GUILD, url, added_by=MEMBER)
+    await newsroom.refresher.refresh_due()
+    await subscribe_with_rules(newsroom, StoryFilter(exclude=("frost",), max_per_outlet=1))
+
+    (found,) = await feed_service.held_back(GUILD)
+
+    assert found.subscription.channel_id == CHANNEL
+    assert found.held_back == HeldBack(excluded=1, outlet_cap=2)  # the frost story; two of the three left
+
+
+async def test_held_back_leaves_out_the_stories_of_more_than_a_day_ago(
+    newsroom: Newsroom, feed_service: FeedService
+) -> None:
+    url = newsroom.publish("/courier.xml", [("orchard", newsroom.clock() - timedelta(hours=1))], title=COURIER)
+    await feed_service.follow(GUILD, url, added_by=MEMBER)
+    await newsroom.refresher.refresh_due()
+    await subscribe_with_rules(newsroom, StoryFilter(exclude=("frost",)))
+    newsroom.clock.advance(HELD_BACK_WINDOW + timedelta(minutes=1))
+
+    (found,) = await feed_service.held_back(GUILD)
+
+    assert found.held_back == HeldBack()
+
+
+async def test_held_back_of_a_guild_without_digests_is_empty(feed_service: FeedService) -> None:
+    assert await feed_service.held_back(GUILD) == []

@@ -3,7 +3,7 @@ asked for now is posted through the digest service, with typed results."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 
 import pytest
@@ -11,11 +11,14 @@ import pytest
 from bot.digests import DeliveryResult
 from bot.news.filters import StoryFilter
 from bot.services import (
+    DEFAULT_HOURLY_CAP,
     DigestEdit,
     DigestRequest,
     FeedNotFollowed,
     FeedService,
+    HourlyCapNeedsLive,
     NoDigest,
+    SubscriptionMode,
     SubscriptionService,
     UnknownZone,
     check_zone,
@@ -259,3 +262,97 @@ async def test_resume_stays_paused_while_a_permission_is_missing(
     with pytest.raises(CannotPostThere):
         await subscription_service.resume(GUILD, CHANNEL, Channel(lacking=("Embed Links",)))
     assert await newsroom.store.active_subscriptions() == []
+
+
+# --- live mode and the story filter through edit ---------------------------------------------------
+
+
+async def test_subscribe_live_stores_the_mode_and_the_hourly_cap(subscription_service: SubscriptionService) -> None:
+    made = await subscription_service.subscribe(request(mode=SubscriptionMode.LIVE, hourly_cap=5), TEXT_CHANNEL)
+
+    assert (made.mode, made.hourly_cap) == (SubscriptionMode.LIVE, 5)
+
+
+async def test_subscribe_live_without_a_cap_takes_the_default(subscription_service: SubscriptionService) -> None:
+    made = await subscription_service.subscribe(request(mode=SubscriptionMode.LIVE), TEXT_CHANNEL)
+
+    assert made.hourly_cap == DEFAULT_HOURLY_CAP
+
+
+async def test_an_hourly_cap_for_editions_is_refused_and_nothing_stored(
+    newsroom: Newsroom, subscription_service: SubscriptionService
+) -> None:
+    with pytest.raises(HourlyCapNeedsLive):
+        await subscription_service.subscribe(request(hourly_cap=5), TEXT_CHANNEL)
+
+    assert await newsroom.store.get_subscription(GUILD, CHANNEL) is None
+
+
+async def test_edit_switches_to_live_and_back_keeping_the_edition_times(
+    subscription_service: SubscriptionService,
+) -> None:
+    await subscription_service.subscribe(request(edition_times=(MORNING, EVENING)), TEXT_CHANNEL)
+
+    live = await subscription_service.edit(
+        DigestEdit(GUILD, CHANNEL, mode=SubscriptionMode.LIVE, hourly_cap=3), TEXT_CHANNEL
+    )
+    back = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, mode=SubscriptionMode.EDITION), TEXT_CHANNEL)
+
+    assert (live.mode, live.hourly_cap) == (SubscriptionMode.LIVE, 3)
+    assert (back.mode, back.edition_times, back.hourly_cap) == (SubscriptionMode.EDITION, (MORNING, EVENING), 3)
+
+
+async def test_edit_takes_an_hourly_cap_for_a_live_digest_without_a_mode(
+    subscription_service: SubscriptionService,
+) -> None:
+    await subscription_service.subscribe(request(mode=SubscriptionMode.LIVE), TEXT_CHANNEL)
+
+    edited = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, hourly_cap=20), TEXT_CHANNEL)
+
+    assert edited.hourly_cap == 20
+
+
+async def test_edit_refuses_an_hourly_cap_for_an_edition_digest(subscription_service: SubscriptionService) -> None:
+    await subscription_service.subscribe(request(), TEXT_CHANNEL)
+
+    with pytest.raises(HourlyCapNeedsLive):
+        await subscription_service.edit(DigestEdit(GUILD, CHANNEL, hourly_cap=20), TEXT_CHANNEL)
+
+
+RULES = StoryFilter(include=("tunnel",), exclude=("storm",), max_per_outlet=2, min_outlets=3)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"include": ["bridge", "ferry"]}, replace(RULES, include=("bridge", "ferry"))),
+        ({"exclude": ["toll"]}, replace(RULES, exclude=("toll",))),
+        ({"max_per_outlet": 0}, replace(RULES, max_per_outlet=0)),
+        ({"min_outlets": 1}, replace(RULES, min_outlets=1)),
+        ({"include": [], "exclude": []}, replace(RULES, include=(), exclude=())),
+    ],
+)
+async def test_edit_changes_the_rules_given_and_keeps_the_others(
+    subscription_service: SubscriptionService, change: dict[str, object], expected: StoryFilter
+) -> None:
+    await subscription_service.subscribe(request(story_filter=RULES), TEXT_CHANNEL)
+
+    edited = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, **change), TEXT_CHANNEL)  # type: ignore[arg-type]
+
+    assert edited.story_filter == expected
+
+
+async def test_edit_without_a_rule_keeps_the_story_filter(subscription_service: SubscriptionService) -> None:
+    await subscription_service.subscribe(request(story_filter=RULES), TEXT_CHANNEL)
+
+    edited = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, max_stories=4), TEXT_CHANNEL)
+
+    assert edited.story_filter == RULES
+
+
+async def test_edit_clears_the_keywords_with_an_empty_list(subscription_service: SubscriptionService) -> None:
+    await subscription_service.subscribe(request(keywords=["rates", "port"]), TEXT_CHANNEL)
+
+    edited = await subscription_service.edit(DigestEdit(GUILD, CHANNEL, keywords=[]), TEXT_CHANNEL)
+
+    assert edited.keywords == ()
