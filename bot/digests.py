@@ -33,7 +33,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
-from urllib.parse import urlsplit
 
 from bot.clock import Clock as Clock
 from bot.clock import utc_now as utc_now
@@ -57,7 +56,6 @@ from bot.store import (
     ItemRef,
     NotFound,
     Store,
-    StoredItem,
     Subscription,
     renewal_interval,
 )
@@ -729,7 +727,7 @@ class DigestService:
             limit=MAX_DIGEST_ITEMS,
         )
         items = tuple(
-            feed_item(item, by_id[item.feed_id]) for item in stored if item.ref not in exclude and item.feed_id in by_id
+            item.feed_item(by_id[item.feed_id]) for item in stored if item.ref not in exclude and item.feed_id in by_id
         )
         return Gathered(feeds=feeds, items=items)
 
@@ -774,22 +772,6 @@ def edition_named(subscription: Subscription, claim: Claim, digest: Digest) -> D
         return digest
     edition = datetime.combine(claim.local_date, claim.edition_time)
     return replace(digest, title=digest_title(edition), local_date=claim.local_date)
-
-
-def feed_item(item: StoredItem, feed: Feed) -> FeedItem:
-    """A stored item as the digest builder takes it, its feed known by the stored feed's URL."""
-    return FeedItem(
-        key=item.key,
-        title=item.title,
-        link=item.link,
-        summary=item.summary,
-        published=item.published_at,
-        authors=item.authors,
-        feed_url=feed.url,
-        source=item.source or feed.title or urlsplit(feed.url).hostname or feed.url,
-        language=item.language,
-        image=item.image,
-    )
 
 
 def item_refs(item_keys: Sequence[tuple[str, str]], feed_ids: dict[str, int]) -> list[ItemRef]:

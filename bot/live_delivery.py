@@ -32,7 +32,6 @@ from bot.digests import (
     MessageT,
     Poster,
     TransientPostError,
-    feed_item,
     item_refs,
 )
 from bot.live import (
@@ -209,7 +208,7 @@ class LiveDelivery:
         feeds = {feed.id: feed for feed in gathered.feeds}
         fresh = {(item.feed_url, item.key) for item in gathered.items}
         context = [
-            feed_item(item, feeds[item.feed_id])
+            item.feed_item(feeds[item.feed_id])
             for item in await self.store.live_items_since(subscription.id, since)
             if item.feed_id in feeds and (feeds[item.feed_id].url, item.key) not in fresh
         ]
