@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from datetime import date
 
 import pytest
 
 from bot.news import cleanup
-from bot.news.cleanup import clean_paragraphs
+from bot.news.cleanup import clean_paragraphs, normalize_paragraph
 
 
 @pytest.mark.parametrize(
@@ -120,6 +121,14 @@ def test_clean_drops_paragraph_repeated_twice_in_a_row() -> None:
 
 def test_clean_removes_click_to_tweet_button_but_keeps_sentence() -> None:
     assert clean_paragraphs(["Every bridge tells a story.Click To Tweet"]) == ["Every bridge tells a story."]
+
+
+def test_normalize_takes_linear_time_on_a_long_run_of_spaces_before_a_tweet_word() -> None:
+    # Source indentation kept in a block's text: 100,000 spaces took about five minutes when the
+    # button's leading \s* was retried at each of them.
+    started = time.perf_counter()
+    assert normalize_paragraph(f"Read the tweet{' ' * 100_000}here.") == "Read the tweet here."
+    assert time.perf_counter() - started < 1.0
 
 
 def test_clean_removes_soft_hyphens_and_extra_spaces() -> None:
