@@ -11,6 +11,10 @@ and the two sections after it; https://discord.com/developers/docs/topics/thread
   It needs SEND_MESSAGES ("Create Posts"; CREATE_PUBLIC_THREADS is ignored). The starter message has the
   thread's id. Elsewhere, a thread without a message: ``type`` 11 (needs CREATE_PUBLIC_THREADS) or 12.
 - Both: ``name`` 1-100 characters, ``auto_archive_duration`` one of 60, 1440, 4320, 10080.
+- ``GET /guilds/{id}/threads/active`` (https://discord.com/developers/docs/resources/guild#list-active-guild-threads):
+  every unarchived thread of the guild, forum posts included, in channels the bot can see, newest (highest
+  id) first, as ``{"threads": [...], "members": [...]}``, ``members`` the bot's own thread members; 404
+  Unknown Guild (10004) for a guild the bot is not in.
 
 Messages in a thread go through ``POST /channels/{thread}/messages`` (channels.py), which there needs
 SEND_MESSAGES_IN_THREADS, the thread's permissions being its parent's. The fake sends no THREAD_CREATE.
@@ -41,9 +45,12 @@ from .limits import (
     SEND_MESSAGES,
     THREAD_ALREADY_CREATED,
     THREAD_AUTO_ARCHIVE_MINUTES,
+    THREAD_CHANNEL_TYPES,
     THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES,
     THREAD_NAME_LIMIT,
+    UNKNOWN_GUILD,
     UNKNOWN_MESSAGE,
+    VIEW_CHANNEL,
 )
 from .records import Incoming
 from .wire import SNOWFLAKE, Reply, Route, error_reply, field_error, invalid_form_body, route, too_long
@@ -130,7 +137,32 @@ class ThreadRoutes(ChannelRoutes):
         return [
             route(channel + rf"/messages/(?P<message>{SNOWFLAKE})/threads", {"POST": self._start_thread_from_message}),
             route(channel + "/threads", {"POST": self._start_thread}),
+            route(rf"/guilds/(?P<guild>{SNOWFLAKE})/threads/active", {"GET": self._list_active_threads}),
         ]
+
+    async def _list_active_threads(self, incoming: Incoming, guild: str) -> Reply:
+        if int(guild) not in self.guilds:
+            return error_reply(404, UNKNOWN_GUILD, "Unknown Guild")
+        threads = [
+            thread
+            for thread in self.channels.values()
+            if thread["guild_id"] == guild
+            and thread["type"] in THREAD_CHANNEL_TYPES
+            and not thread["thread_metadata"]["archived"]
+            and self.bot_permissions(int(thread["id"])) & VIEW_CHANNEL
+        ]
+        threads.sort(key=lambda thread: int(thread["id"]), reverse=True)
+        members = [
+            {
+                "id": thread["id"],
+                "user_id": self.bot_user["id"],
+                "join_timestamp": thread["thread_metadata"]["create_timestamp"],
+                "flags": 0,
+            }
+            for thread in threads
+            if thread["owner_id"] == self.bot_user["id"]
+        ]
+        return Reply(200, {"threads": threads, "members": members})
 
     def _new_thread(
         self, *, thread_id: int, parent: Mapping[str, Any], thread_type: int, body: Mapping[str, Any]
