@@ -313,8 +313,9 @@ class DiscordPoster:
     ) -> Sequence[PostedMessage]:
         """The bot's messages after the message id or moment `after`, oldest first
         (GET /channels/{id}/messages?after=...), with the links each shows: in the channel, and in the
-        thread of the delivery's `first_message_id` for thread mode and forums (a forum itself holds no
-        messages; a forum post whose first message was never recorded is not found).
+        thread of the delivery's `first_message_id` for thread mode and forums. A forum itself holds no
+        messages: without a recorded first message, what is read is each forum post the bot opened
+        since `after` (see `_own_forum_posts`), its starter message first.
 
         Without Read Message History in the channel (invites before it was asked for) it finds
         nothing, and logs so: the delivery goes on, and only the nonce then stands between a
@@ -330,10 +331,31 @@ class DiscordPoster:
         places = [] if kind is TargetKind.FORUM else [channel_id]
         if kind is not TargetKind.CHANNEL and first_message_id is not None:
             places.append(first_message_id)
+        elif kind is TargetKind.FORUM:
+            places += await self._own_forum_posts(channel_id, after=after, bot_id=self.client.user.id)
         found: list[PostedMessage] = []
         for place in places:
             found += await self._own_messages_in(place, after=after, bot_id=self.client.user.id)
         return sorted(found, key=lambda message: message.id)
+
+    async def _own_forum_posts(self, forum_id: int, *, after: int | datetime, bot_id: int) -> list[int]:
+        """The ids of the forum posts the bot opened in the forum after `after`: Discord takes no nonce
+        for a forum post, so a post whose answer was lost (or whose process died before recording it)
+        is found only so. A thread's id is the snowflake of its creation, so the guild's active threads
+        (GET /guilds/{id}/threads/active, one request) whose parent is the forum and owner the bot,
+        newer than `after`, are those; a post archived since (by a moderator: an interrupted delivery
+        is taken over within minutes, the forum archives after a day) is not looked for."""
+        since = after if isinstance(after, int) else discord.utils.time_snowflake(after)
+        with _discord_errors():
+            forum = await self.client.http.get_channel(forum_id)
+            listing = await self.client.http.get_active_threads(int(forum["guild_id"]))  # type: ignore[typeddict-item]
+        return sorted(
+            int(thread["id"])
+            for thread in listing["threads"]
+            if thread.get("parent_id") == str(forum_id)
+            and thread.get("owner_id") == str(bot_id)
+            and int(thread["id"]) > since
+        )
 
     async def _own_messages_in(self, channel_id: int, *, after: int | datetime, bot_id: int) -> list[PostedMessage]:
         channel = self.client.get_partial_messageable(channel_id)
