@@ -377,6 +377,20 @@ class DiscordPoster:
             return []
         return found
 
+    async def _system_channel_id(self, guild_id: int) -> int | None:
+        """The server's system channel: from the cache, or over REST (GET /guilds/{id}) when the guild
+        is not in it, as when another process's shard holds it."""
+        guild = self.client.get_guild(guild_id)
+        if guild is not None:
+            return guild.system_channel.id if guild.system_channel is not None else None
+        try:
+            found = await self.client.http.get_guild(guild_id)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            LOGGER.info("Guild %s could not be fetched for its system channel: %s", guild_id, error)
+            return None
+        system_channel_id = found.get("system_channel_id")
+        return int(system_channel_id) if system_channel_id is not None else None
+
     async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
         """Tell the server, in its language, that its digest paused itself and what to fix: in the
         digest's channel when the bot can still post there, else in the server's system channel.
@@ -389,9 +403,9 @@ class DiscordPoster:
         places: list[int] = []
         if reason != PauseReason.CHANNEL_DELETED and target.kind is not TargetKind.FORUM:
             places.append(target.channel_id)
-        guild = self.client.get_guild(guild_id)
-        if guild is not None and guild.system_channel is not None:
-            places.append(guild.system_channel.id)
+        system_channel_id = await self._system_channel_id(guild_id)
+        if system_channel_id is not None:
+            places.append(system_channel_id)
         for place in places:
             try:
                 await self.client.get_partial_messageable(place).send(notice, allowed_mentions=NO_MENTIONS)
