@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 import discord
@@ -28,6 +28,9 @@ from bot.replies import pause_notice
 from bot.store import PauseReason
 from bot.targets import DeliveryTarget, TargetKind, matching_tags
 
+if TYPE_CHECKING:
+    from discord.types.threads import Thread as ThreadPayload
+
 LOGGER = logging.getLogger(__name__)
 
 SERVER_ERROR = 500
@@ -35,6 +38,13 @@ SERVER_ERROR = 500
 OWN_MESSAGES_READ_LIMIT = 200
 """Messages read back after an interrupted delivery's last recorded one: a digest is a few messages
 (ten stories to a message), and people may talk in between; two requests of Discord's 100."""
+
+ARCHIVED_POSTS_PAGE = 100
+"""Archived forum posts read at a time: Discord's most (GET /channels/{id}/threads/archived/public)."""
+
+ARCHIVED_POSTS_PAGES = 3
+"""Pages of archived forum posts read back, most recently archived first: posts archived since an
+interrupted delivery began are few (a forum archives a post after an hour idle at the soonest)."""
 
 CROSSPOST_WINDOW_SECONDS = 60 * 60.0
 """Discord's publishing limit counts the last hour."""
@@ -341,21 +351,55 @@ class DiscordPoster:
     async def _own_forum_posts(self, forum_id: int, *, after: int | datetime, bot_id: int) -> list[int]:
         """The ids of the forum posts the bot opened in the forum after `after`: Discord takes no nonce
         for a forum post, so a post whose answer was lost (or whose process died before recording it)
-        is found only so. A thread's id is the snowflake of its creation, so the guild's active threads
-        (GET /guilds/{id}/threads/active, one request) whose parent is the forum and owner the bot,
-        newer than `after`, are those; a post archived since (by a moderator: an interrupted delivery
-        is taken over within minutes, the forum archives after a day) is not looked for."""
+        is found only so. A thread's id is the snowflake of its creation: the posts are the guild's
+        active threads (GET /guilds/{id}/threads/active) and the forum's archived ones (a forum may
+        archive a post after an hour, longer than a bot may be down) whose parent is the forum and owner
+        the bot, newer than `after`."""
         since = after if isinstance(after, int) else discord.utils.time_snowflake(after)
         with _discord_errors():
             forum = await self.client.http.get_channel(forum_id)
             listing = await self.client.http.get_active_threads(int(forum["guild_id"]))  # type: ignore[typeddict-item]
+        threads = [*listing["threads"], *await self._archived_forum_posts(forum_id, since=since)]
         return sorted(
-            int(thread["id"])
-            for thread in listing["threads"]
-            if thread.get("parent_id") == str(forum_id)
-            and thread.get("owner_id") == str(bot_id)
-            and int(thread["id"]) > since
+            {
+                int(thread["id"])
+                for thread in threads
+                if thread.get("parent_id") == str(forum_id)
+                and thread.get("owner_id") == str(bot_id)
+                and int(thread["id"]) > since
+            }
         )
+
+    async def _archived_forum_posts(self, forum_id: int, *, since: int) -> list[ThreadPayload]:
+        """The forum's public threads archived after the snowflake `since` (one archived later was
+        created later too), most recently archived first, page by page (GET
+        /channels/{id}/threads/archived/public). Without Read Message History, none (logged)."""
+        since_moment = discord.utils.snowflake_time(since)
+        found: list[ThreadPayload] = []
+        before: str | None = None
+        try:
+            with _discord_errors():
+                for _ in range(ARCHIVED_POSTS_PAGES):
+                    page = await self.client.http.get_public_archived_threads(
+                        forum_id,
+                        before=before,  # an ISO8601 timestamp, as Discord takes it
+                        limit=ARCHIVED_POSTS_PAGE,
+                    )
+                    found += page["threads"]
+                    if not page["has_more"] or not page["threads"]:
+                        break
+                    before = page["threads"][-1]["thread_metadata"]["archive_timestamp"]
+                    if datetime.fromisoformat(before) < since_moment:
+                        break
+        except ChannelUnavailable as unavailable:
+            if not isinstance(unavailable.__cause__, discord.Forbidden):
+                raise
+            LOGGER.warning(
+                "Cannot list the archived posts of forum %s (grant newsbrief Read Message History): "
+                "an interrupted digest there cannot check what it already posted",
+                forum_id,
+            )
+        return found
 
     async def _own_messages_in(self, channel_id: int, *, after: int | datetime, bot_id: int) -> list[PostedMessage]:
         channel = self.client.get_partial_messageable(channel_id)

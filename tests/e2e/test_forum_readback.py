@@ -1,6 +1,7 @@
 """A forum digest cut off after Discord stored its post, before the store recorded it, finished by
 another bot: Discord takes no nonce for a forum post, so only finding the bot's own post among the
-guild's active threads (a thread's id is the snowflake of its creation) keeps it from a second post."""
+guild's active threads or the forum's archived ones (a thread's id is the snowflake of its creation)
+keeps it from a second post."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from bot.digests import DeliveryResult
 from bot.settings import Settings
 from bot.store import DeliveryKind, DeliveryStatus
-from newsbrief_testkit.fake_discord import NONCE_WINDOW_SECONDS, FakeDiscord
+from newsbrief_testkit.fake_discord import NONCE_WINDOW_SECONDS, READ_MESSAGE_HISTORY, FakeDiscord
 from newsbrief_testkit.local_site import LocalSite
 
 from .conftest import running_news_bot
@@ -44,12 +47,16 @@ async def cut_off_after_the_forum_post(
     return subscription.id, delivery.id
 
 
+@pytest.mark.parametrize("archived", [False, True], ids=["post-active", "post-archived-since"])
 async def test_a_forum_digest_cut_off_after_discord_stored_its_post_is_finished_in_that_post_once(
-    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings], archived: bool
 ) -> None:
     settings = make_settings()
     forum_id = int(fake.add_forum("briefings")["id"])
     subscription_id, delivery_id = await cut_off_after_the_forum_post(fake, local_site, settings, forum_id)
+    if archived:  # the forum archived the idle post before a bot took the delivery over
+        (cut_off,) = fake.threads_of(forum_id)
+        fake.archive_thread(int(cut_off["id"]))
 
     async with running_news_bot(fake, settings, run_scheduler=False) as bot:
         outcome = await bot.digests.resume(subscription_id, delivery_id, poster=bot.poster)
@@ -58,3 +65,17 @@ async def test_a_forum_digest_cut_off_after_discord_stored_its_post_is_finished_
     (post,) = fake.threads_of(forum_id)
     assert outcome.message_ids[0] == int(post["id"])
     assert sorted(titles_in(fake, int(post["id"]))) == sorted(title for title, _summary in TOPICS)
+
+
+async def test_a_forum_the_bot_cannot_read_back_goes_on_with_the_delivery_unpaused(
+    fake: FakeDiscord, local_site: LocalSite, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    forum_id = int(fake.add_forum("briefings")["id"])
+    subscription_id, delivery_id = await cut_off_after_the_forum_post(fake, local_site, settings, forum_id)
+
+    async with running_news_bot(fake, settings, run_scheduler=False) as bot:
+        await fake.change_bot_permissions(forum_id, denied=READ_MESSAGE_HISTORY)
+        outcome = await bot.digests.resume(subscription_id, delivery_id, poster=bot.poster)
+
+    assert outcome.result is DeliveryResult.POSTED  # only the nonce could help, and a forum post has none
