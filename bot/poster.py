@@ -96,6 +96,25 @@ def _discord_errors() -> Iterator[None]:
         raise TransientPostError(f"Discord could not be reached: {error}") from error
 
 
+@contextlib.contextmanager
+def _unless_history_forbidden(what: str) -> Iterator[None]:
+    """A read-back with Discord's errors as `_discord_errors` takes them, except that one refused for
+    want of Read Message History (invites before it was asked for) is logged and ends the read: the
+    delivery goes on, and only the nonce then stands between a message and its repeat (Discord keeps
+    nonces a few minutes; a forum post takes none)."""
+    try:
+        with _discord_errors():
+            yield
+    except ChannelUnavailable as unavailable:
+        if not isinstance(unavailable.__cause__, discord.Forbidden):
+            raise
+        LOGGER.warning(
+            "Cannot read %s (grant newsbrief Read Message History): "
+            "an interrupted digest there cannot check what it already posted",
+            what,
+        )
+
+
 def embed_links(embeds: Iterable[discord.Embed]) -> frozenset[str]:
     """Every link a digest or live message's embeds show: each story's title link, its outlets'
     links, and the links of a combined message's list of held stories."""
@@ -377,48 +396,29 @@ class DiscordPoster:
         since_moment = discord.utils.snowflake_time(since)
         found: list[ThreadPayload] = []
         before: str | None = None
-        try:
-            with _discord_errors():
-                for _ in range(ARCHIVED_POSTS_PAGES):
-                    page = await self.client.http.get_public_archived_threads(
-                        forum_id,
-                        before=before,  # an ISO8601 timestamp, as Discord takes it
-                        limit=ARCHIVED_POSTS_PAGE,
-                    )
-                    found += page["threads"]
-                    if not page["has_more"] or not page["threads"]:
-                        break
-                    before = page["threads"][-1]["thread_metadata"]["archive_timestamp"]
-                    if datetime.fromisoformat(before) < since_moment:
-                        break
-        except ChannelUnavailable as unavailable:
-            if not isinstance(unavailable.__cause__, discord.Forbidden):
-                raise
-            LOGGER.warning(
-                "Cannot list the archived posts of forum %s (grant newsbrief Read Message History): "
-                "an interrupted digest there cannot check what it already posted",
-                forum_id,
-            )
+        with _unless_history_forbidden(f"the archived posts of forum {forum_id}"):
+            for _ in range(ARCHIVED_POSTS_PAGES):
+                page = await self.client.http.get_public_archived_threads(
+                    forum_id,
+                    before=before,  # an ISO8601 timestamp, as Discord takes it
+                    limit=ARCHIVED_POSTS_PAGE,
+                )
+                found += page["threads"]
+                if not page["has_more"] or not page["threads"]:
+                    break
+                before = page["threads"][-1]["thread_metadata"]["archive_timestamp"]
+                if datetime.fromisoformat(before) < since_moment:
+                    break
         return found
 
     async def _own_messages_in(self, channel_id: int, *, after: int | datetime, bot_id: int) -> list[PostedMessage]:
         channel = self.client.get_partial_messageable(channel_id)
         start = discord.Object(id=after) if isinstance(after, int) else after
         found: list[PostedMessage] = []
-        try:
-            with _discord_errors():
-                async for message in channel.history(limit=OWN_MESSAGES_READ_LIMIT, after=start, oldest_first=True):
-                    if message.author.id == bot_id:
-                        found.append(PostedMessage(id=message.id, links=embed_links(message.embeds)))
-        except ChannelUnavailable as unavailable:
-            if not isinstance(unavailable.__cause__, discord.Forbidden):
-                raise
-            LOGGER.warning(
-                "Cannot read the history of channel %s (grant newsbrief Read Message History): "
-                "an interrupted digest there cannot check what it already posted",
-                channel_id,
-            )
-            return []
+        with _unless_history_forbidden(f"the history of channel {channel_id}"):
+            async for message in channel.history(limit=OWN_MESSAGES_READ_LIMIT, after=start, oldest_first=True):
+                if message.author.id == bot_id:
+                    found.append(PostedMessage(id=message.id, links=embed_links(message.embeds)))
         return found
 
     async def _system_channel_id(self, guild_id: int) -> int | None:
