@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 import discord
@@ -28,6 +28,9 @@ from bot.replies import pause_notice
 from bot.store import PauseReason
 from bot.targets import DeliveryTarget, TargetKind, matching_tags
 
+if TYPE_CHECKING:
+    from discord.types.threads import Thread as ThreadPayload
+
 LOGGER = logging.getLogger(__name__)
 
 SERVER_ERROR = 500
@@ -35,6 +38,13 @@ SERVER_ERROR = 500
 OWN_MESSAGES_READ_LIMIT = 200
 """Messages read back after an interrupted delivery's last recorded one: a digest is a few messages
 (ten stories to a message), and people may talk in between; two requests of Discord's 100."""
+
+ARCHIVED_POSTS_PAGE = 100
+"""Archived forum posts read at a time: Discord's most (GET /channels/{id}/threads/archived/public)."""
+
+ARCHIVED_POSTS_PAGES = 3
+"""Pages of archived forum posts read back, most recently archived first: posts archived since an
+interrupted delivery began are few (a forum archives a post after an hour idle at the soonest)."""
 
 CROSSPOST_WINDOW_SECONDS = 60 * 60.0
 """Discord's publishing limit counts the last hour."""
@@ -84,6 +94,25 @@ def _discord_errors() -> Iterator[None]:
         raise
     except (aiohttp.ClientError, TimeoutError) as error:
         raise TransientPostError(f"Discord could not be reached: {error}") from error
+
+
+@contextlib.contextmanager
+def _unless_history_forbidden(what: str) -> Iterator[None]:
+    """A read-back with Discord's errors as `_discord_errors` takes them, except that one refused for
+    want of Read Message History (invites before it was asked for) is logged and ends the read: the
+    delivery goes on, and only the nonce then stands between a message and its repeat (Discord keeps
+    nonces a few minutes; a forum post takes none)."""
+    try:
+        with _discord_errors():
+            yield
+    except ChannelUnavailable as unavailable:
+        if not isinstance(unavailable.__cause__, discord.Forbidden):
+            raise
+        LOGGER.warning(
+            "Cannot read %s (grant newsbrief Read Message History): "
+            "an interrupted digest there cannot check what it already posted",
+            what,
+        )
 
 
 def embed_links(embeds: Iterable[discord.Embed]) -> frozenset[str]:
@@ -313,8 +342,9 @@ class DiscordPoster:
     ) -> Sequence[PostedMessage]:
         """The bot's messages after the message id or moment `after`, oldest first
         (GET /channels/{id}/messages?after=...), with the links each shows: in the channel, and in the
-        thread of the delivery's `first_message_id` for thread mode and forums (a forum itself holds no
-        messages; a forum post whose first message was never recorded is not found).
+        thread of the delivery's `first_message_id` for thread mode and forums. A forum itself holds no
+        messages: without a recorded first message, what is read is each forum post the bot opened
+        since `after` (see `_own_forum_posts`), its starter message first.
 
         Without Read Message History in the channel (invites before it was asked for) it finds
         nothing, and logs so: the delivery goes on, and only the nonce then stands between a
@@ -330,30 +360,80 @@ class DiscordPoster:
         places = [] if kind is TargetKind.FORUM else [channel_id]
         if kind is not TargetKind.CHANNEL and first_message_id is not None:
             places.append(first_message_id)
+        elif kind is TargetKind.FORUM:
+            places += await self._own_forum_posts(channel_id, after=after, bot_id=self.client.user.id)
         found: list[PostedMessage] = []
         for place in places:
             found += await self._own_messages_in(place, after=after, bot_id=self.client.user.id)
         return sorted(found, key=lambda message: message.id)
 
+    async def _own_forum_posts(self, forum_id: int, *, after: int | datetime, bot_id: int) -> list[int]:
+        """The ids of the forum posts the bot opened in the forum after `after`: Discord takes no nonce
+        for a forum post, so a post whose answer was lost (or whose process died before recording it)
+        is found only so. A thread's id is the snowflake of its creation: the posts are the guild's
+        active threads (GET /guilds/{id}/threads/active) and the forum's archived ones (a forum may
+        archive a post after an hour, longer than a bot may be down) whose parent is the forum and owner
+        the bot, newer than `after`."""
+        since = after if isinstance(after, int) else discord.utils.time_snowflake(after)
+        with _discord_errors():
+            forum = await self.client.http.get_channel(forum_id)
+            listing = await self.client.http.get_active_threads(int(forum["guild_id"]))  # type: ignore[typeddict-item]
+        threads = [*listing["threads"], *await self._archived_forum_posts(forum_id, since=since)]
+        return sorted(
+            {
+                int(thread["id"])
+                for thread in threads
+                if thread.get("parent_id") == str(forum_id)
+                and thread.get("owner_id") == str(bot_id)
+                and int(thread["id"]) > since
+            }
+        )
+
+    async def _archived_forum_posts(self, forum_id: int, *, since: int) -> list[ThreadPayload]:
+        """The forum's public threads archived after the snowflake `since` (one archived later was
+        created later too), most recently archived first, page by page (GET
+        /channels/{id}/threads/archived/public). Without Read Message History, none (logged)."""
+        since_moment = discord.utils.snowflake_time(since)
+        found: list[ThreadPayload] = []
+        before: str | None = None
+        with _unless_history_forbidden(f"the archived posts of forum {forum_id}"):
+            for _ in range(ARCHIVED_POSTS_PAGES):
+                page = await self.client.http.get_public_archived_threads(
+                    forum_id,
+                    before=before,  # an ISO8601 timestamp, as Discord takes it
+                    limit=ARCHIVED_POSTS_PAGE,
+                )
+                found += page["threads"]
+                if not page["has_more"] or not page["threads"]:
+                    break
+                before = page["threads"][-1]["thread_metadata"]["archive_timestamp"]
+                if datetime.fromisoformat(before) < since_moment:
+                    break
+        return found
+
     async def _own_messages_in(self, channel_id: int, *, after: int | datetime, bot_id: int) -> list[PostedMessage]:
         channel = self.client.get_partial_messageable(channel_id)
         start = discord.Object(id=after) if isinstance(after, int) else after
         found: list[PostedMessage] = []
-        try:
-            with _discord_errors():
-                async for message in channel.history(limit=OWN_MESSAGES_READ_LIMIT, after=start, oldest_first=True):
-                    if message.author.id == bot_id:
-                        found.append(PostedMessage(id=message.id, links=embed_links(message.embeds)))
-        except ChannelUnavailable as unavailable:
-            if not isinstance(unavailable.__cause__, discord.Forbidden):
-                raise
-            LOGGER.warning(
-                "Cannot read the history of channel %s (grant newsbrief Read Message History): "
-                "an interrupted digest there cannot check what it already posted",
-                channel_id,
-            )
-            return []
+        with _unless_history_forbidden(f"the history of channel {channel_id}"):
+            async for message in channel.history(limit=OWN_MESSAGES_READ_LIMIT, after=start, oldest_first=True):
+                if message.author.id == bot_id:
+                    found.append(PostedMessage(id=message.id, links=embed_links(message.embeds)))
         return found
+
+    async def _system_channel_id(self, guild_id: int) -> int | None:
+        """The server's system channel: from the cache, or over REST (GET /guilds/{id}) when the guild
+        is not in it, as when another process's shard holds it."""
+        guild = self.client.get_guild(guild_id)
+        if guild is not None:
+            return guild.system_channel.id if guild.system_channel is not None else None
+        try:
+            found = await self.client.http.get_guild(guild_id)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            LOGGER.info("Guild %s could not be fetched for its system channel: %s", guild_id, error)
+            return None
+        system_channel_id = found.get("system_channel_id")
+        return int(system_channel_id) if system_channel_id is not None else None
 
     async def tell_paused(self, guild_id: int, target: DeliveryTarget, reason: str, *, locale: str | None) -> bool:
         """Tell the server, in its language, that its digest paused itself and what to fix: in the
@@ -367,9 +447,9 @@ class DiscordPoster:
         places: list[int] = []
         if reason != PauseReason.CHANNEL_DELETED and target.kind is not TargetKind.FORUM:
             places.append(target.channel_id)
-        guild = self.client.get_guild(guild_id)
-        if guild is not None and guild.system_channel is not None:
-            places.append(guild.system_channel.id)
+        system_channel_id = await self._system_channel_id(guild_id)
+        if system_channel_id is not None:
+            places.append(system_channel_id)
         for place in places:
             try:
                 await self.client.get_partial_messageable(place).send(notice, allowed_mentions=NO_MENTIONS)

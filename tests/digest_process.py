@@ -2,17 +2,23 @@
 posting to the test's stand-in channel over HTTP instead of to Discord.
 
     python -m tests.digest_process DATABASE_URL CHANNEL_URL [--lease S] [--renewal S] [--sweep S] [--live-every S]
+        [--discord-token TOKEN]
 
 It runs until it is killed. Stories are packed two to a message (with the bot's own embeds), so a
 five-story digest is three messages and a crash can fall between them. Each request says which
 process sent it (X-Process-Id), so a test can kill the one that holds a delivery. With --live-every, it
 also refreshes the feeds and runs the live cycle that often (live claims lasting --lease).
+
+With --discord-token, CHANNEL_URL is a fake Discord's address (newsbrief_testkit/fake_discord) and the
+process posts through the bot's own DiscordPoster, the real discord.py client logged in over REST:
+for what only Discord's routes show (forum posts, which take no nonce).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -31,9 +37,10 @@ from bot.live_delivery import LiveDelivery
 from bot.news.digest import Digest, DigestStory
 from bot.news.fetch import Fetcher
 from bot.news.pipeline import Pipeline
-from bot.poster import embed_links
+from bot.poster import DiscordPoster, embed_links
 from bot.scheduler import RETRY_SWEEP_INTERVAL, DigestScheduler
 from bot.store import CLAIM_LEASE, LEASE_RENEWAL, open_store
+from newsbrief_testkit.fake_discord.client import point_discord_at_address
 
 STORIES_PER_MESSAGE = 2
 SERVER_ERROR = 500
@@ -103,8 +110,24 @@ class ChannelPoster:
             raise TransientPostError(f"the channel could not be reached: {error}") from error
 
 
+async def discord_poster(token: str) -> DiscordPoster:
+    """The bot's poster, its client logged in to the fake Discord (REST only, as the
+    poster needs: it posts before the gateway is ready). The process points discord.py there for its
+    whole run: routes are built from it request by request."""
+    client = discord.Client(intents=discord.Intents.none())
+    await client.login(token)
+    return DiscordPoster(client)
+
+
 async def run(
-    database_url: str, channel_url: str, *, lease: float, renewal: float, sweep: float, live_every: float | None
+    database_url: str,
+    channel_url: str,
+    *,
+    lease: float,
+    renewal: float,
+    sweep: float,
+    live_every: float | None,
+    discord_token: str | None,
 ) -> None:
     store = await open_store(database_url)
     async with Fetcher(allow_private=True) as fetcher, aiohttp.ClientSession() as session:
@@ -116,7 +139,9 @@ async def run(
             lease=timedelta(seconds=lease),
             lease_renewal=timedelta(seconds=renewal),
         )
-        poster = ChannelPoster(session, channel_url)
+        poster: ChannelPoster | DiscordPoster = ChannelPoster(session, channel_url)
+        if discord_token is not None:
+            poster = await discord_poster(discord_token)
         scheduler = DigestScheduler(
             store=store,
             service=service,
@@ -140,18 +165,24 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument(
         "--live-every", type=float, default=None, help="refresh the feeds and run the live cycle every S seconds"
     )
+    parser.add_argument(
+        "--discord-token", default=None, help="CHANNEL_URL is a fake Discord: post through DiscordPoster"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"[{os.getpid()}] %(asctime)s %(name)s %(message)s")
-    asyncio.run(
-        run(
-            args.database_url,
-            args.channel_url,
-            lease=args.lease,
-            renewal=args.renewal,
-            sweep=args.sweep,
-            live_every=args.live_every,
+    pointed = point_discord_at_address(args.channel_url) if args.discord_token else contextlib.nullcontext()
+    with pointed:
+        asyncio.run(
+            run(
+                args.database_url,
+                args.channel_url,
+                lease=args.lease,
+                renewal=args.renewal,
+                sweep=args.sweep,
+                live_every=args.live_every,
+                discord_token=args.discord_token,
+            )
         )
-    )
 
 
 if __name__ == "__main__":

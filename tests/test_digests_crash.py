@@ -28,6 +28,7 @@ import pytest
 from aiohttp import web
 
 from bot.store import DeliveryKind, DeliveryStatus, Store
+from bot.targets import TargetKind
 from newsbrief_testkit.local_site import LocalSite
 from tests.newsroom import REPORTS, open_newsroom, open_test_store
 from tests.store.conftest import BACKENDS, postgres_url
@@ -170,7 +171,13 @@ async def processes(database_url: str, channel: StandInChannel) -> AsyncIterator
         await started.kill_all()
 
 
-async def a_digest_due_now(store: Store, site: LocalSite) -> int:
+async def a_digest_due_now(
+    store: Store,
+    site: LocalSite,
+    *,
+    channel_id: int = CHANNEL,
+    target_kind: TargetKind = TargetKind.CHANNEL,
+) -> int:
     """Five stories stored for a subscription whose daily time passed a minute ago; its id."""
     now = datetime.now(UTC)
     async with open_newsroom(store, site, now=now - timedelta(hours=1)) as room:
@@ -179,10 +186,11 @@ async def a_digest_due_now(store: Store, site: LocalSite) -> int:
         await room.refresher.refresh_due()
         subscription = await store.subscribe(
             GUILD,
-            CHANNEL,
+            channel_id,
             created_by=MEMBER,
             local_time=(now - timedelta(minutes=1)).time().replace(second=0, microsecond=0),
             timezone="UTC",
+            target_kind=target_kind,
             now=now - timedelta(hours=1),
         )
     return subscription.id

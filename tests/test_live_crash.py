@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.store import Store
 from bot.store.tables import LivePostStatus, SubscriptionMode
+from bot.targets import TargetKind
 from newsbrief_testkit.local_site import LocalSite
 from tests.newsroom import REPORTS, open_newsroom
 from tests.store.samples import CHANNEL, GUILD, MEMBER
@@ -26,7 +27,13 @@ SLUGS = ("ferry", "orchard", "chess")
 WITHIN = 120.0
 
 
-async def a_live_subscription_with_new_stories(store: Store, site: LocalSite) -> int:
+async def a_live_subscription_with_new_stories(
+    store: Store,
+    site: LocalSite,
+    *,
+    channel_id: int = CHANNEL,
+    target_kind: TargetKind = TargetKind.CHANNEL,
+) -> int:
     """A live subscription set up a minute ago, following a feed of three stories nobody fetched yet."""
     now = datetime.now(UTC)
     async with open_newsroom(store, site, now=now - timedelta(minutes=1)) as room:
@@ -34,11 +41,12 @@ async def a_live_subscription_with_new_stories(store: Store, site: LocalSite) ->
         await room.follow(url)
         subscription = await store.subscribe(
             GUILD,
-            CHANNEL,
+            channel_id,
             created_by=MEMBER,
             local_time=time(7, 30),
             timezone="UTC",
             mode=SubscriptionMode.LIVE,
+            target_kind=target_kind,
             now=now - timedelta(minutes=1),
         )
     return subscription.id

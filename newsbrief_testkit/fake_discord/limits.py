@@ -71,6 +71,11 @@ EMBED_URL_LIMIT = 2048
 MESSAGES_PAGE_MIN = 1
 MESSAGES_PAGE_MAX = 100
 MESSAGES_PAGE_DEFAULT = 50
+# GET /channels/{id}/threads/archived/public: a page of 2-100 threads (discord.py never asks for fewer
+# than 2), 50 when not given.
+ARCHIVED_THREADS_PAGE_MIN = 2
+ARCHIVED_THREADS_PAGE_MAX = 100
+ARCHIVED_THREADS_PAGE_DEFAULT = 50
 
 # Discord's JSON error codes used here.
 UNKNOWN_CHANNEL = 10003

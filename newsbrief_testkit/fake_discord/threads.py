@@ -11,6 +11,15 @@ and the two sections after it; https://discord.com/developers/docs/topics/thread
   It needs SEND_MESSAGES ("Create Posts"; CREATE_PUBLIC_THREADS is ignored). The starter message has the
   thread's id. Elsewhere, a thread without a message: ``type`` 11 (needs CREATE_PUBLIC_THREADS) or 12.
 - Both: ``name`` 1-100 characters, ``auto_archive_duration`` one of 60, 1440, 4320, 10080.
+- ``GET /guilds/{id}/threads/active`` (https://discord.com/developers/docs/resources/guild#list-active-guild-threads):
+  every unarchived thread of the guild, forum posts included, in channels the bot can see, newest (highest
+  id) first, as ``{"threads": [...], "members": [...]}``, ``members`` the bot's own thread members; 404
+  Unknown Guild (10004) for a guild the bot is not in.
+- ``GET /channels/{id}/threads/archived/public``
+  (https://discord.com/developers/docs/resources/channel#list-public-archived-threads): a text,
+  announcement or forum channel's archived public threads, most recently archived first, as ``{"threads",
+  "members", "has_more"}``; ``before`` an ISO8601 timestamp (threads archived before it), ``limit`` 2-100
+  (discord.py never asks for fewer than 2), 50 by default; needs READ_MESSAGE_HISTORY.
 
 Messages in a thread go through ``POST /channels/{thread}/messages`` (channels.py), which there needs
 SEND_MESSAGES_IN_THREADS, the thread's permissions being its parent's. The fake sends no THREAD_CREATE.
@@ -19,11 +28,15 @@ SEND_MESSAGES_IN_THREADS, the thread's permissions being its parent's. The fake 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .channels import ChannelRoutes
 from .limits import (
     APPLIED_TAGS_LIMIT,
+    ARCHIVED_THREADS_PAGE_DEFAULT,
+    ARCHIVED_THREADS_PAGE_MAX,
+    ARCHIVED_THREADS_PAGE_MIN,
     CANNOT_EXECUTE_ON_CHANNEL_TYPE,
     CHANNEL_ANNOUNCEMENT_THREAD,
     CHANNEL_FLAG_REQUIRE_TAG,
@@ -38,12 +51,16 @@ from .limits import (
     FORUM_TAG_REQUIRED,
     MANAGE_THREADS,
     MISSING_PERMISSIONS,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     THREAD_ALREADY_CREATED,
     THREAD_AUTO_ARCHIVE_MINUTES,
+    THREAD_CHANNEL_TYPES,
     THREAD_DEFAULT_AUTO_ARCHIVE_MINUTES,
     THREAD_NAME_LIMIT,
+    UNKNOWN_GUILD,
     UNKNOWN_MESSAGE,
+    VIEW_CHANNEL,
 )
 from .records import Incoming
 from .wire import SNOWFLAKE, Reply, Route, error_reply, field_error, invalid_form_body, route, too_long
@@ -130,7 +147,75 @@ class ThreadRoutes(ChannelRoutes):
         return [
             route(channel + rf"/messages/(?P<message>{SNOWFLAKE})/threads", {"POST": self._start_thread_from_message}),
             route(channel + "/threads", {"POST": self._start_thread}),
+            route(rf"/guilds/(?P<guild>{SNOWFLAKE})/threads/active", {"GET": self._list_active_threads}),
+            route(channel + "/threads/archived/public", {"GET": self._list_public_archived_threads}),
         ]
+
+    def archive_thread(self, thread_id: int) -> None:
+        """Archive the thread now, as its auto-archive duration running out or a moderator does."""
+        metadata = self.channels[thread_id]["thread_metadata"]
+        metadata["archived"] = True
+        metadata["archive_timestamp"] = self._now_iso()
+
+    def _thread_members(self, threads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The bot's thread member in each of `threads` it opened."""
+        return [
+            {
+                "id": thread["id"],
+                "user_id": self.bot_user["id"],
+                "join_timestamp": thread["thread_metadata"]["create_timestamp"],
+                "flags": 0,
+            }
+            for thread in threads
+            if thread["owner_id"] == self.bot_user["id"]
+        ]
+
+    async def _list_public_archived_threads(self, incoming: Incoming, channel: str) -> Reply:
+        if refused := self._refuse_channel(channel, READ_MESSAGE_HISTORY):
+            return refused
+        if self.channels[int(channel)]["type"] not in (*THREAD_TYPE_OF_PARENT, CHANNEL_GUILD_FORUM):
+            return error_reply(400, CANNOT_EXECUTE_ON_CHANNEL_TYPE, "Cannot execute action on this channel type")
+        errors: dict[str, Any] = {}
+        raw_limit = incoming.query.get("limit", str(ARCHIVED_THREADS_PAGE_DEFAULT))
+        limit = int(raw_limit) if raw_limit.isdigit() else None
+        if limit is None or not ARCHIVED_THREADS_PAGE_MIN <= limit <= ARCHIVED_THREADS_PAGE_MAX:
+            errors["limit"] = field_error(
+                "NUMBER_TYPE_MAX",
+                f"int value should be between {ARCHIVED_THREADS_PAGE_MIN} and {ARCHIVED_THREADS_PAGE_MAX}.",
+            )
+        before: datetime | None = None
+        if "before" in incoming.query:
+            try:
+                before = datetime.fromisoformat(incoming.query["before"])
+            except ValueError:
+                errors["before"] = field_error("DATE_TIME_TYPE_PARSE", "Could not parse the timestamp.")
+        if errors or limit is None:
+            return invalid_form_body(errors)
+        archived = [
+            thread
+            for thread in self.channels.values()
+            if thread.get("parent_id") == channel
+            and thread["type"] in (CHANNEL_PUBLIC_THREAD, CHANNEL_ANNOUNCEMENT_THREAD)
+            and thread["thread_metadata"]["archived"]
+            and (before is None or datetime.fromisoformat(thread["thread_metadata"]["archive_timestamp"]) < before)
+        ]
+        archived.sort(key=lambda thread: thread["thread_metadata"]["archive_timestamp"], reverse=True)
+        page = archived[:limit]
+        return Reply(200, {"threads": page, "members": self._thread_members(page), "has_more": len(archived) > limit})
+
+    async def _list_active_threads(self, incoming: Incoming, guild: str) -> Reply:
+        if int(guild) not in self.guilds:
+            return error_reply(404, UNKNOWN_GUILD, "Unknown Guild")
+        threads = [
+            thread
+            for thread in self.channels.values()
+            if thread["guild_id"] == guild
+            and thread["type"] in THREAD_CHANNEL_TYPES
+            and not thread["thread_metadata"]["archived"]
+            and self.bot_permissions(int(thread["id"])) & VIEW_CHANNEL
+        ]
+        threads.sort(key=lambda thread: int(thread["id"]), reverse=True)
+        return Reply(200, {"threads": threads, "members": self._thread_members(threads)})
 
     def _new_thread(
         self, *, thread_id: int, parent: Mapping[str, Any], thread_type: int, body: Mapping[str, Any]
