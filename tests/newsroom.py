@@ -179,7 +179,7 @@ class RecordingPoster:
     def pack(self, digest: Digest, *, locale: str | None = None, **_target: object) -> list[Sent]:
         self.digests.append(digest)
         if not digest.stories:
-            return [Sent(content="Nothing new since yesterday.", titles=(), item_keys=())]
+            return [Sent(content="Nothing new since the last edition.", titles=(), item_keys=())]
         messages = []
         for start in range(0, len(digest.stories), self.per_message):
             stories = digest.stories[start : start + self.per_message]

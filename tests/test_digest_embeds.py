@@ -208,10 +208,11 @@ def test_last_story_footer_names_the_failing_feeds() -> None:
 @pytest.mark.parametrize(
     ("failing", "content"),
     [
-        ((), "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."),
+        ((), "Morning briefing · 25 Nov 2026 · Nothing new since the last edition."),
         (
             ("Coast Times",),
-            "Morning briefing · 25 Nov 2026 · Nothing new since yesterday.\n1 feed could not be fetched: Coast Times",
+            "Morning briefing · 25 Nov 2026 · Nothing new since the last edition.\n"
+            "1 feed could not be fetched: Coast Times",
         ),
     ],
 )

@@ -280,7 +280,7 @@ async def test_a_second_manual_digest_with_nothing_new_says_so(newsroom: Newsroo
     outcome = await newsroom.service.deliver(subscription.id, kind=DeliveryKind.MANUAL, poster=newsroom.poster)
 
     assert (outcome.result, outcome.stories) == (DeliveryResult.POSTED, 0)
-    assert newsroom.poster.posted[-1][2].content == "Nothing new since yesterday."
+    assert newsroom.poster.posted[-1][2].content == "Nothing new since the last edition."
 
 
 async def test_a_story_whose_page_is_gone_is_told_from_the_feeds_summary(newsroom: Newsroom) -> None:

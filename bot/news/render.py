@@ -17,7 +17,7 @@ from bot.news.models import Briefing, Quote, reading_minutes
 
 JsonObject = dict[str, Any]
 
-NOTHING_NEW = N_("Nothing new since yesterday.")
+NOTHING_NEW = N_("Nothing new since the last edition.")
 
 
 def _quote_to_json(quote: Quote) -> JsonObject:
@@ -131,7 +131,7 @@ def digest_header(digest: Digest, messages: Messages = ENGLISH) -> str:
 
 
 def nothing_new_line(digest: Digest, messages: Messages = ENGLISH) -> str:
-    """'Evening briefing · 25 Nov 2026 · Nothing new since yesterday.': what a digest without stories says."""
+    """'Evening briefing · 25 Nov 2026 · Nothing new since the last edition.': what a digest without stories says."""
     return f"{messages.gettext(digest.title)} · {messages.date(digest.local_date)} · {messages.gettext(NOTHING_NEW)}"
 
 

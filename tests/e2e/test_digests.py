@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -270,7 +271,7 @@ async def test_timezone_autocomplete_offers_iana_names(
 async def test_a_digest_message_posted_again_under_its_key_appears_once(
     fake: FakeDiscord, make_settings: Callable[..., Settings]
 ) -> None:
-    message = DigestMessage(content="Morning digest: nothing new since yesterday.", embeds=(), item_keys=())
+    message = DigestMessage(content="Morning digest: nothing new since the last edition.", embeds=(), item_keys=())
     async with running_news_bot(fake, make_settings()) as bot:
         first = await bot.poster.post(fake.channel_id, message, key="delivery-7-message-0")
         again = await bot.poster.post(fake.channel_id, message, key="delivery-7-message-0")
@@ -323,3 +324,64 @@ async def test_a_digest_stored_without_a_locale_posts_in_the_servers_locale(
         await private_reply(fake, await fake.send_slash_command("digest now", permissions=ADMIN))
         digest = await wait_for_digest(fake)
     assert digest["content"].split(" · ")[0] in briefing_titles("fr")
+
+
+# --- two editions a day on chosen weekdays ---------------------------------------------------------
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def mid_morning_zone(now: datetime) -> ZoneInfo:
+    """A fixed-offset zone where `now` is between 08:00 and 14:00, so both editions fall on one day."""
+    offset = 10 - now.hour if 10 - now.hour >= -12 else 34 - now.hour
+    return ZoneInfo(f"Etc/GMT{-offset:+d}")  # Etc/GMT-3 is three hours ahead of UTC
+
+
+def headers(fake: FakeDiscord) -> list[str]:
+    return [post.json["content"] for post in channel_posts(fake) if post.json.get("content")]
+
+
+async def fire_and_wait(bot: NewsBot, fake: FakeDiscord, clock: Clock, ahead: timedelta) -> None:
+    """Move the clock `ahead` and wait for the edition's header message."""
+    since = len(fake.requests)
+    await fire_now(bot, fake, clock, ahead=ahead)
+    await fake.wait_for_request(
+        "POST",
+        rf"/channels/{fake.channel_id}/messages",
+        status=200,
+        since=since,
+        predicate=lambda request: bool(request.json.get("content")),
+        timeout=30,
+    )
+
+
+async def test_two_editions_on_a_chosen_day_each_arrive_once_across_restarts_and_the_next_day_gets_none(
+    fake: FakeDiscord, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    settings, clock = make_settings(), Clock()
+    zone = mid_morning_zone(datetime.now(UTC))
+    local_now = datetime.now(zone)
+    first, second = local_now + timedelta(minutes=10), local_now + timedelta(minutes=40)
+    async with running_news_bot(fake, settings, clock=clock):
+        for url in feed_urls:
+            await private_reply(fake, await fake.send_slash_command("feed add", {"url": url}, permissions=ADMIN))
+        options = {
+            "channel": str(fake.channel_id),
+            "times": f"{first:%H:%M}, {second:%H:%M}",
+            "timezone": zone.key,
+            "days": WEEKDAYS[local_now.weekday()],
+        }
+        await private_reply(fake, await fake.send_slash_command("digest subscribe", options, permissions=ADMIN))
+    async with running_news_bot(fake, settings, clock=clock) as bot:
+        await fire_and_wait(bot, fake, clock, timedelta(minutes=10))
+    async with running_news_bot(fake, settings, clock=clock) as bot:
+        await fire_and_wait(bot, fake, clock, timedelta(minutes=40))
+    async with running_news_bot(fake, settings, clock=clock) as bot:
+        await fire_now(bot, fake, clock, ahead=timedelta(days=1, minutes=10))
+        await fire_now(bot, fake, clock, ahead=timedelta(days=1, minutes=40))
+        await asyncio.sleep(3)  # room for anything the clock would (wrongly) post
+
+    said = headers(fake)
+    day = f"{local_now:%b} {local_now.day}, {local_now.year}"
+    assert len(said) == 2
+    assert all(day in header for header in said), said

@@ -90,8 +90,8 @@ def test_catalogue_translates_every_message_of_the_template(template: Catalog, n
 
 def test_a_catalogue_missing_a_message_is_reported(template: Catalog) -> None:
     catalogue = read_catalogue(catalogue_path("de"))
-    catalogue.delete("Nothing new since yesterday.")
-    assert catalogue_problems(template, catalogue) == ["'Nothing new since yesterday.' is missing"]
+    catalogue.delete("Nothing new since the last edition.")
+    assert catalogue_problems(template, catalogue) == ["'Nothing new since the last edition.' is missing"]
 
 
 def test_a_fuzzy_or_empty_translation_is_reported(template: Catalog) -> None:
@@ -142,14 +142,14 @@ def test_the_template_holds_every_message_the_source_marks(template: Catalog) ->
 
 @pytest.mark.parametrize(("locale", "catalogue"), [("es-419", "es_ES"), ("pt-BR", "pt_BR"), ("uk", "uk"), ("de", "de")])
 def test_a_discord_locale_reads_its_catalogue(locale: str, catalogue: str) -> None:
-    expected = read_catalogue(catalogue_path(catalogue)).get("Nothing new since yesterday.")
+    expected = read_catalogue(catalogue_path(catalogue)).get("Nothing new since the last edition.")
     assert expected is not None
-    assert messages_for(locale).gettext("Nothing new since yesterday.") == expected.string
+    assert messages_for(locale).gettext("Nothing new since the last edition.") == expected.string
 
 
 @pytest.mark.parametrize("locale", ["en-US", "en-GB", "ja", "zh-TW", None])
 def test_a_locale_without_a_catalogue_reads_english(locale: str | None) -> None:
-    assert messages_for(locale).gettext("Nothing new since yesterday.") == "Nothing new since yesterday."
+    assert messages_for(locale).gettext("Nothing new since the last edition.") == "Nothing new since the last edition."
 
 
 @pytest.mark.parametrize(

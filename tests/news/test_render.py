@@ -120,7 +120,7 @@ def test_header_uses_singular_for_one() -> None:
 
 
 def test_nothing_new_line_names_the_digest() -> None:
-    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since yesterday."
+    assert nothing_new_line(make_digest(0, 0)) == "Morning briefing · 25 Nov 2026 · Nothing new since the last edition."
 
 
 def test_failing_feeds_line_lists_them() -> None:
