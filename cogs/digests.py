@@ -323,6 +323,7 @@ class DigestCommands(
         include="Only stories naming one of these words get in, separated by commas; - removes them all",
         exclude="Stories naming one of these words never get in, separated by commas; - removes them all",
         per_outlet="The most stories one outlet may fill (default: half the digest; 0: no cap)",
+        default_per_outlet="Let one outlet fill at most half the digest again (the default), instead of per_outlet",
         min_outlets="Only stories covered by at least this many outlets (default 1)",
         mode="Editions at the times given, or each new story as it breaks (live; default: editions)",
         hourly_cap="Live only: the most posts an hour; the rest wait for the next hour (default 10)",
@@ -348,6 +349,7 @@ class DigestCommands(
         include: str | None = None,
         exclude: str | None = None,
         per_outlet: app_commands.Range[int, 0, MAX_STORIES] | None = None,
+        default_per_outlet: bool = False,
         min_outlets: app_commands.Range[int, 1, MAX_MIN_OUTLETS] | None = None,
         mode: str | None = None,
         hourly_cap: app_commands.Range[int, 1, MAX_HOURLY_CAP] | None = None,
@@ -375,6 +377,7 @@ class DigestCommands(
             include=given.include,
             exclude=given.exclude,
             max_per_outlet=per_outlet,
+            default_per_outlet=default_per_outlet,
             min_outlets=min_outlets,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -170,6 +170,8 @@ class DigestEdit:
     """Exclude words instead of those set now (empty: none)."""
     max_per_outlet: int | None = None
     """A per-outlet cap instead of the one set now (0: no cap)."""
+    default_per_outlet: bool = False
+    """The default per-outlet cap (half the digest) instead of the one set now; wins over `max_per_outlet`."""
     min_outlets: int | None = None
 
 
@@ -177,12 +179,13 @@ def edited_filter(current: StoryFilter, edit: DigestEdit) -> StoryFilter | None:
     """The story filter with the parts `edit` gives replaced and the others kept; None when it gives
     none (the store changes a filter as a whole)."""
     parts = (edit.include, edit.exclude, edit.max_per_outlet, edit.min_outlets)
-    if all(part is None for part in parts):
+    if all(part is None for part in parts) and not edit.default_per_outlet:
         return None
+    max_per_outlet = edit.max_per_outlet if edit.max_per_outlet is not None else current.max_per_outlet
     return StoryFilter(
         include=tuple(edit.include) if edit.include is not None else current.include,
         exclude=tuple(edit.exclude) if edit.exclude is not None else current.exclude,
-        max_per_outlet=edit.max_per_outlet if edit.max_per_outlet is not None else current.max_per_outlet,
+        max_per_outlet=None if edit.default_per_outlet else max_per_outlet,
         min_outlets=edit.min_outlets if edit.min_outlets is not None else current.min_outlets,
     )
 

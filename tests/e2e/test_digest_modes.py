@@ -140,6 +140,22 @@ async def test_edit_clears_keywords_include_and_exclude_words_with_a_dash(
     assert cleared.story_filter == StoryFilter(max_per_outlet=2)
 
 
+async def test_edit_returns_to_the_default_per_outlet_cap_which_digests_then_leaves_unsaid(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        await subscribe(fake, per_outlet=0, min_outlets=2)
+        await digest_command(fake, "edit", default_per_outlet=True)
+        restored = await stored(bot, fake)
+        interaction = await fake.send_slash_command("digests", permissions=DEFAULT_PERMISSIONS)
+        callback = await fake.wait_for_callback(interaction, status=200)
+
+    assert restored.story_filter == StoryFilter(max_per_outlet=None, min_outlets=2)
+    assert callback.json["data"]["embeds"][0]["description"] == (
+        f"<#{fake.channel_id}> at 07:30 UTC · all feeds · up to 10 stories · stories covered by at least 2 outlets"
+    )
+
+
 async def test_digests_shows_a_live_digest_with_its_hourly_cap(
     fake: FakeDiscord, make_settings: Callable[..., Settings]
 ) -> None:

@@ -370,6 +370,8 @@ RULES = StoryFilter(include=("tunnel",), exclude=("storm",), max_per_outlet=2, m
         ({"max_per_outlet": 0}, replace(RULES, max_per_outlet=0)),
         ({"min_outlets": 1}, replace(RULES, min_outlets=1)),
         ({"include": [], "exclude": []}, replace(RULES, include=(), exclude=())),
+        ({"default_per_outlet": True}, replace(RULES, max_per_outlet=None)),
+        ({"default_per_outlet": True, "max_per_outlet": 0}, replace(RULES, max_per_outlet=None)),
     ],
 )
 async def test_edit_changes_the_rules_given_and_keeps_the_others(
