@@ -285,6 +285,23 @@ class LiveQueries(Queries):
             ).all()
         return [_post_from_row(row) for row in rows]
 
+    async def live_posts_in_message(self, post: LivePost) -> list[LivePost]:
+        """The posted stories that went out in `post`'s message (`post` itself for a single story;
+        every story of a combined message, which share its nonce), in the order it lists them."""
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(live_posts)
+                    .where(
+                        live_posts.c.subscription_id == post.subscription_id,
+                        live_posts.c.nonce == post.nonce,
+                        live_posts.c.status == LivePostStatus.POSTED,
+                    )
+                    .order_by(live_posts.c.id)
+                )
+            ).all()
+        return [_post_from_row(row) for row in rows]
+
     async def live_messages_since(self, subscription_id: int, since: datetime) -> int:
         """How many live messages the subscription posted at or after `since` (a combined message
         counts once): what the hourly cap is checked against."""

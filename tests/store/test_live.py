@@ -165,3 +165,20 @@ async def test_a_pruned_story_is_new_again(store: Store) -> None:
 
     assert claim is not None
     assert (claim.nonce, claim.resumed) == ("again", False)
+
+
+async def test_the_stories_of_a_combined_message_are_read_back_together_in_its_order(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    await _posted(store, subscription_id, STORY, at=NOW)
+    for key in ("c" * 64, "b" * 64):
+        assert await store.hold_live_story(subscription_id, key, [GAZETTE], nonce=key[:8], due_at=NEXT_HOUR, now=NOW)
+    combined = await store.claim_held_stories(subscription_id, now=NEXT_HOUR)
+    assert combined is not None
+    assert await store.record_live_message(combined, [901], now=NEXT_HOUR)
+    single, first, second = await store.live_posts_since(subscription_id, NOW)
+
+    together = await store.live_posts_in_message(second)
+
+    assert [post.story_key for post in together] == ["c" * 64, "b" * 64]
+    assert together == await store.live_posts_in_message(first)
+    assert [post.story_key for post in await store.live_posts_in_message(single)] == [STORY]
