@@ -1,7 +1,8 @@
 """Live delivery end to end: the real bot and client against the fake Discord, feeds on a local site. A
 story a refresh brings is posted in that refresh's cycle; another outlet's article about it edits that
-post (PATCH) instead of posting again; stories over the hourly cap arrive as one message when the
-clock passes the hour; a forum gets a post per story, titled with its headline; a ping names its role only."""
+post (PATCH) instead of posting again, or the combined message a held story went out in; stories over
+the hourly cap arrive as one message when the clock passes the hour; a forum gets a post per story,
+titled with its headline; a ping names its role only."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot.client import NewsBot
 from bot.live import next_hour
 from bot.scheduler import CLOCK_JOB_ID, REFRESH_JOB_ID
 from bot.settings import Settings
 from bot.store import Subscription
-from bot.store.tables import SubscriptionMode
+from bot.store.tables import LivePostStatus, SubscriptionMode, live_posts
 from bot.targets import TargetKind
 from newsbrief_testkit.fake_discord import FakeDiscord, RecordedRequest
 from newsbrief_testkit.local_site import LocalSite
@@ -149,6 +152,52 @@ async def test_stories_over_the_hourly_cap_arrive_as_one_message_when_the_hour_p
         title for title, _summary in TOPICS[:5] if title not in shown
     )
     assert len(posts_to(fake, fake.channel_id)) == 3
+
+
+async def wait_for_held(bot: NewsBot, count: int, *, within: float = 30.0) -> None:
+    """Until `count` stories wait over the hourly cap."""
+    deadline = asyncio.get_running_loop().time() + within
+    query = select(func.count()).where(live_posts.c.status == LivePostStatus.HELD)
+    while True:
+        async with bot.store.engine.connect() as connection:
+            if await connection.scalar(query) == count:
+                return
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"not {count} stories held")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_second_outlets_article_edits_the_combined_message_its_held_story_went_out_in(
+    fake: FakeDiscord, local_site: LocalSite, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    coast, daily, _wire = feed_urls
+    clock = Clock()
+    async with running_news_bot(fake, make_settings(), clock=clock) as bot:
+        await subscribe_live(bot, fake, fake.channel_id, hourly_cap=1)
+        await follow(fake, publish_five_topics(local_site))
+        refresh_now(bot)
+        await wait_for_held(bot, 4)
+        await follow(fake, coast)  # the hour's one post is spent: the tunnel and the storm are held too
+        refresh_now(bot)
+        await wait_for_held(bot, 6)
+        clock.ahead = next_hour(clock()) - clock() + timedelta(minutes=1)
+        bot.scheduler.scheduler.modify_job(CLOCK_JOB_ID, next_run_time=datetime.now(UTC))
+        await wait_for_posts(fake, fake.channel_id, 2)
+        *_, combined = fake.channel_messages()
+
+        await follow(fake, daily)
+        refresh_now(bot)
+        edit = await fake.wait_for_request(
+            "PATCH", rf"/channels/{fake.channel_id}/messages/{combined['id']}", status=200, timeout=30
+        )
+
+    assert len(posts_to(fake, fake.channel_id)) == 2
+    (embed,) = edit.json["embeds"]
+    assert embed["title"] == combined["embeds"][0]["title"] == "6 more stories this hour"
+    (tunnel,) = [entry for entry in embed["description"].split("\n\n") if OUTLETS["coast"][1] in entry]
+    assert "Coastline Herald" in tunnel
+    assert "City Daily" in tunnel
+    assert "City Daily" not in combined["embeds"][0]["description"]
 
 
 async def test_a_live_forum_post_is_titled_with_its_headline_and_pings_only_its_role(
