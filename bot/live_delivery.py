@@ -1,6 +1,7 @@
 """Live delivery: each new story a live subscription's feeds bring is posted within the refresh that
-brought it, another outlet's coverage of a story posted in the last day edits that post, and what is
-over the hourly cap goes out as one combined message when the next hour begins.
+brought it, another outlet's coverage of a story posted in the last day edits that post (or the
+combined message it went out in), and what is over the hourly cap goes out as one combined message when
+the next hour begins.
 
 Discord-free, like the digest service whose gathering it reuses (bot/digests.py: the same items, one
 story per event across outlets, the same briefs and story filters, the subscription's history of
@@ -288,12 +289,15 @@ class LiveDelivery:
         feed_ids: dict[str, int],
         poster: LivePoster[MessageT],
     ) -> LiveOutcome:
-        """Edit the post to name every outlet. A story of a combined message leaves that message as it
-        is (its list names the outlets known at the hour); its new coverage is recorded only."""
+        """Edit the post to name every outlet: a story's own post shows the story again; the hour's
+        combined message a held story went out in lists each of its stories again, this one with
+        its new outlets."""
         edited = False
-        combined = edit.post.due_at is not None  # it was held, and went out in the hour's combined message
-        if not combined and edit.post.message_ids:
-            message = poster.pack_live(covered_story(edit.story, edit.coverage), locale=subscription.locale)
+        if edit.post.message_ids:
+            if edit.post.due_at is not None:  # it was held, and went out in the hour's combined message
+                message = await self._combined_message(subscription, edit, poster)
+            else:
+                message = poster.pack_live(covered_story(edit.story, edit.coverage), locale=subscription.locale)
             edited = await self._with_retries(
                 lambda: poster.edit(
                     subscription.channel_id, edit.post.message_ids[0], message, target=subscription.target
@@ -302,6 +306,17 @@ class LiveDelivery:
         await self.store.record_live_coverage(edit.post.id, edit.coverage)
         await self._record_items(subscription, edit.story, feed_ids)
         return LiveOutcome(edited=int(edited))
+
+    async def _combined_message(
+        self, subscription: Subscription, edit: CoverageEdit, poster: LivePoster[MessageT]
+    ) -> MessageT:
+        """The combined message `edit.post` went out in, as an edit carries it: its stories as the
+        store has them (an earlier edit of this cycle included), the edited one with its new coverage."""
+        posts = [
+            replace(post, coverage=edit.coverage) if post.id == edit.post.id else post
+            for post in await self.store.live_posts_in_message(edit.post)
+        ]
+        return poster.pack_held(await self._held_stories(posts), locale=subscription.locale)
 
     # --- held stories -----------------------------------------------------------------------------
 
@@ -315,9 +330,7 @@ class LiveDelivery:
             claim = await self.store.claim_held_stories(subscription.id, now=self._now(), lease=self.lease)
             if claim is None:
                 return LiveOutcome()
-            links = [item.link for post in claim.posts for item in post.coverage]
-            headlines = await self.store.headlines_by_link(links)
-            held = [HeldStory(title=_headline(post, headlines), coverage=post.coverage) for post in claim.posts]
+            held = await self._held_stories(claim.posts)
             message = poster.pack_held(held, locale=subscription.locale, target=subscription.target)
             try:
                 posted = await self._post_claimed(subscription, claim, message, poster, always_look=True)
@@ -329,6 +342,12 @@ class LiveDelivery:
                 return LiveOutcome()
             LOGGER.info("Posted %d held stories to channel %s in one message", len(held), subscription.channel_id)
             return LiveOutcome(posted=int(posted))
+
+    async def _held_stories(self, posts: Sequence[LivePost]) -> list[HeldStory]:
+        """Held stories as the combined message lists them: each headline (stored with its first
+        outlet's article) and its outlets' links."""
+        headlines = await self.store.headlines_by_link([item.link for post in posts for item in post.coverage])
+        return [HeldStory(title=_headline(post, headlines), coverage=post.coverage) for post in posts]
 
     # --- posting once -----------------------------------------------------------------------------
 

@@ -28,7 +28,9 @@ held over the hourly cap as one message per subscription. The clock never claims
 
 Housekeeping: once a day, from an hour after start, history older than HISTORY_RETENTION_DAYS is
 pruned (`Store.prune_history`), and so are page briefs completed longer ago than any digest reaches
-back (`Store.prune_briefs`, MAX_BRIEF_AGE); both are safe with several processes doing them at once.
+back (`Store.prune_briefs`, MAX_BRIEF_AGE), and live posts past the edit window (`Store.prune_live_posts`,
+LIVE_POST_RETENTION; a held story is kept until posted); all are safe with several processes doing them
+at once.
 
 Metrics (bot/operations.py): editions due (claimed), missed, posted and failed, deliveries in flight,
 and how late each claimed edition starts after it was due (the queue lag).
@@ -58,7 +60,7 @@ from bot.digests import (
     RefreshReport,
     utc_now,
 )
-from bot.live import hour_start
+from bot.live import LIVE_EDIT_WINDOW, hour_start
 from bot.live_delivery import LiveDelivery, LiveOutcome, LivePoster
 from bot.operations import BotMetrics
 from bot.settings import (
@@ -99,6 +101,11 @@ within a day of it, in one short burst of deletes."""
 HOUSEKEEPING_DELAY = timedelta(hours=1)
 """The first pass waits an hour after start: the catch-up and the first refresh come first, and a
 bot restarting over and over does not prune at every start."""
+
+LIVE_POST_RETENTION = LIVE_EDIT_WINDOW + timedelta(days=1)
+"""How long a posted live story's row is kept: past the edit window nothing reads it (no coverage
+edits it, the cap counts this hour); a day more keeps it clear of processes whose clocks differ and of
+a cycle running as the daily pass does, for a day's posts (at most 24 × the hourly cap a subscription)."""
 
 REFRESH_JOB_ID = "feeds:refresh"
 CLOCK_JOB_ID = "editions:clock"
@@ -230,7 +237,7 @@ class DigestScheduler:
                 HOUSEKEEPING_INTERVAL,
                 self.housekeeping_job,
                 HOUSEKEEPING_JOB_ID,
-                "prune old history and page briefs",
+                "prune old history, page briefs and live posts",
                 first_run=now + HOUSEKEEPING_DELAY,
             )
         LOGGER.info("Digest scheduler started: %d delivery workers, due editions claimed every %s", self.workers,
@@ -301,10 +308,12 @@ class DigestScheduler:
             await self.run_live()
 
     async def housekeeping_job(self) -> None:
-        """APScheduler job: forget the history older than the retention, and the page briefs no digest reads."""
+        """APScheduler job: forget the history older than the retention, the page briefs no digest reads,
+        and the live posts no coverage edits any more."""
         async with self.running_job():
             await self.prune_history()
             await self.prune_briefs()
+            await self.prune_live_posts()
 
     # --- editions ---------------------------------------------------------------------------------
 
@@ -494,4 +503,13 @@ class DigestScheduler:
             return None
         pruned = await self.store.prune_briefs(completed_before=self.clock() - MAX_BRIEF_AGE)
         LOGGER.info("Page briefs completed more than %s ago removed: %d", MAX_BRIEF_AGE, pruned)
+        return pruned
+
+    async def prune_live_posts(self) -> int | None:
+        """Forget the live stories posted longer ago than LIVE_POST_RETENTION (the daily job); None when
+        history is kept forever (live posts with it)."""
+        if self.history_retention is None:
+            return None
+        pruned = await self.store.prune_live_posts(posted_before=self.clock() - LIVE_POST_RETENTION)
+        LOGGER.info("Live posts posted more than %s ago removed: %d", LIVE_POST_RETENTION, pruned)
         return pruned

@@ -103,9 +103,10 @@ def read_options(
     )
 
 
-def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH) -> str:
+def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH, *, kept_times: bool = False) -> str:
     """What /digest subscribe and edit answer: where, when (live: how often at most), on which days,
-    and how it is posted."""
+    and how it is posted; with `kept_times`, also when its editions would go out after a switch back
+    (a live digest subscribed without times keeps a default)."""
     days = weekday_names(subscription.weekdays, messages)
     if subscription.live:
         reply = messages.ngettext(
@@ -127,6 +128,12 @@ def subscribed_reply(subscription: Subscription, messages: Messages = ENGLISH) -
             "{channel} will get its digest on {days} at {time} ({zone}).",
             channel=f"<#{subscription.channel_id}>",
             days=days,
+            time=format_times(subscription.edition_times),
+            zone=subscription.timezone,
+        )
+    if kept_times:
+        reply += "\n" + messages.gettext(
+            "Back on editions (/digest edit mode: editions), it would post at {time} ({zone}).",
             time=format_times(subscription.edition_times),
             zone=subscription.timezone,
         )
@@ -228,8 +235,8 @@ class DigestCommands(
     @app_commands.command(name="subscribe")
     @app_commands.describe(
         channel="Where the digest is posted",
-        times="When, as HH:MM on a 24-hour clock; several editions separated by commas, like 07:30, 18:00",
-        timezone="Your IANA time zone, like Europe/Paris",
+        times="When, as HH:MM, like 07:30, 18:00; live keeps 08:00 (unless given) for a switch back",
+        timezone="Your IANA time zone, like Europe/Paris (live: UTC unless given)",
         days="Which days: mon-fri, sat,sun or every day (default: every day)",
         feeds="Feeds to include, separated by commas (default: all of this server's feeds)",
         max_stories="The most stories in one digest (default 10)",  # DEFAULT_MAX_STORIES; a literal to translate
@@ -251,8 +258,8 @@ class DigestCommands(
         self,
         interaction: discord.Interaction,
         channel: DigestChannel,
-        times: str,
-        timezone: str,
+        times: str | None = None,
+        timezone: str | None = None,
         days: str | None = None,
         feeds: str | None = None,
         max_stories: app_commands.Range[int, 1, MAX_STORIES] = DEFAULT_MAX_STORIES,
@@ -275,7 +282,7 @@ class DigestCommands(
             guild_id=require_guild(interaction),
             channel_id=channel.id,
             created_by=interaction.user.id,
-            edition_times=given.edition_times or (),  # times is required: always read
+            edition_times=given.edition_times or (),  # none: live keeps a default, editions are refused
             weekdays=given.weekdays or EVERY_DAY,
             timezone=timezone,
             feeds=given.feeds or (),
@@ -296,7 +303,8 @@ class DigestCommands(
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription = await self.bot.subscriptions.subscribe(request, GuildChannelAccess(channel))
-        await interaction.followup.send(subscribed_reply(subscription, user_messages(interaction)), ephemeral=True)
+        reply = subscribed_reply(subscription, user_messages(interaction), kept_times=times is None)
+        await interaction.followup.send(reply, ephemeral=True)
 
     @app_commands.command(name="edit")
     @app_commands.describe(
@@ -315,6 +323,7 @@ class DigestCommands(
         include="Only stories naming one of these words get in, separated by commas; - removes them all",
         exclude="Stories naming one of these words never get in, separated by commas; - removes them all",
         per_outlet="The most stories one outlet may fill (default: half the digest; 0: no cap)",
+        default_per_outlet="Let one outlet fill at most half the digest again (the default), instead of per_outlet",
         min_outlets="Only stories covered by at least this many outlets (default 1)",
         mode="Editions at the times given, or each new story as it breaks (live; default: editions)",
         hourly_cap="Live only: the most posts an hour; the rest wait for the next hour (default 10)",
@@ -340,6 +349,7 @@ class DigestCommands(
         include: str | None = None,
         exclude: str | None = None,
         per_outlet: app_commands.Range[int, 0, MAX_STORIES] | None = None,
+        default_per_outlet: bool = False,
         min_outlets: app_commands.Range[int, 1, MAX_MIN_OUTLETS] | None = None,
         mode: str | None = None,
         hourly_cap: app_commands.Range[int, 1, MAX_HOURLY_CAP] | None = None,
@@ -367,6 +377,7 @@ class DigestCommands(
             include=given.include,
             exclude=given.exclude,
             max_per_outlet=per_outlet,
+            default_per_outlet=default_per_outlet,
             min_outlets=min_outlets,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)

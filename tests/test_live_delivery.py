@@ -178,6 +178,30 @@ async def test_stories_over_the_hourly_cap_wait_for_one_message_at_the_next_hour
     assert sorted(newsroom.poster.titles) == sorted(title(slug) for slug in REPORTS)
 
 
+async def test_another_outlets_coverage_of_a_held_story_edits_the_combined_message(
+    newsroom: Newsroom, live: LiveDelivery
+) -> None:
+    await live_subscription(newsroom, hourly_cap=1)
+    await follow_courier(newsroom, ("orchard",))
+    await cycle(newsroom, live)
+    newsroom.clock.advance(timedelta(minutes=20))
+    newsroom.publish("/courier.xml", [(slug, hours_ago(newsroom, 0.2)) for slug in ("orchard", "ferry", "chess")])
+    assert (await cycle(newsroom, live)).held == 2
+    newsroom.clock.set(next_hour(newsroom.clock()))
+    await live.post_held(poster=newsroom.poster)
+    *_, (_channel, combined_id, combined) = newsroom.poster.posted
+
+    newsroom.clock.advance(timedelta(minutes=20))
+    rival_link = await follow_rival(newsroom)
+    outcome = await cycle(newsroom, live)
+
+    assert (outcome.posted, outcome.edited) == (0, 1)
+    ((channel, message_id, edited),) = newsroom.poster.edits
+    assert (channel, message_id) == (CHANNEL, combined_id)
+    assert edited.titles == combined.titles
+    assert set(edited.links) - set(combined.links) == {rival_link}
+
+
 async def test_a_later_cycle_in_the_same_hour_holds_once_the_cap_is_spent(
     newsroom: Newsroom, live: LiveDelivery
 ) -> None:

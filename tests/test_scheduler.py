@@ -24,6 +24,7 @@ from bot.scheduler import (
     HOUSEKEEPING_DELAY,
     HOUSEKEEPING_INTERVAL,
     HOUSEKEEPING_JOB_ID,
+    LIVE_POST_RETENTION,
     REFRESH_JOB_ID,
     RETRY_SWEEP_INTERVAL,
     SWEEP_JOB_ID,
@@ -31,7 +32,8 @@ from bot.scheduler import (
 )
 from bot.store import DeliveryKind, DeliveryStatus, Subscription
 from bot.store.deliveries import CLAIM_LEASE, FIRST_RETRY_DELAY, MAX_RETRY_DELAY
-from bot.store.tables import deliveries
+from bot.store.live import Coverage
+from bot.store.tables import LivePostStatus, deliveries
 from tests.newsroom import Newsroom, Sent, SimulatedCrash, title
 from tests.store.samples import GUILD, MEMBER
 
@@ -230,6 +232,26 @@ async def test_the_housekeeping_job_prunes_page_briefs_older_than_any_digest_rea
     assert set(await newsroom.store.stored_briefs([old_link, recent_link])) == {recent_link}
 
 
+async def test_the_housekeeping_job_prunes_live_posts_past_the_edit_window_and_keeps_held_ones(
+    newsroom: Newsroom,
+) -> None:
+    subscription = await subscribe(newsroom, TOKYO)
+    coverage = [Coverage(outlet="Harbour Courier", link="https://harbour-courier.example/news/ferry")]
+    reach = newsroom.clock() - LIVE_POST_RETENTION
+    for key, posted in (("old", reach - timedelta(minutes=1)), ("recent", reach + timedelta(minutes=1))):
+        claim = await newsroom.store.claim_live_story(subscription.id, key, coverage, nonce=key, now=posted)
+        assert claim is not None
+        await newsroom.store.record_live_message(claim, [900], now=posted)
+    long_ago = reach - timedelta(days=7)
+    await newsroom.store.hold_live_story(subscription.id, "held", coverage, nonce="held", due_at=long_ago, now=long_ago)
+
+    async with started(newsroom, history_retention=RETENTION) as scheduler:
+        await scheduler.housekeeping_job()
+
+    kept = [await newsroom.store.live_post(subscription.id, key) for key in ("old", "recent", "held")]
+    assert [post.status if post else None for post in kept] == [None, LivePostStatus.POSTED, LivePostStatus.HELD]
+
+
 async def test_a_retention_of_zero_prunes_nothing(newsroom: Newsroom) -> None:
     feed_id = await story_gone_for_40_days(newsroom)
 
@@ -237,6 +259,7 @@ async def test_a_retention_of_zero_prunes_nothing(newsroom: Newsroom) -> None:
         assert scheduler.scheduler.get_job(HOUSEKEEPING_JOB_ID) is None
         assert await scheduler.prune_history() is None
         assert await scheduler.prune_briefs() is None
+        assert await scheduler.prune_live_posts() is None
 
     assert await stored_items(newsroom, feed_id) == 2
 

@@ -32,11 +32,14 @@ from bot.services.feeds import (
 )
 from bot.services.guilds import DepartedGuilds, GuildService, GuildsInView, on_shards
 from bot.services.subscriptions import (
+    LIVE_EDITION_TIME,
+    LIVE_ZONE,
     MAX_MIN_OUTLETS,
     MAX_STORIES,
     DigestEdit,
     DigestListing,
     DigestRequest,
+    EditionsNeedSchedule,
     HourlyCapNeedsLive,
     NoDigest,
     SubscriptionService,
@@ -49,6 +52,8 @@ from bot.store.tables import DEFAULT_HOURLY_CAP, MAX_HOURLY_CAP, SubscriptionMod
 __all__ = [
     "DEFAULT_HOURLY_CAP",
     "HELD_BACK_WINDOW",
+    "LIVE_EDITION_TIME",
+    "LIVE_ZONE",
     "MAX_HOURLY_CAP",
     "MAX_MIN_OUTLETS",
     "MAX_STORIES",
@@ -59,6 +64,7 @@ __all__ = [
     "DigestHeldBack",
     "DigestListing",
     "DigestRequest",
+    "EditionsNeedSchedule",
     "FeedNotFollowed",
     "FeedService",
     "FeedStatus",

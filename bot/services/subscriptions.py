@@ -27,6 +27,11 @@ MAX_STORIES = 25
 MAX_MIN_OUTLETS = 10
 """The highest minimum of outlets a digest may ask a story to have: a story ten outlets covered is a
 day's top story; asking for more would leave nearly every digest empty."""
+LIVE_EDITION_TIME = time(8, 0)
+"""The edition time a live digest subscribed without times keeps for a switch back to editions: a
+morning digest, the one most servers ask for."""
+LIVE_ZONE = "UTC"
+"""The zone a live digest subscribed without one keeps: live posts need none, and UTC is in every list."""
 
 
 class UnknownZone(NewsError):
@@ -42,6 +47,18 @@ class HourlyCapNeedsLive(NewsError):
 
     def __init__(self) -> None:
         super().__init__(N_("hourly_cap is for live digests: give mode: live with it."))
+
+
+class EditionsNeedSchedule(NewsError):
+    """A digest of editions asked for without its times or its zone: there is nothing to post it by."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_(
+                "A digest of editions needs times: and timezone:, like 07:30 and Europe/Paris "
+                "(mode: live needs neither)."
+            )
+        )
 
 
 class NoDigest(NewsError):
@@ -70,9 +87,11 @@ class DigestRequest:
     guild_id: int
     channel_id: int
     created_by: int
-    edition_times: Sequence[time]
-    """One time a day or more, wall clock (see bot.editions.parse_edition_times)."""
-    timezone: str
+    edition_times: Sequence[time] = ()
+    """One time a day or more, wall clock (see bot.editions.parse_edition_times); none for a live
+    digest keeps LIVE_EDITION_TIME for a switch back to editions."""
+    timezone: str | None = None
+    """An IANA zone; none for a live digest keeps LIVE_ZONE."""
     feeds: Sequence[str] = ()
     """Names of the guild's feeds (see feeds.is_named); none means all of them."""
     max_stories: int = DEFAULT_MAX_STORIES
@@ -94,6 +113,31 @@ class DigestRequest:
     """Editions at the times above, or each story as it breaks (live: the times are kept for a switch back)."""
     hourly_cap: int | None = None
     """Live: the most messages in one clock hour (None: DEFAULT_HOURLY_CAP); refused for editions."""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a digest's editions go out, wall clock in a zone."""
+
+    edition_times: Sequence[time]
+    timezone: str
+
+
+def requested_schedule(request: DigestRequest) -> Schedule:
+    """The request's edition times and zone, a live digest's defaults filling what it leaves out.
+
+    Raises:
+        EditionsNeedSchedule: a digest of editions without its times or its zone.
+        UnknownZone: the zone is not one digests may use.
+    """
+    if request.mode is SubscriptionMode.LIVE:
+        schedule = Schedule(request.edition_times or (LIVE_EDITION_TIME,), request.timezone or LIVE_ZONE)
+    elif not request.edition_times or request.timezone is None:
+        raise EditionsNeedSchedule
+    else:
+        schedule = Schedule(request.edition_times, request.timezone)
+    check_zone(schedule.timezone)
+    return schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +170,8 @@ class DigestEdit:
     """Exclude words instead of those set now (empty: none)."""
     max_per_outlet: int | None = None
     """A per-outlet cap instead of the one set now (0: no cap)."""
+    default_per_outlet: bool = False
+    """The default per-outlet cap (half the digest) instead of the one set now; wins over `max_per_outlet`."""
     min_outlets: int | None = None
 
 
@@ -133,12 +179,13 @@ def edited_filter(current: StoryFilter, edit: DigestEdit) -> StoryFilter | None:
     """The story filter with the parts `edit` gives replaced and the others kept; None when it gives
     none (the store changes a filter as a whole)."""
     parts = (edit.include, edit.exclude, edit.max_per_outlet, edit.min_outlets)
-    if all(part is None for part in parts):
+    if all(part is None for part in parts) and not edit.default_per_outlet:
         return None
+    max_per_outlet = edit.max_per_outlet if edit.max_per_outlet is not None else current.max_per_outlet
     return StoryFilter(
         include=tuple(edit.include) if edit.include is not None else current.include,
         exclude=tuple(edit.exclude) if edit.exclude is not None else current.exclude,
-        max_per_outlet=edit.max_per_outlet if edit.max_per_outlet is not None else current.max_per_outlet,
+        max_per_outlet=None if edit.default_per_outlet else max_per_outlet,
         min_outlets=edit.min_outlets if edit.min_outlets is not None else current.min_outlets,
     )
 
@@ -186,13 +233,17 @@ class SubscriptionService:
     async def subscribe(self, request: DigestRequest, access: ChannelAccess) -> Subscription:
         """Give the channel a digest (replacing the one it has); its first edition is the next due.
 
+        A live digest asked for without times or zone keeps LIVE_EDITION_TIME in LIVE_ZONE for a
+        switch back to editions.
+
         Raises:
+            EditionsNeedSchedule: a digest of editions without its times or its zone.
             UnknownZone: the time zone is not one digests may use.
             FeedNotFollowed: a feed named is not one of the guild's.
             TargetRefused: target options that cannot work together or in that kind of channel.
             CannotPostThere: the bot lacks a permission it needs there (each one named).
         """
-        check_zone(request.timezone)
+        schedule = requested_schedule(request)
         check_hourly_cap(request.mode, request.hourly_cap)
         target = choose_target(
             access, thread=request.thread, publish=request.publish, ping_role_id=request.ping_role_id
@@ -206,9 +257,9 @@ class SubscriptionService:
             request.guild_id,
             request.channel_id,
             created_by=request.created_by,
-            edition_times=request.edition_times,
+            edition_times=schedule.edition_times,
             weekdays=request.weekdays,
-            timezone=request.timezone,
+            timezone=schedule.timezone,
             feed_ids=feed_ids,
             max_stories=request.max_stories,
             keywords=list(request.keywords),

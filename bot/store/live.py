@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from bot.store.database import Queries, upsert
@@ -285,6 +285,23 @@ class LiveQueries(Queries):
             ).all()
         return [_post_from_row(row) for row in rows]
 
+    async def live_posts_in_message(self, post: LivePost) -> list[LivePost]:
+        """The posted stories that went out in `post`'s message (`post` itself for a single story;
+        every story of a combined message, which share its nonce), in the order it lists them."""
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(live_posts)
+                    .where(
+                        live_posts.c.subscription_id == post.subscription_id,
+                        live_posts.c.nonce == post.nonce,
+                        live_posts.c.status == LivePostStatus.POSTED,
+                    )
+                    .order_by(live_posts.c.id)
+                )
+            ).all()
+        return [_post_from_row(row) for row in rows]
+
     async def live_messages_since(self, subscription_id: int, since: datetime) -> int:
         """How many live messages the subscription posted at or after `since` (a combined message
         counts once): what the hourly cap is checked against."""
@@ -304,6 +321,18 @@ class LiveQueries(Queries):
             await connection.execute(
                 update(live_posts).where(live_posts.c.id == post_id).values(outlets=_coverage_values(coverage))
             )
+
+    async def prune_live_posts(self, *, posted_before: datetime) -> int:
+        """Forget the stories posted before the time (at least LIVE_EDIT_WINDOW back: no new coverage
+        edits them any more); a story held for its hour or being posted is kept whatever its age, until
+        it is posted. A story forgotten is new again if it ever comes back. Returns how many went."""
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(live_posts).where(
+                    live_posts.c.status == LivePostStatus.POSTED, live_posts.c.posted_at < utc_now(posted_before)
+                )
+            )
+        return result.rowcount
 
     async def live_post(self, subscription_id: int, story_key: str) -> LivePost | None:
         """The subscription's row of the story, whatever its state; None when the story is new to it."""

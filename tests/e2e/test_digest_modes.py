@@ -49,6 +49,50 @@ async def test_subscribe_live_posts_each_story_with_the_hourly_cap_given(
     assert reply == f"<#{fake.channel_id}> will get each new story as it breaks, at most 4 posts an hour."
 
 
+async def test_subscribe_live_without_times_keeps_a_morning_edition_and_says_so(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        reply = await digest_command(fake, "subscribe", mode="live")
+        subscription = await stored(bot, fake)
+
+    assert (subscription.mode, subscription.edition_times, subscription.timezone) == (
+        SubscriptionMode.LIVE,
+        (time(8, 0),),
+        "UTC",
+    )
+    assert reply == (
+        f"<#{fake.channel_id}> will get each new story as it breaks, at most 10 posts an hour.\n"
+        "Back on editions (/digest edit mode: editions), it would post at 08:00 (UTC)."
+    )
+
+
+async def test_subscribe_live_with_times_says_nothing_of_a_default(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        reply = await digest_command(fake, "subscribe", mode="live", times="06:45", timezone="Europe/Paris")
+        subscription = await stored(bot, fake)
+
+    assert (subscription.edition_times, subscription.timezone) == ((time(6, 45),), "Europe/Paris")
+    assert reply == f"<#{fake.channel_id}> will get each new story as it breaks, at most 10 posts an hour."
+
+
+async def test_editions_without_times_are_refused_in_the_users_language(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        reply = await digest_command(fake, "subscribe", locale="de", timezone="Europe/Berlin")
+        saved = await bot.store.get_subscription(fake.guild_id, fake.channel_id)
+
+    german = messages_for("de").gettext(
+        "A digest of editions needs times: and timezone:, like 07:30 and Europe/Paris (mode: live needs neither)."
+    )
+    assert reply == german
+    assert german.startswith("Ein Digest")
+    assert saved is None
+
+
 async def test_edit_switches_to_live_and_back_keeping_the_edition_times(
     fake: FakeDiscord, make_settings: Callable[..., Settings]
 ) -> None:
@@ -94,6 +138,22 @@ async def test_edit_clears_keywords_include_and_exclude_words_with_a_dash(
 
     assert cleared.keywords == ()
     assert cleared.story_filter == StoryFilter(max_per_outlet=2)
+
+
+async def test_edit_returns_to_the_default_per_outlet_cap_which_digests_then_leaves_unsaid(
+    fake: FakeDiscord, make_settings: Callable[..., Settings]
+) -> None:
+    async with running_news_bot(fake, make_settings()) as bot:
+        await subscribe(fake, per_outlet=0, min_outlets=2)
+        await digest_command(fake, "edit", default_per_outlet=True)
+        restored = await stored(bot, fake)
+        interaction = await fake.send_slash_command("digests", permissions=DEFAULT_PERMISSIONS)
+        callback = await fake.wait_for_callback(interaction, status=200)
+
+    assert restored.story_filter == StoryFilter(max_per_outlet=None, min_outlets=2)
+    assert callback.json["data"]["embeds"][0]["description"] == (
+        f"<#{fake.channel_id}> at 07:30 UTC · all feeds · up to 10 stories · stories covered by at least 2 outlets"
+    )
 
 
 async def test_digests_shows_a_live_digest_with_its_hourly_cap(

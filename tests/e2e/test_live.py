@@ -1,7 +1,8 @@
 """Live delivery end to end: the real bot and client against the fake Discord, feeds on a local site. A
 story a refresh brings is posted in that refresh's cycle; another outlet's article about it edits that
-post (PATCH) instead of posting again; stories over the hourly cap arrive as one message when the
-clock passes the hour; a forum gets a post per story, titled with its headline; a ping names its role only."""
+post (PATCH) instead of posting again, or the combined message a held story went out in; stories over
+the hourly cap arrive as one message when the clock passes the hour; a forum gets a post per story,
+titled with its headline; a ping names its role only."""
 
 from __future__ import annotations
 
@@ -149,6 +150,38 @@ async def test_stories_over_the_hourly_cap_arrive_as_one_message_when_the_hour_p
         title for title, _summary in TOPICS[:5] if title not in shown
     )
     assert len(posts_to(fake, fake.channel_id)) == 3
+
+
+async def test_a_second_outlets_article_edits_the_combined_message_its_held_story_went_out_in(
+    fake: FakeDiscord, local_site: LocalSite, feed_urls: list[str], make_settings: Callable[..., Settings]
+) -> None:
+    coast, daily, _wire = feed_urls
+    clock = Clock()
+    async with running_news_bot(fake, make_settings(), clock=clock) as bot:
+        # The jobs are run here, one after the other, so that no refresh is skipped for one still running.
+        await subscribe_live(bot, fake, fake.channel_id, hourly_cap=1)
+        await follow(fake, publish_five_topics(local_site))
+        await bot.scheduler.refresh_job()
+        await follow(fake, coast)  # the hour's one post is spent: the tunnel and the storm are held too
+        await bot.scheduler.refresh_job()
+        clock.ahead = next_hour(clock()) - clock() + timedelta(minutes=1)
+        await bot.scheduler.clock_job()
+        await wait_for_posts(fake, fake.channel_id, 2)
+        *_, combined = fake.channel_messages()
+
+        await follow(fake, daily)
+        await bot.scheduler.refresh_job()
+        edit = await fake.wait_for_request(
+            "PATCH", rf"/channels/{fake.channel_id}/messages/{combined['id']}", status=200, timeout=30
+        )
+
+    assert len(posts_to(fake, fake.channel_id)) == 2
+    (embed,) = edit.json["embeds"]
+    assert embed["title"] == combined["embeds"][0]["title"] == "6 more stories this hour"
+    (tunnel,) = [entry for entry in embed["description"].split("\n\n") if OUTLETS["coast"][1] in entry]
+    assert "Coastline Herald" in tunnel
+    assert "City Daily" in tunnel
+    assert "City Daily" not in combined["embeds"][0]["description"]
 
 
 async def test_a_live_forum_post_is_titled_with_its_headline_and_pings_only_its_role(

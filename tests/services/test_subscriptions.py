@@ -12,8 +12,11 @@ from bot.digests import DeliveryResult
 from bot.news.filters import StoryFilter
 from bot.services import (
     DEFAULT_HOURLY_CAP,
+    LIVE_EDITION_TIME,
+    LIVE_ZONE,
     DigestEdit,
     DigestRequest,
+    EditionsNeedSchedule,
     FeedNotFollowed,
     FeedService,
     HourlyCapNeedsLive,
@@ -279,6 +282,43 @@ async def test_subscribe_live_without_a_cap_takes_the_default(subscription_servi
     assert made.hourly_cap == DEFAULT_HOURLY_CAP
 
 
+async def test_subscribe_live_without_times_or_zone_keeps_a_morning_edition_in_utc(
+    subscription_service: SubscriptionService,
+) -> None:
+    made = await subscription_service.subscribe(
+        request(mode=SubscriptionMode.LIVE, edition_times=(), timezone=None), TEXT_CHANNEL
+    )
+
+    assert (made.edition_times, made.timezone) == ((LIVE_EDITION_TIME,), LIVE_ZONE)
+
+
+async def test_subscribe_live_keeps_the_morning_edition_in_the_zone_given(
+    subscription_service: SubscriptionService,
+) -> None:
+    made = await subscription_service.subscribe(
+        request(mode=SubscriptionMode.LIVE, edition_times=(), timezone="Asia/Tokyo"), TEXT_CHANNEL
+    )
+
+    assert (made.edition_times, made.timezone) == ((LIVE_EDITION_TIME,), "Asia/Tokyo")
+
+
+@pytest.mark.parametrize("missing", [{"edition_times": ()}, {"timezone": None}])
+async def test_editions_without_times_or_zone_are_refused_and_nothing_stored(
+    newsroom: Newsroom, subscription_service: SubscriptionService, missing: dict[str, object]
+) -> None:
+    with pytest.raises(EditionsNeedSchedule):
+        await subscription_service.subscribe(request(**missing), TEXT_CHANNEL)
+
+    assert await newsroom.store.get_subscription(GUILD, CHANNEL) is None
+
+
+async def test_an_unknown_zone_is_refused_for_a_live_digest_too(subscription_service: SubscriptionService) -> None:
+    with pytest.raises(UnknownZone):
+        await subscription_service.subscribe(
+            request(mode=SubscriptionMode.LIVE, edition_times=(), timezone="Mars/Olympus"), TEXT_CHANNEL
+        )
+
+
 async def test_an_hourly_cap_for_editions_is_refused_and_nothing_stored(
     newsroom: Newsroom, subscription_service: SubscriptionService
 ) -> None:
@@ -330,6 +370,8 @@ RULES = StoryFilter(include=("tunnel",), exclude=("storm",), max_per_outlet=2, m
         ({"max_per_outlet": 0}, replace(RULES, max_per_outlet=0)),
         ({"min_outlets": 1}, replace(RULES, min_outlets=1)),
         ({"include": [], "exclude": []}, replace(RULES, include=(), exclude=())),
+        ({"default_per_outlet": True}, replace(RULES, max_per_outlet=None)),
+        ({"default_per_outlet": True, "max_per_outlet": 0}, replace(RULES, max_per_outlet=None)),
     ],
 )
 async def test_edit_changes_the_rules_given_and_keeps_the_others(

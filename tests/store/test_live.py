@@ -5,7 +5,7 @@ and what was posted is found again to be edited."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -124,3 +124,61 @@ async def test_coverage_recorded_on_a_post_is_read_back_with_its_message(store: 
 
     assert (post.status, post.message_ids, post.coverage) == (LivePostStatus.POSTED, (900, 901), (COURIER, GAZETTE))
     assert await store.live_posts_since(subscription_id, NOW + timedelta(seconds=1)) == []
+
+
+async def _posted(store: Store, subscription_id: int, key: str, *, at: datetime) -> None:
+    claim = await store.claim_live_story(subscription_id, key, [COURIER], nonce=key[:8], now=at)
+    assert claim is not None
+    assert await store.record_live_message(claim, [900], now=at)
+
+
+async def test_stories_posted_before_the_cutoff_are_pruned_and_later_ones_kept(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    cutoff = NOW + timedelta(days=2)
+    await _posted(store, subscription_id, "old" + "a" * 61, at=cutoff - timedelta(seconds=1))
+    await _posted(store, subscription_id, "new" + "a" * 61, at=cutoff)
+
+    assert await store.prune_live_posts(posted_before=cutoff) == 1
+    assert [post.story_key[:3] for post in await store.live_posts_since(subscription_id, NOW)] == ["new"]
+
+
+async def test_held_stories_and_claims_are_never_pruned_before_they_are_posted(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    assert await store.hold_live_story(subscription_id, "b" * 64, [COURIER], nonce="held", due_at=NEXT_HOUR, now=NOW)
+    assert await store.claim_live_story(subscription_id, STORY, [GAZETTE], nonce="claimed", now=NOW) is not None
+    much_later = NOW + timedelta(days=30)
+
+    assert await store.prune_live_posts(posted_before=much_later) == 0
+    held = await store.claim_held_stories(subscription_id, now=much_later)
+    assert held is not None
+    assert [post.story_key for post in held.posts] == ["b" * 64]
+    assert (await store.live_post(subscription_id, STORY)) is not None
+
+
+async def test_a_pruned_story_is_new_again(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    await _posted(store, subscription_id, STORY, at=NOW)
+    later = NOW + timedelta(days=3)
+    await store.prune_live_posts(posted_before=later)
+
+    claim = await store.claim_live_story(subscription_id, STORY, [GAZETTE], nonce="again", now=later)
+
+    assert claim is not None
+    assert (claim.nonce, claim.resumed) == ("again", False)
+
+
+async def test_the_stories_of_a_combined_message_are_read_back_together_in_its_order(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    await _posted(store, subscription_id, STORY, at=NOW)
+    for key in ("c" * 64, "b" * 64):
+        assert await store.hold_live_story(subscription_id, key, [GAZETTE], nonce=key[:8], due_at=NEXT_HOUR, now=NOW)
+    combined = await store.claim_held_stories(subscription_id, now=NEXT_HOUR)
+    assert combined is not None
+    assert await store.record_live_message(combined, [901], now=NEXT_HOUR)
+    single, first, second = await store.live_posts_since(subscription_id, NOW)
+
+    together = await store.live_posts_in_message(second)
+
+    assert [post.story_key for post in together] == ["c" * 64, "b" * 64]
+    assert together == await store.live_posts_in_message(first)
+    assert [post.story_key for post in await store.live_posts_in_message(single)] == [STORY]
