@@ -22,8 +22,9 @@ def make_executor(processes: int) -> Executor | None:
     if processes <= 0:
         return None
     context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has imported the pipeline once, so each starts warm.
-    context.set_forkserver_preload(["bot.news.pipeline"])
+    # Workers fork from a server that has imported the pipeline and built the date parser once, so
+    # each starts warm (bot.news.warm).
+    context.set_forkserver_preload(["bot.news.warm"])
     return ProcessPoolExecutor(
         max_workers=processes, mp_context=context, initializer=exit_with_owner, initargs=(os.getpid(),)
     )

@@ -61,25 +61,27 @@ MAX_INPUT_CHARS = 10_000_000
 """Pages beyond this are cut before parsing. News pages with their inline scripts stay under 3 MB;
 parsing 10 MB with lxml takes a fraction of a second, so the cut only guards memory and time."""
 
-MAX_ELEMENTS = 30_000
-"""trafilatura's time grows faster than linearly in the number of elements (about 2 s for 25,000
-links, 47 s for 200,000 on one core). Heavy real news pages have under 10,000 elements once
-scripts are gone, so beyond this the page is simplified, then cut, to keep extraction to seconds."""
+HUGE_PAGE_ELEMENTS = 12_000
+"""A page with more elements than this (scripts and styles gone) is larger than any news page: the
+most any of the 616 dev pages holds is 10,078. trafilatura's time grows with the element count (30-100
+us an element a pass, four to eight passes on a doubtful page), so such a page is cut (see KEPT_ELEMENTS)."""
 
-SINGLE_PASS_ELEMENTS = 12_000
-"""A page with more elements than this once its furniture is gone gets one fast trafilatura pass: no
-comparison with readability and jusText, no balanced retry, no second reading with the furniture.
-Each pass costs 30-100 us an element, so the four to eight passes a doubtful page gets took 10-20 s
-on 30,000 elements. The most any of the 616 dev pages holds is 9,840, so none of them is affected."""
+HUGE_PAGE_TEXT_CHARS = 600_000
+"""Likewise for a page's text: the most any dev page holds is 483,000 characters (median under
+10,000), and the clean-up, summary and date search grow with the text."""
+
+KEPT_ELEMENTS = 3_000
+"""A huge page keeps its first this many elements (inline tags gone) and gets one fast trafilatura
+pass: no comparison with readability and jusText, no balanced retry, no second reading with the
+furniture. The story's header and body come first; 3,000 elements hold a long article, and one pass
+over them takes about 0.1 s where the whole chain on 50,000 elements took 4 s (issue 13: no input over 1 s)."""
+
+KEPT_TEXT_CHARS = 100_000
+"""A huge page keeps its first this many characters of text: about 15,000 words, a long feature."""
 
 MAX_ARTICLE_CHARS = 300_000
 """About 50,000 words: longer than any news article. More text is a dump, not a story, and would
 only slow the summarizer down."""
-
-MAX_PAGE_TEXT_CHARS = 1_000_000
-"""A page's text (scripts and styles gone) beyond this is cut before extraction: over three times the
-longest article kept, yet trafilatura's date search alone takes 1.5 s on 5 MB of text. Real news pages
-hold well under 200,000 characters of text."""
 
 MAX_DATE_SEARCH_CHARS = 150_000
 """Characters of text (white space aside) htmldate searches for a date when the page's metadata
@@ -289,52 +291,51 @@ def _flattened(markup: str) -> str:
     return _CONTAINER_TAG.sub(keep_or_drop, markup)
 
 
-def _bound(tree: HtmlElement) -> None:
-    """Drop what never holds text and keep the element count where extraction stays fast."""
+def _bound(tree: HtmlElement) -> bool:
+    """Drop what never holds text, and cut a page larger than any news page to the size one fast
+    extraction pass reads in a blink (see HUGE_PAGE_ELEMENTS); return whether it was cut."""
     for script in tree.xpath("//script[not(contains(@type, 'ld+json'))]"):
         script.drop_tree()
     lxml.etree.strip_elements(tree, *_DISCARDED_TAGS, lxml.etree.Comment, with_tail=False)
-    if _cut_text(tree) <= MAX_ELEMENTS:
-        return
-    LOGGER.info("page has over %d elements: removing inline tags", MAX_ELEMENTS)
+    if not _is_huge(tree):
+        return False
+    LOGGER.warning(
+        "page of over %d elements or %d characters of text: reading its first %d elements or %d characters",
+        HUGE_PAGE_ELEMENTS,
+        HUGE_PAGE_TEXT_CHARS,
+        KEPT_ELEMENTS,
+        KEPT_TEXT_CHARS,
+    )
     lxml.etree.strip_tags(tree, *_INLINE_TAGS)
-    for index, element in enumerate(tree.iter()):
-        if index == MAX_ELEMENTS:
-            LOGGER.info("page still has over %d elements: cutting the rest", MAX_ELEMENTS)
-            _cut_from(element)
-            break
+    _cut_at_text(tree, KEPT_TEXT_CHARS, max_elements=KEPT_ELEMENTS)
+    return True
 
 
-def _cut_text(tree: HtmlElement) -> int:
-    """Cut the page at the element where its text passes MAX_PAGE_TEXT_CHARS; return how many
-    elements are left. Nearly every page is under the limit, which lxml tells (and counts the
-    elements) in C; only a longer page is walked element by element in Python."""
-    if len(tree.text_content()) <= MAX_PAGE_TEXT_CHARS:
-        return int(tree.xpath("count(//*)"))
-    LOGGER.info("page has over %d characters of text: cutting the rest", MAX_PAGE_TEXT_CHARS)
-    return _cut_at_text(tree, MAX_PAGE_TEXT_CHARS)
+def _is_huge(tree: HtmlElement) -> bool:
+    """Whether the page has more elements or text than any news page; lxml counts both in C."""
+    return tree.xpath("count(//*)") > HUGE_PAGE_ELEMENTS or len(tree.text_content()) > HUGE_PAGE_TEXT_CHARS
 
 
-def _cut_at_text(tree: HtmlElement, limit: int, measure: Callable[[str], int] = len) -> int:
-    """Cut the tree at the element where its text, as `measure` counts it, passes `limit`; return how
-    many elements are left."""
+def _cut_at_text(
+    tree: HtmlElement, limit: int, *, measure: Callable[[str], int] = len, max_elements: int | None = None
+) -> None:
+    """Cut the tree at the element where its text, as `measure` counts it, passes `limit`, or at its
+    `max_elements`th element. The walk stops there, so its cost is bounded by what is kept."""
     total = 0
     for index, element in enumerate(tree.iter()):
         total += measure(element.text or "") + measure(element.tail or "")
-        if total > limit:
+        if total > limit or index == max_elements:
             _cut_from(element)
-            return index
-    return index + 1
+            return
 
 
 def _cut_from(first: HtmlElement) -> None:
     """Remove `first` and everything after it in document order."""
     node = first
     while (parent := node.getparent()) is not None:
-        for sibling in list(node.itersiblings()):
-            parent.remove(sibling)
-        if node is first:
-            parent.remove(node)
+        index = parent.index(node)
+        # One slice deletion in C: removing 50,000 siblings one by one took 0.2 s.
+        del parent[index if node is first else index + 1 :]
         node = parent
 
 
@@ -612,13 +613,19 @@ def split_authors(byline: str | None, *, site: str | None = None) -> tuple[str, 
 
 
 def _article_paragraphs(
-    tree: HtmlElement, url: str | None, *, title: str | None, published: date | None, skip: set[str]
+    tree: HtmlElement,
+    url: str | None,
+    *,
+    title: str | None,
+    published: date | None,
+    skip: set[str],
+    single_pass: bool = False,
 ) -> list[str]:
     """The clean paragraphs trafilatura finds: favor_precision first, balanced mode when that finds
     nothing or keeps too little prose (see RETRY_BELOW_CHARS and MIN_RETRY_PROSE_CHARS), or keeps a
-    short text where balanced mode finds far more prose (SHORT_PROSE_CHARS, SHORT_PROSE_GAIN)."""
-    if tree.xpath("count(//*)") > SINGLE_PASS_ELEMENTS:
-        LOGGER.warning("page has over %d elements: one fast extraction pass", SINGLE_PASS_ELEMENTS)
+    short text where balanced mode finds far more prose (SHORT_PROSE_CHARS, SHORT_PROSE_GAIN).
+    A page cut for its size gets `single_pass`: one fast pass only (see KEPT_ELEMENTS)."""
+    if single_pass:
         document = _run_trafilatura(tree, url, precision=FIRST_PASS_FAVORS_PRECISION, fast=True)
         return [] if document is None else _cleaned(_lines(document, skip=skip), title=title, published=published)
     document = _extract_body(tree, url, precision=FIRST_PASS_FAVORS_PRECISION, title=title)
@@ -697,7 +704,7 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
         LOGGER.info("page of %d characters cut to %d", len(markup), MAX_INPUT_CHARS)
         markup = markup[:MAX_INPUT_CHARS]
     tree = _parse(markup)
-    _bound(tree)
+    huge = _bound(tree)
     facts = _page_facts(tree, url)
     declared_language = _declared_language(tree)
     title = normalize_paragraph(facts.title) if facts.title else None
@@ -705,20 +712,20 @@ def extract_article(html: str | bytes, *, url: str | None = None) -> Article:
     own_urls = {address for address in (url, facts.canonical_url) if address}
 
     def read(page: HtmlElement) -> list[str]:
-        return _article_paragraphs(page, url, title=title, published=published, skip=own_urls)
+        return _article_paragraphs(page, url, title=title, published=published, skip=own_urls, single_pass=huge)
 
     descriptions = page_descriptions(tree)
     lxml.etree.strip_elements(tree, *_FURNITURE_TAGS, with_tail=False)
     paragraphs = read(tree)
     off_topic = bool(title) and _misses_title(" ".join(paragraphs), title or "")
     doubtful = sum(map(len, paragraphs)) < RETRY_BELOW_CHARS or off_topic or not _is_article(paragraphs, page=tree)
-    if doubtful and tree.xpath("count(//*)") <= SINGLE_PASS_ELEMENTS:
+    if doubtful and not huge:
         # Some sites put the whole article in an <aside>, a <nav> or a <noscript>, so that without them
         # the page gives a menu, a line or a login form (no word of the headline): read the page as it
         # came, unless it is too large to read fast.
         LOGGER.debug("no article text without the page's furniture: reading it with")
         whole = _parse(markup)
-        if whole.xpath("count(//*)") > MAX_ELEMENTS or len(whole.text_content()) > MAX_PAGE_TEXT_CHARS:
+        if _is_huge(whole):  # with its scripts, which _bound drops
             _bound(whole)
         retry = read(whole)
         on_topic = off_topic and not _misses_title(" ".join(retry), title or "")

@@ -278,7 +278,8 @@ def test_extract_reads_html_fragment() -> None:
 
 
 def test_extract_cuts_page_with_too_many_elements(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "MAX_ELEMENTS", 200)
+    monkeypatch.setattr(extract, "HUGE_PAGE_ELEMENTS", 500)
+    monkeypatch.setattr(extract, "KEPT_ELEMENTS", 200)
     paragraphs = "".join(
         f"<p>Line {n} of the council minutes records a vote on the budget for the coming year.</p>" for n in range(1000)
     )
@@ -287,7 +288,8 @@ def test_extract_cuts_page_with_too_many_elements(monkeypatch: pytest.MonkeyPatc
 
 
 def test_extract_cuts_page_with_too_much_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "MAX_PAGE_TEXT_CHARS", 2000)
+    monkeypatch.setattr(extract, "HUGE_PAGE_TEXT_CHARS", 5000)
+    monkeypatch.setattr(extract, "KEPT_TEXT_CHARS", 2000)
     paragraphs = "".join(
         f"<p>Line {n} of the council minutes records a vote on the budget for the coming year.</p>" for n in range(200)
     )
@@ -672,7 +674,7 @@ def test_page_of_15000_br_lines_gets_one_trafilatura_pass(monkeypatch: pytest.Mo
     assert passes == [True]
 
 
-def test_page_of_15000_br_lines_keeps_its_text() -> None:
+def test_page_of_15000_br_lines_keeps_its_first_lines() -> None:
     article = extract_article(_br_lines_page(15_000))
-    # The text up to the article length cap (MAX_ARTICLE_CHARS), line by line.
-    assert {"line number 0 of the harbour poem", "line number 8000 of the harbour poem"} <= set(article.paragraphs)
+    # A page larger than any news page keeps its first KEPT_ELEMENTS elements, line by line.
+    assert {"line number 0 of the harbour poem", "line number 2000 of the harbour poem"} <= set(article.paragraphs)
