@@ -29,6 +29,8 @@ GUILDS_PER_SHARD = 5
 SUBSCRIPTIONS = 1_000
 CHANNELS_PER_GUILD = SUBSCRIPTIONS // (SHARD_COUNT * GUILDS_PER_SHARD)
 GLOBAL_RATE_LIMIT = 50
+STRAY_GLOBAL_429S = 3
+"""Global 429s tolerated (each obeyed and retried): without the shared budget, 1,751 in one run."""
 """Discord's global limit, which the fake enforces: the processes share one budget for it."""
 ALL_POSTED_WITHIN = 90.0
 """1,000 posts at the budget's 44.5 a second take 22.5 s (24 s measured); the rest is room for a busy machine.
@@ -143,7 +145,10 @@ async def test_two_processes_with_half_the_shards_each_answer_their_guilds_and_p
         await store.close()
 
     print(f"{SUBSCRIPTIONS} editions posted {took:.1f} s after they were subscribed")  # 24 s here; the floor is 20 s
-    assert fake.rate_limited.global_hits == []
+    # The shared budget keeps both processes under Discord's 50 a second; on a loaded 2-core machine a
+    # request can still leave late enough to meet another's second (seen once: 1 in 1,000). Discord
+    # asks only that a 429 be obeyed; more than a stray one means the budget is not shared.
+    assert len(fake.rate_limited.global_hits) <= STRAY_GLOBAL_429S
     assert (titles, exit_codes) == ([HEADLINE] * SHARD_COUNT, [0, 0])
     connected = [
         sorted(int(shard) for shard in re.findall(r"Shard ID (\d) has connected", bot.log)) for bot in (first, second)
