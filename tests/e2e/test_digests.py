@@ -70,6 +70,10 @@ def feed_urls(local_site: LocalSite) -> list[str]:
 async def follow_and_subscribe(
     fake: FakeDiscord, feed_urls: list[str], *, local_time: datetime, guild_locale: str = "en-US"
 ) -> None:
+    if guild_locale != "en-US":
+        # The server's locale as Discord has it everywhere (gateway and interactions), so that a late
+        # GUILD_CREATE at start cannot carry another one into the store.
+        await fake.set_preferred_locale(fake.guild_id, guild_locale)
     for url in feed_urls:
         await private_reply(fake, await fake.send_slash_command("feed add", {"url": url}, permissions=ADMIN))
     options = {"channel": str(fake.channel_id), "times": f"{local_time:%H:%M}", "timezone": "UTC"}
