@@ -129,6 +129,7 @@ class OutgoingMessage(Protocol):
 
 
 MessageT = TypeVar("MessageT", bound=OutgoingMessage)
+ResultT = TypeVar("ResultT")
 
 
 MESSAGE_KEY_CHARS = MESSAGE_NONCE_LIMIT
@@ -656,19 +657,30 @@ class DigestService:
     ) -> int:
         """Post one message, retrying TransientPostError; each try only while `lease` holds (a live
         post's claim is short enough to need no renewal: None)."""
-        delay = self.post_retry_delay
         channel_id = subscription.channel_id
-        for attempt in range(1, self.post_attempts + 1):
+        return await self.with_retries(
+            lambda: poster.post(
+                channel_id, message, key=key, target=subscription.target, first_message_id=first_message_id
+            ),
+            what=f"Posting to channel {channel_id}",
+            lease=lease,
+        )
+
+    async def with_retries(
+        self, attempt: Callable[[], Awaitable[ResultT]], *, what: str, lease: _LeaseKeeper | None = None
+    ) -> ResultT:
+        """`attempt` (a post or an edit), tried again on TransientPostError up to `post_attempts` times,
+        `post_retry_delay` apart and doubling; each try only while `lease` holds (None: no lease)."""
+        delay = self.post_retry_delay
+        for number in range(1, self.post_attempts + 1):
             if lease is not None:
                 lease.check()
             try:
-                return await poster.post(
-                    channel_id, message, key=key, target=subscription.target, first_message_id=first_message_id
-                )
+                return await attempt()
             except TransientPostError as error:
-                if attempt == self.post_attempts:
+                if number == self.post_attempts:
                     raise
-                LOGGER.info("Posting to channel %s failed (%s); retrying in %s", channel_id, error, delay)
+                LOGGER.info("%s failed (%s); retrying in %s", what, error, delay)
                 await self.sleep(delay.total_seconds())
                 delay *= 2
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -186,20 +186,32 @@ class LiveDelivery:
                 return LiveOutcome()
             stories, plan = await self._plan(subscription, gathered)
             feed_ids = {feed.url: feed.id for feed in gathered.feeds}
-            try:
-                return await self._carry_out(subscription, stories, plan, feed_ids, poster)
-            except ChannelUnavailable as unavailable:
-                LOGGER.warning(
-                    "Channel %s cannot take live posts (%s): pausing subscription %s",
-                    subscription.channel_id,
-                    unavailable.reason,
-                    subscription.id,
-                )
-                await self.digests.pause_unavailable(subscription, unavailable.reason, poster)
-                return LiveOutcome(paused=1)
-            except TransientPostError as error:
-                LOGGER.warning("Live posts of subscription %s wait for the next refresh: %s", subscription.id, error)
-                return LiveOutcome()
+            return await self._guarded(
+                subscription,
+                poster,
+                self._carry_out(subscription, stories, plan, feed_ids, poster),
+                waiting="Live posts of subscription {id} wait for the next refresh: {error}",
+            )
+
+    async def _guarded(
+        self, subscription: Subscription, poster: LivePoster[MessageT], work: Awaitable[LiveOutcome], *, waiting: str
+    ) -> LiveOutcome:
+        """`work`'s outcome; a channel that refuses the bot pauses the subscription (as editions do), and
+        a failure that may pass leaves the rest for later, logged as `waiting` says."""
+        try:
+            return await work
+        except ChannelUnavailable as unavailable:
+            LOGGER.warning(
+                "Channel %s cannot take live posts (%s): pausing subscription %s",
+                subscription.channel_id,
+                unavailable.reason,
+                subscription.id,
+            )
+            await self.digests.pause_unavailable(subscription, unavailable.reason, poster)
+            return LiveOutcome(paused=1)
+        except TransientPostError as error:
+            LOGGER.warning(waiting.format(id=subscription.id, error=error))
+            return LiveOutcome()
 
     async def _plan(self, subscription: Subscription, gathered: Gathered) -> tuple[list[DigestStory], LivePlan]:
         """The new items as stories, grouped with the items of the subscription's posts of the last
@@ -298,10 +310,10 @@ class LiveDelivery:
                 message = await self._combined_message(subscription, edit, poster)
             else:
                 message = poster.pack_live(covered_story(edit.story, edit.coverage), locale=subscription.locale)
-            edited = await self._with_retries(
-                lambda: poster.edit(
-                    subscription.channel_id, edit.post.message_ids[0], message, target=subscription.target
-                )
+            message_id = edit.post.message_ids[0]
+            edited = await self.digests.with_retries(
+                lambda: poster.edit(subscription.channel_id, message_id, message, target=subscription.target),
+                what=f"Editing live post {message_id}",
             )
         await self.store.record_live_coverage(edit.post.id, edit.coverage)
         await self._record_items(subscription, edit.story, feed_ids)
@@ -330,18 +342,21 @@ class LiveDelivery:
             claim = await self.store.claim_held_stories(subscription.id, now=self._now(), lease=self.lease)
             if claim is None:
                 return LiveOutcome()
-            held = await self._held_stories(claim.posts)
-            message = poster.pack_held(held, locale=subscription.locale, target=subscription.target)
-            try:
-                posted = await self._post_claimed(subscription, claim, message, poster, always_look=True)
-            except ChannelUnavailable as unavailable:
-                await self.digests.pause_unavailable(subscription, unavailable.reason, poster)
-                return LiveOutcome(paused=1)
-            except TransientPostError as error:
-                LOGGER.warning("Held stories of subscription %s wait for the next check: %s", subscription.id, error)
-                return LiveOutcome()
-            LOGGER.info("Posted %d held stories to channel %s in one message", len(held), subscription.channel_id)
-            return LiveOutcome(posted=int(posted))
+            return await self._guarded(
+                subscription,
+                poster,
+                self._post_held(subscription, claim, poster),
+                waiting="Held stories of subscription {id} wait for the next check: {error}",
+            )
+
+    async def _post_held(
+        self, subscription: Subscription, claim: LiveClaim, poster: LivePoster[MessageT]
+    ) -> LiveOutcome:
+        held = await self._held_stories(claim.posts)
+        message = poster.pack_held(held, locale=subscription.locale, target=subscription.target)
+        posted = await self._post_claimed(subscription, claim, message, poster, always_look=True)
+        LOGGER.info("Posted %d held stories to channel %s in one message", len(held), subscription.channel_id)
+        return LiveOutcome(posted=int(posted))
 
     async def _held_stories(self, posts: Sequence[LivePost]) -> list[HeldStory]:
         """Held stories as the combined message lists them: each headline (stored with its first
@@ -390,19 +405,6 @@ class LiveDelivery:
                 LOGGER.info("Live message %s was posted already; recorded, not sent again", found.id)
                 return found.id
         return None
-
-    async def _with_retries(self, attempt: Callable[[], Awaitable[bool]]) -> bool:
-        """An edit, tried again on TransientPostError as posts are (`DigestService.post_message`)."""
-        delay = self.digests.post_retry_delay
-        for number in range(1, self.digests.post_attempts + 1):
-            try:
-                return await attempt()
-            except TransientPostError:
-                if number == self.digests.post_attempts:
-                    raise
-                await self.digests.sleep(delay.total_seconds())
-                delay *= 2
-        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _settled(self, subscription_id: int, key: str) -> bool:
         """Whether the story is posted or held (its items then go with it), not being posted."""
