@@ -16,9 +16,10 @@ from itertools import pairwise
 from urllib.parse import urlsplit
 
 import lxml.etree
+import lxml.html
 import trafilatura
 from htmldate import find_date
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.metadata import (
     examine_meta,
     extract_meta_json,
@@ -219,7 +220,15 @@ _CONTAINER_TAG = re.compile(
 )
 """Opening and closing tags of the elements a deep page nests, which carry text but no article structure."""
 _HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)[^<>]{{{MAX_TAG_CHARS},}}>")
+_HUGE_TAG_AFTER_BRACKET = re.compile(rf"[a-zA-Z][\w:-]*[^<>]{{{MAX_TAG_CHARS},}}>")
 _DOCUMENT_TAG = re.compile(r"<(?:html|body|head)\b", re.IGNORECASE)
+_INVALID_XML_CHARACTERS = (*map(chr, (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))), "\ufffe", "\uffff")
+"""Characters XML forbids: lxml parses them into text that trafilatura's XML output then refuses."""
+_INVALID_XML_CHARS = re.compile(f"[{''.join(_INVALID_XML_CHARACTERS)}]")
+_SLASHED_DOCTYPE = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+_SELF_CLOSED_HTML = re.compile(r"(<html.*?)\s*/>", re.IGNORECASE)
+"""A doctype with a slash after its identifiers, and an <html/> closed on itself, which libxml2
+misreads (lxml bug 1955915): both repaired as trafilatura.load_html repairs them."""
 _SENTENCE_BREAK = re.compile("[.!?…。！？।۔؟][\"'”’»)]*\\s")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n")
 
@@ -251,16 +260,71 @@ def _check_text(text: str, *, what: str) -> None:
 def _parse(markup: str) -> HtmlElement:
     """Parse the page; a fragment without <html> or <body> is wrapped so that it parses as a page."""
     # libxml2 checks an element's attributes pairwise: one tag with 300,000 of them takes minutes.
-    if max(map(len, markup.split("<"))) > MAX_TAG_CHARS:  # a cheap test before the regex pass
+    # A cheap test before the regex pass over the whole page: a quarter of news pages have some text
+    # (inline JSON, a script) that long between two "<", but almost none a tag.
+    long_runs = (run for run in markup.split("<") if len(run) > MAX_TAG_CHARS)
+    if any(_HUGE_TAG_AFTER_BRACKET.match(run) for run in long_runs):
         markup = _HUGE_TAG.sub(r"<\1>", markup)
     if not _DOCUMENT_TAG.search(markup[:DOCUMENT_TAG_SCAN_CHARS]):
         markup = f"<html><body>{markup}</body></html>"
-    tree = trafilatura.load_html(markup)
+    tree = _load_html(markup)
     if tree is not None and tree.xpath(_AT_PARSER_DEPTH_LIMIT):
         LOGGER.info("page nests deeper than libxml2 parses: flattening its containers past %d", MAX_KEPT_NESTING)
-        tree = trafilatura.load_html(_flattened(markup))
+        tree = _load_html(_flattened(markup))
     if tree is None:
         raise InputError("The page could not be parsed as HTML.")
+    return tree
+
+
+def _html_parser() -> lxml.etree.HTMLParser:
+    """trafilatura's parser settings, with every element an HtmlElement looked up in C.
+
+    lxml.html's own lookup is Python code that runs each time an element is touched from Python (about
+    2,500 times a dev page across trafilatura's passes and ours): 10% of a briefing's time. It only
+    adds form-field classes, which no reader here uses.
+    """
+    parser = lxml.etree.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True
+    )
+    parser.set_element_class_lookup(
+        lxml.etree.ElementDefaultClassLookup(
+            element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+        )
+    )
+    return parser
+
+
+_HTML_PARSER = _html_parser()
+
+
+def _load_html(markup: str) -> HtmlElement | None:
+    """The page parsed as trafilatura.load_html parses a string, with _HTML_PARSER: characters XML
+    forbids removed and a misread doctype or <html/> repaired first, bytes tried when a string will not
+    parse, None for a document that is not HTML (no "html" at its start and under two elements)."""
+    beginning = markup[:50].lower()
+    if any(character in markup for character in _INVALID_XML_CHARACTERS):  # 4x faster than the regex
+        markup = _INVALID_XML_CHARS.sub("", markup)
+    if "doctype" in beginning:
+        first_line, newline, rest = markup.partition("\n")
+        markup = _SLASHED_DOCTYPE.sub("", first_line, count=1) + newline + rest
+    for line in markup[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            markup = _SELF_CLOSED_HTML.sub(r"\1>", markup, count=1)
+            break
+    tree: HtmlElement | None = None
+    try:
+        tree = lxml.html.fromstring(markup, parser=_HTML_PARSER)
+    except ValueError:  # a string with an encoding declaration
+        tree = None
+    except lxml.etree.ParserError:
+        tree = None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = lxml.html.fromstring(markup.encode("utf-8", "surrogatepass"), parser=_HTML_PARSER)
+        except (ValueError, lxml.etree.ParserError):
+            tree = None
+    if tree is not None and "html" not in beginning and len(tree) < 2:
+        return None
     return tree
 
 
@@ -668,7 +732,7 @@ def _with_standfirst(
     if not descriptions or not paragraphs:
         return paragraphs
     text = " ".join(paragraphs)
-    if detect_language(text, hint=declared_language) in DEK_LANGUAGES:
+    if detect_language("\n\n".join(paragraphs), hint=declared_language) in DEK_LANGUAGES:  # as Article.text
         return paragraphs
     lead = find_standfirst(tree, descriptions)
     if lead is None or not _reads_as_prose(lead) or lead[:STANDFIRST_KNOWN_CHARS] in text:

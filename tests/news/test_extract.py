@@ -11,6 +11,7 @@ from typing import Any
 import htmldate
 import pytest
 import trafilatura
+from lxml.html import HtmlElement
 
 from bot.news import extract
 from bot.news.errors import InputError, NotAnArticle
@@ -346,6 +347,35 @@ def test_extract_drops_lone_surrogates_of_undecodable_bytes() -> None:
     page = _page("harbour_bridge.html").decode("utf-8").replace("Councillors backed", "Councillors\udcfc backed")
     article = extract_article(page)
     assert _has(article, "Councillors backed the plan")
+
+
+FERRY_STORY = (
+    "<p>The ferry to the outer islands will sail every hour from May, the harbour board said on Monday.</p>"
+    "<p>Islanders had asked for more crossings for years, and the board found the money in its summer budget.</p>"
+)
+
+
+def test_extract_reads_page_that_closes_its_html_tag_on_itself() -> None:
+    page = f"<html lang='en'/>\n<body><article>{FERRY_STORY}</article></body>"
+    assert extract_article(page).paragraphs[0].startswith("The ferry to the outer islands")
+
+
+def test_extract_reads_page_with_an_encoding_declaration() -> None:
+    page = f'<?xml version="1.0" encoding="utf-8"?>\n<html><body><article>{FERRY_STORY}</article></body></html>'
+    assert extract_article(page).paragraphs[1].startswith("Islanders had asked")
+
+
+def test_extract_drops_characters_xml_forbids() -> None:
+    story = FERRY_STORY.replace("outer islands", "outer\x0b isl\x01ands")
+    page = f"<html><body><article>{story}</article></body></html>"
+    assert extract_article(page).paragraphs[0].startswith("The ferry to the outer islands")
+
+
+def test_parse_reads_form_elements_as_plain_html_elements() -> None:
+    tree = extract._parse(
+        f"<html><body><form><input name='q'><select><option>A</option></select></form>{FERRY_STORY}</body></html>"
+    )
+    assert {type(element) for element in tree.iter("form", "input", "select", "p")} == {HtmlElement}
 
 
 def test_parse_drops_attributes_of_huge_tag() -> None:
