@@ -242,6 +242,10 @@ class BotProcess:
     log: Path
     peak_rss_mb: float = 0.0
     loop_lag_max: float = 0.0
+    loop_lag_max_before_burst: float = 0.0
+    burst_loop_lag: float = 0.0
+    """The largest lag seen during the burst: the last interval's lag sampled each poll, or the
+    process's maximum when it rose during the burst (start-up, with its flood of guilds, is excluded)."""
 
     async def scrape(self, path: str) -> tuple[int, str]:
         async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{self.metrics_port}{path}") as reply:
@@ -254,6 +258,8 @@ class BotProcess:
             for line in (await self.scrape("/metrics"))[1].splitlines():
                 if line.startswith("newsbrief_event_loop_lag_max_seconds "):
                     self.loop_lag_max = float(line.split()[1])
+                elif line.startswith("newsbrief_event_loop_lag_seconds "):
+                    self.burst_loop_lag = max(self.burst_loop_lag, float(line.split()[1]))
         except aiohttp.ClientError:
             pass
 
@@ -393,6 +399,9 @@ async def burst(
     since = len(fake.requests)
     loop = asyncio.get_running_loop()
     due = await make_burst_due(store, world)
+    for bot in bots:
+        await bot.observe()
+        bot.loop_lag_max_before_burst, bot.burst_loop_lag = bot.loop_lag_max, 0.0
     await asyncio.sleep(max((due - datetime.now(UTC)).total_seconds(), 0.0))
     started = loop.time()
     deadline = started + BURST_WITHIN
@@ -441,7 +450,10 @@ def report(result: BurstResult, bots: list[BotProcess], burst_size: int) -> None
     print(f"  duplicates: {result.duplicates}   re-sends folded by nonce: {result.resends}   "
           f"global 429s: {result.global_429s}   claims not posted: {dict(result.unfinished) or 0}")  # fmt: skip
     for bot in bots:
-        print(f"  process {bot.index}: peak RSS {bot.peak_rss_mb:.0f} MB, largest loop lag {bot.loop_lag_max:.2f} s")
+        if bot.loop_lag_max > bot.loop_lag_max_before_burst:
+            bot.burst_loop_lag = max(bot.burst_loop_lag, bot.loop_lag_max)
+        print(f"  process {bot.index}: peak RSS {bot.peak_rss_mb:.0f} MB, largest loop lag {bot.loop_lag_max:.2f} s "
+              f"({bot.burst_loop_lag:.2f} s during the burst)")  # fmt: skip
 
 
 async def main(options: argparse.Namespace) -> None:

@@ -52,6 +52,9 @@ from .limits import (
 from .records import GatewayFrame
 from .state import FakeState
 
+GUILDS_BETWEEN_FRAMES_READ = 20
+"""GUILD_CREATEs sent before the connection's frames are read again: a heartbeat waits for at most this many."""
+
 
 @dataclass(eq=False)
 class GatewayConnection:
@@ -66,6 +69,7 @@ class GatewayConnection:
     _ws: web.WebSocketResponse | None = field(default=None, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _zlib: Any = field(default=None, repr=False)
+    _guilds_sending: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False)
@@ -124,6 +128,8 @@ class Gateway(FakeState):
         finally:
             connection.closed = True
             connection.ready = False
+            if connection._guilds_sending is not None:
+                connection._guilds_sending.cancel()
             for session in self._sessions.values():
                 if session.connection is connection:
                     session.connection = None
@@ -218,8 +224,22 @@ class Gateway(FakeState):
         if shard is not None:
             ready["shard"] = list(shard)
         await self._send_dispatch(session, "READY", ready)
-        for guild_id in guild_ids:
-            await self._send_dispatch(session, "GUILD_CREATE", self._guild_create_payload(guild_id))
+        # Discord goes on answering heartbeats while it sends the guilds: a shard of a thousand guilds takes
+        # longer than a heartbeat interval to receive, and a client whose heartbeat goes unanswered reconnects.
+        connection._guilds_sending = asyncio.create_task(self._send_guilds(session, connection, guild_ids))
+
+    async def _send_guilds(self, session: GatewaySession, connection: GatewayConnection, guild_ids: list[int]) -> None:
+        """GUILD_CREATE for each guild of the session, then the connection is ready; nothing more once the
+        client has closed or left the connection."""
+        try:
+            for sent, guild_id in enumerate(guild_ids, start=1):
+                if session.connection is not connection:
+                    return
+                await self._send_dispatch(session, "GUILD_CREATE", self._guild_create_payload(guild_id))
+                if sent % GUILDS_BETWEEN_FRAMES_READ == 0:
+                    await asyncio.sleep(0)  # let the connection's reader answer a heartbeat
+        except ConnectionError:  # aiohttp's "cannot write to closing transport" included
+            return
         connection.ready = True
         self._notify()
 

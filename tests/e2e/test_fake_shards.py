@@ -13,6 +13,8 @@ from newsbrief_testkit.fake_discord import (
     CLOSE_SHARDING_REQUIRED,
     MAX_GUILDS_PER_SESSION,
     OP_DISPATCH,
+    OP_HEARTBEAT,
+    OP_HEARTBEAT_ACK,
     OP_IDENTIFY,
     TO_BOT,
     FakeDiscord,
@@ -140,3 +142,19 @@ async def test_an_interaction_goes_to_the_session_of_its_guilds_shard(fake_disco
     sent = [frame for frame in fake_discord.frames if frame.direction == TO_BOT and frame.event == "INTERACTION_CREATE"]
     shards = {frame.connection: frame.data["shard"] for frame in fake_discord.frames if frame.event == "READY"}
     assert [shards[frame.connection] for frame in sent] == [[1, 2]]
+
+
+async def test_a_heartbeat_is_answered_while_a_shards_guilds_are_still_being_sent(fake_discord: FakeDiscord) -> None:
+    add_guilds(fake_discord, 1_000)
+    async with raw_gateway(fake_discord) as session:
+        ready_guild_ids(await session.identify(fake_discord, None))
+        await session.ws.send_json({"op": OP_HEARTBEAT, "d": 1})
+        guilds_before_ack = 0
+        async with asyncio.timeout(READ_SECONDS):
+            async for message in session.ws:
+                payload = message.json()
+                if payload["op"] == OP_HEARTBEAT_ACK:
+                    break
+                guilds_before_ack += payload.get("t") == "GUILD_CREATE"
+
+    assert guilds_before_ack < 1_000

@@ -104,14 +104,16 @@ async def test_a_second_outlets_article_edits_the_post_to_name_both_outlets(
 ) -> None:
     coast, daily, _wire = feed_urls
     async with running_news_bot(fake, make_settings()) as bot:
+        # The refreshes are run here, one after the other: a second refresh asked for while the first
+        # still runs is skipped by the scheduler.
         await subscribe_live(bot, fake, fake.channel_id)
         await follow(fake, coast)
-        refresh_now(bot)
+        await bot.scheduler.refresh_job()
         await wait_for_posts(fake, fake.channel_id, 2)
         tunnel = next(m for m in fake.channel_messages() if m["embeds"][0]["title"] == OUTLETS["coast"][1])
 
         await follow(fake, daily)
-        refresh_now(bot)
+        await bot.scheduler.refresh_job()
         edit = await fake.wait_for_request(
             "PATCH", rf"/channels/{fake.channel_id}/messages/{tunnel['id']}", status=200, timeout=30
         )
