@@ -371,12 +371,15 @@ class LiveQueries(Queries):
 
     async def subscriptions_holding_stories(self, *, now: datetime | None = None) -> list[int]:
         """The subscriptions with stories held for an hour now begun (or a combined message whose
-        holder died): those `claim_held_stories` has work for."""
+        holder died): those `claim_held_stories` has work for. A paused subscription keeps its held
+        stories for the first hour after it is resumed, and is not asked about meanwhile."""
         moment = utc_now(now)
         async with self._engine.connect() as connection:
             rows = await connection.scalars(
                 select(live_posts.c.subscription_id)
+                .join(subscriptions, subscriptions.c.id == live_posts.c.subscription_id)
                 .where(
+                    subscriptions.c.paused_at.is_(None),
                     live_posts.c.due_at <= moment,
                     or_(
                         live_posts.c.status == LivePostStatus.HELD,

@@ -90,6 +90,16 @@ async def test_stories_over_the_cap_go_out_together_when_their_hour_begins(store
     assert claim.nonce == "held-1"
 
 
+async def test_a_paused_subscription_is_not_asked_for_its_held_stories_until_resumed(store: Store) -> None:
+    subscription_id = await _subscription_id(store)
+    assert await store.hold_live_story(subscription_id, STORY, [COURIER], nonce="held", due_at=NEXT_HOUR, now=NOW)
+    assert await store.pause_subscription(GUILD, CHANNEL, reason=None, now=NOW)
+
+    assert await store.subscriptions_holding_stories(now=NEXT_HOUR) == []
+    assert await store.resume_subscription(GUILD, CHANNEL)
+    assert await store.subscriptions_holding_stories(now=NEXT_HOUR) == [subscription_id]
+
+
 async def test_a_held_story_is_neither_claimed_alone_nor_held_twice(store: Store) -> None:
     subscription_id = await _subscription_id(store)
     assert await store.hold_live_story(subscription_id, STORY, [COURIER], nonce="held", due_at=NEXT_HOUR, now=NOW)
