@@ -23,7 +23,7 @@ from bot.digests import Clock, DigestService, FeedRefresher, utc_now
 from bot.news.pipeline import BriefingCache, Pipeline
 from bot.operations import BotMetrics, OperationsServer
 from bot.ratebudget import LocalBucket, RequestBudget, SharedBucket, pace_for
-from bot.resources import make_executor, make_fetcher
+from bot.resources import make_executor, make_fetcher, start_workers
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.store.database import PoolLimits
@@ -63,6 +63,10 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
         brief_executor = make_executor(settings.brief_processes)
         if brief_executor is not None:
             stack.callback(brief_executor.shutdown, wait=False, cancel_futures=True)
+        # The workers start in a thread while the bot connects: the first start of a worker waits
+        # seconds for the forkserver, and must not do so on the event loop.
+        starting_workers = asyncio.create_task(asyncio.to_thread(start_workers, executor, brief_executor))
+        stack.push_async_callback(_finished, starting_workers)  # before the pools shut down
         briefer = PageBriefer(
             store=store,
             pipeline=Pipeline(fetcher=fetcher, executor=brief_executor),
@@ -96,6 +100,14 @@ async def open_resources(settings: Settings, *, clock: Clock = utc_now) -> Async
             clock=clock,
             metrics=metrics,
         )
+
+
+async def _finished(task: asyncio.Task[None]) -> None:
+    """Wait for a task the exit must not outrun, its failure logged: the exit goes on."""
+    try:
+        await task
+    except Exception:
+        LOGGER.warning("Starting the worker processes failed", exc_info=True)
 
 
 def request_budget(settings: Settings, store: Store) -> RequestBudget:

@@ -9,7 +9,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from bot.resources import make_executor, make_fetcher
+from bot.resources import make_executor, make_fetcher, start_workers
 from bot.settings import Settings
 
 
@@ -28,6 +28,17 @@ def test_worker_processes_start_with_the_pipeline_imported() -> None:
         assert executor.submit(pipeline_is_imported).result(timeout=60)
     finally:
         executor.shutdown()
+
+
+def test_start_workers_starts_every_worker_of_each_pool_before_any_task() -> None:
+    pools = [make_executor(2), make_executor(1)]
+    try:
+        start_workers(*pools, None)
+        assert [len(pool._processes) for pool in pools if isinstance(pool, ProcessPoolExecutor)] == [2, 1]
+    finally:
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown()
 
 
 async def test_the_fetcher_takes_the_configured_limits(offline_settings: Settings) -> None:
