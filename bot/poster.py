@@ -376,8 +376,7 @@ class DiscordPoster:
         the bot, newer than `after`."""
         since = after if isinstance(after, int) else discord.utils.time_snowflake(after)
         with _discord_errors():
-            forum = await self.client.http.get_channel(forum_id)
-            listing = await self.client.http.get_active_threads(int(forum["guild_id"]))  # type: ignore[typeddict-item]
+            listing = await self.client.http.get_active_threads(await self._guild_id_of(forum_id))
         threads = [*listing["threads"], *await self._archived_forum_posts(forum_id, since=since)]
         return sorted(
             {
@@ -388,6 +387,15 @@ class DiscordPoster:
                 and int(thread["id"]) > since
             }
         )
+
+    async def _guild_id_of(self, channel_id: int) -> int:
+        """The channel's server: from the cache, or over REST (GET /channels/{id}) when this process's
+        shards do not hold it (a delivery another process's shard would have cached)."""
+        channel = self.client.get_channel(channel_id)
+        if isinstance(channel, discord.abc.GuildChannel):
+            return channel.guild.id
+        found = await self.client.http.get_channel(channel_id)
+        return int(found["guild_id"])  # type: ignore[typeddict-item]
 
     async def _archived_forum_posts(self, forum_id: int, *, since: int) -> list[ThreadPayload]:
         """The forum's public threads archived after the snowflake `since` (one archived later was

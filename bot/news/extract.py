@@ -311,12 +311,10 @@ def _load_html(markup: str) -> HtmlElement | None:
         if "<html" in line and line.endswith("/>"):
             markup = _SELF_CLOSED_HTML.sub(r"\1>", markup, count=1)
             break
-    tree: HtmlElement | None = None
+    tree: HtmlElement | None
     try:
         tree = lxml.html.fromstring(markup, parser=_HTML_PARSER)
-    except ValueError:  # a string with an encoding declaration
-        tree = None
-    except lxml.etree.ParserError:
+    except (ValueError, lxml.etree.ParserError):  # ValueError: a string with an encoding declaration
         tree = None
     if tree is None or len(tree) < 1:
         try:
