@@ -184,7 +184,7 @@ class BriefQueries(Queries):
                 by_key.setdefault(key, []).append(link)
         keys = list(by_key)
         found: dict[str, StoredBrief] = {}
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             for start in range(0, len(keys), LOOKUP_CHUNK):
                 chunk = keys[start : start + LOOKUP_CHUNK]
                 rows = (await connection.execute(select(page_briefs).where(page_briefs.c.link_key.in_(chunk)))).all()

@@ -401,7 +401,7 @@ class DeliveryQueries(Queries):
             )
             .order_by(deliveries.c.started_at, deliveries.c.id)
         )
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (await connection.execute(query)).all()
         return [delivery_from_row(row) for row in rows if takeover_due(row, moment)]
 
@@ -452,7 +452,7 @@ class DeliveryQueries(Queries):
         if kind is not None:
             query = query.where(deliveries.c.kind == DeliveryKind(kind))
         query = query.order_by(deliveries.c.claimed_at.desc(), deliveries.c.id.desc()).limit(1)
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             row = (await connection.execute(query)).one_or_none()
         return None if row is None else delivery_from_row(row)
 

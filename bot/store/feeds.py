@@ -165,7 +165,7 @@ class FeedQueries(Queries):
             .where(guild_feeds.c.guild_id == guild_id)
             .order_by(guild_feeds.c.added_at, feeds.c.id)
         )
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (await connection.execute(query)).all()
         return [
             GuildFeed(guild_id=guild_id, feed=feed_from_row(row), added_by=row.added_by, added_at=row.added_at)
@@ -179,7 +179,7 @@ class FeedQueries(Queries):
             .join(guild_feeds, guild_feeds.c.feed_id == feeds.c.id)
             .where(guild_feeds.c.guild_id == guild_id, guild_feeds.c.feed_id == feed_id)
         )
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             row = (await connection.execute(query)).one_or_none()
         if row is None:
             return None

@@ -140,7 +140,7 @@ class ItemQueries(Queries):
             published_after: also drop items the feed dates before this (items without a date stay).
             limit: at most this many.
         """
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             subscription = (
                 await connection.execute(
                     select(subscriptions.c.guild_id, subscriptions.c.all_feeds).where(
@@ -207,7 +207,7 @@ class ItemQueries(Queries):
             .where(seen_items.c.feed_id.in_(list(feed_ids)))
             .group_by(seen_items.c.feed_id)
         )
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (await connection.execute(query)).all()
         counts = {feed_id: (0, 0) for feed_id in feed_ids}
         counts.update({row[0]: (int(row[1]), int(row[2] or 0)) for row in rows})

@@ -271,7 +271,7 @@ class LiveQueries(Queries):
     async def live_posts_since(self, subscription_id: int, since: datetime) -> list[LivePost]:
         """The subscription's stories posted at or after `since`, oldest first: the ones another
         outlet's coverage may edit."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (
                 await connection.execute(
                     select(live_posts)
@@ -288,7 +288,7 @@ class LiveQueries(Queries):
     async def live_posts_in_message(self, post: LivePost) -> list[LivePost]:
         """The posted stories that went out in `post`'s message (`post` itself for a single story;
         every story of a combined message, which share its nonce), in the order it lists them."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (
                 await connection.execute(
                     select(live_posts)
@@ -305,7 +305,7 @@ class LiveQueries(Queries):
     async def live_messages_since(self, subscription_id: int, since: datetime) -> int:
         """How many live messages the subscription posted at or after `since` (a combined message
         counts once): what the hourly cap is checked against."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             count = await connection.scalar(
                 select(func.count(func.distinct(live_posts.c.nonce))).where(
                     live_posts.c.subscription_id == subscription_id,
@@ -336,7 +336,7 @@ class LiveQueries(Queries):
 
     async def live_post(self, subscription_id: int, story_key: str) -> LivePost | None:
         """The subscription's row of the story, whatever its state; None when the story is new to it."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             row = (
                 await connection.execute(
                     select(live_posts).where(
@@ -349,7 +349,7 @@ class LiveQueries(Queries):
     async def live_items_since(self, subscription_id: int, since: datetime) -> list[StoredItem]:
         """The stored items delivered to the subscription at or after `since`: what a new outlet's
         article is grouped with, to be known as coverage of a story posted already."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = (
                 await connection.execute(
                     select(seen_items)
@@ -374,7 +374,7 @@ class LiveQueries(Queries):
         holder died): those `claim_held_stories` has work for. A paused subscription keeps its held
         stories for the first hour after it is resumed, and is not asked about meanwhile."""
         moment = utc_now(now)
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = await connection.scalars(
                 select(live_posts.c.subscription_id)
                 .join(subscriptions, subscriptions.c.id == live_posts.c.subscription_id)
@@ -396,7 +396,7 @@ class LiveQueries(Queries):
         titles of held stories, whose rows keep only their outlets' links."""
         keys = sorted({key for key in map(link_key, links) if key is not None})
         found: dict[str, str] = {}
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             for chunk in in_chunks(keys):
                 rows = await connection.execute(
                     select(seen_items.c.link_key, seen_items.c.title).where(seen_items.c.link_key.in_(list(chunk)))
@@ -408,7 +408,7 @@ class LiveQueries(Queries):
 
     async def live_subscription_ids(self) -> list[int]:
         """The live subscriptions that are not paused: those a live cycle looks at."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             rows = await connection.scalars(
                 select(subscriptions.c.id)
                 .where(subscriptions.c.mode == SubscriptionMode.LIVE, subscriptions.c.paused_at.is_(None))

@@ -32,6 +32,6 @@ class OverviewQueries(Queries):
             .scalar_subquery()
         )
         query = select(followed_feeds.c.followed, followed_feeds.c.last_fetch, posted_today.label("posted"))
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             row = (await connection.execute(query)).one()
         return Overview(followed_feeds=row.followed, last_feed_fetch=row.last_fetch, digests_posted_today=row.posted)

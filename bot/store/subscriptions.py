@@ -342,11 +342,11 @@ class SubscriptionQueries(Queries):
 
     async def list_subscriptions(self, guild_id: int) -> list[Subscription]:
         """The guild's digests, oldest first."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             return await self._subscriptions(connection, subscriptions.c.guild_id == guild_id)
 
     async def get_subscription(self, guild_id: int, channel_id: int) -> Subscription | None:
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             found = await self._subscriptions(
                 connection, and_(subscriptions.c.guild_id == guild_id, subscriptions.c.channel_id == channel_id)
             )
@@ -354,13 +354,13 @@ class SubscriptionQueries(Queries):
 
     async def subscription_by_id(self, subscription_id: int) -> Subscription | None:
         """For the scheduler, which knows subscriptions by id: not scoped to a guild."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             found = await self._subscriptions(connection, subscriptions.c.id == subscription_id)
         return found[0] if found else None
 
     async def active_subscriptions(self) -> list[Subscription]:
         """Every digest that is not paused, in every guild: what the scheduler schedules."""
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             return await self._subscriptions(connection, subscriptions.c.paused_at.is_(None))
 
     async def pause_subscription(
@@ -428,7 +428,7 @@ class SubscriptionQueries(Queries):
     async def known_guild_ids(self) -> set[int]:
         """Every guild that follows a feed or has a digest: those a bot no longer in them must forget."""
         query = union(select(guild_feeds.c.guild_id), select(subscriptions.c.guild_id))
-        async with self._engine.connect() as connection:
+        async with self.reading() as connection:
             return set((await connection.execute(query)).scalars())
 
     async def forget_guild(self, guild_id: int) -> ForgottenGuild:
