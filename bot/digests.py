@@ -695,7 +695,8 @@ class DigestService:
         feeds = await self._feeds(subscription)
         try:
             await self.refresher.refresh_due(feed_ids=[feed.id for feed in feeds])
-            await self._await_first_fetches(subscription)
+            if any(never_fetched(feed) for feed in feeds):  # else nothing to wait for: no second read
+                await self._await_first_fetches(subscription)
         except Exception:  # the database or the fetcher broke: the stored items still make a digest
             LOGGER.error("Refreshing the feeds of subscription %s failed", subscription.id, exc_info=True)
 
