@@ -693,9 +693,11 @@ class DigestService:
         if self.refresher is None:
             return
         feeds = await self._feeds(subscription)
+        first_fetches = any(never_fetched(feed) for feed in feeds)
         try:
-            await self.refresher.refresh_due(feed_ids=[feed.id for feed in feeds])
-            if any(never_fetched(feed) for feed in feeds):  # else nothing to wait for: no second read
+            if self.refresher.has_work_for(feeds, now=self.clock()):
+                await self.refresher.refresh_due(feed_ids=[feed.id for feed in feeds])
+            if first_fetches:  # else nothing to wait for: no second read
                 await self._await_first_fetches(subscription)
         except Exception:  # the database or the fetcher broke: the stored items still make a digest
             LOGGER.error("Refreshing the feeds of subscription %s failed", subscription.id, exc_info=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -139,6 +139,11 @@ class FeedRefresher:
         self.briefer = briefer
         self.observe = observe
         self._in_flight: dict[int, asyncio.Event] = {}
+
+    def has_work_for(self, feeds: Iterable[Feed], *, now: datetime) -> bool:
+        """Whether `refresh_due` of these feeds would fetch or wait for any: one is due, or this process
+        is fetching it. A digest whose feeds are all fresh skips the claim, a write transaction."""
+        return any(feed.next_check_at <= now or feed.id in self._in_flight for feed in feeds)
 
     async def refresh_due(self, *, feed_ids: Collection[int] | None = None) -> RefreshReport:
         """Fetch every due feed (or the due ones among `feed_ids`) and store what they show.

@@ -7,6 +7,7 @@ import asyncio
 import gc
 from collections.abc import Iterator, Sequence
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -122,6 +123,47 @@ async def test_a_digest_waits_for_another_process_fetching_a_new_feed_for_the_fi
     assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
     assert newsroom.poster.titles == [title("ferry")]
     await fetching
+
+
+async def test_a_digest_waits_for_this_processs_fetch_of_its_feed(newsroom: Newsroom) -> None:
+    url = newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))])
+    await newsroom.follow(url)
+    subscription = await newsroom.subscribe()
+    await newsroom.refresher.refresh_due()
+    newsroom.clock.advance(FEED_CHECK_INTERVAL)
+    newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1)), ("orchard", hours_ago(newsroom, 0.5))])
+    served = newsroom.site.pages["/courier.xml"]
+    newsroom.site.add("/courier.xml", served.body, content_type=served.content_type, delay=1.0)
+    hits = newsroom.site.hits["/courier.xml"]
+    fetching = asyncio.create_task(newsroom.refresher.refresh_due())  # the periodic refresh, under way
+    for _ in range(100):  # until it holds the feed's fetch
+        if newsroom.site.hits["/courier.xml"] > hits:
+            break
+        await asyncio.sleep(0.05)
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+    assert sorted(newsroom.poster.titles) == sorted([title("ferry"), title("orchard")])
+    await fetching
+
+
+async def test_a_digest_whose_feeds_are_fresh_claims_none_of_them(
+    newsroom: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await newsroom.follow(newsroom.publish("/courier.xml", [("ferry", hours_ago(newsroom, 1))]))
+    subscription = await newsroom.subscribe()
+    await newsroom.refresher.refresh_due()
+    claims: list[object] = []
+    claim_due_feeds = newsroom.store.claim_due_feeds
+
+    async def counted_claim(**options: Any) -> Any:
+        claims.append(options)
+        return await claim_due_feeds(**options)
+
+    monkeypatch.setattr(newsroom.store, "claim_due_feeds", counted_claim)
+
+    assert await newsroom.deliver(subscription) is DeliveryResult.POSTED
+    assert newsroom.poster.titles == [title("ferry")]
+    assert claims == []
 
 
 # --- what a digest carries --------------------------------------------------------------------------
