@@ -470,15 +470,18 @@ class DeliveryQueries(Queries):
         With `delivery_id`, they (and `message_id`, the message that carried them) count as that
         delivery's progress: a claim that takes the delivery over after a crash sees them.
         """
+        if message_id is not None and delivery_id is None:
+            raise ValueError("a message id belongs to a delivery: pass delivery_id too")
         moment = utc_now(now)
         async with self._engine.begin() as connection:
             await self._record_delivered(
-                connection, subscription_id, items, delivery_id=delivery_id, message_ids=(), now=moment
+                connection,
+                subscription_id,
+                items,
+                delivery_id=delivery_id,
+                message_ids=() if message_id is None else (message_id,),
+                now=moment,
             )
-            if message_id is not None:
-                if delivery_id is None:
-                    raise ValueError("a message id belongs to a delivery: pass delivery_id too")
-                await self._add_message_ids(connection, delivery_id, [message_id])
 
     async def _record_delivered(
         self,
@@ -490,11 +493,22 @@ class DeliveryQueries(Queries):
         message_ids: Sequence[int],
         now: datetime,
     ) -> None:
-        if delivery_id is not None:
-            owner = await connection.scalar(select(deliveries.c.subscription_id).where(deliveries.c.id == delivery_id))
-            if owner != subscription_id:
-                raise ValueError(f"delivery {delivery_id} is not one of subscription {subscription_id}'s")
         refs = list(dict.fromkeys(ItemRef(feed_id, stored_item_key(key)) for feed_id, key in items))
+        if not refs and not message_ids:
+            return
+        posted: list[int] = []
+        if delivery_id is not None:
+            # Locked first, so that two attempts recording for one delivery take their turns.
+            delivery = (
+                await connection.execute(
+                    select(deliveries.c.subscription_id, deliveries.c.posted_message_ids)
+                    .where(deliveries.c.id == delivery_id)
+                    .with_for_update()
+                )
+            ).one_or_none()
+            if delivery is None or delivery.subscription_id != subscription_id:
+                raise ValueError(f"delivery {delivery_id} is not one of subscription {subscription_id}'s")
+            posted = [int(message_id) for message_id in delivery.posted_message_ids]
         links: dict[ItemRef, str | None] = {}
         for chunk in in_chunks(refs):
             known = await connection.execute(_KNOWN_LINKS, {"refs": [tuple(ref) for ref in chunk]})
@@ -522,18 +536,8 @@ class DeliveryQueries(Queries):
                     for ref in refs
                 ],
             )
-        if message_ids and delivery_id is not None:
-            await self._add_message_ids(connection, delivery_id, message_ids)
-
-    async def _add_message_ids(self, connection: AsyncConnection, delivery_id: int, message_ids: Sequence[int]) -> None:
-        current = await connection.scalar(
-            select(deliveries.c.posted_message_ids).where(deliveries.c.id == delivery_id).with_for_update()
-        )
-        if current is None:
-            raise NotFound(f"Delivery {delivery_id} no longer exists.")
-        posted = [int(message_id) for message_id in current]
         added = [message_id for message_id in dict.fromkeys(message_ids) if message_id not in posted]
-        if added:
+        if added and delivery_id is not None:
             await connection.execute(
                 update(deliveries).where(deliveries.c.id == delivery_id).values(posted_message_ids=posted + added)
             )

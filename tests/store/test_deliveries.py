@@ -290,9 +290,13 @@ async def test_completing_records_the_items_so_later_digests_skip_them(store: St
 
 async def test_items_cannot_be_booked_to_another_subscriptions_delivery(store: Store) -> None:
     ours, theirs = await _subscription(store), await _subscription(store, OTHER_CHANNEL)
+    feed_id = (await store.add_guild_feed(GUILD, FEED_URLS[0], added_by=MEMBER, now=NOW)).feed.id
+    await store.upsert_seen_items(feed_id, [entry(1)], now=NOW)
     claim = await _claim(store, theirs.id, now=NOW)
     with pytest.raises(ValueError, match="not one of"):
-        await store.record_delivered_items(ours.id, [], delivery_id=claim.delivery_id, now=NOW)
+        await store.record_delivered_items(
+            ours.id, [ItemRef(feed_id, entry(1).key)], delivery_id=claim.delivery_id, message_id=MESSAGE, now=NOW
+        )
 
 
 async def test_racing_processes_get_exactly_one_claim(store: Store, second_store: Store) -> None:
