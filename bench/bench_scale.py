@@ -447,7 +447,8 @@ def report(result: BurstResult, bots: list[BotProcess], burst_size: int) -> None
     if result.posts_per_bin:
         bins = range(max(result.posts_per_bin) + 1)
         print(f"  posts per {PACE_BIN:.0f} s (at the budget's pace: {PACE_BIN * pace_for(GLOBAL_RATE_LIMIT):.0f}): "
-              + " ".join(str(result.posts_per_bin[index]) for index in bins))  # fmt: skip
+              + " ".join(str(result.posts_per_bin[index]) for index in bins)
+              + f"; the first {times[0]:.2f} s after the burst was due")  # fmt: skip
     others = sum(result.other_requests.values())
     if others:
         every = (result.message_requests + others) / GLOBAL_RATE_LIMIT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -10,7 +11,14 @@ import pytest
 import yarl
 
 from bot import client
-from bot.client import BotResources, NewsBot, command_set_hash, configure_discord_endpoints
+from bot.client import (
+    RATE_LIMIT_SWEEP_SECONDS,
+    BotResources,
+    NewsBot,
+    command_set_hash,
+    configure_discord_endpoints,
+    sweep_rate_limits_at_most_every,
+)
 from bot.settings import Settings
 
 
@@ -79,3 +87,50 @@ def test_the_scheduler_sweeps_at_the_interval_of_the_settings(
 ) -> None:
     settings = offline_settings.model_copy(update={"delivery_lease_seconds": 6, "digest_sweep_seconds": 2})
     assert NewsBot(settings, bot_resources).scheduler.sweep_interval == timedelta(seconds=2)
+
+
+class _Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_bot_sweeps_rate_limit_buckets_at_most_once_a_minute(bot: NewsBot) -> None:
+    assert bot.http._try_clear_expired_ratelimits.__qualname__.startswith(sweep_rate_limits_at_most_every.__name__)
+
+
+async def test_a_burst_into_new_channels_looks_through_the_rate_limit_buckets_once_a_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looked_at: list[object] = []
+    is_inactive = discord.http.Ratelimit.is_inactive
+
+    def counted(bucket: discord.http.Ratelimit) -> bool:
+        looked_at.append(bucket)
+        return is_inactive(bucket)
+
+    monkeypatch.setattr(discord.http.Ratelimit, "is_inactive", counted)
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    sweep_rate_limits_at_most_every(http, RATE_LIMIT_SWEEP_SECONDS, clock=_Ticks())
+
+    for channel in range(3_000):
+        http.get_ratelimit(f"POST /channels/{channel}/messages")
+
+    assert len(looked_at) < 3_000  # one sweep; discord.py alone looks at 4.5 million
+
+
+async def test_idle_rate_limit_buckets_are_still_forgotten() -> None:
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    ticks = _Ticks()
+    sweep_rate_limits_at_most_every(http, RATE_LIMIT_SWEEP_SECONDS, clock=ticks)
+    for channel in range(300):
+        http.get_ratelimit(f"POST /channels/{channel}/messages")
+    for bucket in http._buckets.values():
+        bucket._last_request -= 301  # idle for longer than discord.py keeps a bucket
+    ticks.now += RATE_LIMIT_SWEEP_SECONDS
+
+    http.get_ratelimit("POST /channels/300/messages")
+
+    assert len(http._buckets) == 1
