@@ -30,6 +30,11 @@ def _identifier():  # type: ignore[no-untyped-def]
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_identifier() -> None:
+    """Load the identification model now (0.5 s) rather than on the first text to judge (bot.news.warm)."""
+    _identifier()
+
+
 def normalize_language_tag(tag: str | None) -> str | None:
     """Turn an HTML lang attribute such as 'en-US' or 'pt_BR' into a lower-case primary code."""
     if not tag:

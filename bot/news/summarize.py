@@ -178,6 +178,13 @@ def _null_stem(word: str) -> str:
     return word
 
 
+def load_language_tools() -> None:
+    """Load every language's stemmer and stop words now rather than in the first summary in each
+    (bot.news.warm)."""
+    for code in LANGUAGE_NAMES:
+        _language_tools(code)
+
+
 @lru_cache(maxsize=64)
 def _language_tools(code: str) -> _LanguageTools:
     """Load sumy's stemmer and stop words for a language once; fall back to none of either.
