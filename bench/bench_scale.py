@@ -5,8 +5,10 @@ at once. Then one more burst during which one process is killed with SIGKILL hal
 
 Prints, per run: time to 50/99/100% of the burst's channels posted against the floor (message requests ÷ 50
 a second), the share of stories with a page summary, duplicates (a channel with a second message), re-sends
-(a post Discord folded into an earlier one by its nonce), global 429s, claims left unposted, peak RSS per
-process, and the largest event-loop lag a process saw (its /metrics). Asserts nothing.
+(a post Discord folded into an earlier one by its nonce), global 429s, claims left unposted, and per process
+its own peak RSS, the largest memory of it with its worker processes (proportional set size: pages a forked
+worker shares with the process it came from counted once) and the largest event-loop lag it saw (its
+/metrics). Asserts nothing.
 
     bash .ci/postgres run .venv/bin/python bench/bench_scale.py
     bash .ci/postgres run .venv/bin/python bench/bench_scale.py --guilds 300 --subscriptions 900 --feeds 60 \\
@@ -63,6 +65,8 @@ BRIEFS_WITHIN = 900.0
 BRIEFS_SETTLED = 20.0
 BURST_WITHIN = 900.0
 TAKEOVER_WITHIN = 120.0
+PSS_EVERY = 2.0
+"""Seconds between reads of a process's memory with its workers."""
 FROM_FEED = "Summary from the feed"
 PACE_BIN = 5.0
 
@@ -243,6 +247,8 @@ class BotProcess:
     metrics_port: int
     log: Path
     peak_rss_mb: float = 0.0
+    peak_tree_pss_mb: float = 0.0
+    pss_read_at: float = 0.0
     loop_lag_max: float = 0.0
     loop_lag_max_before_burst: float = 0.0
     burst_loop_lag: float = 0.0
@@ -254,8 +260,13 @@ class BotProcess:
             return reply.status, await reply.text()
 
     async def observe(self) -> None:
-        """Read the peak RSS (the process and its worker processes) and the largest loop lag while it lives."""
-        self.peak_rss_mb = sum(peak_rss_mb(pid) for pid in [self.process.pid, *children(self.process.pid)])
+        """Read the process's peak RSS, its memory with its worker processes (every 2 s at most: reading it
+        walks the page tables, in a thread so the fake Discord on this loop is not held) and the largest loop lag."""
+        self.peak_rss_mb = max(self.peak_rss_mb, peak_rss_mb(self.process.pid))
+        if time.monotonic() - self.pss_read_at >= PSS_EVERY:
+            self.pss_read_at = time.monotonic()
+            tree = await asyncio.to_thread(tree_pss_mb, self.process.pid)
+            self.peak_tree_pss_mb = max(self.peak_tree_pss_mb, tree)
         try:
             for line in (await self.scrape("/metrics"))[1].splitlines():
                 if line.startswith("newsbrief_event_loop_lag_max_seconds "):
@@ -276,14 +287,29 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def children(pid: int) -> list[int]:
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of a process and all its descendants (the worker pool's forkserver, the
+    workers it forks): a page shared by n of them counts 1/n in each, so the sum counts it once."""
+    total = 0.0
+    for member in [pid, *descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
+def descendants(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         try:
             found += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
             continue
-    return found
+    return found + [grandchild for child in found for grandchild in descendants(child)]
 
 
 async def start_processes(fake: FakeDiscord, database_url: str, count: int, folder: Path) -> list[BotProcess]:
@@ -463,7 +489,8 @@ def report(result: BurstResult, bots: list[BotProcess], burst_size: int) -> None
     for bot in bots:
         if bot.loop_lag_max > bot.loop_lag_max_before_burst:
             bot.burst_loop_lag = max(bot.burst_loop_lag, bot.loop_lag_max)
-        print(f"  process {bot.index}: peak RSS {bot.peak_rss_mb:.0f} MB, largest loop lag {bot.loop_lag_max:.2f} s "
+        print(f"  process {bot.index}: peak RSS {bot.peak_rss_mb:.0f} MB (with its workers, PSS: "
+              f"{bot.peak_tree_pss_mb:.0f} MB), largest loop lag {bot.loop_lag_max:.2f} s "
               f"({bot.burst_loop_lag:.2f} s during the burst)")  # fmt: skip
 
 
